@@ -1,0 +1,4 @@
+//! The `together` binary: see [`together_client::cli`].
+fn main() -> std::process::ExitCode {
+    together_client::cli::run()
+}

@@ -1,0 +1,49 @@
+//! The device's own settings, kept in the `app_settings` table (migration V4).
+//!
+//! Only device-local choices live here (who uses this device, later the sync server URL). Anything a
+//! couple shares lives in their documents instead.
+
+use jiff::Timestamp;
+use rusqlite::OptionalExtension;
+
+use crate::store::{Result, Store};
+
+/// A known settings key. Keys are an enum so a typo cannot create a setting nobody reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKey {
+    /// The `users.id` of the person using this device.
+    LocalUserId,
+}
+
+impl SettingKey {
+    /// The key as stored in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LocalUserId => "local_user_id",
+        }
+    }
+}
+
+impl Store {
+    /// Reads a setting, `None` when it was never set.
+    pub fn setting(&self, key: SettingKey) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT value FROM app_settings WHERE key = ?1",
+                [key.as_str()],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Writes a setting, replacing any previous value.
+    pub fn set_setting(&self, key: SettingKey, value: &str, now: Timestamp) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (key.as_str(), value, now.to_string()),
+        )?;
+        Ok(())
+    }
+}

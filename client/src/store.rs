@@ -1,0 +1,338 @@
+//! The local SQLite store: opening, refusing what must not be touched, migrating.
+//!
+//! Opening happens in two steps. First a read-only look at an existing file decides whether it may be
+//! opened at all: it must be a SQLite database, belong to Better Together (or be empty), and carry a
+//! schema no newer than this binary knows. Only then is it opened for writing, switched to WAL and
+//! migrated. A refused file is never written to, so a newer app version's data survives an old binary.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+mod embedded {
+    refinery::embed_migrations!("../migrations");
+}
+
+/// Marks a SQLite file as Better Together's (`PRAGMA application_id`): ASCII "BTgt".
+pub const APPLICATION_ID: i32 = 0x4254_6774;
+
+/// How long a write waits for another connection's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The table in which refinery records applied migrations.
+const HISTORY_TABLE: &str = "refinery_schema_history";
+
+/// Why the store could not be opened or used. Each message names the file and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file or its directory could not be read or created (permissions, missing disk...).
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path names a directory where a database file was expected.
+    #[error("{path} is a directory, not a database file")]
+    IsADirectory {
+        /// The path concerned.
+        path: PathBuf,
+    },
+    /// The file does not start like a SQLite database: another kind of file, or badly damaged.
+    #[error("{path} is not a Better Together database (it is not a SQLite file, or it is damaged)")]
+    NotADatabase {
+        /// The path concerned.
+        path: PathBuf,
+    },
+    /// SQLite reports the file as damaged.
+    #[error("{path} is damaged and cannot be read: {detail}")]
+    Corrupt {
+        /// The path concerned.
+        path: PathBuf,
+        /// SQLite's own description.
+        detail: String,
+    },
+    /// A valid SQLite database, but another application's: left alone.
+    #[error("{path} is a SQLite database of another application; Better Together will not modify it")]
+    ForeignDatabase {
+        /// The path concerned.
+        path: PathBuf,
+    },
+    /// Written by a newer Better Together: this binary does not understand it and leaves it untouched.
+    #[error(
+        "{path} was written by a newer version of Better Together (schema version {found}, this \
+         version knows up to {supported}); please update the app. The file was not changed."
+    )]
+    SchemaTooNew {
+        /// The path concerned.
+        path: PathBuf,
+        /// The newest schema version recorded in the file.
+        found: i64,
+        /// The newest schema version this binary carries.
+        supported: i64,
+    },
+    /// Applying a migration failed; SQLite rolled the failed migration back.
+    #[error("upgrading the database schema of {path} failed: {source}")]
+    Migration {
+        /// The path concerned.
+        path: PathBuf,
+        /// refinery's report.
+        #[source]
+        source: Box<refinery::Error>,
+    },
+    /// Any other SQLite error while using the store.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Convenience alias for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open, migrated local database.
+pub struct Store {
+    /// The single connection; SQLite in WAL mode lets other processes (the CLI beside the app) read
+    /// and write the same file concurrently.
+    conn: Connection,
+    /// Where the database lives, for messages.
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// Creates the parent directory. Refuses, without writing anything, a file that is not a SQLite
+    /// database, belongs to another application, or has a newer schema than this binary.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        inspect_existing(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The newest schema version this binary knows (the highest embedded migration).
+    pub fn supported_schema_version() -> i64 {
+        embedded::migrations::runner()
+            .get_migrations()
+            .iter()
+            .map(|m| i64::from(m.version()))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The schema version recorded in the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            &format!("SELECT COALESCE(MAX(version), 0) FROM {HISTORY_TABLE}"),
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Where the database file lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection, for the modules of this crate that query it.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Per-connection settings: WAL for concurrent readers, enforced foreign keys, a busy timeout, and
+    /// full sync so an acknowledged write survives a power cut.
+    fn configure(&self) -> Result<()> {
+        let conn = &self.conn;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(|e| classify(&self.path, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            // A file system without shared memory support: keep working in the default journal mode.
+            tracing::warn!(path = %self.path.display(), %mode, "database is not in WAL mode");
+        }
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
+        if app_id == 0 {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        embedded::migrations::runner()
+            .run(&mut self.conn)
+            .map_err(|source| StoreError::Migration {
+                path: self.path.clone(),
+                source: Box::new(source),
+            })?;
+        Ok(())
+    }
+}
+
+/// Looks at an existing file without writing to it and refuses anything Better Together must not
+/// open for writing. A missing or empty file is fine: it becomes a new database.
+fn inspect_existing(path: &Path) -> Result<()> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    if metadata.is_dir() {
+        return Err(StoreError::IsADirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    if metadata.len() == 0 {
+        return Ok(());
+    }
+    check_header(path)?;
+
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| classify(path, e))?;
+    let app_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .map_err(|e| classify(path, e))?;
+    let has_history: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
+            [HISTORY_TABLE],
+            |row| row.get(0),
+        )
+        .map_err(|e| classify(path, e))?;
+    let table_count: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(|e| classify(path, e))?;
+
+    let ours = app_id == APPLICATION_ID || (app_id == 0 && (has_history || table_count == 0));
+    if !ours {
+        return Err(StoreError::ForeignDatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    if has_history {
+        let found: Option<i64> = conn
+            .query_row(
+                &format!("SELECT MAX(version) FROM {HISTORY_TABLE}"),
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| classify(path, e))?
+            .flatten();
+        let supported = Store::supported_schema_version();
+        if let Some(found) = found.filter(|&found| found > supported) {
+            return Err(StoreError::SchemaTooNew {
+                path: path.to_path_buf(),
+                found,
+                supported,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks the 16-byte magic string every SQLite database file starts with.
+fn check_header(path: &Path) -> Result<()> {
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let mut header = [0_u8; 16];
+    let read = File::open(path)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::UnexpectedEof => None,
+            _ => Some(source),
+        });
+    match read {
+        Ok(()) if &header == MAGIC => Ok(()),
+        Ok(()) | Err(None) => Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+        }),
+        Err(Some(source)) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Turns SQLite's "not a database" and "corrupt" codes into the store's clear errors.
+fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => StoreError::NotADatabase {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: error.to_string(),
+        },
+        _ => StoreError::Sqlite(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_uses_wal_foreign_keys_busy_timeout_and_is_marked_as_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+        let conn = store.conn();
+        let pragma = |name: &str| -> String {
+            conn.query_row(&format!("PRAGMA {name}"), [], |row| {
+                row.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| match v {
+                rusqlite::types::Value::Integer(i) => i.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            })
+            .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "wal");
+        assert_eq!(pragma("foreign_keys"), "1");
+        assert_eq!(pragma("busy_timeout"), "5000");
+        assert_eq!(pragma("synchronous"), "2", "FULL");
+        assert_eq!(pragma("application_id"), APPLICATION_ID.to_string());
+    }
+}

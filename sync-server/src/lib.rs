@@ -1,0 +1,61 @@
+//! # together-server
+//!
+//! The sync server of Better Together. Today it is the skeleton every later feature hangs on: its own
+//! SQLite database, an HTTP router with a health check, and a graceful lifecycle.
+//!
+//! ## Layout
+//! - [`config`]: the typed configuration ([`Config`]), passed down explicitly.
+//! - [`storage`]: the server's SQLite database (WAL, embedded migrations from `migrations/`).
+//! - [`http`]: the axum router ([`http::router`]) and its handlers; JSON errors only.
+//! - [`cli`]: the `together-server` command line (`serve`).
+//! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
+//!   resolves, so tests run the real server on port 0.
+//!
+//! ## Architecture invariant
+//! The server never holds a couple's plaintext data or keys; it relays ciphertext.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod storage;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use config::Config;
+use tokio::net::TcpListener;
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    /// Serving connections failed.
+    #[error("serving HTTP failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests and
+/// returns.
+///
+/// The caller binds the listener, which lets tests use `127.0.0.1:0` and lets `serve` report a busy
+/// port before anything else starts.
+pub async fn launch(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let database = storage::Database::open(&config.database_path())?;
+    let state = http::AppState {
+        database: Arc::new(database),
+    };
+    let address = listener.local_addr().map_err(ServerError::Serve)?;
+    tracing::info!(%address, data_dir = %config.data_dir.display(), "together-server listening");
+    axum::serve(listener, http::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)?;
+    tracing::info!("together-server stopped");
+    Ok(())
+}

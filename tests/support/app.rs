@@ -1,0 +1,155 @@
+//! The real app under WebDriver: `tauri-driver` (which drives WebKitWebDriver) and sessions on it.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+use crate::display::VirtualDisplay;
+use crate::paths;
+
+/// How long a screen may take to show something before a test gives up.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running `tauri-driver`, stopped on drop.
+#[derive(Debug)]
+pub struct TauriDriver {
+    process: Child,
+    port: u16,
+}
+
+impl TauriDriver {
+    /// Starts `tauri-driver` on free loopback ports, drawing on `display`.
+    pub fn start(display: &VirtualDisplay) -> Result<Self> {
+        let binary = paths::tool("tauri-driver")?;
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let log_dir = paths::repo_root().join("target").join("e2e-logs");
+        std::fs::create_dir_all(&log_dir)?;
+        let log = std::fs::File::create(log_dir.join(format!("tauri-driver-{port}.log")))?;
+        let process = Command::new(&binary)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("DISPLAY", &display.display)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut driver = Self { process, port };
+        driver.wait_ready()?;
+        Ok(driver)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let address = SocketAddr::from(([127, 0, 0, 1], self.port));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(status) = self.process.try_wait()? {
+                bail!("tauri-driver exited at start ({status})");
+            }
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("tauri-driver did not listen on port {} within 20 s", self.port)
+    }
+
+    /// Launches `application` with `args` in a new WebDriver session.
+    pub async fn launch(&self, application: &Path, args: &[&str]) -> Result<AppSession> {
+        let capabilities = json!({
+            "browserName": "wry",
+            "tauri:options": { "application": application, "args": args },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            bail!("capabilities must be a JSON object");
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .context("cannot open a WebDriver session on the app")?;
+        Ok(AppSession { client })
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// One running instance of the app, driven over WebDriver.
+#[derive(Debug)]
+pub struct AppSession {
+    client: Client,
+}
+
+impl AppSession {
+    /// Waits until the element matching `css` shows non-empty text, and returns that text. Fails
+    /// early with the screen's own message if an element matching `error_css` appears instead.
+    pub async fn wait_for_text(&self, css: &str, error_css: &str) -> Result<String> {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                let text = element.text().await?;
+                if !text.trim().is_empty() {
+                    return Ok(text);
+                }
+            }
+            if let Ok(error) = self.client.find(Locator::Css(error_css)).await {
+                bail!("the app showed an error: {}", error.text().await?);
+            }
+            if Instant::now() > deadline {
+                let source = self.client.source().await.unwrap_or_default();
+                bail!("no text in {css} after {UI_TIMEOUT:?}; page was:\n{source}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The text of the element matching `css`, which must exist now.
+    pub async fn text(&self, css: &str) -> Result<String> {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css}"))?;
+        Ok(element.text().await?)
+    }
+
+    /// Saves a PNG screenshot of the window as `<repo>/target/screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<std::path::PathBuf> {
+        let png = self.client.screenshot().await?;
+        let path = paths::screenshot_dir()?.join(format!("{name}.png"));
+        std::fs::write(&path, png).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    }
+
+    /// Resizes the window, e.g. to a phone's 390×844.
+    pub async fn resize(&self, width: u32, height: u32) -> Result<()> {
+        Ok(self.client.set_window_size(width, height).await?)
+    }
+
+    /// Ends the session, which closes the app.
+    pub async fn close(self) -> Result<()> {
+        Ok(self.client.close().await?)
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind a loopback port")?;
+    Ok(listener.local_addr()?.port())
+}

@@ -1,0 +1,12 @@
+//! Support for the end-to-end suites: locating built binaries, a private X display, `tauri-driver`
+//! and WebDriver sessions on the real app.
+//!
+//! Everything here starts real processes and cleans them up on drop, so a failed assertion never
+//! leaves an app, a driver or an X server running.
+
+pub mod app;
+pub mod display;
+pub mod paths;
+
+pub use app::{AppSession, TauriDriver};
+pub use display::VirtualDisplay;
