@@ -52,7 +52,10 @@ fn erd_indexes(erd: &str) -> BTreeSet<(String, bool)> {
         .filter_map(|line| line.trim().strip_prefix("- `idx_"))
         .filter_map(|rest| {
             let (name, after) = rest.split_once('`')?;
-            Some((format!("idx_{name}"), after.trim_start().starts_with("(unique)")))
+            Some((
+                format!("idx_{name}"),
+                after.trim_start().starts_with("(unique)"),
+            ))
         })
         .collect()
 }

@@ -63,9 +63,8 @@ fn resolve_data_dir(flag: Option<&std::path::Path>) -> Result<PathBuf> {
     match flag {
         Some(dir) if dir.as_os_str().is_empty() => Err(anyhow!("--data-dir cannot be empty")),
         Some(dir) => Ok(dir.to_path_buf()),
-        None => paths::default_data_dir().context(
-            "no home directory found for the default data directory; pass --data-dir DIR",
-        ),
+        None => paths::default_data_dir()
+            .context("no home directory found for the default data directory; pass --data-dir DIR"),
     }
 }
 

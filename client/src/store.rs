@@ -58,7 +58,9 @@ pub enum StoreError {
         detail: String,
     },
     /// A valid SQLite database, but another application's: left alone.
-    #[error("{path} is a SQLite database of another application; Better Together will not modify it")]
+    #[error(
+        "{path} is a SQLite database of another application; Better Together will not modify it"
+    )]
     ForeignDatabase {
         /// The path concerned.
         path: PathBuf,

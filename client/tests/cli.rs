@@ -64,7 +64,10 @@ fn a_refused_database_gives_a_message_and_a_failing_exit_code() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.starts_with("error: "), "{stderr}");
-    assert!(stderr.contains("not a Better Together database"), "{stderr}");
+    assert!(
+        stderr.contains("not a Better Together database"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
     assert_eq!(
         std::fs::read(&db).unwrap(),
@@ -76,7 +79,11 @@ fn a_refused_database_gives_a_message_and_a_failing_exit_code() {
 fn an_empty_data_dir_flag_is_refused() {
     let output = together(&["--data-dir", "", "init"], None);
     assert!(!output.status.success());
-    assert!(String::from_utf8(output.stderr).unwrap().contains("--data-dir"));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("--data-dir")
+    );
 }
 
 #[test]

@@ -89,7 +89,11 @@ fn a_database_from_a_newer_version_is_refused_and_left_byte_identical() {
     let message = error.to_string();
     assert!(message.contains("newer version"), "{message}");
     assert!(message.contains("not changed"), "{message}");
-    assert_eq!(file_bytes(&path), before, "the refused file must not change");
+    assert_eq!(
+        file_bytes(&path),
+        before,
+        "the refused file must not change"
+    );
 }
 
 #[test]
@@ -153,7 +157,10 @@ fn a_directory_in_place_of_the_file_is_a_clear_error() {
     let path = db_path(&dir);
     std::fs::create_dir(&path).unwrap();
     let error = Store::open(&path).unwrap_err();
-    assert!(matches!(error, StoreError::IsADirectory { .. }), "{error:?}");
+    assert!(
+        matches!(error, StoreError::IsADirectory { .. }),
+        "{error:?}"
+    );
 }
 
 #[test]

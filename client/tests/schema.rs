@@ -95,7 +95,10 @@ fn every_table_and_column_has_the_specified_type_and_keys() {
                 ));
             }
             if have.pk != want.primary_key {
-                problems.push(format!("{table}.{}: primary key is {}", want.column, have.pk));
+                problems.push(format!(
+                    "{table}.{}: primary key is {}",
+                    want.column, have.pk
+                ));
             }
             if want.unique && !has_single_column_unique_index(&conn, &table, &want.column) {
                 problems.push(format!("{table}.{} is not unique", want.column));
@@ -117,7 +120,11 @@ fn every_table_and_column_has_the_specified_type_and_keys() {
             }
         }
     }
-    assert!(problems.is_empty(), "schema problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "schema problems:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -133,7 +140,11 @@ fn all_seventeen_named_indexes_exist_on_their_tables() {
                 |row| row.get(0),
             )
             .unwrap_or_else(|_| panic!("index {} is missing", index.name));
-        assert_eq!(table, index.table, "index {} is on the wrong table", index.name);
+        assert_eq!(
+            table, index.table,
+            "index {} is on the wrong table",
+            index.name
+        );
         let unique: bool = conn
             .query_row(
                 "SELECT \"unique\" FROM pragma_index_list(?1) WHERE name = ?2",
@@ -162,7 +173,10 @@ fn no_table_exists_that_the_schema_data_does_not_describe() {
         .collect::<Result<_, _>>()
         .unwrap();
     let undocumented: Vec<_> = tables.iter().filter(|t| !known.contains(t)).collect();
-    assert!(undocumented.is_empty(), "undocumented tables: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "undocumented tables: {undocumented:?}"
+    );
     assert_eq!(tables.len(), known.len(), "every described table exists");
 }
 
@@ -173,7 +187,10 @@ fn email_uniqueness_ignores_case() {
                   VALUES (?1, ?2, 'Sam', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')";
     conn.execute(insert, ("u1", "Sam@Example.com")).unwrap();
     let duplicate = conn.execute(insert, ("u2", "sam@example.COM"));
-    assert!(duplicate.is_err(), "the same email in another case must be refused");
+    assert!(
+        duplicate.is_err(),
+        "the same email in another case must be refused"
+    );
 }
 
 #[test]
@@ -195,7 +212,10 @@ fn check_constraints_refuse_out_of_range_values_and_accept_valid_ones() {
                    VALUES (?1, 'r', 'a', ?2, ?3, 7, 8, ?4)";
     conn.execute(checkin, ("c1", "2026-11-25", 9, now)).unwrap();
     // Score out of 1..=10, impossible date, second check-in of the same person on the same day.
-    assert!(conn.execute(checkin, ("c2", "2026-11-24", 11, now)).is_err());
+    assert!(
+        conn.execute(checkin, ("c2", "2026-11-24", 11, now))
+            .is_err()
+    );
     assert!(conn.execute(checkin, ("c3", "2026-02-30", 5, now)).is_err());
     assert!(conn.execute(checkin, ("c4", "2026-11-25", 5, now)).is_err());
     // An enumeration outside its values, a foreign key to nobody.

@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn reads_flags_in_both_forms() {
-        let options = parse(&["--data-dir", "/tmp/a", "--server=http://127.0.0.1:8787"], &[]);
+        let options = parse(
+            &["--data-dir", "/tmp/a", "--server=http://127.0.0.1:8787"],
+            &[],
+        );
         assert_eq!(options.data_dir, Some(PathBuf::from("/tmp/a")));
         assert_eq!(options.server_url.as_deref(), Some("http://127.0.0.1:8787"));
         assert_eq!(options.problem, None);

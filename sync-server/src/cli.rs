@@ -39,7 +39,8 @@ pub fn run() -> Result<()> {
     match cli.command {
         Command::Serve { listen, data_dir } => {
             let config = Config { listen, data_dir };
-            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(serve(config))
         }
     }

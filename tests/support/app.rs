@@ -62,7 +62,10 @@ impl TauriDriver {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        bail!("tauri-driver did not listen on port {} within 20 s", self.port)
+        bail!(
+            "tauri-driver did not listen on port {} within 20 s",
+            self.port
+        )
     }
 
     /// Launches `application` with `args` in a new WebDriver session.

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what is missing, then runs every check and test: formatting, lints, unit and integration
+# tests, and the end-to-end UI test of the real app in WebKit under a private X display.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+started=$SECONDS
+timed() {
+  local label="$1"; shift
+  local t0=$SECONDS
+  step "$label"
+  "$@"
+  echo "($label: $((SECONDS - t0)) s)"
+}
+
+timed "setup" bash scripts/setup.sh
+timed "formatting" cargo fmt --all -- --check
+# The app embeds the compiled UI, so the UI comes first.
+timed "UI (wasm)" bash scripts/build-ui.sh
+timed "build (app, CLI, server)" cargo build --workspace --exclude together-ui
+timed "tests" cargo test --workspace --exclude together-ui
+timed "lints (host)" cargo clippy --workspace --exclude together-ui --all-targets -- -D warnings
+timed "lints (UI, wasm)" cargo clippy -p together-ui --target wasm32-unknown-unknown -- -D warnings
+
+echo
+echo "all checks passed in $((SECONDS - started)) s; screenshots in $REPO_ROOT/target/screenshots"
