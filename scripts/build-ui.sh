@@ -18,8 +18,8 @@ cargo build -p together-ui --target wasm32-unknown-unknown "${cargo_flags[@]}"
 dist="$REPO_ROOT/ui/dist"
 staging="$(mktemp -d "$REPO_ROOT/ui/.dist.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
-wasm-bindgen --target web --no-typescript --out-dir "$staging" \
-  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/together_ui.wasm"
+wasm-bindgen --target web --no-typescript --out-name together_ui --out-dir "$staging" \
+  "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/together-ui.wasm"
 cp ui/index.html ui/main.js ui/style.css "$staging/"
 
 # Replace only what changed, so unchanged assets keep their timestamps and the app is not rebuilt

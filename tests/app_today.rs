@@ -1,6 +1,8 @@
 //! End to end: the built app, in real WebKit under a private X display, reads the local SQLite store
 //! through a Tauri command and shows the Today screen.
 
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
 use anyhow::Result;
 use together_client::{Store, paths as client_paths};
 use together_e2e::{TauriDriver, VirtualDisplay, paths};
@@ -71,8 +73,15 @@ async fn today_screen_shows_what_the_local_store_holds() -> Result<()> {
         .wait_for_text("#today-headline", "#today-error")
         .await?;
     assert_eq!(headline, "Hello, Alice Émilie");
-    let date = session.text("#today-date").await?;
+    let date = session
+        .attribute("#today-date", "datetime")
+        .await?
+        .unwrap_or_default();
     let date = jiff::civil::Date::strptime("%Y-%m-%d", &date)?;
+    assert_eq!(
+        session.text("#today-date").await?,
+        date.strftime("%A, %B %-d").to_string()
+    );
     let today = jiff::Zoned::now().date();
     assert!(
         (date - today).get_days().abs() <= 1,

@@ -1,5 +1,7 @@
 //! The `together` binary as scripts use it: exit codes, output, and where it puts the database.
 
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
 use std::process::{Command, Output};
 
 fn together(args: &[&str], data_dir_env: Option<&std::path::Path>) -> Output {

@@ -1,6 +1,8 @@
 //! Opening the store: migrations are idempotent, and files the store must not touch are refused with
 //! a clear error and left byte-identical.
 
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
 mod common;
 
 use std::path::{Path, PathBuf};

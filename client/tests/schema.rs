@@ -1,6 +1,8 @@
 //! The migrated database holds exactly the schema written down in `tests/data/`: every spec table,
 //! column, type, key and named index, and nothing undocumented.
 
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
 mod common;
 
 use common::SchemaSpec;

@@ -15,6 +15,8 @@ pub struct TodayView {
     pub display_name: Option<String>,
     /// Today's date on this device, as `YYYY-MM-DD`, so the screen shows which day a check-in is for.
     pub local_date: String,
+    /// The same day written for people, such as "Wednesday, November 25".
+    pub date_label: String,
     /// The sync server this device is set to use, if any; shown so a person knows where data goes.
     pub sync_server: Option<String>,
 }
@@ -40,6 +42,7 @@ mod tests {
         let view = TodayView {
             display_name: Some("Alice".into()),
             local_date: "2026-11-25".into(),
+            date_label: "Wednesday, November 25".into(),
             sync_server: None,
         };
         assert_eq!(view.headline(), "Hello, Alice");
@@ -50,6 +53,7 @@ mod tests {
         let view = TodayView {
             display_name: None,
             local_date: "2026-11-25".into(),
+            date_label: "Wednesday, November 25".into(),
             sync_server: None,
         };
         assert!(view.headline().contains("Set up your profile"));
@@ -60,6 +64,7 @@ mod tests {
         let view = TodayView {
             display_name: Some("Zoë".into()),
             local_date: "2026-02-28".into(),
+            date_label: "Saturday, February 28".into(),
             sync_server: Some("http://127.0.0.1:8787".into()),
         };
         let json = serde_json::to_string(&view).unwrap();

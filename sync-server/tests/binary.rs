@@ -1,5 +1,7 @@
 //! The `together-server` binary as an operator runs it: flags, environment, signals.
 
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,5 +1,7 @@
 //! The real server on an ephemeral loopback port, over real HTTP.
 
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
 use std::time::Duration;
 
 use together_server::Config;

@@ -132,6 +132,16 @@ impl AppSession {
         Ok(element.text().await?)
     }
 
+    /// The value of attribute `name` on the element matching `css`, which must exist now.
+    pub async fn attribute(&self, css: &str, name: &str) -> Result<Option<String>> {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css}"))?;
+        Ok(element.attr(name).await?)
+    }
+
     /// Saves a PNG screenshot of the window as `<repo>/target/screenshots/<name>.png`.
     pub async fn screenshot(&self, name: &str) -> Result<std::path::PathBuf> {
         let png = self.client.screenshot().await?;

@@ -48,7 +48,9 @@ fn today_body(view: TodayView) -> impl IntoView {
         .map(|url| format!("Sync server: {url}"))
         .unwrap_or_else(|| "Saved on this device only".to_owned());
     view! {
-        <p class="date" id="today-date">{view.local_date}</p>
+        <p class="date">
+            <time id="today-date" datetime=view.local_date>{view.date_label}</time>
+        </p>
         <p class="headline" id="today-headline">{headline}</p>
         <Show when=move || !has_profile>
             <p class="muted" id="today-setup-hint">
