@@ -4,40 +4,32 @@
 //! `--json` makes output machine-readable. Command forms relied on by outside checks are kept stable
 //! (see `docs/cli.md`).
 
-use std::path::PathBuf;
+mod args;
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use jiff::Timestamp;
 use serde_json::json;
+use together_core::document::{
+    ActivityInput, CheckinInput, DateInput, GoalInput, LogInput, ProfileInput, RelationshipInput,
+};
+use together_core::domain::{
+    self, Rating, Score, optional_text, parse_date, parse_time_zone, required_text,
+};
+use together_core::ids::{RecordId, RelationshipId};
+use together_core::profile::DisplayName;
+
+use args::{
+    ActivityCommand, DateCommand, DocCommand, GoalCommand, LogCommand, ProfileCommand,
+    RelationshipCommand,
+};
+pub use args::{Cli, Command};
 
 use crate::paths;
 use crate::store::Store;
-
-/// Better Together on the command line.
-#[derive(Debug, Parser)]
-#[command(name = "together", version, about, long_about = None)]
-pub struct Cli {
-    /// Directory holding the local database (default: $TOGETHER_DATA_DIR, then the platform's data
-    /// directory for Better Together).
-    #[arg(long, global = true, env = "TOGETHER_DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-
-    /// Print machine-readable JSON instead of text.
-    #[arg(long, global = true)]
-    pub json: bool,
-
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// The commands of `together`.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Create the local database, or bring an existing one up to date, and print its path.
-    Init,
-}
 
 /// Parses the process arguments, runs the command and reports errors in plain words.
 pub fn run() -> ExitCode {
@@ -54,12 +46,311 @@ pub fn run() -> ExitCode {
 /// Runs one parsed command.
 pub fn execute(cli: &Cli) -> Result<()> {
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
-    match cli.command {
-        Command::Init => init(&data_dir, cli.json),
+    let path = paths::database_path(&data_dir);
+    let mut store = Store::open(&path)?;
+    let now = Timestamp::now();
+    let out = Output { json: cli.json };
+    match &cli.command {
+        Command::Init => {
+            let version = store.schema_version()?;
+            if cli.json {
+                out.value(json!({ "database": store.path(), "schema_version": version }));
+            } else {
+                println!("{}", store.path().display());
+            }
+        }
+        Command::Profile(ProfileCommand::Set(a)) => {
+            let input = ProfileInput {
+                name: DisplayName::parse(&a.name)?.to_string(),
+                nickname: a
+                    .nickname
+                    .as_deref()
+                    .map(|n| optional_text("nickname", n, 80))
+                    .transpose()?
+                    .flatten(),
+                photo_url: a
+                    .photo_url
+                    .as_deref()
+                    .map(|u| optional_text("photo URL", u, 2048))
+                    .transpose()?
+                    .flatten(),
+                timezone: parse_time_zone(a.timezone.as_deref().unwrap_or("UTC"))?,
+                love_language_primary: a.love_language.as_deref().map(str::parse).transpose()?,
+                love_language_secondary: a
+                    .love_language_secondary
+                    .as_deref()
+                    .map(str::parse)
+                    .transpose()?,
+            };
+            let user = store.set_profile(&input, now)?;
+            out.id("user", &user.to_string());
+        }
+        Command::Relationship(RelationshipCommand::Create(a)) => {
+            let input = RelationshipInput {
+                relationship_type: a.r#type.as_deref().unwrap_or("dating").parse()?,
+                start_date: a
+                    .start_date
+                    .as_deref()
+                    .map(|d| parse_date("start date", d))
+                    .transpose()?,
+                anniversary_date: a
+                    .anniversary
+                    .as_deref()
+                    .map(|d| parse_date("anniversary", d))
+                    .transpose()?,
+                privacy_level: a.privacy.as_deref().unwrap_or("balanced").parse()?,
+            };
+            let id = store.create_relationship(&input, now)?;
+            out.id("relationship", &id.to_string());
+        }
+        Command::Relationship(RelationshipCommand::Join { relationship_id }) => {
+            let id: RelationshipId = relationship_id.parse()?;
+            store.join_relationship(id, now)?;
+            out.id("relationship", &id.to_string());
+        }
+        Command::Checkin(a) => {
+            let date = match &a.date {
+                Some(d) => parse_date("date", d)?,
+                None => store.local_today(now)?,
+            };
+            let input = CheckinInput {
+                date,
+                connection: Score::new("connection", a.connection)?,
+                mood: Score::new("mood", a.mood)?,
+                satisfaction: Score::new("satisfaction", a.satisfaction)?,
+                note: a
+                    .note
+                    .as_deref()
+                    .map(|n| optional_text("note", n, 2000))
+                    .transpose()?
+                    .flatten(),
+            };
+            let id = store.checkin(&input, now)?;
+            out.id("checkin", &id.to_string());
+        }
+        Command::Checkins => out.list(&store.visible_checkins()?, |c| {
+            let who = if c.mine { "you" } else { "partner" };
+            format!(
+                "{}  {who:<7}  connection {}  mood {}  satisfaction {}{}",
+                c.date,
+                c.connection_score,
+                c.mood_score,
+                c.relationship_satisfaction,
+                c.gratitude_note
+                    .as_deref()
+                    .map(|n| format!("  “{n}”"))
+                    .unwrap_or_default()
+            )
+        }),
+        Command::Goal(GoalCommand::Add(a)) => {
+            let input = GoalInput {
+                name: required_text("goal name", &a.name, 200)?,
+                goal_type: a.r#type.as_deref().unwrap_or("other").parse()?,
+                target_count: domain::in_range("target", a.target, 1, 1_000_000)?,
+                start_date: a
+                    .start_date
+                    .as_deref()
+                    .map(|d| parse_date("start date", d))
+                    .transpose()?,
+                target_date: a
+                    .target_date
+                    .as_deref()
+                    .map(|d| parse_date("target date", d))
+                    .transpose()?,
+            };
+            if let (Some(start), Some(end)) = (input.start_date, input.target_date)
+                && end < start
+            {
+                return Err(anyhow!(
+                    "the target date {end} is before the start date {start}"
+                ));
+            }
+            let id = store.add_goal(&input, now)?;
+            out.id("goal", &id.to_string());
+        }
+        Command::Goal(GoalCommand::Progress(a)) => {
+            let id: RecordId = a.goal_id.parse()?;
+            let by = domain::in_range("--by", a.by, -1000, 1000)?;
+            if by == 0 {
+                return Err(anyhow!("--by cannot be 0"));
+            }
+            require_record(
+                &store
+                    .goals()?
+                    .iter()
+                    .map(|g| g.id.clone())
+                    .collect::<Vec<_>>(),
+                &id,
+                "goal",
+            )?;
+            store.progress_goal(id, by, now)?;
+            out.ok(json!({ "id": id.to_string(), "by": by }), "progress saved");
+        }
+        Command::Goal(GoalCommand::List) => out.list(&store.goals()?, |g| {
+            format!(
+                "{}  {}/{}  {:<9}  {}",
+                g.id, g.current_progress, g.target_count, g.status, g.name
+            )
+        }),
+        Command::Activity(ActivityCommand::Add(a)) => {
+            let input = ActivityInput {
+                name: required_text("activity name", &a.name, 200)?,
+                activity_type: a.r#type.as_deref().unwrap_or("other").parse()?,
+                planned_date: a.planned.as_deref().map(args::parse_moment).transpose()?,
+                duration_minutes: a
+                    .duration
+                    .map(|d| domain::in_range("duration", d, 0, 20160))
+                    .transpose()?,
+                cost_cents: a.cost.as_deref().map(args::cents).transpose()?,
+            };
+            let id = store.add_activity(&input, now)?;
+            out.id("activity", &id.to_string());
+        }
+        Command::Activity(ActivityCommand::Complete(a)) => {
+            let id: RecordId = a.activity_id.parse()?;
+            require_record(&activity_ids(&store)?, &id, "activity")?;
+            let when =
+                a.at.as_deref()
+                    .map(args::parse_moment)
+                    .transpose()?
+                    .unwrap_or(now);
+            store.complete_activity(id, when, now)?;
+            out.ok(
+                json!({ "id": id.to_string(), "status": "completed" }),
+                "activity completed",
+            );
+        }
+        Command::Activity(ActivityCommand::Rate(a)) => {
+            let id: RecordId = a.activity_id.parse()?;
+            require_record(&activity_ids(&store)?, &id, "activity")?;
+            let rating = Rating::new(a.rating)?;
+            store.rate_activity(id, rating, now)?;
+            out.ok(
+                json!({ "id": id.to_string(), "rating": rating.get() }),
+                "rating saved",
+            );
+        }
+        Command::Activity(ActivityCommand::List) => out.list(&store.activities()?, |a| {
+            let rating = |r: Option<i64>| r.map_or("-".to_owned(), |r| r.to_string());
+            format!(
+                "{}  {:<9}  ratings {}/{}  {}",
+                a.id,
+                a.status,
+                rating(a.rating_user1),
+                rating(a.rating_user2),
+                a.name
+            )
+        }),
+        Command::Date(DateCommand::Add(a)) => {
+            let input = DateInput {
+                date: parse_date("date", &a.date)?,
+                name: required_text("name", &a.name, 200)?,
+                event_type: a.r#type.as_deref().unwrap_or("other").parse()?,
+                recurring: a.recurring,
+                reminder_days_before: a
+                    .remind_days
+                    .map(|d| domain::in_range("reminder days", d, 0, 365))
+                    .transpose()?,
+            };
+            let id = store.add_date(&input, now)?;
+            out.id("date", &id.to_string());
+        }
+        Command::Log(LogCommand::Add(a)) => {
+            let input = LogInput {
+                communication_type: a.r#type.parse()?,
+                topic: a
+                    .topic
+                    .as_deref()
+                    .map(|t| optional_text("topic", t, 200))
+                    .transpose()?
+                    .flatten(),
+                outcome: a.outcome.as_deref().map(str::parse).transpose()?,
+                duration_minutes: a
+                    .duration
+                    .map(|d| domain::in_range("duration", d, 0, 1440))
+                    .transpose()?,
+                when: a
+                    .at
+                    .as_deref()
+                    .map(args::parse_moment)
+                    .transpose()?
+                    .unwrap_or(now),
+                follow_up_needed: a.follow_up,
+            };
+            let id = store.add_log(&input, now)?;
+            out.id("log entry", &id.to_string());
+        }
+        Command::Export(a) => {
+            if a.format != "json" {
+                return Err(anyhow!(
+                    "unknown export format {:?}; use --format json",
+                    a.format
+                ));
+            }
+            let mut tables = serde_json::Map::new();
+            for table in [
+                "users",
+                "relationships",
+                "shared_goals",
+                "activities",
+                "important_dates",
+                "communication_log",
+            ] {
+                tables.insert(table.to_owned(), store.table_as_json(table)?.into());
+            }
+            let export = json!({
+                "format": "better-together-export",
+                "version": 1,
+                "exported_at": together_core::document::timestamp_text(now),
+                "local_user_id": store.local_user()?.map(|u| u.to_string()),
+                "relationship_id": store.current_relationship()?.map(|r| r.to_string()),
+                "daily_checkins": store.visible_checkins()?,
+                "tables": tables,
+            });
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        Command::Doc(DocCommand::Export { dir }) => {
+            let files = store.export_documents(dir, now)?;
+            out.ok(
+                json!({ "files": files }),
+                &format!("exported {} documents to {}", files.len(), dir.display()),
+            );
+        }
+        Command::Doc(DocCommand::Import { dir }) => {
+            let report = store.import_documents(dir, now)?;
+            out.ok(
+                json!(report),
+                &format!(
+                    "merged {} files; {} records changed",
+                    report.files, report.changed_records
+                ),
+            );
+        }
+        Command::Rebuild => {
+            store.rebuild(now)?;
+            out.ok(
+                json!({ "rebuilt": true }),
+                "rebuilt every table from the documents",
+            );
+        }
+    }
+    Ok(())
+}
+
+fn activity_ids(store: &Store) -> Result<Vec<String>> {
+    Ok(store.activities()?.into_iter().map(|a| a.id).collect())
+}
+
+/// Refuses an id the current relationship does not have, with a clear message.
+fn require_record(known: &[String], id: &RecordId, what: &str) -> Result<()> {
+    if known.iter().any(|k| *k == id.to_string()) {
+        Ok(())
+    } else {
+        Err(anyhow!("there is no {what} with id {id}"))
     }
 }
 
-fn resolve_data_dir(flag: Option<&std::path::Path>) -> Result<PathBuf> {
+fn resolve_data_dir(flag: Option<&Path>) -> Result<PathBuf> {
     match flag {
         Some(dir) if dir.as_os_str().is_empty() => Err(anyhow!("--data-dir cannot be empty")),
         Some(dir) => Ok(dir.to_path_buf()),
@@ -68,17 +359,42 @@ fn resolve_data_dir(flag: Option<&std::path::Path>) -> Result<PathBuf> {
     }
 }
 
-fn init(data_dir: &std::path::Path, json: bool) -> Result<()> {
-    let path = paths::database_path(data_dir);
-    let store = Store::open(&path)?;
-    let version = store.schema_version()?;
-    if json {
-        println!(
-            "{}",
-            json!({ "database": store.path(), "schema_version": version })
-        );
-    } else {
-        println!("{}", store.path().display());
+/// Prints results as text or as JSON.
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn value(&self, value: serde_json::Value) {
+        println!("{value}");
     }
-    Ok(())
+
+    /// A created record: its id alone on a line, or `{"id": ...}`.
+    fn id(&self, _what: &str, id: &str) {
+        if self.json {
+            self.value(json!({ "id": id }));
+        } else {
+            println!("{id}");
+        }
+    }
+
+    fn ok(&self, value: serde_json::Value, text: &str) {
+        if self.json {
+            self.value(value);
+        } else {
+            println!("{text}");
+        }
+    }
+
+    fn list<T: serde::Serialize>(&self, items: &[T], line: impl Fn(&T) -> String) {
+        if self.json {
+            self.value(json!(items));
+        } else if items.is_empty() {
+            println!("(none yet)");
+        } else {
+            for item in items {
+                println!("{}", line(item));
+            }
+        }
+    }
 }

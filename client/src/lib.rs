@@ -7,6 +7,14 @@
 //!   not touch (newer schema, foreign or damaged files) and applies the embedded migrations from the
 //!   repository's `migrations/` folder.
 //! - [`settings`]: the device's own key/value settings (`app_settings`), such as who uses this device.
+//! - `documents`: the Automerge documents kept in SQLite (snapshot + chunks), with a cache checked
+//!   against SQLite before every use.
+//! - `write`: the write path: one SQLite transaction per action or merge (change, store, outbox,
+//!   projection).
+//! - `projection`: documents → the spec's tables, record by record.
+//! - [`exchange`]: `doc export` / `doc import` of standard `.automerge` files, and `rebuild`.
+//! - [`queries`]: the read API shared by the UI and the CLI, where visibility rules (reveal) live.
+//! - `actions`: what a person does (`set_profile`, `checkin`, `add_goal`...), as `Store` methods.
 //! - [`views`]: read models for screens, built from the store (the Today screen first).
 //! - [`paths`]: where the data lives by default on each platform.
 //! - [`cli`]: the `together` command line, a thin layer over the modules above.
@@ -14,10 +22,16 @@
 //! ## Architecture invariant
 //! Business rules live in `together-core`; this crate does the IO around them. No UI code here.
 
+mod actions;
 pub mod cli;
+mod documents;
+pub mod exchange;
 pub mod paths;
+mod projection;
+pub mod queries;
 pub mod settings;
 pub mod store;
 pub mod views;
+mod write;
 
 pub use store::{Store, StoreError};

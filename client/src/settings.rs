@@ -13,6 +13,8 @@ use crate::store::{Result, Store};
 pub enum SettingKey {
     /// The `users.id` of the person using this device.
     LocalUserId,
+    /// The relationship this device shows (a person may later have more than one).
+    CurrentRelationshipId,
 }
 
 impl SettingKey {
@@ -20,6 +22,7 @@ impl SettingKey {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LocalUserId => "local_user_id",
+            Self::CurrentRelationshipId => "current_relationship_id",
         }
     }
 }
@@ -27,23 +30,41 @@ impl SettingKey {
 impl Store {
     /// Reads a setting, `None` when it was never set.
     pub fn setting(&self, key: SettingKey) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT value FROM app_settings WHERE key = ?1",
-                [key.as_str()],
-                |row| row.get(0),
-            )
-            .optional()?)
+        get_setting(self.conn(), key)
     }
 
     /// Writes a setting, replacing any previous value.
     pub fn set_setting(&self, key: SettingKey, value: &str, now: Timestamp) -> Result<()> {
-        self.conn().execute(
-            "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (key.as_str(), value, now.to_string()),
-        )?;
-        Ok(())
+        put_setting(self.conn(), key, value, now)
     }
+}
+
+/// Reads a setting through any connection (a transaction included).
+pub(crate) fn get_setting(conn: &rusqlite::Connection, key: SettingKey) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM app_settings WHERE key = ?1",
+            [key.as_str()],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// Writes a setting through any connection (a transaction included).
+pub(crate) fn put_setting(
+    conn: &rusqlite::Connection,
+    key: SettingKey,
+    value: &str,
+    now: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (
+            key.as_str(),
+            value,
+            together_core::document::timestamp_text(now),
+        ),
+    )?;
+    Ok(())
 }

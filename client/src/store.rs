@@ -90,18 +90,32 @@ pub enum StoreError {
     /// Any other SQLite error while using the store.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A document could not be read, merged or changed.
+    #[error(transparent)]
+    Document(#[from] together_core::document::DocumentError),
+    /// An input was refused; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] together_core::domain::InvalidInput),
+    /// The action needs something that does not exist yet (a profile, a relationship, a record).
+    #[error("{0}")]
+    Missing(String),
 }
 
 /// Convenience alias for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// An open, migrated local database.
+/// An open, migrated local database, with the documents this process has loaded.
 pub struct Store {
     /// The single connection; SQLite in WAL mode lets other processes (the CLI beside the app) read
     /// and write the same file concurrently.
-    conn: Connection,
+    pub(crate) conn: Connection,
     /// Where the database lives, for messages.
     path: PathBuf,
+    /// This process's Automerge actor. Fresh for every open, so two processes writing the same
+    /// documents (the app and the CLI) never reuse an actor's sequence numbers.
+    pub(crate) actor: automerge::ActorId,
+    /// Documents loaded by this process, checked against SQLite before every use.
+    pub(crate) docs: crate::documents::DocCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,9 +144,13 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| classify(path, e))?;
+        let mut actor = [0_u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut actor);
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
+            actor: automerge::ActorId::from(actor.to_vec()),
+            docs: crate::documents::DocCache::default(),
         };
         store.configure()?;
         store.migrate()?;

@@ -25,6 +25,26 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Today's date for the local person: their profile's time zone decides, so a check-in after
+    /// midnight in Auckland counts for the Auckland day. UTC until a profile exists.
+    pub fn local_today(&self, now: jiff::Timestamp) -> Result<Date> {
+        let zone: Option<String> = match self.setting(SettingKey::LocalUserId)? {
+            Some(user) => self
+                .conn()
+                .query_row("SELECT timezone FROM users WHERE id = ?1", [user], |row| {
+                    row.get(0)
+                })
+                .optional()?,
+            None => None,
+        };
+        let tz = zone
+            .and_then(|z| jiff::tz::TimeZone::get(&z).ok())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        Ok(now.to_zoned(tz).date())
+    }
+}
+
 /// Builds the Today screen's data for `local_date` (the device's calendar day) on a device set to
 /// use `sync_server`.
 pub fn today(store: &Store, local_date: Date, sync_server: Option<&str>) -> Result<TodayView> {

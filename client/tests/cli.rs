@@ -50,7 +50,10 @@ fn init_with_json_reports_path_and_schema_version() {
     );
     assert!(output.status.success(), "{output:?}");
     let value: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(value["schema_version"], 4);
+    assert_eq!(
+        value["schema_version"],
+        together_client::Store::supported_schema_version()
+    );
     assert_eq!(
         value["database"],
         dir.path().join("together.sqlite3").to_str().unwrap()

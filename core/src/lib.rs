@@ -4,14 +4,22 @@
 //! sync server all speak these types.
 //!
 //! ## Layout
-//! - [`profile`]: validated pieces of a person's profile (display name, IANA timezone name).
+//! - [`ids`]: id newtypes (UUID v7 for new records, derived ids where devices must agree).
+//! - [`domain`]: enumerations and validated values, matching the SQLite CHECK constraints.
+//! - [`profile`]: validated pieces of a person's profile (display name).
+//! - [`document`] (feature `documents`): the Automerge document model: what each document holds,
+//!   genesis, typed writes and reads, and which records a change touched.
 //! - [`view`]: the view models the app shell hands to the UI over IPC. They are wire types: renaming a
 //!   field is a protocol change between `src-tauri` and `ui`.
 //!
 //! ## Architecture invariant
 //! This crate does no IO: no SQLite, no network, no clock and no randomness of its own. Callers pass
 //! `now` and RNGs in. That keeps every rule here deterministic and unit-testable, and lets the UI
-//! compile it to wasm.
+//! compile the parts it needs to wasm.
 
+#[cfg(feature = "documents")]
+pub mod document;
+pub mod domain;
+pub mod ids;
 pub mod profile;
 pub mod view;

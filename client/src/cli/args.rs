@@ -1,0 +1,373 @@
+//! The command-line grammar of `together` (clap), and the small parsers its flags need.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Parser, Subcommand};
+use jiff::Timestamp;
+
+/// Better Together on the command line.
+#[derive(Debug, Parser)]
+#[command(name = "together", version, about, long_about = None)]
+pub struct Cli {
+    /// Directory holding the local database (default: $TOGETHER_DATA_DIR, then the platform's data
+    /// directory for Better Together).
+    #[arg(long, global = true, env = "TOGETHER_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands of `together`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the local database, or bring an existing one up to date, and print its path.
+    Init,
+    /// Your profile.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Your relationship.
+    #[command(subcommand)]
+    Relationship(RelationshipCommand),
+    /// Check in for today (or --date): how connected, how you feel, how satisfied (1-10 each).
+    Checkin(CheckinArgs),
+    /// The check-ins you can see: yours, and your partner's on days you both checked in.
+    Checkins,
+    /// Shared goals.
+    #[command(subcommand)]
+    Goal(GoalCommand),
+    /// Shared activities.
+    #[command(subcommand)]
+    Activity(ActivityCommand),
+    /// Important dates.
+    #[command(subcommand)]
+    Date(DateCommand),
+    /// The talk log.
+    #[command(subcommand)]
+    Log(LogCommand),
+    /// Everything you can see, in one file.
+    Export(ExportArgs),
+    /// The raw Automerge documents, for offline sync without a server.
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// Recompute every table from the documents.
+    Rebuild,
+}
+
+/// `together profile ...`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Set your name and details (creates your identity on first use).
+    Set(ProfileArgs),
+}
+
+/// `together profile set`
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Your name as your partner sees it.
+    #[arg(long)]
+    pub name: String,
+    /// Your time zone (IANA name such as Europe/Paris; default UTC): decides which day a check-in is.
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// A nickname.
+    #[arg(long)]
+    pub nickname: Option<String>,
+    /// A photo URL.
+    #[arg(long)]
+    pub photo_url: Option<String>,
+    /// Your primary love language (words_of_affirmation, quality_time, receiving_gifts,
+    /// acts_of_service, physical_touch).
+    #[arg(long)]
+    pub love_language: Option<String>,
+    /// Your secondary love language.
+    #[arg(long)]
+    pub love_language_secondary: Option<String>,
+}
+
+/// `together relationship ...`
+#[derive(Debug, Subcommand)]
+pub enum RelationshipCommand {
+    /// Start your relationship in the app; your partner joins later.
+    Create(RelationshipArgs),
+    /// Join your partner's relationship from their documents (after `together doc import DIR`).
+    Join {
+        /// The relationship's id (the name of its rel-<id>.automerge file).
+        relationship_id: String,
+    },
+}
+
+/// `together relationship create`
+#[derive(Debug, Args)]
+pub struct RelationshipArgs {
+    /// dating, engaged, married, domestic_partnership, long_distance, other (default dating).
+    #[arg(long)]
+    pub r#type: Option<String>,
+    /// When you got together (YYYY-MM-DD).
+    #[arg(long)]
+    pub start_date: Option<String>,
+    /// Your anniversary (YYYY-MM-DD).
+    #[arg(long)]
+    pub anniversary: Option<String>,
+    /// private, balanced or open (default balanced).
+    #[arg(long)]
+    pub privacy: Option<String>,
+}
+
+/// `together checkin`
+#[derive(Debug, Args)]
+pub struct CheckinArgs {
+    /// How connected you feel, 1-10.
+    #[arg(long)]
+    pub connection: i64,
+    /// Your mood, 1-10.
+    #[arg(long)]
+    pub mood: i64,
+    /// How satisfied you are with the relationship, 1-10.
+    #[arg(long)]
+    pub satisfaction: i64,
+    /// What you are grateful for.
+    #[arg(long)]
+    pub note: Option<String>,
+    /// The day (YYYY-MM-DD); default: today in your time zone.
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+/// `together goal ...`
+#[derive(Debug, Subcommand)]
+pub enum GoalCommand {
+    /// Add a goal; prints its id.
+    Add(GoalArgs),
+    /// Move a goal forward.
+    Progress(GoalProgressArgs),
+    /// List the goals.
+    List,
+}
+
+/// `together goal add`
+#[derive(Debug, Args)]
+pub struct GoalArgs {
+    /// What you aim for.
+    #[arg(long)]
+    pub name: String,
+    /// How many steps make it.
+    #[arg(long)]
+    pub target: i64,
+    /// habit, milestone, experience, financial, health, communication, other.
+    #[arg(long)]
+    pub r#type: Option<String>,
+    /// Start (YYYY-MM-DD).
+    #[arg(long)]
+    pub start_date: Option<String>,
+    /// Deadline (YYYY-MM-DD).
+    #[arg(long)]
+    pub target_date: Option<String>,
+}
+
+/// `together goal progress`
+#[derive(Debug, Args)]
+pub struct GoalProgressArgs {
+    /// The goal's id.
+    pub goal_id: String,
+    /// Steps to add (negative to correct a mistake).
+    #[arg(long, default_value_t = 1, allow_hyphen_values = true)]
+    pub by: i64,
+}
+
+/// `together activity ...`
+#[derive(Debug, Subcommand)]
+pub enum ActivityCommand {
+    /// Plan an activity; prints its id.
+    Add(ActivityArgs),
+    /// Mark an activity done.
+    Complete(ActivityCompleteArgs),
+    /// Rate an activity (your own rating, 1-5).
+    Rate(ActivityRateArgs),
+    /// List the activities.
+    List,
+}
+
+/// `together activity add`
+#[derive(Debug, Args)]
+pub struct ActivityArgs {
+    /// What it is.
+    #[arg(long)]
+    pub name: String,
+    /// date_night, outdoors, travel, at_home, creative, fitness, learning, social, self_care, other.
+    #[arg(long)]
+    pub r#type: Option<String>,
+    /// When (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub planned: Option<String>,
+    /// Minutes.
+    #[arg(long)]
+    pub duration: Option<i64>,
+    /// Cost, such as 42.50.
+    #[arg(long)]
+    pub cost: Option<String>,
+}
+
+/// `together activity complete`
+#[derive(Debug, Args)]
+pub struct ActivityCompleteArgs {
+    /// The activity's id.
+    pub activity_id: String,
+    /// When it was done (default: now).
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// `together activity rate`
+#[derive(Debug, Args)]
+pub struct ActivityRateArgs {
+    /// The activity's id.
+    pub activity_id: String,
+    /// Your rating, 1-5.
+    #[arg(long)]
+    pub rating: i64,
+}
+
+/// `together date ...`
+#[derive(Debug, Subcommand)]
+pub enum DateCommand {
+    /// Add an important date; prints its id.
+    Add(DateArgs),
+}
+
+/// `together date add`
+#[derive(Debug, Args)]
+pub struct DateArgs {
+    /// The day (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: String,
+    /// What it is.
+    #[arg(long)]
+    pub name: String,
+    /// anniversary, birthday, first_date, holiday, milestone, trip, other.
+    #[arg(long)]
+    pub r#type: Option<String>,
+    /// Comes back every year.
+    #[arg(long)]
+    pub recurring: bool,
+    /// Remind this many days before (0-365).
+    #[arg(long)]
+    pub remind_days: Option<i64>,
+}
+
+/// `together log ...`
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Log a conversation; prints its id.
+    Add(LogArgs),
+}
+
+/// `together log add`
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// daily_talk, deep_conversation, conflict_resolution, planning, appreciation, check_in, other.
+    #[arg(long)]
+    pub r#type: String,
+    /// What it was about.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// positive, neutral, resolved, unresolved, needs_follow_up.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Minutes.
+    #[arg(long)]
+    pub duration: Option<i64>,
+    /// When (YYYY-MM-DD or RFC 3339; default now).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// It needs another talk.
+    #[arg(long)]
+    pub follow_up: bool,
+}
+
+/// `together export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The format: json.
+    #[arg(long)]
+    pub format: String,
+}
+
+/// `together doc ...`
+#[derive(Debug, Subcommand)]
+pub enum DocCommand {
+    /// Write every document into DIR as <id>.automerge.
+    Export {
+        /// Target directory (created if needed).
+        dir: PathBuf,
+    },
+    /// Merge every <id>.automerge file of DIR into this device's documents.
+    Import {
+        /// Source directory.
+        dir: PathBuf,
+    },
+}
+
+/// A moment from `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+pub fn parse_moment(text: &str) -> Result<Timestamp> {
+    let text = text.trim();
+    if let Ok(date) = together_core::domain::parse_date("date", text) {
+        return Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp());
+    }
+    text.parse::<Timestamp>().map_err(|_| {
+        anyhow!(
+            "{text:?} is not a date (YYYY-MM-DD) or a time (RFC 3339, such as 2026-11-25T19:30:00Z)"
+        )
+    })
+}
+
+/// An amount such as `42`, `42.5` or `42.50`, in cents.
+pub fn cents(text: &str) -> Result<i64> {
+    let bad = || anyhow!("{text:?} is not an amount such as 42.50");
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if whole.is_empty()
+        || fraction.len() > 2
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !fraction.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|c| c.checked_add(fraction))
+        .filter(|c| *c <= 100_000_000)
+        .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_become_cents() {
+        assert_eq!(cents("42").unwrap(), 4200);
+        assert_eq!(cents("42.5").unwrap(), 4250);
+        assert_eq!(cents("0.07").unwrap(), 7);
+        for bad in ["-1", "1.234", "abc", ".5", "1e3"] {
+            assert!(cents(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn moments_accept_days_and_rfc3339() {
+        assert_eq!(
+            parse_moment("2026-11-25").unwrap().to_string(),
+            "2026-11-25T00:00:00Z"
+        );
+        assert!(parse_moment("2026-11-25T19:30:00+01:00").is_ok());
+        assert!(parse_moment("tomorrow").is_err());
+    }
+}

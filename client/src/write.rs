@@ -1,0 +1,115 @@
+//! The write path: every user action and every merge runs in one SQLite transaction that changes the
+//! document, stores the change, queues it for upload (local changes only) and projects exactly the
+//! records it touched. Either all of that happens or none of it.
+
+use automerge::ActorId;
+use jiff::Timestamp;
+use rusqlite::{Connection, TransactionBehavior};
+use together_core::document::{DocAddress, Document};
+use together_core::ids::RecordId;
+
+use crate::documents::{self, DocCache};
+use crate::projection;
+use crate::store::{Result, Store};
+
+/// One open write transaction, handed to an action.
+pub(crate) struct WriteTx<'a> {
+    pub(crate) conn: &'a Connection,
+    docs: &'a mut DocCache,
+    actor: &'a ActorId,
+    pub(crate) now: Timestamp,
+}
+
+impl Store {
+    /// Runs `action` in one IMMEDIATE transaction (so concurrent writers from another process queue
+    /// behind it). On any error everything is rolled back and the documents this process had loaded
+    /// are forgotten, since they may hold the failed change.
+    pub(crate) fn write<T>(
+        &mut self,
+        now: Timestamp,
+        action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let Store {
+            conn, docs, actor, ..
+        } = self;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Rows may be projected in any order inside the transaction; keys are checked at commit.
+        tx.pragma_update(None, "defer_foreign_keys", true)?;
+        let mut write = WriteTx {
+            conn: &tx,
+            docs,
+            actor,
+            now,
+        };
+        let result = action(&mut write);
+        let outcome = match result {
+            Ok(value) => tx.commit().map(|()| value).map_err(Into::into),
+            Err(error) => Err(error),
+        };
+        if outcome.is_err() {
+            docs.clear();
+        }
+        outcome
+    }
+}
+
+impl WriteTx<'_> {
+    /// Applies a local change to the document at `address` (created at genesis if this device does
+    /// not hold it yet), stores it, queues it for upload and projects it.
+    pub(crate) fn change<T>(
+        &mut self,
+        address: DocAddress,
+        edit: impl FnOnce(&mut Document) -> together_core::document::Result<T>,
+    ) -> Result<T> {
+        let cached =
+            documents::checkout_or_create(self.conn, self.docs, self.actor, address, self.now)?;
+        let before = cached.doc.heads();
+        let value = edit(&mut cached.doc)?;
+        cached.doc.commit(self.now);
+        if cached.doc.heads() == before {
+            return Ok(value);
+        }
+        let bytes = cached.doc.save_after(&before);
+        let changed = cached.doc.changed_since(&before);
+        let entry_id = RecordId::generate(self.now, &mut rand::rng()).to_string();
+        documents::append(self.conn, cached, &bytes, self.now, Some(entry_id))?;
+        projection::project(self.conn, &cached.doc, &changed)?;
+        Ok(value)
+    }
+
+    /// Merges changes from another replica into the document at `address`, stores what was new and
+    /// projects the records it touched. Returns how many records changed (0 for bytes already seen).
+    pub(crate) fn merge(&mut self, address: DocAddress, bytes: &[u8]) -> Result<usize> {
+        let cached =
+            documents::checkout_or_create(self.conn, self.docs, self.actor, address, self.now)?;
+        let before = cached.doc.heads();
+        cached.doc.merge_bytes(bytes)?;
+        if cached.doc.heads() == before {
+            return Ok(0);
+        }
+        let new_changes = cached.doc.save_after(&before);
+        let changed = cached.doc.changed_since(&before);
+        documents::append(self.conn, cached, &new_changes, self.now, None)?;
+        projection::project(self.conn, &cached.doc, &changed)?;
+        Ok(changed.len())
+    }
+
+    /// A full, standard Automerge save of the document at `address`, if this device holds it.
+    pub(crate) fn save_document(&mut self, address: DocAddress) -> Result<Option<Vec<u8>>> {
+        Ok(documents::checkout(self.conn, self.docs, self.actor, address)?.map(|c| c.doc.save()))
+    }
+
+    /// Projects every record of the document at `address` (for `rebuild`).
+    pub(crate) fn reproject(&mut self, address: DocAddress) -> Result<()> {
+        if let Some(cached) = documents::checkout(self.conn, self.docs, self.actor, address)? {
+            let records = cached.doc.all_records();
+            projection::project(self.conn, &cached.doc, &records)?;
+        }
+        Ok(())
+    }
+
+    /// The document at `address` as stored, if this device holds it.
+    pub(crate) fn document(&mut self, address: DocAddress) -> Result<Option<&Document>> {
+        Ok(documents::checkout(self.conn, self.docs, self.actor, address)?.map(|c| &c.doc))
+    }
+}

@@ -1,0 +1,245 @@
+//! The couple's data as Automerge documents: what each document holds, how it is created, written and
+//! read. Versioned and described in `docs/document-schema.md`.
+//!
+//! ## Documents
+//! - **Relationship** (`rel-<relationship id>`): the relationship profile, each member's shared profile,
+//!   activities, goals, important dates, challenge participation, earned achievements.
+//! - **Series** (`rel-<relationship id>-<year>`): the year's time series: check-ins, talk log, challenge
+//!   entries, notifications. One per year keeps every document a device must load for a write small,
+//!   however many years a couple has been together.
+//! - **User** (`user-<user id>`): what is one person's alone: profile, settings, private notes.
+//!
+//! ## Genesis
+//! Every document starts with the same first change on every device: written by an actor derived from
+//! the document id, at time 0, creating the root fields and one map per collection. Two devices that
+//! create the same year's document offline therefore produce byte-identical first changes, which merge
+//! into one; without this, each would create its own `checkins` map and one partner's check-ins would
+//! be hidden by the other's. **The genesis content never changes**: later schema versions add fields in
+//! ordinary changes.
+
+mod address;
+mod fields;
+mod records;
+mod write;
+
+use std::collections::BTreeSet;
+
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{
+    ActorId, AutoCommit, ChangeHash, ObjType, Patch, PatchAction, Prop, ROOT, ReadDoc,
+};
+use jiff::Timestamp;
+
+pub use address::{Collection, DocAddress, DocKind, InvalidAddress};
+pub use records::*;
+pub use write::*;
+
+/// Version of the document schema this code writes and understands.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Why a document operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    /// Automerge refused the bytes or the operation.
+    #[error("the document could not be read or changed: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// The bytes are a valid Automerge document, but not the one expected.
+    #[error("the document is {found}, not {expected}")]
+    WrongDocument {
+        /// The document asked for.
+        expected: String,
+        /// What the bytes hold.
+        found: String,
+    },
+    /// Written by a newer version of the app.
+    #[error("the document uses schema version {0}, newer than this app understands; please update")]
+    SchemaTooNew(i64),
+    /// A record the change refers to does not exist.
+    #[error("no {collection} record {key} in this document")]
+    NoSuchRecord {
+        /// The collection.
+        collection: &'static str,
+        /// The record's key.
+        key: String,
+    },
+    /// The change is refused by a rule (e.g. rating an activity that is not yours to rate).
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Convenience alias.
+pub type Result<T, E = DocumentError> = std::result::Result<T, E>;
+
+/// A record that a change touched: the projection re-reads exactly these.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RecordRef {
+    /// The collection it lives in.
+    pub collection: Collection,
+    /// Its key inside the collection (a record id, a user id, or the collection name for single
+    /// objects such as the relationship profile).
+    pub key: String,
+}
+
+/// One Automerge document of the app, with the address that says which one it is.
+pub struct Document {
+    doc: AutoCommit,
+    address: DocAddress,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("address", &self.address)
+            .finish()
+    }
+}
+
+impl Document {
+    /// The document's deterministic first state (see the module docs), ready for `actor`'s changes.
+    pub fn genesis(address: DocAddress, actor: &ActorId) -> Result<Self> {
+        let genesis_actor = ActorId::from(
+            crate::ids::derived(&["genesis", &address.doc_id()])
+                .as_bytes()
+                .to_vec(),
+        );
+        let mut doc = AutoCommit::new().with_actor(genesis_actor);
+        doc.put(ROOT, "schema", SCHEMA_VERSION)?;
+        doc.put(ROOT, "kind", address.kind().as_str())?;
+        doc.put(ROOT, "id", address.doc_id())?;
+        for collection in address.kind().collections() {
+            doc.put_object(ROOT, collection.as_str(), ObjType::Map)?;
+        }
+        doc.commit_with(CommitOptions::default().with_time(0));
+        doc.set_actor(actor.clone());
+        Ok(Self { doc, address })
+    }
+
+    /// Loads a saved document (a full save, possibly followed by incremental chunks) and checks it is
+    /// the document `address` names.
+    pub fn load(address: DocAddress, bytes: &[u8], actor: &ActorId) -> Result<Self> {
+        let mut doc = AutoCommit::load(bytes)?;
+        doc.set_actor(actor.clone());
+        let document = Self { doc, address };
+        document.check_identity()?;
+        Ok(document)
+    }
+
+    fn check_identity(&self) -> Result<()> {
+        let found = fields::root_str(&self.doc, "id").unwrap_or_default();
+        if found != self.address.doc_id() {
+            return Err(DocumentError::WrongDocument {
+                expected: self.address.doc_id(),
+                found,
+            });
+        }
+        match fields::root_i64(&self.doc, "schema") {
+            Some(version) if version > SCHEMA_VERSION => Err(DocumentError::SchemaTooNew(version)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Which document this is.
+    pub fn address(&self) -> &DocAddress {
+        &self.address
+    }
+
+    /// The current heads: the identity of this exact state.
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// The whole document as a standard Automerge file.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes made since `heads`, as bytes any Automerge replica can `load_incremental`.
+    pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    /// Merges changes from another replica (a saved document or incremental chunks). Duplicates are
+    /// ignored, so merging the same bytes twice is harmless.
+    pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        self.doc.load_incremental(bytes)?;
+        Ok(())
+    }
+
+    /// Commits pending operations with `now` as the change's (advisory) time.
+    pub fn commit(&mut self, now: Timestamp) -> Option<ChangeHash> {
+        self.doc
+            .commit_with(CommitOptions::default().with_time(now.as_second()))
+    }
+
+    /// The records that differ between `before` and the current state: what the projection must
+    /// re-read after a local change or a merge.
+    pub fn changed_since(&mut self, before: &[ChangeHash]) -> BTreeSet<RecordRef> {
+        let after = self.doc.get_heads();
+        let patches = self.doc.diff(before, &after);
+        patches.iter().filter_map(|p| self.record_of(p)).collect()
+    }
+
+    /// Every record of the document, for a full rebuild of the projection.
+    pub fn all_records(&self) -> BTreeSet<RecordRef> {
+        let mut refs = BTreeSet::new();
+        for collection in self.address.kind().collections() {
+            if collection.is_single() {
+                refs.insert(RecordRef {
+                    collection,
+                    key: collection.as_str().to_owned(),
+                });
+                continue;
+            }
+            if let Some(map) = fields::collection(&self.doc, collection) {
+                for key in self.doc.keys(&map) {
+                    refs.insert(RecordRef { collection, key });
+                }
+            }
+        }
+        refs
+    }
+
+    /// Maps a patch to the record it belongs to: the first two steps of its path are the collection
+    /// and the record key.
+    fn record_of(&self, patch: &Patch) -> Option<RecordRef> {
+        let mut props = patch.path.iter().map(|(_, prop)| prop.clone());
+        let own_key = match &patch.action {
+            PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                Some(Prop::Map(key.clone()))
+            }
+            PatchAction::Increment { prop, .. } => Some(prop.clone()),
+            _ => None,
+        };
+        let first = props.next().or_else(|| own_key.clone())?;
+        let Prop::Map(collection_name) = first else {
+            return None;
+        };
+        let collection = Collection::from_name(&collection_name)?;
+        if collection.is_single() {
+            return Some(RecordRef {
+                collection,
+                key: collection.as_str().to_owned(),
+            });
+        }
+        let second = if patch.path.is_empty() {
+            None
+        } else {
+            props.next().or(own_key)
+        }?;
+        match second {
+            Prop::Map(key) => Some(RecordRef { collection, key }),
+            Prop::Seq(_) => None,
+        }
+    }
+
+    pub(crate) fn inner(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    pub(crate) fn inner_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+}
+
+#[cfg(test)]
+mod tests;
