@@ -8,7 +8,7 @@
 //! Exits 0 when every table, column, type, key marker and named index agrees; otherwise lists the
 //! differences and exits 1.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/common/schema_spec.rs"]
 mod common;
 
 use std::collections::BTreeSet;

@@ -96,3 +96,196 @@ fn an_unknown_command_is_a_usage_error() {
     let output = together(&["frobnicate"], None);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Runs `together --data-dir DIR args...`, asserting success; returns stdout.
+fn ok_in(dir: &std::path::Path, args: &[&str]) -> String {
+    let mut full = vec!["--data-dir", dir.to_str().unwrap()];
+    full.extend_from_slice(args);
+    let output = together(&full, None);
+    assert!(
+        output.status.success(),
+        "together {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
+#[test]
+fn the_scripted_forms_work_end_to_end_between_two_devices() {
+    let alice = tempfile::tempdir().unwrap();
+    let bob = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let a = alice.path();
+    let b = bob.path();
+
+    ok_in(
+        a,
+        &[
+            "profile",
+            "set",
+            "--name",
+            "Alice",
+            "--timezone",
+            "Europe/Paris",
+        ],
+    );
+    let relationship = ok_in(
+        a,
+        &[
+            "relationship",
+            "create",
+            "--type",
+            "married",
+            "--start-date",
+            "2019-06-01",
+        ],
+    );
+    let relationship = relationship.trim();
+    ok_in(
+        a,
+        &[
+            "checkin",
+            "--connection",
+            "8",
+            "--mood",
+            "7",
+            "--satisfaction",
+            "9",
+            "--note",
+            "our walk",
+            "--date",
+            "2026-11-25",
+        ],
+    );
+    let goal: serde_json::Value = serde_json::from_str(&ok_in(
+        a,
+        &[
+            "--json",
+            "goal",
+            "add",
+            "--name",
+            "Cook together",
+            "--target",
+            "10",
+        ],
+    ))
+    .unwrap();
+    let goal_id = goal["id"].as_str().unwrap().to_owned();
+    let plain_id = ok_in(
+        a,
+        &["goal", "add", "--name", "Read a book", "--target", "3"],
+    );
+    assert_eq!(
+        plain_id.trim().len(),
+        36,
+        "a plain goal add prints the id alone"
+    );
+
+    let exported = files.path().join("from-alice");
+    ok_in(a, &["doc", "export", exported.to_str().unwrap()]);
+    ok_in(b, &["profile", "set", "--name", "Bob"]);
+    ok_in(b, &["doc", "import", exported.to_str().unwrap()]);
+    ok_in(b, &["relationship", "join", relationship]);
+    ok_in(b, &["goal", "progress", &goal_id]);
+    ok_in(a, &["goal", "progress", &goal_id, "--by", "2"]);
+    ok_in(
+        b,
+        &[
+            "checkin",
+            "--connection",
+            "6",
+            "--mood",
+            "6",
+            "--satisfaction",
+            "7",
+            "--date",
+            "2026-11-25",
+        ],
+    );
+
+    let back = files.path().join("from-bob");
+    ok_in(b, &["doc", "export", back.to_str().unwrap()]);
+    ok_in(a, &["doc", "import", back.to_str().unwrap()]);
+    ok_in(a, &["rebuild"]);
+
+    let export: serde_json::Value =
+        serde_json::from_str(&ok_in(a, &["export", "--format", "json"])).unwrap();
+    let goals = export["tables"]["shared_goals"].as_array().unwrap();
+    let cooked = goals.iter().find(|g| g["id"] == goal_id.as_str()).unwrap();
+    assert_eq!(cooked["current_progress"], 3);
+    assert_eq!(
+        export["daily_checkins"].as_array().unwrap().len(),
+        2,
+        "both revealed"
+    );
+    assert_eq!(export["tables"]["users"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_input_is_refused_with_a_message_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok_in(d, &["profile", "set", "--name", "Sam"]);
+    ok_in(d, &["relationship", "create"]);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "checkin",
+                "--connection",
+                "11",
+                "--mood",
+                "5",
+                "--satisfaction",
+                "5",
+            ],
+            "between 1 and 10",
+        ),
+        (
+            &[
+                "checkin",
+                "--connection",
+                "5",
+                "--mood",
+                "5",
+                "--satisfaction",
+                "5",
+                "--date",
+                "2026-02-30",
+            ],
+            "YYYY-MM-DD",
+        ),
+        (
+            &["goal", "add", "--name", "  ", "--target", "3"],
+            "cannot be empty",
+        ),
+        (
+            &["goal", "add", "--name", "x", "--target", "0"],
+            "between 1 and",
+        ),
+        (&["goal", "progress", "not-an-id"], "not a valid record id"),
+        (
+            &["activity", "add", "--name", "x", "--type", "skydiving"],
+            "not a valid activity type",
+        ),
+        (
+            &["profile", "set", "--name", "Sam", "--timezone", "Mars/Base"],
+            "not a known time zone",
+        ),
+        (&["relationship", "create"], "already has a relationship"),
+        (&["export", "--format", "xml"], "unknown export format"),
+    ];
+    let before = ok_in(d, &["export", "--format", "json"]);
+    let before: serde_json::Value = serde_json::from_str(&before).unwrap();
+    for (args, message) in cases {
+        let mut full = vec!["--data-dir", d.to_str().unwrap()];
+        full.extend_from_slice(args);
+        let output = together(&full, None);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let after: serde_json::Value =
+        serde_json::from_str(&ok_in(d, &["export", "--format", "json"])).unwrap();
+    assert_eq!(before["tables"], after["tables"]);
+    assert_eq!(before["daily_checkins"], after["daily_checkins"]);
+}

@@ -1,0 +1,297 @@
+//! A couple's two devices, editing apart and converging through exported documents.
+
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+mod common;
+
+use common::couple::{Replica, now, paired};
+use jiff::civil::date;
+use together_core::document::{ActivityInput, CheckinInput, DateInput, GoalInput, LogInput};
+use together_core::domain::{
+    ActivityType, CommunicationType, DateEventType, GoalType, Rating, Score,
+};
+
+fn checkin(day: jiff::civil::Date, score: i64, note: &str) -> CheckinInput {
+    CheckinInput {
+        date: day,
+        connection: Score::new("connection", score).unwrap(),
+        mood: Score::new("mood", score).unwrap(),
+        satisfaction: Score::new("satisfaction", score).unwrap(),
+        note: Some(note.into()),
+    }
+}
+
+fn goal() -> GoalInput {
+    GoalInput {
+        name: "Cook together".into(),
+        goal_type: GoalType::Habit,
+        target_count: 10,
+        start_date: None,
+        target_date: None,
+    }
+}
+
+#[test]
+fn partners_editing_offline_converge_to_identical_tables() {
+    let (mut alice, mut bob) = paired();
+    let goal = alice.store.add_goal(&goal(), now()).unwrap();
+    let activity = alice
+        .store
+        .add_activity(
+            &ActivityInput {
+                name: "Pottery class".into(),
+                activity_type: ActivityType::Creative,
+                planned_date: Some(now()),
+                duration_minutes: Some(90),
+                cost_cents: Some(4250),
+            },
+            now(),
+        )
+        .unwrap();
+    bob.receive_from(&mut alice);
+
+    // Offline on both sides.
+    let day = date(2026, 11, 25);
+    alice
+        .store
+        .checkin(&checkin(day, 8, "our walk"), now())
+        .unwrap();
+    bob.store
+        .checkin(&checkin(day, 6, "breakfast in bed"), now())
+        .unwrap();
+    alice.store.progress_goal(goal, 1, now()).unwrap();
+    bob.store.progress_goal(goal, 1, now()).unwrap();
+    alice
+        .store
+        .rate_activity(activity, Rating::new(5).unwrap(), now())
+        .unwrap();
+    bob.store
+        .rate_activity(activity, Rating::new(3).unwrap(), now())
+        .unwrap();
+    alice
+        .store
+        .add_date(
+            &DateInput {
+                date: date(2019, 6, 1),
+                name: "Our anniversary".into(),
+                event_type: DateEventType::Anniversary,
+                recurring: true,
+                reminder_days_before: Some(7),
+            },
+            now(),
+        )
+        .unwrap();
+    bob.store
+        .add_log(
+            &LogInput {
+                communication_type: CommunicationType::DeepConversation,
+                topic: Some("Where to live next year".into()),
+                outcome: None,
+                duration_minutes: Some(45),
+                when: now(),
+                follow_up_needed: true,
+            },
+            now(),
+        )
+        .unwrap();
+
+    // Exchange in both directions, twice (duplicates must be harmless).
+    for _ in 0..2 {
+        alice.receive_from(&mut bob);
+        bob.receive_from(&mut alice);
+    }
+    assert_eq!(alice.rows(), bob.rows());
+
+    let goals = alice.table("shared_goals");
+    assert_eq!(goals[0]["current_progress"], 2, "concurrent +1s add up");
+    let activities = bob.table("activities");
+    assert_eq!(
+        activities[0]["satisfaction_rating_user1"], 5,
+        "Alice's rating"
+    );
+    assert_eq!(
+        activities[0]["satisfaction_rating_user2"], 3,
+        "Bob's rating"
+    );
+    assert_eq!(activities[0]["cost_amount"], 42.5);
+    assert_eq!(alice.table("daily_checkins").len(), 2);
+    assert_eq!(alice.table("communication_log").len(), 1);
+    let relationship = &alice.table("relationships")[0];
+    assert_eq!(relationship["status"], "active");
+    assert_eq!(alice.table("users").len(), 2);
+}
+
+#[test]
+fn a_partners_checkin_is_revealed_only_after_checking_in_the_same_day() {
+    let (mut alice, mut bob) = paired();
+    let day = date(2026, 11, 25);
+    alice
+        .store
+        .checkin(&checkin(day, 9, "you made me laugh"), now())
+        .unwrap();
+    bob.receive_from(&mut alice);
+    assert_eq!(bob.table("daily_checkins").len(), 1, "the row is there");
+    assert!(
+        bob.store.visible_checkins().unwrap().is_empty(),
+        "but Bob cannot see it before checking in himself"
+    );
+    bob.store
+        .checkin(&checkin(day, 7, "quiet evening"), now())
+        .unwrap();
+    let visible = bob.store.visible_checkins().unwrap();
+    assert_eq!(visible.len(), 2);
+    let hers = visible.iter().find(|c| !c.mine).unwrap();
+    assert_eq!(hers.gratitude_note.as_deref(), Some("you made me laugh"));
+    // Another day: Alice's check-in stays hidden until Bob checks in on that day too.
+    alice
+        .store
+        .checkin(&checkin(date(2026, 11, 26), 4, "tired"), now())
+        .unwrap();
+    bob.receive_from(&mut alice);
+    assert_eq!(bob.store.visible_checkins().unwrap().len(), 2);
+}
+
+#[test]
+fn rebuild_reproduces_the_incremental_tables_row_for_row() {
+    let (mut alice, mut bob) = paired();
+    let goal = alice.store.add_goal(&goal(), now()).unwrap();
+    bob.receive_from(&mut alice);
+    bob.store.progress_goal(goal, 3, now()).unwrap();
+    bob.store
+        .checkin(&checkin(date(2026, 1, 2), 5, "new year"), now())
+        .unwrap();
+    bob.store
+        .checkin(&checkin(date(2025, 12, 31), 8, "fireworks"), now())
+        .unwrap();
+    alice.receive_from(&mut bob);
+    let before = alice.rows();
+    alice.store.rebuild(now()).unwrap();
+    assert_eq!(alice.rows(), before);
+    assert_eq!(
+        alice.table("daily_checkins").len(),
+        2,
+        "two years, two documents"
+    );
+}
+
+#[test]
+fn exported_documents_are_standard_automerge_files() {
+    let (mut alice, _bob) = paired();
+    alice
+        .store
+        .checkin(&checkin(date(2026, 5, 5), 7, "tea"), now())
+        .unwrap();
+    let out = alice.export();
+    let mut kinds = Vec::new();
+    for entry in std::fs::read_dir(out.path()).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(path.extension().unwrap(), "automerge");
+        let doc = automerge::Automerge::load(&std::fs::read(&path).unwrap()).unwrap();
+        use automerge::ReadDoc;
+        let (kind, _) = doc.get(automerge::ROOT, "kind").unwrap().unwrap();
+        kinds.push(kind.as_str().unwrap().to_owned());
+    }
+    kinds.sort();
+    assert_eq!(kinds, ["relationship", "series", "user"]);
+}
+
+#[test]
+fn another_persons_private_document_is_not_imported() {
+    let (mut alice, mut bob) = paired();
+    let files = bob.export();
+    let report = alice.store.import_documents(files.path(), now()).unwrap();
+    assert_eq!(report.skipped_private, 1);
+    let bob_id = bob.store.local_user().unwrap().unwrap();
+    assert_eq!(
+        alice.count(&format!(
+            "SELECT count(*) FROM documents WHERE doc_id = 'user-{bob_id}'"
+        )),
+        0
+    );
+}
+
+#[test]
+fn a_refused_action_writes_nothing() {
+    let mut solo = Replica::new();
+    let count_all = |r: &Replica| {
+        r.count("SELECT (SELECT count(*) FROM documents) + (SELECT count(*) FROM document_chunks) + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM app_settings)")
+    };
+    let before = count_all(&solo);
+    let error = solo
+        .store
+        .checkin(&checkin(date(2026, 1, 1), 5, "x"), now())
+        .unwrap_err();
+    assert!(error.to_string().contains("profile"), "{error}");
+    assert_eq!(count_all(&solo), before);
+
+    solo.profile("Sam", "Europe/Paris");
+    let before = count_all(&solo);
+    let missing_goal = together_core::ids::RecordId::from_uuid(uuid::Uuid::nil());
+    assert!(solo.store.progress_goal(missing_goal, 1, now()).is_err());
+    assert_eq!(count_all(&solo), before);
+}
+
+#[test]
+fn a_person_alone_can_use_every_feature_before_a_partner_joins() {
+    let mut solo = Replica::new();
+    solo.profile("Sam", "Europe/Paris");
+    solo.create_relationship();
+    let goal = solo.store.add_goal(&goal(), now()).unwrap();
+    solo.store.progress_goal(goal, 2, now()).unwrap();
+    solo.store
+        .checkin(&checkin(date(2026, 11, 25), 7, "solo day"), now())
+        .unwrap();
+    assert_eq!(solo.store.visible_checkins().unwrap().len(), 1);
+    assert_eq!(solo.table("relationships")[0]["status"], "pending");
+    assert_eq!(
+        solo.table("relationships")[0]["user_2_id"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        solo.count("SELECT count(*) FROM outbox"),
+        5,
+        "every change queued for sync"
+    );
+}
+
+#[test]
+fn long_histories_are_compacted_and_reload_identically() {
+    let mut solo = Replica::new();
+    solo.profile("Sam", "UTC");
+    solo.create_relationship();
+    let start = date(2026, 1, 1);
+    for offset in 0..150 {
+        let day = start.checked_add(jiff::Span::new().days(offset)).unwrap();
+        solo.store
+            .checkin(&checkin(day, 1 + offset % 10, "daily"), now())
+            .unwrap();
+    }
+    let chunks = solo.count("SELECT count(*) FROM document_chunks");
+    assert!(
+        chunks < 64,
+        "compaction keeps the chunk log short (found {chunks})"
+    );
+    let rows = solo.rows();
+    // A new process loads snapshot + chunks and sees the same data; rebuild agrees.
+    let db = solo.db();
+    solo.store = together_client::Store::open(&db).unwrap();
+    solo.store.rebuild(now()).unwrap();
+    assert_eq!(solo.rows(), rows);
+    assert_eq!(solo.table("daily_checkins").len(), 150);
+}
+
+#[test]
+fn two_processes_on_one_device_see_each_others_writes() {
+    let mut app = Replica::new();
+    app.profile("Sam", "UTC");
+    app.create_relationship();
+    let goal = app.store.add_goal(&goal(), now()).unwrap();
+    // The CLI opens the same database while the app keeps its own loaded documents.
+    let mut cli = together_client::Store::open(&app.db()).unwrap();
+    cli.progress_goal(goal, 1, now()).unwrap();
+    app.store.progress_goal(goal, 1, now()).unwrap();
+    cli.progress_goal(goal, 1, now()).unwrap();
+    assert_eq!(app.table("shared_goals")[0]["current_progress"], 3);
+    app.store.rebuild(now()).unwrap();
+    assert_eq!(app.table("shared_goals")[0]["current_progress"], 3);
+}
