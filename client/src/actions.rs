@@ -11,6 +11,7 @@ use together_core::document::{
 use together_core::domain::Rating;
 use together_core::ids::{RecordId, RelationshipId, UserId};
 
+use crate::analytics;
 use crate::settings::{SettingKey, get_setting, put_setting};
 use crate::store::{Result, Store, StoreError};
 use crate::write::WriteTx;
@@ -70,6 +71,29 @@ fn own_profile_input(tx: &mut WriteTx<'_>, user: UserId) -> Result<ProfileInput>
 }
 
 impl Store {
+    /// The current relationship's summary on the local person's today (stored as that day's
+    /// `relationship_analytics` row), or `None` before a relationship exists.
+    pub fn stats(
+        &mut self,
+        now: Timestamp,
+    ) -> Result<Option<together_core::rules::RelationshipSummary>> {
+        let today = self.local_today(now)?;
+        self.write(now, |tx| {
+            let Some(relationship) = parse_setting::<RelationshipId>(
+                get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
+                "relationship id",
+            )?
+            else {
+                return Ok(None);
+            };
+            let relationship = relationship.to_string();
+            if let Some(user) = get_setting(tx.conn, SettingKey::LocalUserId)? {
+                analytics::refresh_engagement(tx.conn, &user, Some(&relationship), today)?;
+            }
+            analytics::refresh_relationship(tx.conn, &relationship, today)
+        })
+    }
+
     /// The person using this device, once they have a profile.
     pub fn local_user(&self) -> Result<Option<UserId>> {
         parse_setting(self.setting(SettingKey::LocalUserId)?, "user id")

@@ -280,6 +280,30 @@ pub fn execute(cli: &Cli) -> Result<()> {
             let id = store.add_log(&input, now)?;
             out.id("log entry", &id.to_string());
         }
+        Command::Stats => match store.stats(now)? {
+            None => out.ok(
+                json!(null),
+                "no relationship yet: together relationship create",
+            ),
+            Some(s) => {
+                let show = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+                out.ok(
+                    json!(s),
+                    &format!(
+                        "{}\ndays together      {}\ncheck-in streak    {} day(s)\nconnection         {} (7 days) / {} (30 days)\nsatisfaction       {} (7 days) / {} (30 days)\nactivities         {} this month\nhealth score       {}",
+                        s.date,
+                        s.days_together,
+                        s.checkin_streak,
+                        show(s.average_connection_7),
+                        show(s.average_connection_30),
+                        show(s.average_satisfaction_7),
+                        show(s.average_satisfaction_30),
+                        s.activities_completed_this_month,
+                        show(s.overall_health_score)
+                    ),
+                );
+            }
+        },
         Command::Export(a) => {
             if a.format != "json" {
                 return Err(anyhow!(

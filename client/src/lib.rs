@@ -14,6 +14,7 @@
 //! - `projection`: documents → the spec's tables, record by record.
 //! - [`exchange`]: `doc export` / `doc import` of standard `.automerge` files, and `rebuild`.
 //! - [`queries`]: the read API shared by the UI and the CLI, where visibility rules (reveal) live.
+//! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s rules.
 //! - `actions`: what a person does (`set_profile`, `checkin`, `add_goal`...), as `Store` methods.
 //! - [`views`]: read models for screens, built from the store (the Today screen first).
 //! - [`paths`]: where the data lives by default on each platform.
@@ -23,6 +24,7 @@
 //! Business rules live in `together-core`; this crate does the IO around them. No UI code here.
 
 mod actions;
+mod analytics;
 pub mod cli;
 mod documents;
 pub mod exchange;

@@ -9,6 +9,7 @@
 //! - [`profile`]: validated pieces of a person's profile (display name).
 //! - [`document`] (feature `documents`): the Automerge document model: what each document holds,
 //!   genesis, typed writes and reads, and which records a change touched.
+//! - [`rules`]: streaks, averages, health and engagement scores: pure functions of records and a day.
 //! - [`view`]: the view models the app shell hands to the UI over IPC. They are wire types: renaming a
 //!   field is a protocol change between `src-tauri` and `ui`.
 //!
@@ -22,4 +23,5 @@ pub mod document;
 pub mod domain;
 pub mod ids;
 pub mod profile;
+pub mod rules;
 pub mod view;

@@ -51,6 +51,8 @@ pub enum Command {
     /// The talk log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Your relationship in numbers today: days together, streak, averages, health score.
+    Stats,
     /// Everything you can see, in one file.
     Export(ExportArgs),
     /// The raw Automerge documents, for offline sync without a server.

@@ -1,0 +1,156 @@
+//! Derived tables: `relationship_analytics` (one row per relationship per day) and
+//! `engagement_scores` (one row per person per day), computed by `together-core`'s rules from the
+//! projected tables.
+//!
+//! They are computed on this device for the days it looks at (the day of each check-in it saves or
+//! merges, and today when stats are asked for); row ids are derived from (relationship or person,
+//! day), so a row for a given day is the same on every device that computed it from the same data.
+
+use jiff::civil::Date;
+use rusqlite::{Connection, OptionalExtension, params};
+use together_core::ids::derived;
+use together_core::rules::{self, CheckinFact, RelationshipFacts, RelationshipSummary};
+
+use crate::store::{Result, StoreError};
+
+fn parse_day(text: &str) -> Result<Date> {
+    text.get(..10)
+        .and_then(|d| d.parse().ok())
+        .ok_or_else(|| StoreError::Missing(format!("unreadable date {text:?} in the database")))
+}
+
+/// Computes the summary of `relationship` on `day` from the projected tables.
+pub(crate) fn summarize(
+    conn: &Connection,
+    relationship: &str,
+    day: Date,
+) -> Result<Option<RelationshipSummary>> {
+    let row: Option<(String, Option<String>, Option<String>, String)> = conn
+        .query_row(
+            "SELECT user_1_id, user_2_id, start_date, created_at FROM relationships WHERE id = ?1",
+            [relationship],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((user_1, user_2, start_date, created_at)) = row else {
+        return Ok(None);
+    };
+    let members: Vec<String> = std::iter::once(user_1).chain(user_2).collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, checkin_date, connection_score, relationship_satisfaction
+         FROM daily_checkins WHERE relationship_id = ?1 AND checkin_date <= ?2",
+    )?;
+    let checkins = stmt
+        .query_map(params![relationship, day.to_string()], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get(2)?,
+                row.get(3)?,
+            ))
+        })?
+        .map(|row| {
+            let (user_id, date, connection, satisfaction) = row?;
+            Ok(CheckinFact {
+                user_id,
+                date: parse_day(&date)?,
+                connection,
+                satisfaction,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let month = &day.to_string()[..7];
+    let activities_completed_this_month: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM activities WHERE relationship_id = ?1 AND status = 'completed'
+           AND substr(completed_date, 1, 7) = ?2 AND substr(completed_date, 1, 10) <= ?3",
+        )?
+        .query_row(params![relationship, month, day.to_string()], |row| {
+            row.get(0)
+        })?;
+    Ok(Some(rules::summarize(&RelationshipFacts {
+        date: day,
+        members: &members,
+        start_date: start_date.as_deref().map(parse_day).transpose()?,
+        created_date: parse_day(&created_at)?,
+        checkins: &checkins,
+        activities_completed_this_month,
+    })))
+}
+
+/// Recomputes and stores the `relationship_analytics` row of `relationship` on `day`.
+pub(crate) fn refresh_relationship(
+    conn: &Connection,
+    relationship: &str,
+    day: Date,
+) -> Result<Option<RelationshipSummary>> {
+    let Some(summary) = summarize(conn, relationship, day)? else {
+        return Ok(None);
+    };
+    let id = derived(&["relationship_analytics", relationship, &day.to_string()]).to_string();
+    conn.prepare_cached(
+        "INSERT INTO relationship_analytics (id, relationship_id, analytics_date, days_together,
+             average_connection_score, average_satisfaction_score, checkin_streak,
+             activities_completed_this_month, overall_health_score)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (relationship_id, analytics_date) DO UPDATE SET
+            days_together = excluded.days_together,
+            average_connection_score = excluded.average_connection_score,
+            average_satisfaction_score = excluded.average_satisfaction_score,
+            checkin_streak = excluded.checkin_streak,
+            activities_completed_this_month = excluded.activities_completed_this_month,
+            overall_health_score = excluded.overall_health_score",
+    )?
+    .execute(params![
+        id,
+        relationship,
+        day.to_string(),
+        summary.days_together,
+        summary.average_connection_30,
+        summary.average_satisfaction_30,
+        summary.checkin_streak,
+        summary.activities_completed_this_month,
+        summary.overall_health_score
+    ])?;
+    Ok(Some(summary))
+}
+
+/// Recomputes and stores `user`'s `engagement_scores` row on `day` (their local day).
+pub(crate) fn refresh_engagement(
+    conn: &Connection,
+    user: &str,
+    relationship: Option<&str>,
+    day: Date,
+) -> Result<i64> {
+    let day_text = day.to_string();
+    let checked_in: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM daily_checkins WHERE user_id = ?1 AND checkin_date = ?2)",
+        )?
+        .query_row(params![user, day_text], |row| row.get(0))?;
+    let activities_logged: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM activities WHERE relationship_id = ?1 AND substr(completed_date, 1, 10) = ?2",
+        )?
+        .query_row(params![relationship, day_text], |row| row.get(0))?;
+    let talks: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM communication_log
+                            WHERE initiated_by_user_id = ?1 AND substr(communication_date, 1, 10) = ?2)",
+        )?
+        .query_row(params![user, day_text], |row| row.get(0))?;
+    let features_used = i64::from(checked_in) + i64::from(activities_logged > 0) + i64::from(talks);
+    let score = rules::engagement_score(checked_in, activities_logged, features_used);
+    let id = derived(&["engagement", user, &day_text]).to_string();
+    conn.prepare_cached(
+        "INSERT INTO engagement_scores (id, user_id, relationship_id, score_date, engagement_score,
+                                        checkin_completed, activities_logged, features_used)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (user_id, score_date) DO UPDATE SET
+            relationship_id = excluded.relationship_id, engagement_score = excluded.engagement_score,
+            checkin_completed = excluded.checkin_completed,
+            activities_logged = excluded.activities_logged, features_used = excluded.features_used",
+    )?
+    .execute(params![id, user, relationship, day_text, score, checked_in, activities_logged, features_used])?;
+    Ok(score)
+}
