@@ -13,6 +13,7 @@ use together_core::ids::{RecordId, RelationshipId, UserId};
 
 use crate::analytics;
 use crate::settings::{SettingKey, get_setting, put_setting};
+use crate::social;
 use crate::store::{Result, Store, StoreError};
 use crate::write::WriteTx;
 
@@ -52,6 +53,32 @@ fn relationships_of(tx: &WriteTx<'_>, user: UserId) -> Result<Vec<RelationshipId
     ids.iter()
         .map(|id| parse_setting(Some(id.clone()), "relationship id").map(|r| r.expect("some")))
         .collect()
+}
+
+/// The local person's calendar day, in their profile's time zone.
+fn today_of(tx: &WriteTx<'_>, user: UserId) -> Result<Date> {
+    let zone: Option<String> = tx
+        .conn
+        .query_row(
+            "SELECT timezone FROM users WHERE id = ?1",
+            [user.to_string()],
+            |row| row.get(0),
+        )
+        .ok();
+    let tz = zone
+        .and_then(|z| jiff::tz::TimeZone::get(&z).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    Ok(tx.now.to_zoned(tz).date())
+}
+
+/// After any change to a relationship: award what the couple has earned, judging the streak on
+/// the local person's today.
+fn settle(tx: &mut WriteTx<'_>, relationship: RelationshipId, user: UserId) -> Result<()> {
+    let today = today_of(tx, user)?;
+    let streak = analytics::summarize(tx.conn, &relationship.to_string(), today)?
+        .map_or(0, |s| s.checkin_streak);
+    social::award_achievements(tx, relationship, user, streak)?;
+    Ok(())
 }
 
 /// The local person's profile, as they share it with a relationship.
@@ -187,7 +214,10 @@ impl Store {
                 doc::set_member_profile(d, user, &shared, now)
             })?;
             put_setting(tx.conn, SettingKey::CurrentRelationshipId, &id.to_string(), now)?;
-            Ok(())
+            social::notify_partner(tx, id, user, "partner_joined", |name| {
+                (format!("{name} joined you"), "You are now together in Better Together.".to_owned())
+            })?;
+            settle(tx, id, user)
         })
     }
 
@@ -197,20 +227,42 @@ impl Store {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let year = year_of(input.date);
-            tx.change(DocAddress::Series(relationship, year), |d| {
-                doc::put_checkin(d, user, input, now)
-            })
+            // The partner's notification travels in the same change as the check-in.
+            let notice =
+                social::partner_notification(tx, relationship, user, "partner_checkin", |name| {
+                    (
+                        format!("{name} checked in"),
+                        "Check in too to see how they feel today.".to_owned(),
+                    )
+                })?;
+            let id = tx.change(DocAddress::Series(relationship, year), |d| {
+                let id = doc::put_checkin(d, user, input, now)?;
+                if let Some((key, notice)) = &notice {
+                    doc::add_notification(d, key, notice, now)?;
+                }
+                Ok(id)
+            })?;
+            // The daily check-in flow: the couple's analytics and the person's engagement that day,
+            // then whatever the couple earned (the streak as of the check-in's day).
+            let rel = relationship.to_string();
+            let summary = analytics::refresh_relationship(tx.conn, &rel, input.date)?;
+            analytics::refresh_engagement(tx.conn, &user.to_string(), Some(&rel), input.date)?;
+            let streak = summary.map_or(0, |s| s.checkin_streak);
+            social::award_achievements(tx, relationship, user, streak)?;
+            Ok(id)
         })
     }
 
     /// Adds a shared goal; returns its id.
     pub fn add_goal(&mut self, input: &GoalInput, now: Timestamp) -> Result<RecordId> {
         self.write(now, |tx| {
+            let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let id = RecordId::generate(now, &mut rand::rng());
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::add_goal(d, id, input, now)
             })?;
+            settle(tx, relationship, user)?;
             Ok(id)
         })
     }
@@ -219,9 +271,25 @@ impl Store {
     pub fn progress_goal(&mut self, id: RecordId, by: i64, now: Timestamp) -> Result<()> {
         self.write(now, |tx| {
             let relationship = require_relationship(tx)?;
+            let user = require_user(tx)?;
+            let was_reached = goal_reached(tx, id)?;
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::progress_goal(d, id, by)
-            })
+            })?;
+            if !was_reached && goal_reached(tx, id)? {
+                let goal: String = tx.conn.query_row(
+                    "SELECT goal_name FROM shared_goals WHERE id = ?1",
+                    [id.to_string()],
+                    |r| r.get(0),
+                )?;
+                social::notify_partner(tx, relationship, user, "goal_reached", |_| {
+                    (
+                        format!("Goal reached: {goal}"),
+                        "You did it, together.".to_owned(),
+                    )
+                })?;
+            }
+            settle(tx, relationship, user)
         })
     }
 
@@ -233,6 +301,12 @@ impl Store {
             let id = RecordId::generate(now, &mut rand::rng());
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::add_activity(d, id, user, input, now)
+            })?;
+            social::notify_partner(tx, relationship, user, "activity_planned", |name| {
+                (
+                    format!("{name} planned: {}", input.name),
+                    "Have a look, and add it to your calendar.".to_owned(),
+                )
             })?;
             Ok(id)
         })
@@ -246,10 +320,12 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         self.write(now, |tx| {
+            let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::complete_activity(d, id, when)
-            })
+            })?;
+            settle(tx, relationship, user)
         })
     }
 
@@ -260,6 +336,12 @@ impl Store {
             let relationship = require_relationship(tx)?;
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::rate_activity(d, id, user, rating)
+            })?;
+            social::notify_partner(tx, relationship, user, "activity_rated", |name| {
+                (
+                    format!("{name} rated an activity {}/5", rating.get()),
+                    "Add your own rating.".to_owned(),
+                )
             })
         })
     }
@@ -267,11 +349,13 @@ impl Store {
     /// Adds an important date; returns its id.
     pub fn add_date(&mut self, input: &DateInput, now: Timestamp) -> Result<RecordId> {
         self.write(now, |tx| {
+            let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let id = RecordId::generate(now, &mut rand::rng());
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::add_date(d, id, input)
             })?;
+            settle(tx, relationship, user)?;
             Ok(id)
         })
     }
@@ -286,9 +370,168 @@ impl Store {
             tx.change(DocAddress::Series(relationship, year), |d| {
                 doc::add_log(d, id, user, input)
             })?;
+            settle(tx, relationship, user)?;
             Ok(id)
         })
     }
+}
+
+impl Store {
+    /// Starts a catalogue challenge today; returns the participation id.
+    pub fn join_challenge(&mut self, challenge_id: &str, now: Timestamp) -> Result<RecordId> {
+        let challenge = together_core::catalog::challenge(challenge_id).ok_or_else(|| {
+            StoreError::Missing(format!(
+                "there is no challenge {challenge_id}; see together challenge list"
+            ))
+        })?;
+        self.write(now, |tx| {
+            let user = require_user(tx)?;
+            let relationship = require_relationship(tx)?;
+            let start = today_of(tx, user)?;
+            let end = start
+                .checked_add(jiff::Span::new().days(challenge.duration_days - 1))
+                .map_err(|e| StoreError::Missing(e.to_string()))?;
+            let id = RecordId::generate(now, &mut rand::rng());
+            let challenge_id = challenge.id();
+            tx.change(DocAddress::Relationship(relationship), |d| {
+                doc::join_challenge(d, id, &challenge_id, start, end)
+            })?;
+            social::notify_partner(tx, relationship, user, "challenge_update", |name| {
+                (
+                    format!("{name} started “{}”", challenge.name),
+                    challenge.instructions.to_owned(),
+                )
+            })?;
+            Ok(id)
+        })
+    }
+
+    /// Adds the local person's entry in a challenge the couple is doing; returns its id.
+    pub fn add_challenge_entry(
+        &mut self,
+        input: &doc::EntryInput,
+        now: Timestamp,
+    ) -> Result<RecordId> {
+        self.write(now, |tx| {
+            let user = require_user(tx)?;
+            let relationship = require_relationship(tx)?;
+            let known: bool = tx
+                .conn
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM challenge_participation WHERE id = ?1 AND relationship_id = ?2)",
+                    [input.participation_id.to_string(), relationship.to_string()],
+                    |row| row.get(0),
+                )?;
+            if !known {
+                return Err(StoreError::Missing(format!(
+                    "there is no challenge participation {}; start one with together challenge join",
+                    input.participation_id
+                )));
+            }
+            let id = RecordId::generate(now, &mut rand::rng());
+            tx.change(DocAddress::Series(relationship, year_of(input.date)), |d| {
+                doc::add_challenge_entry(d, id, user, input)
+            })?;
+            settle(tx, relationship, user)?;
+            Ok(id)
+        })
+    }
+
+    /// Raises the date reminders due today for the local person (each once: its id is derived from
+    /// the date and the occurrence). Returns how many were new.
+    pub fn refresh_reminders(&mut self, now: Timestamp) -> Result<usize> {
+        self.write(now, |tx| {
+            let (Some(user), Some(relationship)) = (
+                parse_setting::<UserId>(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?,
+                parse_setting::<RelationshipId>(
+                    get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
+                    "relationship id",
+                )?,
+            ) else {
+                return Ok(0);
+            };
+            let today = today_of(tx, user)?;
+            let mut stmt = tx.conn.prepare(
+                "SELECT id, date_value, event_name, is_recurring, reminder_days_before
+                 FROM important_dates WHERE relationship_id = ?1 AND reminder_days_before IS NOT NULL",
+            )?;
+            let dates: Vec<(String, String, String, bool, i64)> = stmt
+                .query_map([relationship.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            drop(stmt);
+            let mut raised = 0;
+            for (id, value, name, recurring, days_before) in dates {
+                let Ok(value) = value.parse::<Date>() else { continue };
+                let Some(occurrence) =
+                    together_core::rules::reminder_due(value, recurring, days_before, today)
+                else {
+                    continue;
+                };
+                let key = together_core::ids::derived(&["reminder", &id, &user.to_string(), &occurrence.to_string()])
+                    .to_string();
+                let exists: bool = tx.conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM notifications WHERE id = ?1)",
+                    [&key],
+                    |r| r.get(0),
+                )?;
+                if exists {
+                    continue;
+                }
+                let days = i64::from((occurrence - today).get_days());
+                let when = match days {
+                    0 => "today".to_owned(),
+                    1 => "tomorrow".to_owned(),
+                    n => format!("in {n} days"),
+                };
+                let input = doc::NotificationInput {
+                    recipient: user,
+                    notification_type: "date_reminder",
+                    title: format!("{name} is {when}"),
+                    message: format!("{name}: {occurrence}."),
+                    priority: if days <= 1 { "high" } else { "normal" },
+                };
+                tx.change(DocAddress::Series(relationship, today.year()), |d| {
+                    doc::add_notification(d, &key, &input, now)
+                })?;
+                raised += 1;
+            }
+            Ok(raised)
+        })
+    }
+
+    /// Marks one of the local person's notifications read.
+    pub fn mark_notification_read(&mut self, id: &str, now: Timestamp) -> Result<()> {
+        self.write(now, |tx| {
+            let user = require_user(tx)?;
+            let row: Option<(String, String)> = tx
+                .conn
+                .query_row(
+                    "SELECT relationship_id, created_at FROM notifications WHERE id = ?1 AND user_id = ?2",
+                    [id, &user.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .ok();
+            let (relationship, created_at) = row.ok_or_else(|| StoreError::Missing(format!("you have no notification {id}")))?;
+            let relationship: RelationshipId = relationship
+                .parse()
+                .map_err(|_| StoreError::Missing("unreadable relationship id".into()))?;
+            let year: i16 = created_at[..4].parse().map_err(|_| StoreError::Missing("unreadable date".into()))?;
+            tx.change(DocAddress::Series(relationship, year), |d| doc::mark_notification_read(d, id))
+        })
+    }
+}
+
+fn goal_reached(tx: &WriteTx<'_>, id: RecordId) -> Result<bool> {
+    Ok(tx
+        .conn
+        .query_row(
+            "SELECT status = 'completed' FROM shared_goals WHERE id = ?1",
+            [id.to_string()],
+            |row| row.get(0),
+        )
+        .unwrap_or(false))
 }
 
 /// The series document year of a day.

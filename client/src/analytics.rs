@@ -36,46 +36,75 @@ pub(crate) fn summarize(
         return Ok(None);
     };
     let members: Vec<String> = std::iter::once(user_1).chain(user_2).collect();
+    let month = &day.to_string()[..7];
+    let activities_completed_this_month: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM activities WHERE relationship_id = ?1 AND status = 'completed'
+               AND substr(completed_date, 1, 7) = ?2 AND substr(completed_date, 1, 10) <= ?3",
+        )?
+        .query_row(params![relationship, month, day.to_string()], |row| {
+            row.get(0)
+        })?;
+    let start_date = start_date.as_deref().map(parse_day).transpose()?;
+    let created_date = parse_day(&created_at)?;
+    // Averages need 30 days; the streak needs as many days as it is long. Load a window and widen
+    // it only while the streak reaches its edge, so a five-year history is not read on every save.
+    let mut window_days = 64_i64;
+    loop {
+        let from = day
+            .checked_sub(jiff::Span::new().days(window_days))
+            .unwrap_or(Date::MIN);
+        let checkins = checkins_between(conn, relationship, from, day)?;
+        let summary = rules::summarize(&RelationshipFacts {
+            date: day,
+            members: &members,
+            start_date,
+            created_date,
+            checkins: &checkins,
+            activities_completed_this_month,
+        });
+        let streak_fits = summary.checkin_streak + 2 < window_days;
+        let window_holds_everything =
+            checkins.is_empty() || from == Date::MIN || window_days > 40_000;
+        if streak_fits || window_holds_everything {
+            return Ok(Some(summary));
+        }
+        window_days *= 4;
+    }
+}
+
+fn checkins_between(
+    conn: &Connection,
+    relationship: &str,
+    from: Date,
+    to: Date,
+) -> Result<Vec<CheckinFact>> {
     let mut stmt = conn.prepare_cached(
         "SELECT user_id, checkin_date, connection_score, relationship_satisfaction
-         FROM daily_checkins WHERE relationship_id = ?1 AND checkin_date <= ?2",
+         FROM daily_checkins
+         WHERE relationship_id = ?1 AND checkin_date >= ?2 AND checkin_date <= ?3",
     )?;
-    let checkins = stmt
-        .query_map(params![relationship, day.to_string()], |row| {
+    stmt.query_map(
+        params![relationship, from.to_string(), to.to_string()],
+        |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, String>(1)?,
                 row.get(2)?,
                 row.get(3)?,
             ))
-        })?
-        .map(|row| {
-            let (user_id, date, connection, satisfaction) = row?;
-            Ok(CheckinFact {
-                user_id,
-                date: parse_day(&date)?,
-                connection,
-                satisfaction,
-            })
+        },
+    )?
+    .map(|row| {
+        let (user_id, date, connection, satisfaction) = row?;
+        Ok(CheckinFact {
+            user_id,
+            date: parse_day(&date)?,
+            connection,
+            satisfaction,
         })
-        .collect::<Result<Vec<_>>>()?;
-    let month = &day.to_string()[..7];
-    let activities_completed_this_month: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM activities WHERE relationship_id = ?1 AND status = 'completed'
-           AND substr(completed_date, 1, 7) = ?2 AND substr(completed_date, 1, 10) <= ?3",
-        )?
-        .query_row(params![relationship, month, day.to_string()], |row| {
-            row.get(0)
-        })?;
-    Ok(Some(rules::summarize(&RelationshipFacts {
-        date: day,
-        members: &members,
-        start_date: start_date.as_deref().map(parse_day).transpose()?,
-        created_date: parse_day(&created_at)?,
-        checkins: &checkins,
-        activities_completed_this_month,
-    })))
+    })
+    .collect()
 }
 
 /// Recomputes and stores the `relationship_analytics` row of `relationship` on `day`.

@@ -23,8 +23,8 @@ use together_core::ids::{RecordId, RelationshipId};
 use together_core::profile::DisplayName;
 
 use args::{
-    ActivityCommand, DateCommand, DocCommand, GoalCommand, LogCommand, ProfileCommand,
-    RelationshipCommand,
+    ActivityCommand, ChallengeCommand, DateCommand, DocCommand, GoalCommand, LogCommand,
+    ProfileCommand, RelationshipCommand,
 };
 pub use args::{Cli, Command};
 
@@ -279,6 +279,55 @@ pub fn execute(cli: &Cli) -> Result<()> {
             };
             let id = store.add_log(&input, now)?;
             out.id("log entry", &id.to_string());
+        }
+        Command::Challenge(ChallengeCommand::List) => out.list(&store.challenges()?, |c| {
+            format!(
+                "{}  {:<8} {:<6} {:<13} {}",
+                c.id, c.challenge_type, c.difficulty_level, c.category, c.name
+            )
+        }),
+        Command::Challenge(ChallengeCommand::Join { challenge_id }) => {
+            let challenge_id: RecordId = challenge_id.parse()?;
+            let id = store.join_challenge(&challenge_id.to_string(), now)?;
+            out.id("participation", &id.to_string());
+        }
+        Command::Challenge(ChallengeCommand::Entry(a)) => {
+            let date = match &a.date {
+                Some(d) => parse_date("date", d)?,
+                None => store.local_today(now)?,
+            };
+            let input = together_core::document::EntryInput {
+                participation_id: a.participation_id.parse()?,
+                date,
+                content: a
+                    .content
+                    .as_deref()
+                    .map(|c| optional_text("entry", c, 4000))
+                    .transpose()?
+                    .flatten(),
+                completed: !a.not_done,
+            };
+            let id = store.add_challenge_entry(&input, now)?;
+            out.id("entry", &id.to_string());
+        }
+        Command::Achievements => out.list(&store.achievements()?, |a| {
+            let mark = if a.earned_date.is_some() { "★" } else { "·" };
+            format!(
+                "{mark} {:<28} {:>4} pts  {}",
+                a.name,
+                a.points,
+                a.earned_date.as_deref().unwrap_or("")
+            )
+        }),
+        Command::Notifications(a) => {
+            store.refresh_reminders(now)?;
+            if let Some(id) = &a.read {
+                store.mark_notification_read(id, now)?;
+            }
+            out.list(&store.notifications()?, |n| {
+                let dot = if n.is_read { " " } else { "•" };
+                format!("{dot} {}  {}  {}", &n.created_at[..16], n.title, n.message)
+            });
         }
         Command::Stats => match store.stats(now)? {
             None => out.ok(

@@ -15,6 +15,8 @@
 //! - [`exchange`]: `doc export` / `doc import` of standard `.automerge` files, and `rebuild`.
 //! - [`queries`]: the read API shared by the UI and the CLI, where visibility rules (reveal) live.
 //! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s rules.
+//! - `catalog`: seeds the built-in challenges and achievements into their tables.
+//! - `social`: what follows an action: notifications for the partner, achievements for the couple.
 //! - `actions`: what a person does (`set_profile`, `checkin`, `add_goal`...), as `Store` methods.
 //! - [`views`]: read models for screens, built from the store (the Today screen first).
 //! - [`paths`]: where the data lives by default on each platform.
@@ -25,6 +27,7 @@
 
 mod actions;
 mod analytics;
+mod catalog;
 pub mod cli;
 mod documents;
 pub mod exchange;
@@ -32,6 +35,7 @@ pub mod paths;
 mod projection;
 pub mod queries;
 pub mod settings;
+mod social;
 pub mod store;
 pub mod views;
 mod write;

@@ -10,14 +10,19 @@ use std::collections::BTreeSet;
 
 use rusqlite::{Connection, params};
 use together_core::document::{
-    Activity, Checkin, Collection, Document, Goal, ImportantDate, LogEntry, PersonProfile,
-    RecordRef, RelationshipProfile, record_keys,
+    Activity, ChallengeEntry, ChallengeParticipation, Checkin, Collection, Document,
+    EarnedAchievement, Goal, ImportantDate, LogEntry, Notification, PersonProfile, RecordRef,
+    RelationshipProfile, record_keys,
 };
 
 use crate::store::Result;
 
 /// The spec tables the projection owns, children first (the order in which to empty them).
 pub(crate) const PROJECTED_TABLES: &[&str] = &[
+    "challenge_entries",
+    "challenge_participation",
+    "user_achievements",
+    "notifications",
     "daily_checkins",
     "communication_log",
     "activities",
@@ -65,8 +70,13 @@ pub(crate) fn project(
             Collection::Dates => project_date(conn, doc, key)?,
             Collection::Checkins => project_checkin(conn, doc, key)?,
             Collection::Log => project_log(conn, doc, key)?,
-            // Not projected yet: challenges, achievements, entries, notifications, settings, notes.
-            _ => {}
+            Collection::Challenges => project_participation(conn, doc, key)?,
+            Collection::Entries => project_entry(conn, doc, key)?,
+            Collection::Achievements => project_achievement(conn, doc, key)?,
+            Collection::Notifications => project_notification(conn, doc, key)?,
+            // Device-local or private, never projected into shared tables.
+            Collection::Settings | Collection::Notes => {}
+            Collection::Activities => {}
         }
     }
     if reproject_activities {
@@ -288,6 +298,133 @@ fn project_log(conn: &Connection, doc: &Document, id: &str) -> Result<()> {
         l.initiated_by,
         l.communication_date,
         l.follow_up_needed
+    ])?;
+    Ok(())
+}
+
+fn project_participation(conn: &Connection, doc: &Document, id: &str) -> Result<()> {
+    let Some(p) = ChallengeParticipation::read(doc, id).filter(|p| !p.deleted) else {
+        return delete_row(conn, "challenge_participation", id);
+    };
+    conn.prepare_cached(
+        "INSERT INTO challenge_participation (id, relationship_id, challenge_id, start_date,
+                                              target_end_date, status, progress_percentage)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
+         ON CONFLICT (id) DO UPDATE SET
+            challenge_id = excluded.challenge_id, start_date = excluded.start_date,
+            target_end_date = excluded.target_end_date, status = excluded.status",
+    )?
+    .execute(params![
+        p.id,
+        doc.address().relationship().map(|r| r.to_string()),
+        p.challenge_id,
+        p.start_date,
+        p.target_end_date,
+        p.status
+    ])?;
+    update_challenge_progress(conn, id)
+}
+
+/// Progress is the share of the challenge's days that have a completed entry (by either partner);
+/// at 100 an active challenge is completed. Derived from the projected entries, so it is the same
+/// whichever document arrived first.
+fn update_challenge_progress(conn: &Connection, participation_id: &str) -> Result<()> {
+    let row: Option<(String, String, String)> = conn
+        .prepare_cached(
+            "SELECT challenge_id, start_date, status FROM challenge_participation WHERE id = ?1",
+        )?
+        .query_row([participation_id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .ok();
+    let Some((challenge_id, _start, status)) = row else {
+        return Ok(());
+    };
+    let days = together_core::catalog::challenge(&challenge_id).map_or(1, |c| c.duration_days);
+    let done: i64 = conn
+        .prepare_cached(
+            "SELECT count(DISTINCT entry_date) FROM challenge_entries
+             WHERE participation_id = ?1 AND completion_status = 1",
+        )?
+        .query_row([participation_id], |row| row.get(0))?;
+    let progress = (done * 100 / days.max(1)).min(100);
+    let status = if progress >= 100 && status == "active" {
+        "completed".to_owned()
+    } else {
+        status
+    };
+    conn.prepare_cached(
+        "UPDATE challenge_participation SET progress_percentage = ?2, status = ?3 WHERE id = ?1",
+    )?
+    .execute(params![participation_id, progress, status])?;
+    Ok(())
+}
+
+fn project_entry(conn: &Connection, doc: &Document, id: &str) -> Result<()> {
+    let Some(e) = ChallengeEntry::read(doc, id).filter(|e| !e.deleted) else {
+        return delete_row(conn, "challenge_entries", id);
+    };
+    conn.prepare_cached(
+        "INSERT INTO challenge_entries (id, participation_id, user_id, entry_date, entry_content,
+                                        completion_status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET
+            entry_date = excluded.entry_date, entry_content = excluded.entry_content,
+            completion_status = excluded.completion_status",
+    )?
+    .execute(params![
+        e.id,
+        e.participation_id,
+        e.user_id,
+        e.entry_date,
+        e.content,
+        e.completed
+    ])?;
+    update_challenge_progress(conn, &e.participation_id)
+}
+
+fn project_achievement(conn: &Connection, doc: &Document, achievement_id: &str) -> Result<()> {
+    let relationship = doc
+        .address()
+        .relationship()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    let id = together_core::ids::derived(&["user_achievement", &relationship, achievement_id])
+        .to_string();
+    let Some(a) = EarnedAchievement::read(doc, achievement_id) else {
+        return delete_row(conn, "user_achievements", &id);
+    };
+    conn.prepare_cached(
+        "INSERT INTO user_achievements (id, relationship_id, achievement_id, earned_by_user_id, earned_date)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET
+            earned_by_user_id = excluded.earned_by_user_id, earned_date = excluded.earned_date",
+    )?
+    .execute(params![id, relationship, a.achievement_id, a.earned_by, a.earned_date])?;
+    Ok(())
+}
+
+fn project_notification(conn: &Connection, doc: &Document, id: &str) -> Result<()> {
+    let Some(n) = Notification::read(doc, id) else {
+        return delete_row(conn, "notifications", id);
+    };
+    conn.prepare_cached(
+        "INSERT INTO notifications (id, user_id, relationship_id, notification_type, title, message,
+                                    is_read, priority, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET
+            is_read = excluded.is_read, title = excluded.title, message = excluded.message",
+    )?
+    .execute(params![
+        n.id,
+        n.user_id,
+        doc.address().relationship().map(|r| r.to_string()),
+        n.notification_type,
+        n.title,
+        n.message,
+        n.read,
+        n.priority,
+        n.created_at
     ])?;
     Ok(())
 }

@@ -66,6 +66,53 @@ pub struct ActivityView {
     pub rating_user2: Option<i64>,
 }
 
+/// A catalogue challenge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChallengeView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub name: String,
+    /// `daily`, `weekly`, ...
+    pub challenge_type: String,
+    /// `easy`, `medium`, `hard`.
+    pub difficulty_level: String,
+    /// Category.
+    pub category: String,
+    /// What to do.
+    pub instructions: String,
+}
+
+/// An achievement, earned or not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AchievementView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub name: String,
+    /// Points.
+    pub points: i64,
+    /// When the couple earned it.
+    pub earned_date: Option<String>,
+}
+
+/// A notification for the local person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotificationView {
+    /// Id.
+    pub id: String,
+    /// Kind.
+    pub notification_type: String,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub message: String,
+    /// Read.
+    pub is_read: bool,
+    /// When.
+    pub created_at: String,
+}
+
 fn collect<T>(
     conn: &Connection,
     sql: &str,
@@ -158,6 +205,70 @@ impl Store {
                     completed_date: row.get(5)?,
                     rating_user1: row.get(6)?,
                     rating_user2: row.get(7)?,
+                })
+            },
+        )
+    }
+
+    /// The challenge catalogue.
+    pub fn challenges(&self) -> Result<Vec<ChallengeView>> {
+        collect(
+            self.conn(),
+            "SELECT id, challenge_name, challenge_type, difficulty_level, category, instructions
+             FROM challenges ORDER BY category, challenge_name",
+            [],
+            |row| {
+                Ok(ChallengeView {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    challenge_type: row.get(2)?,
+                    difficulty_level: row.get(3)?,
+                    category: row.get(4)?,
+                    instructions: row.get(5)?,
+                })
+            },
+        )
+    }
+
+    /// Every active achievement, with when the current relationship earned it.
+    pub fn achievements(&self) -> Result<Vec<AchievementView>> {
+        let relationship = self.current_relationship()?.map(|r| r.to_string());
+        collect(
+            self.conn(),
+            "SELECT a.id, a.achievement_name, a.point_value, ua.earned_date
+             FROM achievements a
+             LEFT JOIN user_achievements ua ON ua.achievement_id = a.id AND ua.relationship_id = ?1
+             WHERE a.is_active = 1 ORDER BY ua.earned_date IS NULL, ua.earned_date, a.point_value",
+            [relationship],
+            |row| {
+                Ok(AchievementView {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    points: row.get(2)?,
+                    earned_date: row.get(3)?,
+                })
+            },
+        )
+    }
+
+    /// The local person's notifications, newest first.
+    pub fn notifications(&self) -> Result<Vec<NotificationView>> {
+        let Some(me) = self.local_user()? else {
+            return Ok(Vec::new());
+        };
+        collect(
+            self.conn(),
+            "SELECT id, notification_type, title, message, is_read, created_at
+             FROM notifications WHERE user_id = ?1 ORDER BY created_at DESC, id DESC",
+            [me.to_string()],
+            |row| {
+                Ok(NotificationView {
+                    id: row.get(0)?,
+                    notification_type: row.get(1)?,
+                    title: row.get(2)?,
+                    message: row.get(3)?,
+                    is_read: row.get(4)?,
+                    created_at: row.get(5)?,
                 })
             },
         )

@@ -15,6 +15,8 @@ pub enum SettingKey {
     LocalUserId,
     /// The relationship this device shows (a person may later have more than one).
     CurrentRelationshipId,
+    /// The version of the built-in catalogue copied into `challenges` and `achievements`.
+    CatalogVersion,
 }
 
 impl SettingKey {
@@ -23,6 +25,7 @@ impl SettingKey {
         match self {
             Self::LocalUserId => "local_user_id",
             Self::CurrentRelationshipId => "current_relationship_id",
+            Self::CatalogVersion => "catalog_version",
         }
     }
 }

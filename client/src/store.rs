@@ -154,6 +154,7 @@ impl Store {
         };
         store.configure()?;
         store.migrate()?;
+        crate::catalog::seed(&mut store.conn, jiff::Timestamp::now())?;
         Ok(store)
     }
 

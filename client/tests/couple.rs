@@ -247,10 +247,23 @@ fn a_person_alone_can_use_every_feature_before_a_partner_joins() {
         solo.table("relationships")[0]["user_2_id"],
         serde_json::Value::Null
     );
+    // Five actions, plus the "First check-in" achievement the check-in earned: six changes, each
+    // stored and queued for sync.
+    assert_eq!(solo.count("SELECT count(*) FROM outbox"), 6);
+    assert_eq!(solo.count("SELECT count(*) FROM document_chunks"), 6);
+    let first = together_core::catalog::ACHIEVEMENTS[0];
+    assert_eq!(first.slug, "first-checkin");
     assert_eq!(
-        solo.count("SELECT count(*) FROM outbox"),
-        5,
-        "every change queued for sync"
+        solo.count(&format!(
+            "SELECT count(*) FROM user_achievements WHERE achievement_id = '{}'",
+            first.id()
+        )),
+        1
+    );
+    assert_eq!(
+        solo.count("SELECT count(*) FROM notifications"),
+        0,
+        "nobody to notify yet"
     );
 }
 
@@ -260,12 +273,19 @@ fn long_histories_are_compacted_and_reload_identically() {
     solo.profile("Sam", "UTC");
     solo.create_relationship();
     let start = date(2026, 1, 1);
-    for offset in 0..150 {
+    for offset in 0..300 {
         let day = start.checked_add(jiff::Span::new().days(offset)).unwrap();
         solo.store
             .checkin(&checkin(day, 1 + offset % 10, "daily"), now())
             .unwrap();
     }
+    // A 300-day streak is counted in full (past the analytics' first 64-day window).
+    assert_eq!(
+        solo.count(
+            "SELECT checkin_streak FROM relationship_analytics ORDER BY analytics_date DESC LIMIT 1"
+        ),
+        300
+    );
     let chunks = solo.count("SELECT count(*) FROM document_chunks");
     assert!(
         chunks < 64,
@@ -277,7 +297,7 @@ fn long_histories_are_compacted_and_reload_identically() {
     solo.store = together_client::Store::open(&db).unwrap();
     solo.store.rebuild(now()).unwrap();
     assert_eq!(solo.rows(), rows);
-    assert_eq!(solo.table("daily_checkins").len(), 150);
+    assert_eq!(solo.table("daily_checkins").len(), 300);
 }
 
 #[test]
@@ -294,4 +314,129 @@ fn two_processes_on_one_device_see_each_others_writes() {
     assert_eq!(app.table("shared_goals")[0]["current_progress"], 3);
     app.store.rebuild(now()).unwrap();
     assert_eq!(app.table("shared_goals")[0]["current_progress"], 3);
+}
+
+#[test]
+fn the_partner_is_notified_and_achievements_are_earned_once_per_couple() {
+    let (mut alice, mut bob) = paired();
+    // Both check in offline: both devices award "First check-in" on their own.
+    alice
+        .store
+        .checkin(&checkin(date(2026, 11, 25), 8, "sun"), now())
+        .unwrap();
+    bob.store
+        .checkin(&checkin(date(2026, 11, 25), 7, "rain"), now())
+        .unwrap();
+    for _ in 0..2 {
+        alice.receive_from(&mut bob);
+        bob.receive_from(&mut alice);
+    }
+    let first = together_core::catalog::ACHIEVEMENTS[0].id();
+    for replica in [&alice, &bob] {
+        assert_eq!(
+            replica.count(&format!(
+                "SELECT count(*) FROM user_achievements WHERE achievement_id = '{first}'"
+            )),
+            1,
+            "earned once per couple"
+        );
+    }
+    assert_eq!(alice.rows(), bob.rows());
+    // Each got a notification about the other's check-in (and Alice one about Bob joining).
+    let bob_id = bob.store.local_user().unwrap().unwrap().to_string();
+    let for_bob: Vec<_> = bob
+        .table("notifications")
+        .into_iter()
+        .filter(|n| n["user_id"] == bob_id.as_str())
+        .collect();
+    assert_eq!(for_bob.len(), 1);
+    assert_eq!(for_bob[0]["notification_type"], "partner_checkin");
+    assert_eq!(for_bob[0]["title"], "Alice checked in");
+    let kinds: Vec<_> = alice
+        .table("notifications")
+        .into_iter()
+        .filter(|n| n["user_id"] != bob_id.as_str())
+        .map(|n| n["notification_type"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(kinds.contains(&"partner_joined".to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&"partner_checkin".to_owned()), "{kinds:?}");
+    // Reading it marks it read, on every device once synced.
+    let id = for_bob[0]["id"].as_str().unwrap().to_owned();
+    bob.store.mark_notification_read(&id, now()).unwrap();
+    alice.receive_from(&mut bob);
+    let on_alice = alice
+        .table("notifications")
+        .into_iter()
+        .find(|n| n["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(on_alice["is_read"], 1);
+}
+
+#[test]
+fn a_challenge_progresses_with_both_partners_entries() {
+    let (mut alice, mut bob) = paired();
+    let challenge = together_core::catalog::CHALLENGES
+        .iter()
+        .find(|c| c.slug == "love-notes")
+        .unwrap();
+    let participation = alice.store.join_challenge(&challenge.id(), now()).unwrap();
+    bob.receive_from(&mut alice);
+    let entry = |day: i8| together_core::document::EntryInput {
+        participation_id: participation,
+        date: date(2026, 11, day),
+        content: Some("a note in the coat pocket".into()),
+        completed: true,
+    };
+    alice.store.add_challenge_entry(&entry(25), now()).unwrap();
+    alice.store.add_challenge_entry(&entry(26), now()).unwrap();
+    bob.store.add_challenge_entry(&entry(27), now()).unwrap();
+    bob.store.add_challenge_entry(&entry(28), now()).unwrap();
+    alice.receive_from(&mut bob);
+    let row = &alice.table("challenge_participation")[0];
+    assert_eq!(row["progress_percentage"], 80, "4 of 5 days");
+    assert_eq!(row["status"], "active");
+    alice.store.add_challenge_entry(&entry(29), now()).unwrap();
+    let row = &alice.table("challenge_participation")[0];
+    assert_eq!(row["progress_percentage"], 100);
+    assert_eq!(row["status"], "completed");
+    bob.receive_from(&mut alice);
+    assert_eq!(alice.rows(), bob.rows());
+    // An unknown participation is refused.
+    let mut stranger = entry(30);
+    stranger.participation_id = together_core::ids::RecordId::from_uuid(uuid::Uuid::nil());
+    assert!(bob.store.add_challenge_entry(&stranger, now()).is_err());
+}
+
+#[test]
+fn date_reminders_arrive_once_in_the_window() {
+    let (mut alice, _bob) = paired();
+    alice
+        .store
+        .add_date(
+            &DateInput {
+                date: date(2019, 11, 28),
+                name: "Our anniversary".into(),
+                event_type: DateEventType::Anniversary,
+                recurring: true,
+                reminder_days_before: Some(7),
+            },
+            now(),
+        )
+        .unwrap();
+    // now() is 2026-11-25 08:00 UTC, 21:00 in Auckland: three days before.
+    assert_eq!(alice.store.refresh_reminders(now()).unwrap(), 1);
+    assert_eq!(
+        alice.store.refresh_reminders(now()).unwrap(),
+        0,
+        "raised once"
+    );
+    let reminders: Vec<_> = alice
+        .store
+        .notifications()
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.notification_type == "date_reminder")
+        .collect();
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].title, "Our anniversary is in 3 days");
 }

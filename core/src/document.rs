@@ -111,6 +111,7 @@ impl Document {
         }
         doc.commit_with(CommitOptions::default().with_time(0));
         doc.set_actor(actor.clone());
+        doc.update_diff_cursor();
         Ok(Self { doc, address })
     }
 
@@ -119,9 +120,17 @@ impl Document {
     pub fn load(address: DocAddress, bytes: &[u8], actor: &ActorId) -> Result<Self> {
         let mut doc = AutoCommit::load(bytes)?;
         doc.set_actor(actor.clone());
+        doc.update_diff_cursor();
         let document = Self { doc, address };
         document.check_identity()?;
         Ok(document)
+    }
+
+    /// Declares the current state as the one the caller has already taken into account (for
+    /// instance after replaying stored chunks on load), so the next [`Document::changed_since`]
+    /// reports only what comes after.
+    pub fn mark_seen(&mut self) {
+        self.doc.update_diff_cursor();
     }
 
     fn check_identity(&self) -> Result<()> {
@@ -173,9 +182,19 @@ impl Document {
 
     /// The records that differ between `before` and the current state: what the projection must
     /// re-read after a local change or a merge.
+    ///
+    /// When `before` is the state last seen (the usual case: the heads taken just before the
+    /// change), Automerge answers from its patch log instead of scanning the whole document, so the
+    /// cost follows the size of the change, not of the document.
     pub fn changed_since(&mut self, before: &[ChangeHash]) -> BTreeSet<RecordRef> {
-        let after = self.doc.get_heads();
-        let patches = self.doc.diff(before, &after);
+        let patches = if self.doc.diff_cursor() == before {
+            self.doc.diff_incremental()
+        } else {
+            let after = self.doc.get_heads();
+            let patches = self.doc.diff(before, &after);
+            self.doc.update_diff_cursor();
+            patches
+        };
         patches.iter().filter_map(|p| self.record_of(p)).collect()
     }
 

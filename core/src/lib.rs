@@ -4,6 +4,7 @@
 //! sync server all speak these types.
 //!
 //! ## Layout
+//! - [`catalog`]: the built-in challenges and achievements (ids derived from slugs).
 //! - [`ids`]: id newtypes (UUID v7 for new records, derived ids where devices must agree).
 //! - [`domain`]: enumerations and validated values, matching the SQLite CHECK constraints.
 //! - [`profile`]: validated pieces of a person's profile (display name).
@@ -18,6 +19,7 @@
 //! `now` and RNGs in. That keeps every rule here deterministic and unit-testable, and lets the UI
 //! compile the parts it needs to wasm.
 
+pub mod catalog;
 #[cfg(feature = "documents")]
 pub mod document;
 pub mod domain;

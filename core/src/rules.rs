@@ -197,6 +197,34 @@ pub fn engagement_score(checked_in: bool, activities_logged: i64, features_used:
     checkin + (activities_logged.max(0) * 10).min(30) + (features_used.max(0) * 5).min(20)
 }
 
+/// The occurrence of an important date that a reminder on `today` is about, if one is due: the
+/// next occurrence (this year's or next year's for a recurring date; February 29 falls on
+/// February 28 in other years) within `days_before` days from `today`, today included.
+pub fn reminder_due(
+    date_value: Date,
+    recurring: bool,
+    days_before: i64,
+    today: Date,
+) -> Option<Date> {
+    let occurrence = if recurring {
+        let in_year = |year: i16| {
+            Date::new(year, date_value.month(), date_value.day())
+                .or_else(|_| Date::new(year, date_value.month(), date_value.day() - 1))
+                .ok()
+        };
+        let this_year = in_year(today.year())?;
+        if this_year >= today {
+            this_year
+        } else {
+            in_year(today.year() + 1)?
+        }
+    } else {
+        date_value
+    };
+    let until = i64::from((occurrence - today).get_days());
+    (occurrence >= today && until <= days_before).then_some(occurrence)
+}
+
 #[cfg(test)]
 mod tests {
     use jiff::civil::date;
@@ -323,6 +351,49 @@ mod tests {
         assert_eq!(summary.shared_days_30, 2);
         let expected = health_score(7.5, 7.5, 2, 1);
         assert_eq!(summary.overall_health_score, Some(expected));
+    }
+
+    #[test]
+    fn reminders_fall_due_n_days_before_each_occurrence() {
+        let anniversary = date(2019, 6, 1);
+        assert_eq!(
+            reminder_due(anniversary, true, 7, date(2026, 5, 25)),
+            Some(date(2026, 6, 1))
+        );
+        assert_eq!(
+            reminder_due(anniversary, true, 7, date(2026, 5, 24)),
+            None,
+            "8 days before"
+        );
+        assert_eq!(
+            reminder_due(anniversary, true, 7, date(2026, 6, 1)),
+            Some(date(2026, 6, 1)),
+            "the day itself"
+        );
+        assert_eq!(
+            reminder_due(anniversary, true, 7, date(2026, 6, 2)),
+            None,
+            "past this year"
+        );
+        // Late December reminds of early January's date next year.
+        assert_eq!(
+            reminder_due(date(2020, 1, 2), true, 5, date(2026, 12, 30)),
+            Some(date(2027, 1, 2))
+        );
+        // A one-off date only once.
+        assert_eq!(
+            reminder_due(date(2026, 7, 10), false, 3, date(2026, 7, 8)),
+            Some(date(2026, 7, 10))
+        );
+        assert_eq!(
+            reminder_due(date(2026, 7, 10), false, 3, date(2027, 7, 8)),
+            None
+        );
+        // Born on February 29: reminded on the 28th in ordinary years.
+        assert_eq!(
+            reminder_due(date(2000, 2, 29), true, 0, date(2027, 2, 28)),
+            Some(date(2027, 2, 28))
+        );
     }
 
     #[test]

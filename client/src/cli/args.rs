@@ -51,6 +51,13 @@ pub enum Command {
     /// The talk log.
     #[command(subcommand)]
     Log(LogCommand),
+    /// Challenges to take on together.
+    #[command(subcommand)]
+    Challenge(ChallengeCommand),
+    /// The achievements, and which ones you have earned together.
+    Achievements,
+    /// Your notifications, newest first.
+    Notifications(NotificationsArgs),
     /// Your relationship in numbers today: days together, streak, averages, health score.
     Stats,
     /// Everything you can see, in one file.
@@ -291,6 +298,44 @@ pub struct LogArgs {
     /// It needs another talk.
     #[arg(long)]
     pub follow_up: bool,
+}
+
+/// `together challenge ...`
+#[derive(Debug, Subcommand)]
+pub enum ChallengeCommand {
+    /// The catalogue of challenges.
+    List,
+    /// Start a challenge from the catalogue; prints the participation id.
+    Join {
+        /// The challenge's id (from `together challenge list`).
+        challenge_id: String,
+    },
+    /// Add your entry for a day of a challenge you are doing; prints its id.
+    Entry(EntryArgs),
+}
+
+/// `together challenge entry`
+#[derive(Debug, Args)]
+pub struct EntryArgs {
+    /// The participation id (from `together challenge join`).
+    pub participation_id: String,
+    /// What you did or noticed.
+    #[arg(long)]
+    pub content: Option<String>,
+    /// The day (YYYY-MM-DD); default: today in your time zone.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// The day's task is not done yet (the entry is a note only).
+    #[arg(long)]
+    pub not_done: bool,
+}
+
+/// `together notifications`
+#[derive(Debug, Args)]
+pub struct NotificationsArgs {
+    /// Mark this notification read.
+    #[arg(long, value_name = "ID")]
+    pub read: Option<String>,
 }
 
 /// `together export`

@@ -16,6 +16,10 @@ pub const TABLES: &[&str] = &[
     "shared_goals",
     "important_dates",
     "communication_log",
+    "challenge_participation",
+    "challenge_entries",
+    "user_achievements",
+    "notifications",
 ];
 
 pub fn now() -> Timestamp {

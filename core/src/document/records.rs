@@ -354,3 +354,135 @@ impl LogEntry {
         })
     }
 }
+
+/// A couple's participation in a challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChallengeParticipation {
+    /// Record id.
+    pub id: String,
+    /// The catalogue challenge.
+    pub challenge_id: String,
+    /// `YYYY-MM-DD`.
+    pub start_date: String,
+    /// `YYYY-MM-DD`.
+    pub target_end_date: String,
+    /// `active`, `completed`, `abandoned` (completion is derived from entries).
+    pub status: String,
+    /// Tombstone.
+    pub deleted: bool,
+}
+
+impl ChallengeParticipation {
+    /// Reads one participation.
+    pub fn read(doc: &Document, id: &str) -> Option<Self> {
+        let obj = record_obj(doc, Collection::Challenges, id)?;
+        let d = doc.inner();
+        Some(Self {
+            id: id.to_owned(),
+            challenge_id: string(d, &obj, "challenge_id")?,
+            start_date: string(d, &obj, "start_date")?,
+            target_end_date: string(d, &obj, "target_end_date")?,
+            status: string(d, &obj, "status")?,
+            deleted: flag(d, &obj, "deleted"),
+        })
+    }
+}
+
+/// One partner's entry in a challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChallengeEntry {
+    /// Record id.
+    pub id: String,
+    /// The participation.
+    pub participation_id: String,
+    /// Who wrote it.
+    pub user_id: String,
+    /// `YYYY-MM-DD`.
+    pub entry_date: String,
+    /// What they wrote.
+    pub content: Option<String>,
+    /// The day's task is done.
+    pub completed: bool,
+    /// Tombstone.
+    pub deleted: bool,
+}
+
+impl ChallengeEntry {
+    /// Reads one entry.
+    pub fn read(doc: &Document, id: &str) -> Option<Self> {
+        let obj = record_obj(doc, Collection::Entries, id)?;
+        let d = doc.inner();
+        Some(Self {
+            id: id.to_owned(),
+            participation_id: string(d, &obj, "participation_id")?,
+            user_id: string(d, &obj, "user_id")?,
+            entry_date: string(d, &obj, "date")?,
+            content: string(d, &obj, "content"),
+            completed: flag(d, &obj, "completed"),
+            deleted: flag(d, &obj, "deleted"),
+        })
+    }
+}
+
+/// An achievement the couple earned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EarnedAchievement {
+    /// The catalogue achievement.
+    pub achievement_id: String,
+    /// Whose action earned it.
+    pub earned_by: Option<String>,
+    /// When (RFC 3339).
+    pub earned_date: String,
+}
+
+impl EarnedAchievement {
+    /// Reads one earned achievement.
+    pub fn read(doc: &Document, achievement_id: &str) -> Option<Self> {
+        let obj = record_obj(doc, Collection::Achievements, achievement_id)?;
+        let d = doc.inner();
+        Some(Self {
+            achievement_id: achievement_id.to_owned(),
+            earned_by: string(d, &obj, "earned_by"),
+            earned_date: string(d, &obj, "earned_date")?,
+        })
+    }
+}
+
+/// A notification for one partner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    /// Record key.
+    pub id: String,
+    /// Who it is for.
+    pub user_id: String,
+    /// Kind.
+    pub notification_type: String,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub message: String,
+    /// `low`, `normal`, `high`.
+    pub priority: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Read.
+    pub read: bool,
+}
+
+impl Notification {
+    /// Reads one notification.
+    pub fn read(doc: &Document, id: &str) -> Option<Self> {
+        let obj = record_obj(doc, Collection::Notifications, id)?;
+        let d = doc.inner();
+        Some(Self {
+            id: id.to_owned(),
+            user_id: string(d, &obj, "user_id")?,
+            notification_type: string(d, &obj, "type")?,
+            title: string(d, &obj, "title")?,
+            message: string(d, &obj, "message")?,
+            priority: string(d, &obj, "priority")?,
+            created_at: string(d, &obj, "created_at")?,
+            read: flag(d, &obj, "read"),
+        })
+    }
+}

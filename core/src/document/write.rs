@@ -472,3 +472,118 @@ pub fn join_relationship(doc: &mut Document, user: UserId, now: Timestamp) -> Re
     put(doc, &obj, "status", RelationshipStatus::Active.as_str())?;
     put(doc, &obj, "updated_at", timestamp_text(now))
 }
+
+/// Starts a challenge from the catalogue.
+pub fn join_challenge(
+    doc: &mut Document,
+    id: RecordId,
+    challenge_id: &str,
+    start: Date,
+    target_end: Date,
+) -> Result<()> {
+    expect_kind(doc, DocKind::Relationship)?;
+    let obj = record_obj_or_create(doc, Collection::Challenges, &id.to_string())?;
+    put(doc, &obj, "challenge_id", challenge_id)?;
+    put(doc, &obj, "start_date", start.to_string())?;
+    put(doc, &obj, "target_end_date", target_end.to_string())?;
+    put(doc, &obj, "status", "active")
+}
+
+/// A day's entry in a challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryInput {
+    /// The participation it belongs to.
+    pub participation_id: RecordId,
+    /// The day.
+    pub date: Date,
+    /// What they did or noticed.
+    pub content: Option<String>,
+    /// Whether the day's task is done.
+    pub completed: bool,
+}
+
+/// Adds `by`'s entry in a challenge.
+pub fn add_challenge_entry(
+    doc: &mut Document,
+    id: RecordId,
+    by: UserId,
+    input: &EntryInput,
+) -> Result<()> {
+    expect_kind(doc, DocKind::Series)?;
+    let obj = record_obj_or_create(doc, Collection::Entries, &id.to_string())?;
+    put(
+        doc,
+        &obj,
+        "participation_id",
+        input.participation_id.to_string(),
+    )?;
+    put(doc, &obj, "user_id", by.to_string())?;
+    put(doc, &obj, "date", input.date.to_string())?;
+    put_opt(doc, &obj, "content", input.content.as_deref())?;
+    put(doc, &obj, "completed", input.completed)
+}
+
+/// Records an achievement as earned, unless the couple already has it: it is keyed by the
+/// achievement's id, so two devices awarding it offline still make one. Returns whether it is new.
+pub fn award_achievement(
+    doc: &mut Document,
+    achievement_id: &str,
+    by: UserId,
+    when: Timestamp,
+) -> Result<bool> {
+    expect_kind(doc, DocKind::Relationship)?;
+    let parent = collection_obj(doc, Collection::Achievements)?;
+    if object(doc.inner(), &parent, achievement_id).is_some() {
+        return Ok(false);
+    }
+    let obj = doc
+        .inner_mut()
+        .put_object(&parent, achievement_id, ObjType::Map)?;
+    put(doc, &obj, "earned_by", by.to_string())?;
+    put(doc, &obj, "earned_date", timestamp_text(when))?;
+    Ok(true)
+}
+
+/// A notification for one partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationInput {
+    /// Who it is for.
+    pub recipient: UserId,
+    /// `partner_checkin`, `activity_planned`, ... (the `notifications.notification_type` values).
+    pub notification_type: &'static str,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub message: String,
+    /// `low`, `normal`, `high`.
+    pub priority: &'static str,
+}
+
+/// Adds a notification under `key` (a record id, or a derived id for reminders so two devices
+/// raising the same reminder make one).
+pub fn add_notification(
+    doc: &mut Document,
+    key: &str,
+    input: &NotificationInput,
+    now: Timestamp,
+) -> Result<()> {
+    expect_kind(doc, DocKind::Series)?;
+    let parent = collection_obj(doc, Collection::Notifications)?;
+    if object(doc.inner(), &parent, key).is_some() {
+        return Ok(());
+    }
+    let obj = doc.inner_mut().put_object(&parent, key, ObjType::Map)?;
+    put(doc, &obj, "user_id", input.recipient.to_string())?;
+    put(doc, &obj, "type", input.notification_type)?;
+    put(doc, &obj, "title", input.title.as_str())?;
+    put(doc, &obj, "message", input.message.as_str())?;
+    put(doc, &obj, "priority", input.priority)?;
+    put(doc, &obj, "created_at", timestamp_text(now))?;
+    put(doc, &obj, "read", false)
+}
+
+/// Marks a notification read.
+pub fn mark_notification_read(doc: &mut Document, key: &str) -> Result<()> {
+    let obj = existing_record(doc, Collection::Notifications, key)?;
+    put(doc, &obj, "read", true)
+}

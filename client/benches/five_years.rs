@@ -1,0 +1,287 @@
+//! Benchmark: a couple five years in, on real SQLite files.
+//!
+//! ```text
+//! cargo bench -p together-client --bench five_years
+//! ```
+//!
+//! Generates the history through the real write path (Alice's and Bob's devices, merged through
+//! exported documents): about 4,000 check-ins, 600 activities, 50 goals and 2,000 talk-log entries.
+//! Then measures, and prints:
+//! - check-in save latency (p50, p99, max) on top of that history (target: p99 ≤ 5 ms);
+//! - opening the store in a fresh process until Today's data is ready (target: ≤ 150 ms), and that
+//!   process's peak resident memory;
+//! - the size of each document and of the database.
+//!
+//! A bench binary rather than criterion: the targets are percentiles and a cold-process figure,
+//! which this measures directly.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, missing_docs)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use jiff::civil::{Date, date};
+use jiff::{Timestamp, ToSpan};
+use together_client::Store;
+use together_core::document::{
+    ActivityInput, CheckinInput, GoalInput, LogInput, ProfileInput, RelationshipInput,
+};
+use together_core::domain::{
+    ActivityType, CommunicationType, GoalType, PrivacyLevel, Rating, RelationshipType, Score,
+};
+
+/// About five and a half years of days: with both partners checking in on almost every day this
+/// makes the ≈ 4,000 check-ins of the issue's five-year couple.
+const DAYS: i64 = 2000;
+const START: Date = date(2021, 1, 1);
+
+fn now() -> Timestamp {
+    "2026-01-01T08:00:00Z".parse().unwrap()
+}
+
+fn profile(name: &str, tz: &str) -> ProfileInput {
+    ProfileInput {
+        name: name.into(),
+        nickname: None,
+        photo_url: None,
+        timezone: tz.into(),
+        love_language_primary: None,
+        love_language_secondary: None,
+    }
+}
+
+fn checkin(day: Date, seed: i64) -> CheckinInput {
+    let score = |k: i64| Score::new("score", 1 + (seed * k + day.day() as i64) % 10).unwrap();
+    CheckinInput {
+        date: day,
+        connection: score(3),
+        mood: score(5),
+        satisfaction: score(7),
+        note: Some(format!(
+            "grateful for day {seed}: the little things, coffee, a long walk"
+        )),
+    }
+}
+
+fn at(day: Date) -> Timestamp {
+    day.at(19, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+}
+
+/// Builds the five-year couple in `dir/alice` (and `dir/bob`), returns Alice's database path.
+fn generate(dir: &Path) -> std::path::PathBuf {
+    let alice_db = dir.join("alice/together.sqlite3");
+    let mut alice = Store::open(&alice_db).unwrap();
+    let mut bob = Store::open(&dir.join("bob/together.sqlite3")).unwrap();
+    alice
+        .set_profile(&profile("Alice", "Europe/Paris"), now())
+        .unwrap();
+    bob.set_profile(&profile("Bob", "Europe/Paris"), now())
+        .unwrap();
+    let relationship = alice
+        .create_relationship(
+            &RelationshipInput {
+                relationship_type: RelationshipType::Married,
+                start_date: Some(START),
+                anniversary_date: None,
+                privacy_level: PrivacyLevel::Balanced,
+            },
+            now(),
+        )
+        .unwrap();
+    let exchange = dir.join("exchange");
+    alice.export_documents(&exchange, now()).unwrap();
+    bob.import_documents(&exchange, now()).unwrap();
+    bob.join_relationship(relationship, now()).unwrap();
+
+    let started = Instant::now();
+    let mut goals = Vec::new();
+    for g in 0..50 {
+        let input = GoalInput {
+            name: format!("Goal {g}"),
+            goal_type: GoalType::Habit,
+            target_count: 20,
+            start_date: None,
+            target_date: None,
+        };
+        goals.push(alice.add_goal(&input, now()).unwrap());
+    }
+    for i in 0..DAYS {
+        let day = START.checked_add(i.days()).unwrap();
+        // Both partners check in on almost every day: about 4,000 check-ins in all.
+        if i % 50 != 3 {
+            alice.checkin(&checkin(day, i), at(day)).unwrap();
+        }
+        if i % 50 != 7 {
+            bob.checkin(&checkin(day, i + 1), at(day)).unwrap();
+        }
+        if i % 3 == 0 && i / 3 < 600 {
+            let input = ActivityInput {
+                name: format!("Activity {i}"),
+                activity_type: ActivityType::DateNight,
+                planned_date: Some(at(day)),
+                duration_minutes: Some(120),
+                cost_cents: Some(4500),
+            };
+            let id = alice.add_activity(&input, at(day)).unwrap();
+            alice.complete_activity(id, at(day), at(day)).unwrap();
+            alice
+                .rate_activity(id, Rating::new(1 + i % 5).unwrap(), at(day))
+                .unwrap();
+        }
+        {
+            let input = LogInput {
+                communication_type: CommunicationType::DailyTalk,
+                topic: Some("how the day went".into()),
+                outcome: None,
+                duration_minutes: Some(20),
+                when: at(day),
+                follow_up_needed: false,
+            };
+            bob.add_log(&input, at(day)).unwrap();
+        }
+        if i % 40 == 0 {
+            alice
+                .progress_goal(goals[(i / 40) as usize % goals.len()], 1, at(day))
+                .unwrap();
+        }
+    }
+    let bob_out = dir.join("from-bob");
+    bob.export_documents(&bob_out, now()).unwrap();
+    let merge_started = Instant::now();
+    alice.import_documents(&bob_out, now()).unwrap();
+    println!(
+        "generated in {:.1} s (merging Bob's five years into Alice's device: {} ms)",
+        started.elapsed().as_secs_f64(),
+        merge_started.elapsed().as_millis()
+    );
+    alice_db
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn count(db: &Path, table: &str) -> i64 {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// In a fresh process: open the store and get Today's data ready; prints the time and peak RSS.
+fn open_only(db: &Path) {
+    let started = Instant::now();
+    let store = Store::open(db).unwrap();
+    let today = store.local_today(Timestamp::now()).unwrap();
+    let view = together_client::views::today(&store, today, None).unwrap();
+    let checkins = store.visible_checkins().unwrap();
+    let goals = store.goals().unwrap();
+    let elapsed = started.elapsed();
+    assert!(view.display_name.is_some() && !checkins.is_empty() && !goals.is_empty());
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_owned())
+        .unwrap_or_else(|| "?".into());
+    println!("{} {}", elapsed.as_micros(), peak);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(position) = args.iter().position(|a| a == "--open-only") {
+        open_only(Path::new(&args[position + 1]));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = generate(dir.path());
+    for table in [
+        "daily_checkins",
+        "activities",
+        "shared_goals",
+        "communication_log",
+    ] {
+        println!("{table:<20} {:>6} rows", count(&db, table));
+    }
+
+    // Check-in save latency on top of the history: 500 new days in the next year.
+    let mut store = Store::open(&db).unwrap();
+    let mut samples = Vec::new();
+    let first = START.checked_add(DAYS.days()).unwrap();
+    for i in 0..500_i64 {
+        let day = first.checked_add(i.days()).unwrap();
+        let t = Instant::now();
+        store.checkin(&checkin(day, i), at(day)).unwrap();
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "check-in save        p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms   (500 saves, target p99 <= 5 ms)",
+        percentile(&samples, 0.50).as_secs_f64() * 1e3,
+        percentile(&samples, 0.99).as_secs_f64() * 1e3,
+        samples.last().unwrap().as_secs_f64() * 1e3
+    );
+    drop(store);
+
+    // Open in fresh processes (page cache warm, process cold), ten times.
+    let exe = std::env::current_exe().unwrap();
+    let mut opens = Vec::new();
+    let mut peak_kib = 0_u64;
+    for _ in 0..10 {
+        let output = Command::new(&exe)
+            .args(["--open-only", db.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        let mut words = text.split_whitespace();
+        opens.push(Duration::from_micros(
+            words.next().unwrap().parse().unwrap(),
+        ));
+        peak_kib = peak_kib.max(words.next().unwrap().parse().unwrap_or(0));
+    }
+    opens.sort();
+    println!(
+        "open to Today ready  p50 {:.1} ms   max {:.1} ms   (fresh process x10, target <= 150 ms); peak RSS {:.1} MiB",
+        percentile(&opens, 0.5).as_secs_f64() * 1e3,
+        opens.last().unwrap().as_secs_f64() * 1e3,
+        peak_kib as f64 / 1024.0
+    );
+
+    // Document sizes (full saves) and the database.
+    let mut store = Store::open(&db).unwrap();
+    let out = dir.path().join("sizes");
+    let mut files = store.export_documents(&out, Timestamp::now()).unwrap();
+    files.sort();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        let kind = if name.starts_with("user-") {
+            "user".to_owned()
+        } else if name.len() > 50 {
+            format!("series {}", &name[41..45])
+        } else {
+            "relationship".to_owned()
+        };
+        println!(
+            "document {kind:<14} {:>8.1} KiB",
+            std::fs::metadata(&file).unwrap().len() as f64 / 1024.0
+        );
+    }
+    drop(store);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    println!(
+        "database file        {:>8.1} MiB",
+        std::fs::metadata(&db).unwrap().len() as f64 / 1024.0 / 1024.0
+    );
+}
