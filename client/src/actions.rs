@@ -501,6 +501,49 @@ impl Store {
         })
     }
 
+    /// Adds a private note to the local person's own document: it never reaches the partner.
+    pub fn add_private_note(&mut self, text: &str, now: Timestamp) -> Result<RecordId> {
+        self.write(now, |tx| {
+            let user = require_user(tx)?;
+            let id = RecordId::generate(now, &mut rand::rng());
+            tx.change(DocAddress::User(user), |d| {
+                doc::add_private_note(d, id, text, now)
+            })?;
+            Ok(id)
+        })
+    }
+
+    /// The local person's private notes, oldest first.
+    pub fn private_notes(&mut self, now: Timestamp) -> Result<Vec<doc::PrivateNote>> {
+        self.write(now, |tx| {
+            let user = require_user(tx)?;
+            Ok(tx
+                .document(DocAddress::User(user))?
+                .map(doc::PrivateNote::list)
+                .unwrap_or_default())
+        })
+    }
+
+    /// Turns sharing anonymous usage analytics on or off (off until the person opts in).
+    pub fn set_analytics_opt_in(&mut self, opt_in: bool, now: Timestamp) -> Result<()> {
+        self.write(now, |tx| {
+            let user = require_user(tx)?;
+            tx.change(DocAddress::User(user), |d| {
+                doc::set_analytics_opt_in(d, opt_in, now)
+            })
+        })
+    }
+
+    /// Whether the local person shares anonymous usage analytics.
+    pub fn analytics_opt_in(&mut self, now: Timestamp) -> Result<bool> {
+        self.write(now, |tx| {
+            let user = require_user(tx)?;
+            Ok(tx
+                .document(DocAddress::User(user))?
+                .is_some_and(doc::analytics_opt_in))
+        })
+    }
+
     /// Marks one of the local person's notifications read.
     pub fn mark_notification_read(&mut self, id: &str, now: Timestamp) -> Result<()> {
         self.write(now, |tx| {

@@ -24,7 +24,7 @@ use together_core::profile::DisplayName;
 
 use args::{
     ActivityCommand, ChallengeCommand, DateCommand, DocCommand, GoalCommand, LogCommand,
-    ProfileCommand, RelationshipCommand,
+    NoteCommand, ProfileCommand, RelationshipCommand, SettingsCommand,
 };
 pub use args::{Cli, Command};
 
@@ -329,6 +329,31 @@ pub fn execute(cli: &Cli) -> Result<()> {
                 format!("{dot} {}  {}  {}", &n.created_at[..16], n.title, n.message)
             });
         }
+        Command::Note(NoteCommand::Add { text }) => {
+            let text = required_text("note", text, 4000)?;
+            let id = store.add_private_note(&text, now)?;
+            out.id("note", &id.to_string());
+        }
+        Command::Note(NoteCommand::List) => {
+            out.list(&store.private_notes(now)?, |n| {
+                format!("{}  {}", &n.created_at[..16], n.text)
+            });
+        }
+        Command::Settings(SettingsCommand::Show) => {
+            let opt_in = store.analytics_opt_in(now)?;
+            out.ok(
+                json!({ "analytics_opt_in": opt_in }),
+                &format!("analytics  {}", if opt_in { "on" } else { "off" }),
+            );
+        }
+        Command::Settings(SettingsCommand::Analytics { choice }) => {
+            let opt_in = choice == "on";
+            store.set_analytics_opt_in(opt_in, now)?;
+            out.ok(
+                json!({ "analytics_opt_in": opt_in }),
+                &format!("analytics {choice}"),
+            );
+        }
         Command::Stats => match store.stats(now)? {
             None => out.ok(
                 json!(null),
@@ -368,6 +393,9 @@ pub fn execute(cli: &Cli) -> Result<()> {
                 "activities",
                 "important_dates",
                 "communication_log",
+                "challenge_participation",
+                "challenge_entries",
+                "user_achievements",
             ] {
                 tables.insert(table.to_owned(), store.table_as_json(table)?.into());
             }
@@ -378,6 +406,9 @@ pub fn execute(cli: &Cli) -> Result<()> {
                 "local_user_id": store.local_user()?.map(|u| u.to_string()),
                 "relationship_id": store.current_relationship()?.map(|r| r.to_string()),
                 "daily_checkins": store.visible_checkins()?,
+                "notifications": store.notifications()?,
+                "private_notes": if store.local_user()?.is_some() { json!(store.private_notes(now)?) } else { json!([]) },
+                "analytics_opt_in": store.local_user()?.is_some() && store.analytics_opt_in(now)?,
                 "tables": tables,
             });
             println!("{}", serde_json::to_string_pretty(&export)?);

@@ -24,6 +24,10 @@ enum Op {
     Rate { activity: usize, rating: i64 },
     AddDate { day: u16 },
     AddLog { day: u16 },
+    JoinChallenge { which: usize },
+    Entry { participation: usize, day: u16 },
+    Rename { suffix: u8 },
+    PrivateNote,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +48,10 @@ fn op() -> impl Strategy<Value = Op> {
         (0usize..4, 1i64..=5).prop_map(|(activity, rating)| Op::Rate { activity, rating }),
         (0u16..500).prop_map(|day| Op::AddDate { day }),
         (0u16..500).prop_map(|day| Op::AddLog { day }),
+        (0usize..24).prop_map(|which| Op::JoinChallenge { which }),
+        (0usize..3, 0u16..500).prop_map(|(participation, day)| Op::Entry { participation, day }),
+        any::<u8>().prop_map(|suffix| Op::Rename { suffix }),
+        Just(Op::PrivateNote),
     ]
 }
 
@@ -145,6 +153,37 @@ fn apply(replica: &mut Replica, op: &Op) {
             };
             store.add_log(&input, now()).map(drop)
         }
+        Op::JoinChallenge { which } => {
+            let challenge = &together_core::catalog::CHALLENGES[*which];
+            store.join_challenge(&challenge.id(), now()).map(drop)
+        }
+        Op::Entry {
+            participation,
+            day: d,
+        } => match known(replica, "challenge_participation").get(*participation) {
+            Some(id) => {
+                let input = together_core::document::EntryInput {
+                    participation_id: *id,
+                    date: day(*d),
+                    content: Some("done".into()),
+                    completed: true,
+                };
+                replica.store.add_challenge_entry(&input, now()).map(drop)
+            }
+            None => Ok(()),
+        },
+        Op::Rename { suffix } => {
+            let input = together_core::document::ProfileInput {
+                name: format!("Name {suffix}"),
+                nickname: None,
+                photo_url: None,
+                timezone: "Europe/Paris".into(),
+                love_language_primary: None,
+                love_language_secondary: None,
+            };
+            store.set_profile(&input, now()).map(drop)
+        }
+        Op::PrivateNote => store.add_private_note("just for me", now()).map(drop),
     };
     result.unwrap();
 }
@@ -158,7 +197,7 @@ fn sync(replicas: &mut [Replica], from: usize, to: usize) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
     fn replicas_converge_whatever_the_order((count, steps) in scenario()) {

@@ -198,6 +198,9 @@ fn exported_documents_are_standard_automerge_files() {
 #[test]
 fn another_persons_private_document_is_not_imported() {
     let (mut alice, mut bob) = paired();
+    bob.store
+        .add_private_note("planning a surprise for her birthday", now())
+        .unwrap();
     let files = bob.export();
     let report = alice.store.import_documents(files.path(), now()).unwrap();
     assert_eq!(report.skipped_private, 1);
@@ -208,6 +211,17 @@ fn another_persons_private_document_is_not_imported() {
         )),
         0
     );
+    // Not a byte of it in Alice's database, while Bob still reads it.
+    drop(
+        rusqlite::Connection::open(alice.db())
+            .unwrap()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)"),
+    );
+    let raw = std::fs::read(alice.db()).unwrap();
+    let needle = b"surprise for her birthday";
+    assert!(!raw.windows(needle.len()).any(|w| w == needle));
+    let notes = bob.store.private_notes(now()).unwrap();
+    assert_eq!(notes.len(), 1);
 }
 
 #[test]

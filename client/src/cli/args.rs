@@ -58,6 +58,12 @@ pub enum Command {
     Achievements,
     /// Your notifications, newest first.
     Notifications(NotificationsArgs),
+    /// Your private notes: only on your own devices, never shared with your partner.
+    #[command(subcommand)]
+    Note(NoteCommand),
+    /// Your settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Your relationship in numbers today: days together, streak, averages, health score.
     Stats,
     /// Everything you can see, in one file.
@@ -336,6 +342,31 @@ pub struct NotificationsArgs {
     /// Mark this notification read.
     #[arg(long, value_name = "ID")]
     pub read: Option<String>,
+}
+
+/// `together note ...`
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Write a private note; prints its id.
+    Add {
+        /// The note.
+        text: String,
+    },
+    /// List your private notes.
+    List,
+}
+
+/// `together settings ...`
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Show your settings.
+    Show,
+    /// Share anonymous usage analytics: on or off (off until you opt in).
+    Analytics {
+        /// on or off.
+        #[arg(value_parser = ["on", "off"])]
+        choice: String,
+    },
 }
 
 /// `together export`

@@ -486,3 +486,42 @@ impl Notification {
         })
     }
 }
+
+/// One of a person's private notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrivateNote {
+    /// Record id.
+    pub id: String,
+    /// The note.
+    pub text: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// Tombstone.
+    pub deleted: bool,
+}
+
+impl PrivateNote {
+    /// Every live note of a user document, oldest first (ids are time-ordered).
+    pub fn list(doc: &Document) -> Vec<Self> {
+        record_keys(doc, Collection::Notes)
+            .into_iter()
+            .filter_map(|id| {
+                let obj = record_obj(doc, Collection::Notes, &id)?;
+                let d = doc.inner();
+                Some(Self {
+                    text: string(d, &obj, "text")?,
+                    created_at: string(d, &obj, "created_at")?,
+                    deleted: flag(d, &obj, "deleted"),
+                    id,
+                })
+            })
+            .filter(|n| !n.deleted)
+            .collect()
+    }
+}
+
+/// Whether a user document says its owner shares usage analytics (off by default).
+pub fn analytics_opt_in(doc: &Document) -> bool {
+    record_obj(doc, Collection::Settings, "")
+        .is_some_and(|obj| flag(doc.inner(), &obj, "analytics_opt_in"))
+}

@@ -587,3 +587,24 @@ pub fn mark_notification_read(doc: &mut Document, key: &str) -> Result<()> {
     let obj = existing_record(doc, Collection::Notifications, key)?;
     put(doc, &obj, "read", true)
 }
+
+/// Adds one of the owner's private notes (user document only: never shared with the partner).
+pub fn add_private_note(
+    doc: &mut Document,
+    id: RecordId,
+    text: &str,
+    now: Timestamp,
+) -> Result<()> {
+    expect_kind(doc, DocKind::User)?;
+    let obj = record_obj_or_create(doc, Collection::Notes, &id.to_string())?;
+    put(doc, &obj, "text", text)?;
+    put(doc, &obj, "created_at", timestamp_text(now))
+}
+
+/// Sets whether the owner shares anonymous usage analytics (off unless they say so).
+pub fn set_analytics_opt_in(doc: &mut Document, opt_in: bool, now: Timestamp) -> Result<()> {
+    expect_kind(doc, DocKind::User)?;
+    let obj = collection_obj(doc, Collection::Settings)?;
+    put(doc, &obj, "analytics_opt_in", opt_in)?;
+    put(doc, &obj, "updated_at", timestamp_text(now))
+}
