@@ -99,27 +99,27 @@ impl Collection {
         }
     }
 
+    /// Every collection, in declaration order.
+    pub const ALL: [Self; 14] = [
+        Self::Profile,
+        Self::Members,
+        Self::Activities,
+        Self::Goals,
+        Self::Dates,
+        Self::Challenges,
+        Self::Achievements,
+        Self::Checkins,
+        Self::Log,
+        Self::Entries,
+        Self::Notifications,
+        Self::UserProfile,
+        Self::Settings,
+        Self::Notes,
+    ];
+
     /// The collection stored under `name`, if any.
     pub fn from_name(name: &str) -> Option<Self> {
-        use Collection::*;
-        [
-            Profile,
-            Members,
-            Activities,
-            Goals,
-            Dates,
-            Challenges,
-            Achievements,
-            Checkins,
-            Log,
-            Entries,
-            Notifications,
-            UserProfile,
-            Settings,
-            Notes,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == name)
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
     }
 
     /// Whether the collection is one object rather than a map of records.
