@@ -17,7 +17,6 @@
 //! be hidden by the other's. **The genesis content never changes**: later schema versions add fields in
 //! ordinary changes.
 
-mod address;
 mod fields;
 mod records;
 mod write;
@@ -30,7 +29,7 @@ use automerge::{
 };
 use jiff::Timestamp;
 
-pub use address::{Collection, DocAddress, DocKind, InvalidAddress};
+pub use crate::address::{Collection, DocAddress, DocKind, InvalidAddress};
 pub use records::*;
 pub use write::*;
 

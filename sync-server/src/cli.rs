@@ -38,7 +38,11 @@ pub fn run() -> Result<()> {
     init_tracing();
     match cli.command {
         Command::Serve { listen, data_dir } => {
-            let config = Config { listen, data_dir };
+            let config = Config {
+                listen,
+                data_dir,
+                ..Config::default()
+            };
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(serve(config))

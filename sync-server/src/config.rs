@@ -17,6 +17,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Directory of the server's own files (its SQLite database).
     pub data_dir: PathBuf,
+    /// Failed-login limits.
+    pub login_limits: crate::limiter::Limits,
 }
 
 impl Config {
@@ -31,6 +33,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            login_limits: crate::limiter::Limits::default(),
         }
     }
 }

@@ -1,34 +1,60 @@
-//! The HTTP API: the router and its handlers.
+//! The HTTP API: the router and its handlers, by feature.
 //!
 //! Every response body is JSON, errors included, and a 500 never carries internals: details go to the
-//! log, the client gets a short message.
+//! log, the client gets a short message. Request bodies are limited in size and validated before use.
+
+mod accounts;
+mod auth;
+mod documents;
+mod relationships;
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tower_http::trace::TraceLayer;
 
-use crate::storage::Database;
+pub use auth::Caller;
+
+use crate::limiter::LoginLimiter;
+use crate::storage::{Database, StorageError};
+
+/// Largest accepted request body: a page of sealed document changes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// State shared by every handler.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The server's database.
     pub database: Arc<Database>,
+    /// Failed-login memory.
+    pub limiter: Arc<LoginLimiter>,
 }
 
 /// Builds the full API router around `state`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(accounts::router())
+        .merge(relationships::router())
+        .merge(documents::router())
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The current time as the server stores it (RFC 3339 UTC, milliseconds).
+pub(crate) fn now_text() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 /// The body of `GET /healthz`.
@@ -79,16 +105,67 @@ impl ApiError {
             message: message.into(),
         }
     }
+
+    /// 400 with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::Conflict(message) => Self::new(StatusCode::CONFLICT, message),
+            StorageError::NotFound(message) => Self::new(StatusCode::NOT_FOUND, message),
+            StorageError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, message),
+            other => {
+                tracing::error!(error = %other, "request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error; please try again",
+                )
+            }
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response()
+        let body = together_core::wire::ErrorBody {
+            error: self.message,
+        };
+        (self.status, Json(body)).into_response()
     }
+}
+
+/// `Json` whose rejections (malformed, wrong content type, too large) answer in the API's error
+/// format with a clear message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: &JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        format!("the request body is larger than {MAX_BODY_BYTES} bytes")
+    } else {
+        rejection.body_text()
+    };
+    ApiError::new(status, message)
 }
 
 async fn not_found() -> ApiError {

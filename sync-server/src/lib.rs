@@ -1,12 +1,16 @@
 //! # together-server
 //!
-//! The sync server of Better Together. Today it is the skeleton every later feature hangs on: its own
-//! SQLite database, an HTTP router with a health check, and a graceful lifecycle.
+//! The sync server of Better Together: accounts and devices, relationships and pairing, and the
+//! append-only logs of encrypted document changes that devices sync through. It stores ciphertext
+//! and membership, never a couple's notes or keys.
 //!
 //! ## Layout
 //! - [`config`]: the typed configuration ([`Config`]), passed down explicitly.
 //! - [`storage`]: the server's SQLite database (WAL, embedded migrations from `migrations/`).
-//! - [`http`]: the axum router ([`http::router`]) and its handlers; JSON errors only.
+//! - [`http`]: the axum router ([`http::router`]) and its handlers by feature (accounts and
+//!   devices, relationships and pairing, encrypted document logs); JSON errors only.
+//! - [`secrets`]: tokens and hashes (SHA-256, constant-time comparison, OS randomness).
+//! - [`limiter`]: failed-login limits per account and per address.
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
 //!   resolves, so tests run the real server on port 0.
@@ -17,6 +21,8 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod limiter;
+pub mod secrets;
 pub mod storage;
 
 use std::future::Future;
@@ -49,10 +55,12 @@ pub async fn launch(
     let database = storage::Database::open(&config.database_path())?;
     let state = http::AppState {
         database: Arc::new(database),
+        limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%address, data_dir = %config.data_dir.display(), "together-server listening");
-    axum::serve(listener, http::router(state))
+    let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(ServerError::Serve)?;

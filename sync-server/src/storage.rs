@@ -10,6 +10,13 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+mod accounts;
+mod documents;
+mod relationships;
+
+pub use accounts::{Credentials, DeviceRow, NewAccount};
+pub use documents::{DocAccess, EntryRow};
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -53,6 +60,15 @@ pub enum StorageError {
     /// A previous query panicked while holding the connection.
     #[error("database connection is poisoned")]
     Poisoned,
+    /// The request conflicts with what is stored (an email already taken...).
+    #[error("{0}")]
+    Conflict(String),
+    /// Nothing the caller may see matches.
+    #[error("{0}")]
+    NotFound(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// The server's database handle; cheap to clone.
@@ -98,7 +114,7 @@ impl Database {
     }
 
     /// Runs `f` with the connection on a blocking thread.
-    async fn with_conn<T, F>(&self, f: F) -> Result<T, StorageError>
+    pub(crate) async fn with_conn<T, F>(&self, f: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,

@@ -23,6 +23,7 @@ async fn start() -> Running {
     let config = Config {
         listen: address,
         data_dir: dir.path().join("server-data"),
+        ..Config::default()
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(together_server::launch(config, listener, async {
@@ -104,6 +105,7 @@ async fn a_data_dir_that_cannot_be_created_is_a_clear_error() {
     let config = Config {
         listen: listener.local_addr().unwrap(),
         data_dir: blocker.join("server-data"),
+        ..Config::default()
     };
     let error = together_server::launch(config, listener, std::future::pending())
         .await

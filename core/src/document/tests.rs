@@ -202,7 +202,10 @@ fn every_collection_belongs_to_exactly_one_kind_and_round_trips_its_name() {
     let kinds = [DocKind::Relationship, DocKind::Series, DocKind::User];
     for collection in Collection::ALL {
         assert_eq!(Collection::from_name(collection.as_str()), Some(collection));
-        let owners = kinds.iter().filter(|k| k.collections().contains(&collection)).count();
+        let owners = kinds
+            .iter()
+            .filter(|k| k.collections().contains(&collection))
+            .count();
         assert_eq!(owners, 1, "{collection:?}");
     }
 }

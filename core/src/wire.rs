@@ -1,0 +1,177 @@
+//! The sync protocol's JSON bodies, shared by `together-server` and the device's sync engine.
+//! Version 1, described in `docs/sync-protocol.md`: changing a field here is a protocol change.
+//!
+//! Binary values (secrets, ciphertext) travel as standard base64; tokens as URL-safe base64.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version these types describe, sent by the server in `GET /healthz` later versions.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// `POST /v1/accounts`: create an account and sign this device in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupRequest {
+    /// The account's email (unique, case-insensitive).
+    pub email: String,
+    /// The name shown to the partner.
+    pub name: String,
+    /// 32 bytes derived on the device from the password (Argon2id); never the password itself.
+    pub auth_secret: String,
+    /// A name for this device ("Alice's laptop").
+    pub device_name: String,
+}
+
+/// `POST /v1/sessions`: sign a device in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The account's email.
+    pub email: String,
+    /// As in [`SignupRequest::auth_secret`].
+    pub auth_secret: String,
+    /// A name for this device.
+    pub device_name: String,
+}
+
+/// The answer to a signup or login: the device's bearer token, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionResponse {
+    /// The account.
+    pub user_id: String,
+    /// This device.
+    pub device_id: String,
+    /// 256 random bits, URL-safe base64: `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+/// One signed-in device, in `GET /v1/devices`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// Id.
+    pub device_id: String,
+    /// Name.
+    pub name: String,
+    /// When it signed in (RFC 3339).
+    pub created_at: String,
+    /// When it last called the server.
+    pub last_seen_at: String,
+    /// Whether it is the device asking.
+    pub current: bool,
+}
+
+/// `POST /v1/relationships`: register a relationship the device created (its id is the device's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateRelationshipRequest {
+    /// The relationship's id (a UUID).
+    pub relationship_id: String,
+}
+
+/// A relationship the account belongs to, in `GET /v1/relationships`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationshipInfo {
+    /// Id.
+    pub relationship_id: String,
+    /// The members' user ids.
+    pub members: Vec<String>,
+}
+
+/// `POST /v1/relationships/{id}/invites`: the SHA-256 of a one-time secret made on the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateInviteRequest {
+    /// base64 of the 32-byte SHA-256 of the invite secret.
+    pub secret_hash: String,
+    /// Days until it expires (1–30, default 7).
+    pub expires_in_days: Option<u32>,
+}
+
+/// The answer to an invite creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteResponse {
+    /// When it stops working (RFC 3339).
+    pub expires_at: String,
+}
+
+/// `POST /v1/invites/redeem`: join with the secret from a pairing code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemInviteRequest {
+    /// base64 of the 32-byte invite secret.
+    pub secret: String,
+}
+
+/// The relationship joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemInviteResponse {
+    /// Its id.
+    pub relationship_id: String,
+}
+
+/// One entry to append to a document's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewEntry {
+    /// Chosen by the device (a UUID): the same entry uploaded twice is stored once.
+    pub entry_id: String,
+    /// base64 of the sealed change (XChaCha20-Poly1305, nonce included).
+    pub ciphertext: String,
+}
+
+/// `POST /v1/docs/{doc_id}/entries`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendRequest {
+    /// The entries, in order (at most 256 per request).
+    pub entries: Vec<NewEntry>,
+}
+
+/// Where each appended entry landed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendedEntry {
+    /// The entry.
+    pub entry_id: String,
+    /// Its position in the log (the existing one for a repeated upload).
+    pub seq: i64,
+}
+
+/// The answer to an append.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppendResponse {
+    /// One per entry sent, in order.
+    pub entries: Vec<AppendedEntry>,
+}
+
+/// One stored entry, in a pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEntry {
+    /// Position in the log.
+    pub seq: i64,
+    /// The device's id for it.
+    pub entry_id: String,
+    /// The device that uploaded it (`None` once that device is deleted).
+    pub device_id: Option<String>,
+    /// base64 of the sealed change.
+    pub ciphertext: String,
+    /// When the server stored it (RFC 3339).
+    pub created_at: String,
+}
+
+/// `GET /v1/docs/{doc_id}/entries?after=N&limit=M`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Entries with seq > after, oldest first.
+    pub entries: Vec<StoredEntry>,
+    /// Whether more entries follow (pull again after the last seq).
+    pub more: bool,
+}
+
+/// A document the account can reach, in `GET /v1/docs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocInfo {
+    /// The document id.
+    pub doc_id: String,
+    /// The last seq in its log (0 when empty).
+    pub latest_seq: i64,
+}
+
+/// Any error: a status code and this body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A sentence for people.
+    pub error: String,
+}

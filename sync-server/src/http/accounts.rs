@@ -1,0 +1,184 @@
+//! Accounts and devices: sign up, log in, log out, list and revoke devices.
+
+use std::time::Instant;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use together_core::wire::{DeviceInfo, LoginRequest, SessionResponse, SignupRequest};
+
+use super::auth::ClientAddress;
+use super::{ApiError, ApiJson, AppState, Caller, now_text};
+use crate::secrets;
+use crate::storage::NewAccount;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/accounts", post(signup))
+        .route("/v1/sessions", post(login))
+        .route("/v1/sessions/current", delete(logout))
+        .route("/v1/devices", get(devices))
+        .route("/v1/devices/{device_id}", delete(revoke))
+}
+
+fn valid_email(raw: &str) -> Result<String, ApiError> {
+    let email = raw.trim();
+    let shaped = email.len() >= 3
+        && email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if shaped {
+        Ok(email.to_owned())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{raw:?} is not an email address"
+        )))
+    }
+}
+
+fn valid_name(field: &str, raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be 1 to 80 characters, without control characters"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+fn auth_secret(raw: &str) -> Result<[u8; 32], ApiError> {
+    secrets::decode_32(raw)
+        .ok_or_else(|| ApiError::bad_request("auth_secret must be 32 bytes in base64"))
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignupRequest>,
+) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
+    let email = valid_email(&body.email)?;
+    let name = valid_name("name", &body.name)?;
+    let device_name = valid_name("device_name", &body.device_name)?;
+    let secret = auth_secret(&body.auth_secret)?;
+    let salt = secrets::random_bytes::<16>();
+    let (token, token_hash) = secrets::new_token();
+    let account = NewAccount {
+        user_id: new_id(),
+        email,
+        name,
+        salt,
+        secret_hash: secrets::secret_hash(&salt, &secret),
+        device_id: new_id(),
+        device_name,
+        token_hash,
+        now: now_text(),
+    };
+    let (user_id, device_id) = (account.user_id.clone(), account.device_id.clone());
+    state.database.create_account(account).await?;
+    tracing::info!(%user_id, "account created");
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionResponse {
+            user_id,
+            device_id,
+            token,
+        }),
+    ))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let email = valid_email(&body.email)?;
+    let device_name = valid_name("device_name", &body.device_name)?;
+    let secret = auth_secret(&body.auth_secret)?;
+    let started = Instant::now();
+    if let Some(wait) = state
+        .limiter
+        .retry_after(&email, address.as_deref(), started)
+    {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many failed sign-ins; try again in {minutes} minute(s)"),
+        ));
+    }
+    let credentials = state.database.credentials(email.clone()).await?;
+    let Some(credentials) = credentials
+        .filter(|c| secrets::same(&secrets::secret_hash(&c.salt, &secret), &c.secret_hash))
+    else {
+        state
+            .limiter
+            .record_failure(&email, address.as_deref(), started);
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong email or password",
+        ));
+    };
+    let (token, token_hash) = secrets::new_token();
+    let device_id = new_id();
+    state
+        .database
+        .add_device(
+            credentials.user_id.clone(),
+            device_id.clone(),
+            device_name,
+            token_hash,
+            now_text(),
+        )
+        .await?;
+    Ok(Json(SessionResponse {
+        user_id: credentials.user_id,
+        device_id,
+        token,
+    }))
+}
+
+async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    state
+        .database
+        .revoke_device(caller.user_id, caller.device_id, now_text())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<DeviceInfo>>, ApiError> {
+    let rows = state.database.devices(caller.user_id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|d| DeviceInfo {
+                current: d.device_id == caller.device_id,
+                device_id: d.device_id,
+                name: d.name,
+                created_at: d.created_at,
+                last_seen_at: d.last_seen_at,
+            })
+            .collect(),
+    ))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(device_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .database
+        .revoke_device(caller.user_id, device_id, now_text())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

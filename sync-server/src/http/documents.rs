@@ -1,0 +1,140 @@
+//! The encrypted document logs: append (idempotent), pull after a seq, list what the caller can reach.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use together_core::wire::{
+    AppendRequest, AppendResponse, AppendedEntry, DocInfo, PullResponse, StoredEntry,
+};
+
+use super::{ApiError, ApiJson, AppState, Caller, now_text};
+use crate::secrets;
+use crate::storage::DocAccess;
+
+/// Most entries per append.
+pub const MAX_ENTRIES_PER_APPEND: usize = 256;
+/// Largest sealed entry.
+pub const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
+/// Default and largest page of a pull.
+const DEFAULT_PULL: i64 = 100;
+const MAX_PULL: i64 = 1000;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/docs", get(list))
+        .route("/v1/docs/{doc_id}/entries", post(append).get(pull))
+}
+
+fn access(doc_id: &str) -> Result<DocAccess, ApiError> {
+    DocAccess::of(doc_id)
+        .ok_or_else(|| ApiError::bad_request(format!("{doc_id:?} is not a document id")))
+}
+
+async fn append(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(doc_id): Path<String>,
+    ApiJson(body): ApiJson<AppendRequest>,
+) -> Result<Json<AppendResponse>, ApiError> {
+    let rule = access(&doc_id)?;
+    if body.entries.is_empty() || body.entries.len() > MAX_ENTRIES_PER_APPEND {
+        return Err(ApiError::bad_request(format!(
+            "send between 1 and {MAX_ENTRIES_PER_APPEND} entries"
+        )));
+    }
+    let mut entries = Vec::with_capacity(body.entries.len());
+    for entry in body.entries {
+        let id = entry.entry_id.trim();
+        if id.is_empty()
+            || id.len() > 64
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(ApiError::bad_request(format!(
+                "{:?} is not a valid entry_id",
+                entry.entry_id
+            )));
+        }
+        let bytes = secrets::decode(&entry.ciphertext)
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("entry {id}: ciphertext must be non-empty base64"))
+            })?;
+        if bytes.len() > MAX_ENTRY_BYTES {
+            return Err(ApiError::bad_request(format!(
+                "entry {id} is larger than {MAX_ENTRY_BYTES} bytes"
+            )));
+        }
+        entries.push((id.to_owned(), bytes));
+    }
+    let placed = state
+        .database
+        .append_entries(
+            doc_id,
+            rule,
+            caller.user_id,
+            caller.device_id,
+            entries,
+            now_text(),
+        )
+        .await?;
+    Ok(Json(AppendResponse {
+        entries: placed
+            .into_iter()
+            .map(|(entry_id, seq)| AppendedEntry { entry_id, seq })
+            .collect(),
+    }))
+}
+
+/// Query of a pull.
+#[derive(Debug, Deserialize)]
+struct PullQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(doc_id): Path<String>,
+    query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let rule = access(&doc_id)?;
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let after = query.after.unwrap_or(0);
+    let limit = query.limit.unwrap_or(DEFAULT_PULL);
+    if after < 0 || !(1..=MAX_PULL).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "after must be >= 0 and limit between 1 and {MAX_PULL}"
+        )));
+    }
+    let (rows, more) = state
+        .database
+        .pull_entries(doc_id, rule, caller.user_id, after, limit)
+        .await?;
+    Ok(Json(PullResponse {
+        entries: rows
+            .into_iter()
+            .map(|r| StoredEntry {
+                seq: r.seq,
+                entry_id: r.entry_id,
+                device_id: r.device_id,
+                ciphertext: secrets::encode(&r.ciphertext),
+                created_at: r.created_at,
+            })
+            .collect(),
+        more,
+    }))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<DocInfo>>, ApiError> {
+    let docs = state.database.accessible_documents(caller.user_id).await?;
+    Ok(Json(
+        docs.into_iter()
+            .map(|(doc_id, latest_seq)| DocInfo { doc_id, latest_seq })
+            .collect(),
+    ))
+}

@@ -1,0 +1,139 @@
+//! Relationships and pairing: register, list, invite, redeem, leave. Membership only.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use together_core::wire::{
+    CreateInviteRequest, CreateRelationshipRequest, InviteResponse, RedeemInviteRequest,
+    RedeemInviteResponse, RelationshipInfo,
+};
+
+use super::{ApiError, ApiJson, AppState, Caller, now_text};
+use crate::secrets;
+
+/// Default life of an invite.
+const DEFAULT_INVITE_DAYS: u32 = 7;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/relationships", post(create).get(list))
+        .route("/v1/relationships/{relationship_id}/invites", post(invite))
+        .route(
+            "/v1/relationships/{relationship_id}/membership",
+            delete(leave),
+        )
+        .route("/v1/invites/redeem", post(redeem))
+        .route("/v1/relationships/{relationship_id}", get(show))
+}
+
+fn relationship_id(raw: &str) -> Result<String, ApiError> {
+    raw.parse::<together_core::ids::RelationshipId>()
+        .map(|id| id.to_string())
+        .map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateRelationshipRequest>,
+) -> Result<(StatusCode, Json<RelationshipInfo>), ApiError> {
+    let id = relationship_id(&body.relationship_id)?;
+    state
+        .database
+        .create_relationship(id.clone(), caller.user_id.clone(), now_text())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RelationshipInfo {
+            relationship_id: id,
+            members: vec![caller.user_id],
+        }),
+    ))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<RelationshipInfo>>, ApiError> {
+    let rows = state.database.relationships_of(caller.user_id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(relationship_id, members)| RelationshipInfo {
+                relationship_id,
+                members,
+            })
+            .collect(),
+    ))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<RelationshipInfo>, ApiError> {
+    let id = relationship_id(&raw)?;
+    let rows = state.database.relationships_of(caller.user_id).await?;
+    rows.into_iter()
+        .find(|(r, _)| *r == id)
+        .map(|(relationship_id, members)| {
+            Json(RelationshipInfo {
+                relationship_id,
+                members,
+            })
+        })
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such relationship"))
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+    ApiJson(body): ApiJson<CreateInviteRequest>,
+) -> Result<(StatusCode, Json<InviteResponse>), ApiError> {
+    let id = relationship_id(&raw)?;
+    let hash = secrets::decode_32(&body.secret_hash)
+        .ok_or_else(|| ApiError::bad_request("secret_hash must be 32 bytes in base64"))?;
+    let days = body.expires_in_days.unwrap_or(DEFAULT_INVITE_DAYS);
+    if !(1..=30).contains(&days) {
+        return Err(ApiError::bad_request(
+            "expires_in_days must be between 1 and 30",
+        ));
+    }
+    let expires_at = (jiff::Timestamp::now()
+        + jiff::SignedDuration::from_hours(24 * i64::from(days)))
+    .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+    .to_string();
+    state
+        .database
+        .create_invite(id, caller.user_id, hash, now_text(), expires_at.clone())
+        .await?;
+    Ok((StatusCode::CREATED, Json(InviteResponse { expires_at })))
+}
+
+async fn redeem(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<RedeemInviteRequest>,
+) -> Result<Json<RedeemInviteResponse>, ApiError> {
+    let secret = secrets::decode_32(&body.secret)
+        .ok_or_else(|| ApiError::bad_request("secret must be 32 bytes in base64"))?;
+    let relationship_id = state
+        .database
+        .redeem_invite(secrets::sha256(&[&secret]), caller.user_id, now_text())
+        .await?;
+    Ok(Json(RedeemInviteResponse { relationship_id }))
+}
+
+async fn leave(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(raw): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = relationship_id(&raw)?;
+    state
+        .database
+        .leave_relationship(id, caller.user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

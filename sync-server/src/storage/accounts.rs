@@ -1,0 +1,203 @@
+//! Accounts, credentials and devices.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Database, StorageError};
+
+/// What the server keeps to check a login: a salt and SHA-256(salt || auth secret).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The account.
+    pub user_id: String,
+    /// Random per account.
+    pub salt: [u8; 16],
+    /// The hash to compare with.
+    pub secret_hash: [u8; 32],
+}
+
+/// A signed-in device, as listed to its owner.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    /// Id.
+    pub device_id: String,
+    /// Name.
+    pub name: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub last_seen_at: String,
+}
+
+fn to_array<const N: usize>(bytes: Vec<u8>) -> Result<[u8; N], StorageError> {
+    bytes
+        .try_into()
+        .map_err(|_| StorageError::Conflict("stored credential has the wrong length".into()))
+}
+
+/// Everything needed to create an account with its first device.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    /// New user id.
+    pub user_id: String,
+    /// Email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Credential salt.
+    pub salt: [u8; 16],
+    /// Credential hash.
+    pub secret_hash: [u8; 32],
+    /// New device id.
+    pub device_id: String,
+    /// Device name.
+    pub device_name: String,
+    /// SHA-256 of the device's token.
+    pub token_hash: [u8; 32],
+    /// RFC 3339.
+    pub now: String,
+}
+
+impl Database {
+    /// Creates an account, its credentials and its first device, atomically. An email already in
+    /// use (in any case) is a [`StorageError::Conflict`].
+    pub async fn create_account(&self, a: NewAccount) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE)",
+                [&a.email],
+                |row| row.get(0),
+            )?;
+            if taken {
+                return Err(StorageError::Conflict("an account with this email already exists".into()));
+            }
+            tx.execute(
+                "INSERT INTO users (id, email, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![a.user_id, a.email, a.name, a.now],
+            )?;
+            tx.execute(
+                "INSERT INTO credentials (user_id, salt, secret_hash, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                params![a.user_id, a.salt.as_slice(), a.secret_hash.as_slice(), a.now],
+            )?;
+            tx.execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![a.device_id, a.user_id, a.device_name, a.token_hash.as_slice(), a.now],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The credentials of the account with this email (any case), if there is one.
+    pub async fn credentials(&self, email: String) -> Result<Option<Credentials>, StorageError> {
+        self.with_conn(move |conn| {
+            let row: Option<(String, Vec<u8>, Vec<u8>)> = conn
+                .query_row(
+                    "SELECT c.user_id, c.salt, c.secret_hash FROM credentials c
+                     JOIN users u ON u.id = c.user_id WHERE u.email = ?1 COLLATE NOCASE",
+                    [&email],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(user_id, salt, hash)| {
+                Ok(Credentials {
+                    user_id,
+                    salt: to_array(salt)?,
+                    secret_hash: to_array(hash)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    /// Signs a new device in for `user_id`.
+    pub async fn add_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        name: String,
+        token_hash: [u8; 32],
+        now: String,
+    ) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![device_id, user_id, name, token_hash.as_slice(), now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The (user, device) a bearer token belongs to, if it is valid and not revoked; records the
+    /// device as seen.
+    pub async fn authenticate(
+        &self,
+        token_hash: [u8; 32],
+        now: String,
+    ) -> Result<Option<(String, String)>, StorageError> {
+        self.with_conn(move |conn| {
+            let found: Option<(String, String)> = conn
+                .query_row(
+                    "SELECT user_id, id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    [token_hash.as_slice()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            if let Some((_, device)) = &found {
+                conn.execute(
+                    "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                    params![device, now],
+                )?;
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    /// The account's devices that are still signed in.
+    pub async fn devices(&self, user_id: String) -> Result<Vec<DeviceRow>, StorageError> {
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, name, created_at, last_seen_at FROM devices
+                 WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY created_at, id",
+            )?;
+            let rows = stmt
+                .query_map([&user_id], |row| {
+                    Ok(DeviceRow {
+                        device_id: row.get(0)?,
+                        name: row.get(1)?,
+                        created_at: row.get(2)?,
+                        last_seen_at: row.get(3)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Revokes one of the account's devices; another account's device is [`StorageError::NotFound`].
+    pub async fn revoke_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        now: String,
+    ) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            let changed = conn.execute(
+                "UPDATE devices SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+                params![device_id, user_id, now],
+            )?;
+            if changed == 0 {
+                return Err(StorageError::NotFound("no such device".into()));
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,164 @@
+//! The encrypted document logs, and who may reach them.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use together_core::address::DocAddress;
+
+use super::relationships::is_member;
+use super::{Database, StorageError};
+
+/// Who may reach a document, decided from its id alone (the server never looks inside).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocAccess {
+    /// A person's own document: only their devices.
+    Owner(String),
+    /// A couple's document: the relationship's current members.
+    Relationship(String),
+}
+
+impl DocAccess {
+    /// Access rule for a document id; `None` for an id that is not a Better Together document.
+    pub fn of(doc_id: &str) -> Option<Self> {
+        match doc_id.parse::<DocAddress>().ok()? {
+            DocAddress::User(user) => Some(Self::Owner(user.to_string())),
+            DocAddress::Relationship(r) | DocAddress::Series(r, _) => {
+                Some(Self::Relationship(r.to_string()))
+            }
+        }
+    }
+}
+
+/// Refuses (as "not found", so nothing leaks) a caller who may not reach the document.
+fn authorize(conn: &Connection, access: &DocAccess, user_id: &str) -> Result<(), StorageError> {
+    let allowed = match access {
+        DocAccess::Owner(owner) => owner == user_id,
+        DocAccess::Relationship(relationship) => is_member(conn, relationship, user_id)?,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(StorageError::NotFound("no such document".into()))
+    }
+}
+
+/// One stored entry.
+#[derive(Debug, Clone)]
+pub struct EntryRow {
+    /// Position.
+    pub seq: i64,
+    /// The device's id for it.
+    pub entry_id: String,
+    /// Uploading device.
+    pub device_id: Option<String>,
+    /// Sealed bytes.
+    pub ciphertext: Vec<u8>,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl Database {
+    /// Appends entries to a document's log in one transaction, committed before this returns. An
+    /// entry id already in the log keeps its first seq and is not stored again.
+    pub async fn append_entries(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+        device_id: String,
+        entries: Vec<(String, Vec<u8>)>,
+        now: String,
+    ) -> Result<Vec<(String, i64)>, StorageError> {
+        self.with_conn(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            authorize(&tx, &access, &user_id)?;
+            let (owner, relationship) = match &access {
+                DocAccess::Owner(o) => (Some(o.as_str()), None),
+                DocAccess::Relationship(r) => (None, Some(r.as_str())),
+            };
+            tx.execute(
+                "INSERT OR IGNORE INTO documents (doc_id, owner_user_id, relationship_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![doc_id, owner, relationship, now],
+            )?;
+            let mut seq: i64 = tx.query_row(
+                "SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1",
+                [&doc_id],
+                |row| row.get(0),
+            )?;
+            let mut placed = Vec::with_capacity(entries.len());
+            for (entry_id, ciphertext) in entries {
+                let existing: Option<i64> = tx
+                    .prepare_cached("SELECT seq FROM doc_entries WHERE doc_id = ?1 AND entry_id = ?2")?
+                    .query_row([&doc_id, &entry_id], |row| row.get(0))
+                    .optional()?;
+                if let Some(existing) = existing {
+                    placed.push((entry_id, existing));
+                    continue;
+                }
+                seq += 1;
+                tx.prepare_cached(
+                    "INSERT INTO doc_entries (doc_id, seq, entry_id, device_id, ciphertext, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![doc_id, seq, entry_id, device_id, ciphertext, now])?;
+                placed.push((entry_id, seq));
+            }
+            tx.commit()?;
+            Ok(placed)
+        })
+        .await
+    }
+
+    /// Up to `limit` entries after `after`, and whether more follow.
+    pub async fn pull_entries(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<EntryRow>, bool), StorageError> {
+        self.with_conn(move |conn| {
+            authorize(conn, &access, &user_id)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, entry_id, device_id, ciphertext, created_at FROM doc_entries
+                 WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let mut rows: Vec<EntryRow> = stmt
+                .query_map(params![doc_id, after, limit + 1], |row| {
+                    Ok(EntryRow {
+                        seq: row.get(0)?,
+                        entry_id: row.get(1)?,
+                        device_id: row.get(2)?,
+                        ciphertext: row.get(3)?,
+                        created_at: row.get(4)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let more = rows.len() as i64 > limit;
+            rows.truncate(limit as usize);
+            Ok((rows, more))
+        })
+        .await
+    }
+
+    /// Every document the account can reach now, with its latest seq.
+    pub async fn accessible_documents(
+        &self,
+        user_id: String,
+    ) -> Result<Vec<(String, i64)>, StorageError> {
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT d.doc_id, coalesce((SELECT max(seq) FROM doc_entries e WHERE e.doc_id = d.doc_id), 0)
+                 FROM documents d
+                 WHERE d.owner_user_id = ?1
+                    OR d.relationship_id IN (SELECT relationship_id FROM memberships WHERE user_id = ?1)
+                 ORDER BY d.doc_id",
+            )?;
+            let rows = stmt
+                .query_map([&user_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+}

@@ -1,0 +1,154 @@
+//! A real server on an ephemeral loopback port, and a small client for its API.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use together_server::Config;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub struct Server {
+    pub base: String,
+    stop: Option<oneshot::Sender<()>>,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn start() -> Server {
+    start_with(|_| {}).await
+}
+
+pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let mut config = Config {
+        listen: address,
+        data_dir: dir.path().join("server-data"),
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(together_server::launch(config, listener, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        base: format!("http://{address}"),
+        stop: Some(stop),
+        dir,
+    }
+}
+
+/// One device's view of the API.
+#[derive(Clone)]
+pub struct Device {
+    pub base: String,
+    pub token: Option<String>,
+    pub user_id: String,
+    pub device_id: String,
+    http: reqwest::Client,
+}
+
+/// A reply: status and JSON body (`Null` when empty).
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Device {
+    pub fn anonymous(server: &Server) -> Self {
+        Self {
+            base: server.base.clone(),
+            token: None,
+            user_id: String::new(),
+            device_id: String::new(),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Reply { status, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+/// A 32-byte secret derived (in these tests) from the password; the real client uses Argon2id.
+pub fn secret_of(password: &str) -> String {
+    let mut bytes = [0_u8; 32];
+    for (i, b) in password.bytes().cycle().take(32).enumerate() {
+        bytes[i] = b.wrapping_add(i as u8);
+    }
+    STANDARD.encode(bytes)
+}
+
+pub async fn signup(server: &Server, email: &str, name: &str, password: &str) -> Device {
+    let mut device = Device::anonymous(server);
+    let reply = device
+        .post(
+            "/v1/accounts",
+            json!({ "email": email, "name": name, "auth_secret": secret_of(password), "device_name": "laptop" }),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    device.token = Some(reply.body["token"].as_str().unwrap().to_owned());
+    device.user_id = reply.body["user_id"].as_str().unwrap().to_owned();
+    device.device_id = reply.body["device_id"].as_str().unwrap().to_owned();
+    device
+}
+
+pub async fn login(server: &Server, email: &str, password: &str) -> Reply {
+    Device::anonymous(server)
+        .post(
+            "/v1/sessions",
+            json!({ "email": email, "auth_secret": secret_of(password), "device_name": "phone" }),
+        )
+        .await
+}
+
+pub fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+pub fn sha256_b64(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+pub fn uuid() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
