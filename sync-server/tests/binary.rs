@@ -107,3 +107,125 @@ fn a_malformed_listen_address_is_a_usage_error() {
             .contains("--listen")
     );
 }
+
+/// `kill -9` in the middle of uploads: every entry the server acknowledged is still there, at the
+/// seq it was given, after a restart.
+#[test]
+fn no_acknowledged_entry_is_lost_when_the_server_is_killed() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let port = free_port();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_together-server"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(&data)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut server = spawn();
+    wait_for_health(port);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let (token, user_id) = runtime.block_on(async {
+        let reply: serde_json::Value = reqwest::Client::new()
+            .post(format!("{base}/v1/accounts"))
+            .json(&serde_json::json!({
+                "email": "durable@example.com", "name": "D", "device_name": "d",
+                "auth_secret": base64::engine::general_purpose::STANDARD.encode([5_u8; 32]),
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            reply["token"].as_str().unwrap().to_owned(),
+            reply["user_id"].as_str().unwrap().to_owned(),
+        )
+    });
+    let path = format!("{base}/v1/docs/user-{user_id}/entries");
+
+    // Four writers upload as fast as they can, remembering what was acknowledged.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(String, i64)>::new()));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let (path, token, acknowledged) = (path.clone(), token.clone(), acknowledged.clone());
+            runtime.spawn(async move {
+                let client = reqwest::Client::new();
+                for i in 0..10_000 {
+                    let entry_id = format!("w{w}-{i}");
+                    let body = serde_json::json!({ "entries": [{ "entry_id": entry_id,
+                        "ciphertext": base64::engine::general_purpose::STANDARD.encode(entry_id.as_bytes()) }] });
+                    let Ok(response) = client.post(&path).bearer_auth(&token).json(&body).send().await else { return };
+                    if !response.status().is_success() { return; }
+                    let Ok(reply) = response.json::<serde_json::Value>().await else { return };
+                    let seq = reply["entries"][0]["seq"].as_i64().unwrap();
+                    acknowledged.lock().unwrap().push((entry_id, seq));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(700));
+    Command::new("kill")
+        .args(["-9", &server.id().to_string()])
+        .status()
+        .unwrap();
+    server.wait().unwrap();
+    runtime.block_on(async {
+        for writer in writers {
+            let _ = writer.await;
+        }
+    });
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 10,
+        "the writers got going ({} acknowledged)",
+        acknowledged.len()
+    );
+
+    let mut restarted = spawn();
+    wait_for_health(port);
+    let stored: std::collections::HashMap<String, i64> = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut stored = std::collections::HashMap::new();
+        let mut after = 0;
+        loop {
+            let page: serde_json::Value = client
+                .get(format!("{path}?after={after}&limit=1000"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for entry in page["entries"].as_array().unwrap() {
+                after = entry["seq"].as_i64().unwrap();
+                stored.insert(entry["entry_id"].as_str().unwrap().to_owned(), after);
+            }
+            if page["more"] != true {
+                break stored;
+            }
+        }
+    });
+    for (entry_id, seq) in &acknowledged {
+        assert_eq!(
+            stored.get(entry_id),
+            Some(seq),
+            "acknowledged entry {entry_id} lost or moved"
+        );
+    }
+    Command::new("kill")
+        .args(["-TERM", &restarted.id().to_string()])
+        .status()
+        .unwrap();
+    restarted.wait().unwrap();
+}
