@@ -175,3 +175,20 @@ pub struct ErrorBody {
     /// A sentence for people.
     pub error: String,
 }
+
+/// `PUT /v1/docs/{doc_id}/snapshot` and its `GET`: an encrypted snapshot of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The snapshot includes every entry with seq ≤ this.
+    pub covers_seq: i64,
+    /// base64 of the sealed full save.
+    pub ciphertext: String,
+}
+
+/// `PUT /v1/keys` and its `GET`: the user's document keys, wrapped on the device with a key derived
+/// from their password. Opaque to the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyBundle {
+    /// base64 of the sealed bundle.
+    pub bundle: String,
+}

@@ -15,7 +15,7 @@ mod documents;
 mod relationships;
 
 pub use accounts::{Credentials, DeviceRow, NewAccount};
-pub use documents::{DocAccess, EntryRow};
+pub use documents::{DocAccess, EntryRow, NewSnapshot};
 
 mod embedded {
     refinery::embed_migrations!("migrations");

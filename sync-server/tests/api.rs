@@ -384,3 +384,142 @@ async fn malformed_requests_get_clear_4xx_and_the_server_keeps_serving() {
     let health = Device::anonymous(&server).get("/healthz").await;
     assert_eq!(health.body["status"], "ok");
 }
+
+#[tokio::test]
+async fn snapshots_and_key_bundles_are_stored_opaquely_for_the_right_people() {
+    let server = start().await;
+    let couple = pair(&server, "a@example.com", "b@example.com").await;
+    let doc = format!("rel-{}", couple.relationship);
+    let entries = format!("/v1/docs/{doc}/entries");
+    let snapshot = format!("/v1/docs/{doc}/snapshot");
+    couple.a.post(&entries, json!({ "entries": [
+        { "entry_id": "1", "ciphertext": b64(b"one") }, { "entry_id": "2", "ciphertext": b64(b"two") } ] })).await;
+
+    assert_eq!(couple.b.get(&snapshot).await.status, 404, "none yet");
+    let beyond = couple
+        .a
+        .call(
+            reqwest::Method::PUT,
+            &snapshot,
+            Some(json!({ "covers_seq": 3, "ciphertext": b64(b"snap") })),
+        )
+        .await;
+    assert_eq!(beyond.status, 409, "cannot cover entries the log lacks");
+    let stored = couple
+        .a
+        .call(
+            reqwest::Method::PUT,
+            &snapshot,
+            Some(json!({ "covers_seq": 2, "ciphertext": b64(b"snap@2") })),
+        )
+        .await;
+    assert_eq!(stored.status, 204);
+    let older = couple
+        .b
+        .call(
+            reqwest::Method::PUT,
+            &snapshot,
+            Some(json!({ "covers_seq": 1, "ciphertext": b64(b"snap@1") })),
+        )
+        .await;
+    assert_eq!(
+        older.status, 200,
+        "an older snapshot does not replace a newer one"
+    );
+    let got = couple.b.get(&snapshot).await;
+    assert_eq!(
+        got.body,
+        json!({ "covers_seq": 2, "ciphertext": b64(b"snap@2") })
+    );
+    let stranger = signup(&server, "s@example.com", "S", "pw").await;
+    assert_eq!(stranger.get(&snapshot).await.status, 404);
+
+    // Key bundles are per account.
+    assert_eq!(couple.a.get("/v1/keys").await.status, 404);
+    let put = couple
+        .a
+        .call(
+            reqwest::Method::PUT,
+            "/v1/keys",
+            Some(json!({ "bundle": b64(b"wrapped keys") })),
+        )
+        .await;
+    assert_eq!(put.status, 204);
+    assert_eq!(
+        couple.a.get("/v1/keys").await.body["bundle"],
+        b64(b"wrapped keys")
+    );
+    assert_eq!(
+        couple.b.get("/v1/keys").await.status,
+        404,
+        "the partner's bundle is theirs"
+    );
+}
+
+#[tokio::test]
+async fn deleting_an_account_keeps_the_couples_documents_for_the_partner() {
+    let server = start().await;
+    let couple = pair(&server, "a@example.com", "b@example.com").await;
+    let shared = format!("/v1/docs/rel-{}/entries", couple.relationship);
+    let private = format!("/v1/docs/user-{}/entries", couple.a.user_id);
+    couple
+        .a
+        .post(
+            &shared,
+            json!({ "entries": [{ "entry_id": "s", "ciphertext": b64(b"shared") }] }),
+        )
+        .await;
+    couple
+        .a
+        .post(
+            &private,
+            json!({ "entries": [{ "entry_id": "p", "ciphertext": b64(b"private") }] }),
+        )
+        .await;
+    couple
+        .a
+        .call(
+            reqwest::Method::PUT,
+            "/v1/keys",
+            Some(json!({ "bundle": b64(b"keys") })),
+        )
+        .await;
+
+    assert_eq!(couple.a.delete("/v1/account").await.status, 204);
+    assert_eq!(
+        couple.a.get("/v1/devices").await.status,
+        401,
+        "its devices are signed out"
+    );
+    assert_eq!(
+        login(&server, "a@example.com", "pw-a").await.status,
+        401,
+        "the account is gone"
+    );
+    // The partner still has the couple's log, and is now its only member.
+    let still = couple.b.get(&shared).await;
+    assert_eq!(still.body["entries"][0]["ciphertext"], b64(b"shared"));
+    let listed = couple.b.get("/v1/relationships").await;
+    assert_eq!(listed.body[0]["members"], json!([couple.b.user_id]));
+    // The deleted account's own document, devices and key bundle are gone from the database.
+    let db =
+        rusqlite::Connection::open(server.dir.path().join("server-data/server.sqlite3")).unwrap();
+    let count = |sql: &str| -> i64 {
+        db.query_row(sql, [&couple.a.user_id], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM doc_entries WHERE doc_id = 'user-' || ?1"),
+        0
+    );
+    assert_eq!(count("SELECT count(*) FROM devices WHERE user_id = ?1"), 0);
+    assert_eq!(
+        count("SELECT count(*) FROM key_bundles WHERE user_id = ?1"),
+        0
+    );
+    assert_eq!(count("SELECT count(*) FROM users WHERE id = ?1"), 0);
+    assert_eq!(
+        count("SELECT count(*) FROM doc_entries WHERE doc_id LIKE 'rel-%' AND ?1 IS NOT NULL"),
+        1
+    );
+}

@@ -4,9 +4,9 @@ use std::time::Instant;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
-use together_core::wire::{DeviceInfo, LoginRequest, SessionResponse, SignupRequest};
+use together_core::wire::{DeviceInfo, KeyBundle, LoginRequest, SessionResponse, SignupRequest};
 
 use super::auth::ClientAddress;
 use super::{ApiError, ApiJson, AppState, Caller, now_text};
@@ -20,6 +20,58 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/sessions/current", delete(logout))
         .route("/v1/devices", get(devices))
         .route("/v1/devices/{device_id}", delete(revoke))
+        .route("/v1/keys", put(put_keys).get(get_keys))
+        .route("/v1/account", delete(delete_account))
+}
+
+/// Largest key bundle.
+const MAX_BUNDLE_BYTES: usize = 256 * 1024;
+
+async fn put_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<KeyBundle>,
+) -> Result<StatusCode, ApiError> {
+    let bytes = secrets::decode(&body.bundle)
+        .filter(|b| !b.is_empty() && b.len() <= MAX_BUNDLE_BYTES)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "bundle must be non-empty base64 of at most {MAX_BUNDLE_BYTES} bytes"
+            ))
+        })?;
+    state
+        .database
+        .put_key_bundle(caller.user_id, bytes, now_text())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<KeyBundle>, ApiError> {
+    let bundle = state
+        .database
+        .key_bundle(caller.user_id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no key bundle stored yet"))?;
+    Ok(Json(KeyBundle {
+        bundle: secrets::encode(&bundle),
+    }))
+}
+
+/// Deletes the caller's account and everything only it owned; the partner keeps the couple's
+/// documents, and each partner keeps their local copy.
+async fn delete_account(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    state
+        .database
+        .delete_account(caller.user_id.clone())
+        .await?;
+    tracing::info!(user_id = %caller.user_id, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn valid_email(raw: &str) -> Result<String, ApiError> {

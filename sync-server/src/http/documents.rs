@@ -1,16 +1,17 @@
 //! The encrypted document logs: append (idempotent), pull after a seq, list what the caller can reach.
 
 use axum::extract::{Path, Query, State};
-use axum::routing::{get, post};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use together_core::wire::{
-    AppendRequest, AppendResponse, AppendedEntry, DocInfo, PullResponse, StoredEntry,
+    AppendRequest, AppendResponse, AppendedEntry, DocInfo, PullResponse, Snapshot, StoredEntry,
 };
 
 use super::{ApiError, ApiJson, AppState, Caller, now_text};
 use crate::secrets;
-use crate::storage::DocAccess;
+use crate::storage::{DocAccess, NewSnapshot};
 
 /// Most entries per append.
 pub const MAX_ENTRIES_PER_APPEND: usize = 256;
@@ -24,6 +25,10 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/docs", get(list))
         .route("/v1/docs/{doc_id}/entries", post(append).get(pull))
+        .route(
+            "/v1/docs/{doc_id}/snapshot",
+            put(put_snapshot).get(get_snapshot),
+        )
 }
 
 fn access(doc_id: &str) -> Result<DocAccess, ApiError> {
@@ -137,4 +142,60 @@ async fn list(
             .map(|(doc_id, latest_seq)| DocInfo { doc_id, latest_seq })
             .collect(),
     ))
+}
+
+/// Largest snapshot.
+pub const MAX_SNAPSHOT_BYTES: usize = 12 * 1024 * 1024;
+
+async fn put_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(doc_id): Path<String>,
+    ApiJson(body): ApiJson<Snapshot>,
+) -> Result<StatusCode, ApiError> {
+    let rule = access(&doc_id)?;
+    if body.covers_seq < 1 {
+        return Err(ApiError::bad_request("covers_seq must be at least 1"));
+    }
+    let bytes = secrets::decode(&body.ciphertext)
+        .filter(|b| !b.is_empty() && b.len() <= MAX_SNAPSHOT_BYTES)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "ciphertext must be non-empty base64 of at most {MAX_SNAPSHOT_BYTES} bytes"
+            ))
+        })?;
+    let stored = state
+        .database
+        .put_snapshot(NewSnapshot {
+            doc_id,
+            access: rule,
+            user_id: caller.user_id,
+            device_id: caller.device_id,
+            covers_seq: body.covers_seq,
+            ciphertext: bytes,
+            now: now_text(),
+        })
+        .await?;
+    Ok(if stored {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::OK
+    })
+}
+
+async fn get_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(doc_id): Path<String>,
+) -> Result<Json<Snapshot>, ApiError> {
+    let rule = access(&doc_id)?;
+    let (covers_seq, bytes) = state
+        .database
+        .snapshot(doc_id, rule, caller.user_id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "this document has no snapshot yet"))?;
+    Ok(Json(Snapshot {
+        covers_seq,
+        ciphertext: secrets::encode(&bytes),
+    }))
 }

@@ -201,3 +201,61 @@ impl Database {
         .await
     }
 }
+
+impl Database {
+    /// Replaces the user's wrapped-key bundle.
+    pub async fn put_key_bundle(
+        &self,
+        user_id: String,
+        bundle: Vec<u8>,
+        now: String,
+    ) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO key_bundles (user_id, bundle, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET bundle = excluded.bundle, updated_at = excluded.updated_at",
+                params![user_id, bundle, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The user's wrapped-key bundle, if they stored one.
+    pub async fn key_bundle(&self, user_id: String) -> Result<Option<Vec<u8>>, StorageError> {
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT bundle FROM key_bundles WHERE user_id = ?1",
+                    [&user_id],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Deletes an account: its devices, credentials, key bundle, memberships and the documents only
+    /// it owned (with their logs). Relationship documents stay for the partner; a relationship left
+    /// with no member at all is deleted with its documents.
+    pub async fn delete_account(&self, user_id: String) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let relationships: Vec<String> = tx
+                .prepare("SELECT relationship_id FROM memberships WHERE user_id = ?1")?
+                .query_map([&user_id], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [&user_id])?;
+            for relationship in relationships {
+                tx.execute(
+                    "DELETE FROM relationships WHERE id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM memberships WHERE relationship_id = ?1)",
+                    [&relationship],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}

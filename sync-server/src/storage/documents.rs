@@ -162,3 +162,84 @@ impl Database {
         .await
     }
 }
+
+/// A snapshot to store, and who sends it.
+#[derive(Debug, Clone)]
+pub struct NewSnapshot {
+    /// The document.
+    pub doc_id: String,
+    /// Its access rule.
+    pub access: DocAccess,
+    /// The sender's account.
+    pub user_id: String,
+    /// The sender's device.
+    pub device_id: String,
+    /// The snapshot includes every entry with seq ≤ this.
+    pub covers_seq: i64,
+    /// The sealed full save.
+    pub ciphertext: Vec<u8>,
+    /// RFC 3339.
+    pub now: String,
+}
+
+impl Database {
+    /// Stores an encrypted snapshot, unless a newer one is already stored; returns whether it was
+    /// stored. The snapshot must not claim entries the log does not have.
+    pub async fn put_snapshot(&self, snapshot: NewSnapshot) -> Result<bool, StorageError> {
+        let NewSnapshot {
+            doc_id,
+            access,
+            user_id,
+            device_id,
+            covers_seq,
+            ciphertext,
+            now,
+        } = snapshot;
+        self.with_conn(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            authorize(&tx, &access, &user_id)?;
+            let latest: i64 = tx.query_row(
+                "SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1",
+                [&doc_id],
+                |row| row.get(0),
+            )?;
+            if covers_seq > latest {
+                return Err(StorageError::Conflict(format!(
+                    "the log has {latest} entries; a snapshot cannot cover {covers_seq}"
+                )));
+            }
+            let stored = tx.execute(
+                "INSERT INTO doc_snapshots (doc_id, covers_seq, ciphertext, device_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (doc_id) DO UPDATE SET covers_seq = excluded.covers_seq,
+                    ciphertext = excluded.ciphertext, device_id = excluded.device_id,
+                    created_at = excluded.created_at
+                 WHERE excluded.covers_seq > doc_snapshots.covers_seq",
+                params![doc_id, covers_seq, ciphertext, device_id, now],
+            )?;
+            tx.commit()?;
+            Ok(stored > 0)
+        })
+        .await
+    }
+
+    /// The latest snapshot: (covers_seq, ciphertext).
+    pub async fn snapshot(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+    ) -> Result<Option<(i64, Vec<u8>)>, StorageError> {
+        self.with_conn(move |conn| {
+            authorize(conn, &access, &user_id)?;
+            Ok(conn
+                .query_row(
+                    "SELECT covers_seq, ciphertext FROM doc_snapshots WHERE doc_id = ?1",
+                    [&doc_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?)
+        })
+        .await
+    }
+}
