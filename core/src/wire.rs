@@ -192,3 +192,19 @@ pub struct KeyBundle {
     /// base64 of the sealed bundle.
     pub bundle: String,
 }
+
+/// A message on the live WebSocket (`GET /v1/live`): a document the device can reach has new
+/// entries, or the device should pull everything because it missed messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveMessage {
+    /// New entries up to `latest_seq` in `doc_id`.
+    NewEntries {
+        /// The document.
+        doc_id: String,
+        /// Its newest seq.
+        latest_seq: i64,
+    },
+    /// Messages were dropped (the device was too slow): pull every document.
+    Resync,
+}

@@ -6,6 +6,7 @@
 mod accounts;
 mod auth;
 mod documents;
+mod live;
 mod relationships;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use tower_http::trace::TraceLayer;
 
 pub use auth::Caller;
+pub use live::DocEvent;
 
 use crate::limiter::LoginLimiter;
 use crate::storage::{Database, StorageError};
@@ -35,6 +37,10 @@ pub struct AppState {
     pub database: Arc<Database>,
     /// Failed-login memory.
     pub limiter: Arc<LoginLimiter>,
+    /// New-entry events, fanned out to the live WebSockets.
+    pub events: tokio::sync::broadcast::Sender<DocEvent>,
+    /// Flips to `true` when the server shuts down, closing the live WebSockets.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Builds the full API router around `state`.
@@ -44,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .merge(relationships::router())
         .merge(documents::router())
+        .merge(live::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())

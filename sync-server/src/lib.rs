@@ -53,15 +53,23 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let database = storage::Database::open(&config.database_path())?;
+    let (events, _) = tokio::sync::broadcast::channel(1024);
+    let (stop_live, shutdown_seen) = tokio::sync::watch::channel(false);
     let state = http::AppState {
         database: Arc::new(database),
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
+        events,
+        shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(%address, data_dir = %config.data_dir.display(), "together-server listening");
     let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Live WebSockets are upgraded connections the HTTP server no longer tracks.
+            let _ = stop_live.send(true);
+        })
         .await
         .map_err(ServerError::Serve)?;
     tracing::info!("together-server stopped");

@@ -75,7 +75,7 @@ async fn append(
     let placed = state
         .database
         .append_entries(
-            doc_id,
+            doc_id.clone(),
             rule,
             caller.user_id,
             caller.device_id,
@@ -83,6 +83,10 @@ async fn append(
             now_text(),
         )
         .await?;
+    if let Some(latest_seq) = placed.iter().map(|(_, seq)| *seq).max() {
+        // Nobody listening is fine: devices pull when they connect.
+        let _ = state.events.send(super::DocEvent { doc_id, latest_seq });
+    }
     Ok(Json(AppendResponse {
         entries: placed
             .into_iter()

@@ -21,6 +21,16 @@ pub(crate) fn is_member(
 }
 
 impl Database {
+    /// Whether `user_id` is a member of `relationship_id` right now.
+    pub async fn is_member(
+        &self,
+        relationship_id: String,
+        user_id: String,
+    ) -> Result<bool, StorageError> {
+        self.with_conn(move |conn| is_member(conn, &relationship_id, &user_id))
+            .await
+    }
+
     /// Registers a relationship created on `user_id`'s device, with them as its first member.
     /// Registering again is harmless; someone else's relationship id is a conflict.
     pub async fn create_relationship(

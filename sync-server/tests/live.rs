@@ -1,0 +1,128 @@
+//! Live push over a real WebSocket.
+
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Device, b64, sha256_b64, signup, start, uuid};
+use futures_util::StreamExt;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(device: &Device) -> Socket {
+    let url = format!("{}/v1/live", device.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", device.token.as_ref().unwrap())
+            .parse()
+            .unwrap(),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket
+}
+
+/// The next text message within `wait`, if any.
+async fn next(socket: &mut Socket, wait: Duration) -> Option<serde_json::Value> {
+    loop {
+        match tokio::time::timeout(wait, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => return Some(serde_json::from_str(&text).unwrap()),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+async fn couple(server: &common::Server, a: &str, b: &str) -> (Device, Device, String) {
+    let a = signup(server, a, "A", "pw").await;
+    let b = signup(server, b, "B", "pw").await;
+    let relationship = uuid();
+    a.post(
+        "/v1/relationships",
+        json!({ "relationship_id": relationship }),
+    )
+    .await;
+    let mut secret = [0_u8; 32];
+    secret[..16].copy_from_slice(&uuid::Uuid::parse_str(&relationship).unwrap().into_bytes());
+    a.post(
+        &format!("/v1/relationships/{relationship}/invites"),
+        json!({ "secret_hash": sha256_b64(&secret) }),
+    )
+    .await;
+    let joined = b
+        .post("/v1/invites/redeem", json!({ "secret": b64(&secret) }))
+        .await;
+    assert_eq!(joined.status, 200, "{}", joined.body);
+    (a, b, relationship)
+}
+
+#[tokio::test]
+async fn partners_hear_of_new_entries_and_nobody_else_does() {
+    let server = start().await;
+    let (alice, bob, relationship) = couple(&server, "a@example.com", "b@example.com").await;
+    let (carol, _dan, _) = couple(&server, "c@example.com", "d@example.com").await;
+    let mut bob_live = connect(&bob).await;
+    let mut carol_live = connect(&carol).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let doc = format!("rel-{relationship}-2026");
+    let path = format!("/v1/docs/{doc}/entries");
+    alice
+        .post(
+            &path,
+            json!({ "entries": [{ "entry_id": "c1", "ciphertext": b64(b"sealed") }] }),
+        )
+        .await;
+    let heard = next(&mut bob_live, Duration::from_secs(2))
+        .await
+        .expect("Bob hears within 2 s");
+    assert_eq!(
+        heard,
+        json!({ "type": "new_entries", "doc_id": doc, "latest_seq": 1 })
+    );
+    assert_eq!(
+        next(&mut carol_live, Duration::from_millis(500)).await,
+        None,
+        "another couple hears nothing"
+    );
+
+    // Alice's private document: only her own devices hear of it.
+    let private = format!("/v1/docs/user-{}/entries", alice.user_id);
+    alice
+        .post(
+            &private,
+            json!({ "entries": [{ "entry_id": "p1", "ciphertext": b64(b"mine") }] }),
+        )
+        .await;
+    assert_eq!(next(&mut bob_live, Duration::from_millis(500)).await, None);
+
+    // Once Bob leaves, he hears nothing more.
+    bob.delete(&format!("/v1/relationships/{relationship}/membership"))
+        .await;
+    alice
+        .post(
+            &path,
+            json!({ "entries": [{ "entry_id": "c2", "ciphertext": b64(b"after") }] }),
+        )
+        .await;
+    assert_eq!(next(&mut bob_live, Duration::from_millis(500)).await, None);
+}
+
+#[tokio::test]
+async fn the_live_socket_needs_a_valid_token() {
+    let server = start().await;
+    let url = format!("{}/v1/live", server.base.replace("http://", "ws://"));
+    let refused = tokio_tungstenite::connect_async(url).await;
+    match refused {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected a 401, got {other:?}"),
+    }
+}
