@@ -19,6 +19,10 @@ pub struct SignupRequest {
     pub auth_secret: String,
     /// A name for this device ("Alice's laptop").
     pub device_name: String,
+    /// The user id the device already uses (a person may use the app alone before signing up);
+    /// the server makes one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 /// `POST /v1/sessions`: sign a device in.
@@ -81,6 +85,10 @@ pub struct CreateInviteRequest {
     pub secret_hash: String,
     /// Days until it expires (1–30, default 7).
     pub expires_in_days: Option<u32>,
+    /// base64 of the relationship key sealed with the half of the pairing code the server never
+    /// sees; handed to whoever redeems the invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapped_key: Option<String>,
 }
 
 /// The answer to an invite creation.
@@ -93,7 +101,7 @@ pub struct InviteResponse {
 /// `POST /v1/invites/redeem`: join with the secret from a pairing code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RedeemInviteRequest {
-    /// base64 of the 32-byte invite secret.
+    /// base64 of the invite secret (10 to 64 bytes).
     pub secret: String,
 }
 
@@ -102,6 +110,9 @@ pub struct RedeemInviteRequest {
 pub struct RedeemInviteResponse {
     /// Its id.
     pub relationship_id: String,
+    /// The wrapped relationship key stored with the invite, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapped_key: Option<String>,
 }
 
 /// One entry to append to a document's log.

@@ -523,3 +523,46 @@ async fn deleting_an_account_keeps_the_couples_documents_for_the_partner() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_device_keeps_its_user_id_and_invites_carry_a_sealed_key() {
+    let server = start().await;
+    let chosen = uuid();
+    let reply = Device::anonymous(&server)
+        .post("/v1/accounts", json!({ "email": "solo@example.com", "name": "Solo", "auth_secret": secret_of("pw"), "device_name": "d", "user_id": chosen }))
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_eq!(reply.body["user_id"], chosen.as_str());
+    let taken = Device::anonymous(&server)
+        .post("/v1/accounts", json!({ "email": "other@example.com", "name": "O", "auth_secret": secret_of("pw"), "device_name": "d", "user_id": chosen }))
+        .await;
+    assert_eq!(taken.status, 409);
+    let not_uuid = Device::anonymous(&server)
+        .post("/v1/accounts", json!({ "email": "x@example.com", "name": "X", "auth_secret": secret_of("pw"), "device_name": "d", "user_id": "me" }))
+        .await;
+    assert_eq!(not_uuid.status, 400);
+
+    // A short (10-byte) invite secret, and a sealed key handed to whoever redeems it.
+    let a = signup(&server, "a@example.com", "A", "pw").await;
+    let b = signup(&server, "b@example.com", "B", "pw").await;
+    let relationship = uuid();
+    a.post(
+        "/v1/relationships",
+        json!({ "relationship_id": relationship }),
+    )
+    .await;
+    let secret = [42_u8; 10];
+    let made = a
+        .post(&format!("/v1/relationships/{relationship}/invites"), json!({ "secret_hash": sha256_b64(&secret), "wrapped_key": b64(b"sealed relationship key") }))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let joined = b
+        .post("/v1/invites/redeem", json!({ "secret": b64(&secret) }))
+        .await;
+    assert_eq!(joined.status, 200, "{}", joined.body);
+    assert_eq!(joined.body["wrapped_key"], b64(b"sealed relationship key"));
+    let too_short = b
+        .post("/v1/invites/redeem", json!({ "secret": b64(&[1_u8; 4]) }))
+        .await;
+    assert_eq!(too_short.status, 400);
+}

@@ -123,8 +123,15 @@ async fn signup(
     let secret = auth_secret(&body.auth_secret)?;
     let salt = secrets::random_bytes::<16>();
     let (token, token_hash) = secrets::new_token();
+    let user_id = match &body.user_id {
+        Some(id) => id
+            .parse::<together_core::ids::UserId>()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?
+            .to_string(),
+        None => new_id(),
+    };
     let account = NewAccount {
-        user_id: new_id(),
+        user_id,
         email,
         name,
         salt,

@@ -104,9 +104,26 @@ async fn invite(
         + jiff::SignedDuration::from_hours(24 * i64::from(days)))
     .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
     .to_string();
+    let wrapped_key = match &body.wrapped_key {
+        Some(text) => Some(
+            secrets::decode(text)
+                .filter(|k| !k.is_empty() && k.len() <= 256)
+                .ok_or_else(|| {
+                    ApiError::bad_request("wrapped_key must be base64 of at most 256 bytes")
+                })?,
+        ),
+        None => None,
+    };
     state
         .database
-        .create_invite(id, caller.user_id, hash, now_text(), expires_at.clone())
+        .create_invite(
+            id,
+            caller.user_id,
+            hash,
+            wrapped_key,
+            now_text(),
+            expires_at.clone(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(InviteResponse { expires_at })))
 }
@@ -116,13 +133,17 @@ async fn redeem(
     caller: Caller,
     ApiJson(body): ApiJson<RedeemInviteRequest>,
 ) -> Result<Json<RedeemInviteResponse>, ApiError> {
-    let secret = secrets::decode_32(&body.secret)
-        .ok_or_else(|| ApiError::bad_request("secret must be 32 bytes in base64"))?;
-    let relationship_id = state
+    let secret = secrets::decode(&body.secret)
+        .filter(|s| (10..=64).contains(&s.len()))
+        .ok_or_else(|| ApiError::bad_request("secret must be base64 of 10 to 64 bytes"))?;
+    let (relationship_id, wrapped_key) = state
         .database
         .redeem_invite(secrets::sha256(&[&secret]), caller.user_id, now_text())
         .await?;
-    Ok(Json(RedeemInviteResponse { relationship_id }))
+    Ok(Json(RedeemInviteResponse {
+        relationship_id,
+        wrapped_key: wrapped_key.map(|k| secrets::encode(&k)),
+    }))
 }
 
 async fn leave(

@@ -71,6 +71,14 @@ impl Database {
             if taken {
                 return Err(StorageError::Conflict("an account with this email already exists".into()));
             }
+            let id_taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+                [&a.user_id],
+                |row| row.get(0),
+            )?;
+            if id_taken {
+                return Err(StorageError::Conflict("this user id is already taken".into()));
+            }
             tx.execute(
                 "INSERT INTO users (id, email, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
                 params![a.user_id, a.email, a.name, a.now],

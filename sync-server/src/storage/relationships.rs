@@ -99,6 +99,7 @@ impl Database {
         relationship_id: String,
         user_id: String,
         secret_hash: [u8; 32],
+        wrapped_key: Option<Vec<u8>>,
         now: String,
         expires_at: String,
     ) -> Result<(), StorageError> {
@@ -107,9 +108,9 @@ impl Database {
                 return Err(StorageError::NotFound("no such relationship".into()));
             }
             conn.execute(
-                "INSERT INTO invites (secret_hash, relationship_id, created_by, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![secret_hash.as_slice(), relationship_id, user_id, now, expires_at],
+                "INSERT INTO invites (secret_hash, relationship_id, created_by, created_at, expires_at, wrapped_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![secret_hash.as_slice(), relationship_id, user_id, now, expires_at, wrapped_key],
             )
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => {
@@ -129,18 +130,18 @@ impl Database {
         secret_hash: [u8; 32],
         user_id: String,
         now: String,
-    ) -> Result<String, StorageError> {
+    ) -> Result<(String, Option<Vec<u8>>), StorageError> {
         self.with_conn(move |conn| {
             let invalid = || StorageError::NotFound("this invite code is not valid (it may have expired or been used)".into());
             let tx = conn.unchecked_transaction()?;
-            let invite: Option<(String, Option<String>, String)> = tx
+            let invite: Option<(String, Option<String>, String, Option<Vec<u8>>)> = tx
                 .query_row(
-                    "SELECT relationship_id, redeemed_by, expires_at FROM invites WHERE secret_hash = ?1",
+                    "SELECT relationship_id, redeemed_by, expires_at, wrapped_key FROM invites WHERE secret_hash = ?1",
                     [secret_hash.as_slice()],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
                 )
                 .optional()?;
-            let Some((relationship_id, redeemed_by, expires_at)) = invite else {
+            let Some((relationship_id, redeemed_by, expires_at, wrapped_key)) = invite else {
                 return Err(invalid());
             };
             if redeemed_by.is_some() || expires_at <= now {
@@ -165,7 +166,7 @@ impl Database {
                 params![secret_hash.as_slice(), user_id, now],
             )?;
             tx.commit()?;
-            Ok(relationship_id)
+            Ok((relationship_id, wrapped_key))
         })
         .await
     }
