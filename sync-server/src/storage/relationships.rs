@@ -5,6 +5,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Database, StorageError};
 
+/// An invite as stored: relationship, who redeemed it, expiry, sealed key.
+type InviteRow = (String, Option<String>, String, Option<Vec<u8>>);
+
 /// The most members a relationship has: the two partners.
 const MAX_MEMBERS: i64 = 2;
 
@@ -134,7 +137,7 @@ impl Database {
         self.with_conn(move |conn| {
             let invalid = || StorageError::NotFound("this invite code is not valid (it may have expired or been used)".into());
             let tx = conn.unchecked_transaction()?;
-            let invite: Option<(String, Option<String>, String, Option<Vec<u8>>)> = tx
+            let invite: Option<InviteRow> = tx
                 .query_row(
                     "SELECT relationship_id, redeemed_by, expires_at, wrapped_key FROM invites WHERE secret_hash = ?1",
                     [secret_hash.as_slice()],
