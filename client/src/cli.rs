@@ -23,13 +23,15 @@ use together_core::ids::{RecordId, RelationshipId};
 use together_core::profile::DisplayName;
 
 use args::{
-    ActivityCommand, ChallengeCommand, DateCommand, DocCommand, GoalCommand, LogCommand,
-    NoteCommand, ProfileCommand, RelationshipCommand, SettingsCommand,
+    AccountCommand, ActivityCommand, ChallengeCommand, DateCommand, DocCommand, GoalCommand,
+    LogCommand, NoteCommand, PairCommand, ProfileCommand, RelationshipCommand, SettingsCommand,
 };
 pub use args::{Cli, Command};
 
 use crate::paths;
+use crate::secret_store;
 use crate::store::Store;
+use crate::sync::Session;
 
 /// Parses the process arguments, runs the command and reports errors in plain words.
 pub fn run() -> ExitCode {
@@ -430,6 +432,94 @@ pub fn execute(cli: &Cli) -> Result<()> {
                 ),
             );
         }
+        Command::Account(AccountCommand::Signup {
+            server,
+            email,
+            name,
+        }) => {
+            DisplayName::parse(name)?;
+            let password = password("Choose a password: ")?;
+            if password.chars().count() < 8 {
+                return Err(anyhow!("a password needs at least 8 characters"));
+            }
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            block_on(async {
+                Session::signup(&mut store, secrets.as_ref(), server, email, name, &password)
+                    .await
+                    .map(drop)
+            })?;
+            let user = store.local_user()?.map(|u| u.to_string());
+            out.ok(
+                json!({ "user_id": user }),
+                "signed up; your data is uploaded, encrypted",
+            );
+        }
+        Command::Account(AccountCommand::Login { server, email }) => {
+            let password = password("Password: ")?;
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            block_on(Session::login(
+                &mut store,
+                secrets.as_ref(),
+                server,
+                email,
+                &password,
+            ))?;
+            let user = store.local_user()?.map(|u| u.to_string());
+            out.ok(json!({ "user_id": user }), "signed in; everything is here");
+        }
+        Command::Account(AccountCommand::Logout) => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            block_on(Session::resume(&mut store, secrets.as_ref())?.logout())?;
+            out.ok(
+                json!({ "signed_out": true }),
+                "signed out; your data stays on this device",
+            );
+        }
+        Command::Pair(PairCommand::Invite) => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            let invite = block_on(async {
+                Session::resume(&mut store, secrets.as_ref())?
+                    .invite()
+                    .await
+            })?;
+            out.ok(
+                json!(invite),
+                &format!(
+                    "{}\n(give this code to your partner; it works once, until {})",
+                    invite.code, invite.expires_at
+                ),
+            );
+        }
+        Command::Pair(PairCommand::Join { code }) => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            let relationship = block_on(async {
+                Session::resume(&mut store, secrets.as_ref())?
+                    .join(code)
+                    .await
+            })?;
+            out.id("relationship", &relationship);
+        }
+        Command::Pair(PairCommand::Leave) => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            let relationship =
+                block_on(async { Session::resume(&mut store, secrets.as_ref())?.leave().await })?;
+            out.ok(
+                json!({ "left": relationship }),
+                "you left the relationship; your copy stays on this device",
+            );
+        }
+        Command::Sync => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            let report =
+                block_on(async { Session::resume(&mut store, secrets.as_ref())?.sync().await })?;
+            out.ok(
+                json!(report),
+                &format!(
+                    "uploaded {}, merged {} ({} records changed)",
+                    report.pushed, report.pulled, report.changed_records
+                ),
+            );
+        }
         Command::Rebuild => {
             store.rebuild(now)?;
             out.ok(
@@ -439,6 +529,28 @@ pub fn execute(cli: &Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Runs a sync future on a small runtime: the CLI is otherwise synchronous.
+fn block_on<T>(future: impl Future<Output = Result<T, crate::sync::SyncError>>) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the network runtime")?;
+    Ok(runtime.block_on(future)?)
+}
+
+/// The password: `$TOGETHER_PASSWORD`, else asked without echo. Never a flag (it would end up in
+/// shell history and process lists).
+fn password(prompt: &str) -> Result<String> {
+    if let Ok(password) = std::env::var("TOGETHER_PASSWORD") {
+        if password.is_empty() {
+            return Err(anyhow!("TOGETHER_PASSWORD is empty"));
+        }
+        return Ok(password);
+    }
+    rpassword::prompt_password(prompt)
+        .context("cannot ask for the password here; set TOGETHER_PASSWORD")
 }
 
 fn activity_ids(store: &Store) -> Result<Vec<String>> {

@@ -19,6 +19,9 @@
 //! - `social`: what follows an action: notifications for the partner, achievements for the couple.
 //! - `actions`: what a person does (`set_profile`, `checkin`, `add_goal`...), as `Store` methods.
 //! - [`views`]: read models for screens, built from the store (the Today screen first).
+//! - [`crypto`]: end-to-end encryption (Argon2id, HKDF, XChaCha20-Poly1305).
+//! - [`secret_store`]: the OS keyring, or an explicit file fallback, for tokens and keys.
+//! - [`sync`]: the sync engine (push, pull, accounts, pairing), end-to-end encrypted.
 //! - [`paths`]: where the data lives by default on each platform.
 //! - [`cli`]: the `together` command line, a thin layer over the modules above.
 //!
@@ -29,14 +32,17 @@ mod actions;
 mod analytics;
 mod catalog;
 pub mod cli;
+pub mod crypto;
 mod documents;
 pub mod exchange;
 pub mod paths;
 mod projection;
 pub mod queries;
+pub mod secret_store;
 pub mod settings;
 mod social;
 pub mod store;
+pub mod sync;
 pub mod views;
 mod write;
 

@@ -17,6 +17,10 @@ pub enum SettingKey {
     CurrentRelationshipId,
     /// The version of the built-in catalogue copied into `challenges` and `achievements`.
     CatalogVersion,
+    /// The sync server this device uses.
+    SyncServer,
+    /// The account's email on that server.
+    SyncEmail,
 }
 
 impl SettingKey {
@@ -26,6 +30,8 @@ impl SettingKey {
             Self::LocalUserId => "local_user_id",
             Self::CurrentRelationshipId => "current_relationship_id",
             Self::CatalogVersion => "catalog_version",
+            Self::SyncServer => "sync_server",
+            Self::SyncEmail => "sync_email",
         }
     }
 }

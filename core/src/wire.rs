@@ -13,8 +13,10 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub struct SignupRequest {
     /// The account's email (unique, case-insensitive).
     pub email: String,
-    /// The name shown to the partner.
-    pub name: String,
+    /// A name for the account, for the operator; optional, and the app leaves it out: names live
+    /// in the couple's encrypted documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// 32 bytes derived on the device from the password (Argon2id); never the password itself.
     pub auth_secret: String,
     /// A name for this device ("Alice's laptop").

@@ -6,7 +6,8 @@
 CREATE TABLE users (
     id         TEXT PRIMARY KEY NOT NULL,
     email      TEXT NOT NULL CHECK (length(email) BETWEEN 3 AND 254),
-    name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+    -- Optional: the app keeps names in the couple's encrypted documents, not here.
+    name       TEXT CHECK (name IS NULL OR length(name) BETWEEN 1 AND 80),
     created_at TEXT NOT NULL CHECK (julianday(created_at) IS NOT NULL),
     updated_at TEXT NOT NULL CHECK (julianday(updated_at) IS NOT NULL)
 );

@@ -321,7 +321,7 @@ async fn another_couple_reaches_nothing_and_a_leaver_receives_nothing_new() {
 async fn malformed_requests_get_clear_4xx_and_the_server_keeps_serving() {
     let server = start().await;
     let alice = signup(&server, "a@example.com", "A", "pw").await;
-    let http = reqwest::Client::new();
+    let http = common::http();
     let token = alice.token.clone().unwrap();
 
     let not_json = http

@@ -6,6 +6,13 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// An HTTP client for the tests. The workspace enables reqwest's TLS without a built-in crypto
+/// provider (the device picks rustls' ring provider), so the tests install it too.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -22,7 +29,9 @@ fn wait_for_health(port: u16) -> serde_json::Value {
         .unwrap();
     loop {
         let result = runtime.block_on(async {
-            reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            http()
+                .get(format!("http://127.0.0.1:{port}/healthz"))
+                .send()
                 .await?
                 .json::<serde_json::Value>()
                 .await
@@ -134,7 +143,7 @@ fn no_acknowledged_entry_is_lost_when_the_server_is_killed() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let (token, user_id) = runtime.block_on(async {
-        let reply: serde_json::Value = reqwest::Client::new()
+        let reply: serde_json::Value = http()
             .post(format!("{base}/v1/accounts"))
             .json(&serde_json::json!({
                 "email": "durable@example.com", "name": "D", "device_name": "d",
@@ -159,7 +168,7 @@ fn no_acknowledged_entry_is_lost_when_the_server_is_killed() {
         .map(|w| {
             let (path, token, acknowledged) = (path.clone(), token.clone(), acknowledged.clone());
             runtime.spawn(async move {
-                let client = reqwest::Client::new();
+                let client = http();
                 for i in 0..10_000 {
                     let entry_id = format!("w{w}-{i}");
                     let body = serde_json::json!({ "entries": [{ "entry_id": entry_id,
@@ -194,7 +203,7 @@ fn no_acknowledged_entry_is_lost_when_the_server_is_killed() {
     let mut restarted = spawn();
     wait_for_health(port);
     let stored: std::collections::HashMap<String, i64> = runtime.block_on(async {
-        let client = reqwest::Client::new();
+        let client = http();
         let mut stored = std::collections::HashMap::new();
         let mut after = 0;
         loop {

@@ -37,10 +37,19 @@ async fn start() -> Running {
     }
 }
 
+/// An HTTP client for the tests. The workspace enables reqwest's TLS without a built-in crypto
+/// provider (the device picks rustls' ring provider), so the tests install it too.
+fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 #[tokio::test]
 async fn healthz_reports_ok_version_and_database() {
     let server = start().await;
-    let response = reqwest::get(format!("{}/healthz", server.base))
+    let response = http()
+        .get(format!("{}/healthz", server.base))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -66,7 +75,9 @@ async fn healthz_reports_ok_version_and_database() {
 #[tokio::test]
 async fn unknown_paths_get_a_json_404() {
     let server = start().await;
-    let response = reqwest::get(format!("{}/no/such/thing", server.base))
+    let response = http()
+        .get(format!("{}/no/such/thing", server.base))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
@@ -79,7 +90,9 @@ async fn unknown_paths_get_a_json_404() {
 async fn shutdown_finishes_and_frees_the_port() {
     let server = start().await;
     let address = server.base.trim_start_matches("http://").to_owned();
-    reqwest::get(format!("{}/healthz", server.base))
+    http()
+        .get(format!("{}/healthz", server.base))
+        .send()
         .await
         .unwrap();
     server.stop.send(()).unwrap();
@@ -89,7 +102,9 @@ async fn shutdown_finishes_and_frees_the_port() {
         .unwrap();
     assert!(result.is_ok(), "{result:?}");
     assert!(
-        reqwest::get(format!("http://{address}/healthz"))
+        http()
+            .get(format!("http://{address}/healthz"))
+            .send()
             .await
             .is_err(),
         "nothing answers after shutdown"

@@ -73,6 +73,56 @@ pub enum Command {
     Doc(DocCommand),
     /// Recompute every table from the documents.
     Rebuild,
+    /// Your account on a sync server.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Pair with your partner through the sync server.
+    #[command(subcommand)]
+    Pair(PairCommand),
+    /// Upload your changes and fetch your partner's (once).
+    Sync,
+}
+
+/// `together account ...` (the password comes from $TOGETHER_PASSWORD, else a prompt; never a flag)
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account for the person using this device and upload their data, encrypted.
+    Signup {
+        /// The sync server, such as https://sync.example.com.
+        #[arg(long)]
+        server: String,
+        /// Your email.
+        #[arg(long)]
+        email: String,
+        /// Your name (used for your profile on this device; the server never sees it).
+        #[arg(long)]
+        name: String,
+    },
+    /// Sign this device in to your account and fetch everything.
+    Login {
+        /// The sync server.
+        #[arg(long)]
+        server: String,
+        /// Your email.
+        #[arg(long)]
+        email: String,
+    },
+    /// Sign this device out.
+    Logout,
+}
+
+/// `together pair ...`
+#[derive(Debug, Subcommand)]
+pub enum PairCommand {
+    /// Make a pairing code for your partner (valid 7 days, once).
+    Invite,
+    /// Join your partner's relationship with their code.
+    Join {
+        /// The pairing code.
+        code: String,
+    },
+    /// Leave the relationship on the server; your local copy stays.
+    Leave,
 }
 
 /// `together profile ...`

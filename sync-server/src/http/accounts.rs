@@ -118,7 +118,11 @@ async fn signup(
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
     let email = valid_email(&body.email)?;
-    let name = valid_name("name", &body.name)?;
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| valid_name("name", n))
+        .transpose()?;
     let device_name = valid_name("device_name", &body.device_name)?;
     let secret = auth_secret(&body.auth_secret)?;
     let salt = secrets::random_bytes::<16>();

@@ -41,8 +41,8 @@ pub struct NewAccount {
     pub user_id: String,
     /// Email.
     pub email: String,
-    /// Display name.
-    pub name: String,
+    /// Optional display name.
+    pub name: Option<String>,
     /// Credential salt.
     pub salt: [u8; 16],
     /// Credential hash.

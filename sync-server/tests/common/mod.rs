@@ -71,7 +71,7 @@ impl Device {
             token: None,
             user_id: String::new(),
             device_id: String::new(),
-            http: reqwest::Client::new(),
+            http: http(),
         }
     }
 
@@ -151,4 +151,11 @@ pub fn sha256_b64(bytes: &[u8]) -> String {
 
 pub fn uuid() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+/// An HTTP client for the tests. The workspace enables reqwest's TLS without a built-in crypto
+/// provider (the device picks rustls' ring provider), so the tests install it too.
+pub fn http() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -1,0 +1,726 @@
+//! The sync engine: a device and the sync server, end-to-end encrypted.
+//!
+//! - **Push**: every change in the outbox is sealed with its document's key (AAD = document id and
+//!   entry id) and appended to the document's log; acknowledged entries leave the outbox. A retried
+//!   upload is a no-op on the server (same entry id).
+//! - **Pull**: for each document the account can reach, the entries after the last merged seq are
+//!   opened (a tampered one stops the pull of that document with an error, merging nothing from the
+//!   page) and merged; the projection follows in the same transaction.
+//! - **Accounts and pairing**: signing up and in derive secrets from the password on the device
+//!   ([`crate::crypto`]); the person's keys travel to their new devices sealed in a key bundle; the
+//!   partner gets the relationship key inside the pairing code, never through the server in clear.
+//!
+//! Secrets (the device token and root keys) live in a [`SecretStore`].
+
+mod api;
+mod local;
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use jiff::Timestamp;
+use together_core::document::DocAddress;
+
+pub use api::Api;
+pub use local::OutboxEntry;
+
+use crate::crypto::{self, CryptoError, Key};
+use crate::secret_store::{SecretStore, SecretStoreError};
+use crate::settings::SettingKey;
+use crate::store::{Store, StoreError};
+
+/// Why a sync step failed. The `Display` text says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached: everything stays queued for later.
+    #[error("the sync server cannot be reached ({0}); your changes are saved and will sync later")]
+    Offline(String),
+    /// The server refused the request.
+    #[error("the sync server refused: {message} (HTTP {status})")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+    /// The server answered something this client does not understand.
+    #[error("unexpected answer from the sync server: {0}")]
+    Protocol(String),
+    /// Sync is not set up, or set up wrongly.
+    #[error("{0}")]
+    Config(String),
+    /// A pulled entry could not be decrypted: it was altered, or sealed with another key.
+    #[error("an entry of {doc_id} (seq {seq}) failed to decrypt and was rejected: {source}")]
+    Tampered {
+        /// The document.
+        doc_id: String,
+        /// The entry.
+        seq: i64,
+        /// What failed.
+        source: CryptoError,
+    },
+    /// Key derivation failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The secret store failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretStoreError),
+}
+
+/// Convenience alias.
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+const TOKEN: &str = "token";
+const USER_KEY: &str = "key:user";
+/// The key derived from the password that seals the key bundle; kept beside the keys it guards so
+/// key changes (a new relationship) can be re-sealed without asking for the password again.
+const WRAPPING_KEY: &str = "wrapping-key";
+
+fn relationship_key_name(relationship_id: &str) -> String {
+    format!("key:rel:{relationship_id}")
+}
+
+fn encode_key(key: &Key) -> String {
+    STANDARD.encode(key)
+}
+
+fn decode_key(text: &str) -> Result<Key> {
+    STANDARD
+        .decode(text)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| SyncError::Config("a stored key is damaged; sign in again".into()))
+}
+
+/// The keys a device holds: the person's own root key and one root key per relationship.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Keys {
+    /// Root of the person's own documents.
+    pub user: Option<String>,
+    /// Roots of the relationships' documents, by relationship id.
+    pub relationships: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field(
+                "relationships",
+                &self.relationships.keys().collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Keys {
+    /// The keys kept in `secrets` for the relationships in `relationship_ids`.
+    fn load(secrets: &dyn SecretStore, relationship_ids: &[String]) -> Result<Self> {
+        let mut keys = Self {
+            user: secrets.get(USER_KEY)?,
+            relationships: BTreeMap::new(),
+        };
+        for id in relationship_ids {
+            if let Some(key) = secrets.get(&relationship_key_name(id))? {
+                keys.relationships.insert(id.clone(), key);
+            }
+        }
+        Ok(keys)
+    }
+
+    fn save(&self, secrets: &dyn SecretStore) -> Result<()> {
+        if let Some(user) = &self.user {
+            secrets.set(USER_KEY, user)?;
+        }
+        for (id, key) in &self.relationships {
+            secrets.set(&relationship_key_name(id), key)?;
+        }
+        Ok(())
+    }
+
+    /// The key of one document, when this device holds its root key.
+    pub fn document_key(&self, address: &DocAddress) -> Result<Option<Key>> {
+        let root = match address {
+            DocAddress::User(_) => self.user.as_deref(),
+            DocAddress::Relationship(r) | DocAddress::Series(r, _) => {
+                self.relationships.get(&r.to_string()).map(String::as_str)
+            }
+        };
+        root.map(|root| Ok(crypto::document_key(&decode_key(root)?, &address.doc_id())))
+            .transpose()
+    }
+
+    /// The bundle sealed with the wrapping key from the password, for the person's other devices.
+    fn seal(&self, wrapping_key: &Key, user_id: &str) -> Result<Vec<u8>> {
+        let json = serde_json::to_vec(self).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(crypto::seal(wrapping_key, "key-bundle", user_id, &json))
+    }
+
+    fn open(sealed: &[u8], wrapping_key: &Key, user_id: &str) -> Result<Self> {
+        let json = crypto::open(wrapping_key, "key-bundle", user_id, sealed)?;
+        serde_json::from_slice(&json).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+}
+
+/// A device's connection to its account: the store, the secrets, the server.
+pub struct Session<'a> {
+    store: &'a mut Store,
+    secrets: &'a dyn SecretStore,
+    api: Api,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// Local changes uploaded.
+    pub pushed: usize,
+    /// Remote entries merged.
+    pub pulled: usize,
+    /// Records that changed because of them.
+    pub changed_records: usize,
+}
+
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+fn device_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| format!("{} device", std::env::consts::OS))
+}
+
+impl<'a> Session<'a> {
+    /// The session of a device that is signed in.
+    pub fn resume(store: &'a mut Store, secrets: &'a dyn SecretStore) -> Result<Self> {
+        let server = store.sync_setting(SettingKey::SyncServer)?.ok_or_else(|| {
+            SyncError::Config(
+                "this device is not signed in: together account signup|login --server URL".into(),
+            )
+        })?;
+        let token = secrets.get(TOKEN)?.ok_or_else(|| {
+            SyncError::Config(
+                "this device is signed out: together account login --server URL --email EMAIL"
+                    .into(),
+            )
+        })?;
+        Ok(Self {
+            api: Api::new(&server, Some(token))?,
+            store,
+            secrets,
+        })
+    }
+
+    /// Creates an account on `server` for the person using this device (a profile is created with
+    /// `name` if there is none yet), stores its keys, and uploads everything.
+    pub async fn signup(
+        store: &'a mut Store,
+        secrets: &'a dyn SecretStore,
+        server: &str,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<Self> {
+        let api = Api::new(server, None)?;
+        let derived = crypto::derive_from_password(password, email)?;
+        let user = match store.local_user()? {
+            Some(user) => user,
+            None => {
+                let input = together_core::document::ProfileInput {
+                    name: together_core::profile::DisplayName::parse(name)
+                        .map_err(|e| SyncError::Config(e.to_string()))?
+                        .to_string(),
+                    nickname: None,
+                    photo_url: None,
+                    timezone: "UTC".into(),
+                    love_language_primary: None,
+                    love_language_secondary: None,
+                };
+                store.set_profile(&input, now())?
+            }
+        };
+        let session = api
+            .signup(
+                email,
+                &derived.auth_secret,
+                &user.to_string(),
+                &device_name(),
+            )
+            .await?;
+        let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
+        this.secrets
+            .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;
+        // Makes the person's keys (and their relationship's), seals them for their other devices,
+        // and uploads everything.
+        this.sync().await?;
+        Ok(this)
+    }
+
+    /// Signs this device in to an existing account: fetches the person's keys (sealed with their
+    /// password) and everything they can see.
+    pub async fn login(
+        store: &'a mut Store,
+        secrets: &'a dyn SecretStore,
+        server: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Self> {
+        let api = Api::new(server, None)?;
+        let derived = crypto::derive_from_password(password, email)?;
+        let session = api
+            .login(email, &derived.auth_secret, &device_name())
+            .await?;
+        store.adopt_user(&session.user_id, now())?;
+        let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
+        this.secrets
+            .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;
+        if let Some(sealed) = this.api.keys().await? {
+            Keys::open(&sealed, &derived.wrapping_key, &session.user_id)?.save(this.secrets)?;
+        }
+        if let Some(first) = this.api.relationships().await?.into_iter().next() {
+            this.store
+                .adopt_relationship(&first.relationship_id, now())?;
+        }
+        this.sync().await?;
+        Ok(this)
+    }
+
+    fn signed_in(
+        store: &'a mut Store,
+        secrets: &'a dyn SecretStore,
+        api: Api,
+        token: &str,
+        server: &str,
+        email: &str,
+    ) -> Result<Self> {
+        secrets.set(TOKEN, token)?;
+        store.set_setting(SettingKey::SyncServer, api.base(), now())?;
+        store.set_setting(SettingKey::SyncEmail, email.trim(), now())?;
+        let api = Api::new(server, Some(token.to_owned()))?;
+        Ok(Self {
+            store,
+            secrets,
+            api,
+        })
+    }
+
+    fn relationship_ids(&self) -> Result<Vec<String>> {
+        Ok(self
+            .store
+            .current_relationship()?
+            .map(|r| vec![r.to_string()])
+            .unwrap_or_default())
+    }
+
+    /// Registers the relationships this device syncs (those it holds a key for: leaving one deletes
+    /// its key, and the local copy then stays local).
+    async fn register_relationships(&self) -> Result<()> {
+        for id in self.relationship_ids()? {
+            if self.secrets.get(&relationship_key_name(&id))?.is_some() {
+                self.api.register_relationship(&id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-seals the key bundle (for this person's other devices) after keys changed.
+    async fn upload_keys(&self) -> Result<()> {
+        let user = self
+            .store
+            .local_user()?
+            .ok_or_else(|| SyncError::Config("no profile".into()))?;
+        let wrapping = self.secrets.get(WRAPPING_KEY)?.ok_or_else(|| {
+            SyncError::Config("this device lost its account keys; sign in again".into())
+        })?;
+        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        self.api
+            .put_keys(&keys.seal(&decode_key(&wrapping)?, &user.to_string())?)
+            .await
+    }
+
+    /// Makes sure the person has a root key, and that a relationship they created has one (made
+    /// before or after signing up); uploads the sealed bundle when a key was made.
+    async fn ensure_keys(&self) -> Result<()> {
+        let mut keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        let mut made = false;
+        if keys.user.is_none() {
+            keys.user = Some(encode_key(&crypto::random_key()));
+            made = true;
+        }
+        let me = self.store.local_user()?.map(|u| u.to_string());
+        for id in self.relationship_ids()? {
+            if keys.relationships.contains_key(&id) || self.store.relationship_creator(&id)? != me {
+                continue;
+            }
+            keys.relationships
+                .insert(id, encode_key(&crypto::random_key()));
+            made = true;
+        }
+        if made {
+            keys.save(self.secrets)?;
+            self.upload_keys().await?;
+        }
+        Ok(())
+    }
+
+    /// Uploads the outbox, then pulls and merges everything new.
+    pub async fn sync(&mut self) -> Result<SyncReport> {
+        let mut report = SyncReport::default();
+        self.ensure_keys().await?;
+        self.register_relationships().await?;
+        report.pushed = self.push().await?;
+        let (pulled, changed) = self.pull().await?;
+        report.pulled = pulled;
+        report.changed_records = changed;
+        // Merging can award achievements or raise reminders: send those too.
+        report.pushed += self.push().await?;
+        Ok(report)
+    }
+
+    async fn push(&mut self) -> Result<usize> {
+        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        let mut pushed = 0;
+        loop {
+            let batch = self.store.outbox(256)?;
+            if batch.is_empty() {
+                return Ok(pushed);
+            }
+            // Entries are uploaded per document, keeping their order.
+            let mut by_doc: BTreeMap<String, Vec<OutboxEntry>> = BTreeMap::new();
+            for entry in batch {
+                by_doc.entry(entry.doc_id.clone()).or_default().push(entry);
+            }
+            let mut progressed = false;
+            for (doc_id, entries) in by_doc {
+                let address: DocAddress =
+                    doc_id
+                        .parse()
+                        .map_err(|e: together_core::address::InvalidAddress| {
+                            SyncError::Protocol(e.to_string())
+                        })?;
+                let Some(key) = keys.document_key(&address)? else {
+                    continue; // No key (a relationship left): stays local.
+                };
+                let ids: Vec<String> = entries.iter().map(|e| e.entry_id.clone()).collect();
+                let sealed = entries
+                    .into_iter()
+                    .map(|e| {
+                        let bytes = crypto::seal(&key, &doc_id, &e.entry_id, &e.bytes);
+                        (e.entry_id, bytes)
+                    })
+                    .collect();
+                match self.api.append(&doc_id, sealed).await {
+                    Ok(_) => {
+                        self.store.acknowledge(&ids, now())?;
+                        pushed += ids.len();
+                        progressed = true;
+                    }
+                    Err(error) => {
+                        self.store
+                            .record_upload_failure(&ids, &error.to_string(), now())?;
+                        return Err(error);
+                    }
+                }
+            }
+            if !progressed {
+                return Ok(pushed);
+            }
+        }
+    }
+
+    async fn pull(&mut self) -> Result<(usize, usize)> {
+        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        let mut docs = self.api.documents().await?;
+        // Relationship documents first: the people the time series refer to.
+        docs.sort_by_key(|d| {
+            (
+                !d.doc_id.starts_with("user-"),
+                d.doc_id.len(),
+                d.doc_id.clone(),
+            )
+        });
+        let (mut pulled, mut changed) = (0, 0);
+        for info in docs {
+            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
+                continue;
+            };
+            let Some(key) = keys.document_key(&address)? else {
+                continue;
+            };
+            let mut after = self.store.pulled_up_to(&info.doc_id)?;
+            while after < info.latest_seq {
+                let page = self.api.pull(&info.doc_id, after).await?;
+                let mut changes = Vec::with_capacity(page.entries.len());
+                let mut last = after;
+                for entry in &page.entries {
+                    let sealed = STANDARD
+                        .decode(&entry.ciphertext)
+                        .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                    let opened = crypto::open(&key, &info.doc_id, &entry.entry_id, &sealed)
+                        .map_err(|source| SyncError::Tampered {
+                            doc_id: info.doc_id.clone(),
+                            seq: entry.seq,
+                            source,
+                        })?;
+                    changes.push(opened);
+                    last = entry.seq;
+                }
+                if changes.is_empty() {
+                    break;
+                }
+                changed += self.store.merge_pulled(address, &changes, last, now())?;
+                pulled += changes.len();
+                after = last;
+                if !page.more {
+                    break;
+                }
+            }
+        }
+        Ok((pulled, changed))
+    }
+
+    /// Creates a pairing code for the current relationship: the partner types it (or scans it) to
+    /// join. It carries an invite secret (the server keeps only its hash) and a key that unseals the
+    /// relationship key; the server never sees the latter.
+    pub async fn invite(&mut self) -> Result<PairingInvite> {
+        let relationship = self
+            .store
+            .current_relationship()?
+            .ok_or_else(|| {
+                SyncError::Config(
+                    "create a relationship first: together relationship create".into(),
+                )
+            })?
+            .to_string();
+        // Upload first: the partner must find the couple's documents when they join.
+        self.sync().await?;
+        let keys = Keys::load(self.secrets, std::slice::from_ref(&relationship))?;
+        let root = keys.relationships.get(&relationship).ok_or_else(|| {
+            SyncError::Config("this device has no key for the relationship; sync first".into())
+        })?;
+        let code = PairingCode::generate();
+        let wrapped = crypto::seal(
+            &code.wrapping_key(),
+            "pairing",
+            &relationship,
+            &decode_key(root)?,
+        );
+        let secret_hash: [u8; 32] =
+            sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(code.secret))
+                .into();
+        let invite = self
+            .api
+            .invite(&relationship, &secret_hash, &wrapped)
+            .await?;
+        Ok(PairingInvite {
+            code: code.to_string(),
+            expires_at: invite.expires_at,
+        })
+    }
+
+    /// Joins the partner's relationship with their pairing code: redeems it, unseals the
+    /// relationship key, fetches the couple's documents, joins locally, and re-seals the key bundle
+    /// for this person's other devices.
+    pub async fn join(&mut self, code: &str) -> Result<String> {
+        let code: PairingCode = code.parse()?;
+        let redeemed = self.api.redeem(&code.secret).await?;
+        let relationship = redeemed.relationship_id;
+        let wrapped = redeemed
+            .wrapped_key
+            .and_then(|k| STANDARD.decode(k).ok())
+            .ok_or_else(|| SyncError::Protocol("the invite carries no relationship key".into()))?;
+        let root = crypto::open(&code.wrapping_key(), "pairing", &relationship, &wrapped)?;
+        let root: Key = root
+            .try_into()
+            .map_err(|_| SyncError::Protocol("bad relationship key".into()))?;
+        self.secrets
+            .set(&relationship_key_name(&relationship), &encode_key(&root))?;
+        // Fetch the couple's documents, then join them on this device.
+        let id: together_core::ids::RelationshipId = relationship
+            .parse()
+            .map_err(|e: together_core::ids::InvalidId| SyncError::Protocol(e.to_string()))?;
+        self.pull_relationship(&relationship).await?;
+        self.store.join_relationship(id, now())?;
+        self.upload_keys().await?;
+        self.sync().await?;
+        Ok(relationship)
+    }
+
+    async fn pull_relationship(&mut self, relationship: &str) -> Result<()> {
+        let mut keys = Keys::load(self.secrets, &[])?;
+        if let Some(key) = self.secrets.get(&relationship_key_name(relationship))? {
+            keys.relationships.insert(relationship.to_owned(), key);
+        }
+        let mut docs = self.api.documents().await?;
+        docs.retain(|d| d.doc_id.contains(relationship));
+        docs.sort_by_key(|d| (d.doc_id.len(), d.doc_id.clone()));
+        for info in docs {
+            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
+                continue;
+            };
+            let Some(key) = keys.document_key(&address)? else {
+                continue;
+            };
+            let mut after = self.store.pulled_up_to(&info.doc_id)?;
+            loop {
+                let page = self.api.pull(&info.doc_id, after).await?;
+                let mut changes = Vec::new();
+                for entry in &page.entries {
+                    let sealed = STANDARD
+                        .decode(&entry.ciphertext)
+                        .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                    changes.push(
+                        crypto::open(&key, &info.doc_id, &entry.entry_id, &sealed).map_err(
+                            |source| SyncError::Tampered {
+                                doc_id: info.doc_id.clone(),
+                                seq: entry.seq,
+                                source,
+                            },
+                        )?,
+                    );
+                    after = entry.seq;
+                }
+                if !changes.is_empty() {
+                    self.store.merge_pulled(address, &changes, after, now())?;
+                }
+                if !page.more {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Leaves the current relationship on the server: nothing new reaches this device from it. The
+    /// local copy stays.
+    pub async fn leave(&mut self) -> Result<String> {
+        let relationship = self
+            .store
+            .current_relationship()?
+            .ok_or_else(|| SyncError::Config("there is no relationship to leave".into()))?
+            .to_string();
+        self.api.leave(&relationship).await?;
+        self.secrets.delete(&relationship_key_name(&relationship))?;
+        self.upload_keys().await?;
+        Ok(relationship)
+    }
+
+    /// Signs this device out (the server revokes its token).
+    pub async fn logout(self) -> Result<()> {
+        self.api.logout().await?;
+        self.secrets.delete(TOKEN)?;
+        Ok(())
+    }
+}
+
+/// A pairing code, as shown to the inviter.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PairingInvite {
+    /// The code to type or scan: 32 letters and digits in groups of four.
+    pub code: String,
+    /// When it stops working (RFC 3339).
+    pub expires_at: String,
+}
+
+/// The two halves of a pairing code: the invite secret (sent to the server when redeemed) and the
+/// code key (never sent; unseals the relationship key).
+struct PairingCode {
+    secret: [u8; 10],
+    code_key: [u8; 10],
+}
+
+impl PairingCode {
+    fn generate() -> Self {
+        let mut bytes = [0_u8; 20];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        let (mut secret, mut code_key) = ([0_u8; 10], [0_u8; 10]);
+        secret.copy_from_slice(&bytes[..10]);
+        code_key.copy_from_slice(&bytes[10..]);
+        Self { secret, code_key }
+    }
+
+    fn wrapping_key(&self) -> Key {
+        crypto::document_key(
+            &{
+                let mut padded = [0_u8; 32];
+                padded[..10].copy_from_slice(&self.code_key);
+                padded
+            },
+            "pairing",
+        )
+    }
+}
+
+impl std::fmt::Display for PairingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut bytes = self.secret.to_vec();
+        bytes.extend_from_slice(&self.code_key);
+        let text = data_encoding::BASE32_NOPAD.encode(&bytes);
+        let groups: Vec<&str> = text
+            .as_bytes()
+            .chunks(4)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        f.write_str(&groups.join("-"))
+    }
+}
+
+impl std::str::FromStr for PairingCode {
+    type Err = SyncError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let cleaned: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_uppercase();
+        let bytes = data_encoding::BASE32_NOPAD
+            .decode(cleaned.as_bytes())
+            .ok()
+            .filter(|b| b.len() == 20)
+            .ok_or_else(|| {
+                SyncError::Config(
+                    "this is not a pairing code (32 letters and digits, like ABCD-EFGH-…)".into(),
+                )
+            })?;
+        let (mut secret, mut code_key) = ([0_u8; 10], [0_u8; 10]);
+        secret.copy_from_slice(&bytes[..10]);
+        code_key.copy_from_slice(&bytes[10..]);
+        Ok(Self { secret, code_key })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairing_codes_round_trip_and_forgive_case_and_spacing() {
+        let code = PairingCode::generate();
+        let text = code.to_string();
+        assert_eq!(text.len(), 32 + 7, "eight groups of four");
+        let typed = text.to_lowercase().replace('-', " ");
+        let parsed: PairingCode = typed.parse().unwrap();
+        assert_eq!(
+            (parsed.secret, parsed.code_key),
+            (code.secret, code.code_key)
+        );
+        assert!("not a code".parse::<PairingCode>().is_err());
+    }
+
+    #[test]
+    fn key_bundles_open_only_with_the_password_key_of_their_owner() {
+        let keys = Keys {
+            user: Some(encode_key(&[1; 32])),
+            relationships: BTreeMap::from([("r".into(), encode_key(&[2; 32]))]),
+        };
+        let sealed = keys.seal(&[9; 32], "u1").unwrap();
+        assert_eq!(Keys::open(&sealed, &[9; 32], "u1").unwrap(), keys);
+        assert!(Keys::open(&sealed, &[8; 32], "u1").is_err());
+        assert!(Keys::open(&sealed, &[9; 32], "u2").is_err());
+    }
+}

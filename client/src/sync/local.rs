@@ -1,0 +1,149 @@
+//! The store's side of sync: the outbox to upload, how far each document was pulled, and merging
+//! pulled changes (which records the new position in the same transaction).
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, params};
+use together_core::document::{DocAddress, timestamp_text};
+
+use crate::settings::{SettingKey, get_setting, put_setting};
+use crate::store::{Result, Store, StoreError};
+
+/// A local change waiting for upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The idempotency key.
+    pub entry_id: String,
+    /// The document.
+    pub doc_id: String,
+    /// The Automerge change bytes (plaintext: sealed just before upload).
+    pub bytes: Vec<u8>,
+}
+
+impl Store {
+    /// The oldest `limit` changes waiting for upload.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT entry_id, doc_id, bytes FROM outbox ORDER BY created_at, rowid LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |row| {
+                Ok(OutboxEntry {
+                    entry_id: row.get(0)?,
+                    doc_id: row.get(1)?,
+                    bytes: row.get(2)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Forgets uploaded changes (the server acknowledged them).
+    pub fn acknowledge(&mut self, entry_ids: &[String], now: Timestamp) -> Result<()> {
+        self.write(now, |tx| {
+            for id in entry_ids {
+                tx.conn
+                    .execute("DELETE FROM outbox WHERE entry_id = ?1", [id])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records a failed upload attempt, for diagnostics.
+    pub fn record_upload_failure(
+        &mut self,
+        entry_ids: &[String],
+        error: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write(now, |tx| {
+            for id in entry_ids {
+                tx.conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE entry_id = ?1",
+                    params![id, error],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The last seq of `doc_id` this device has merged.
+    pub fn pulled_up_to(&self, doc_id: &str) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT last_seq FROM sync_state WHERE doc_id = ?1",
+                [doc_id],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Merges pulled changes (already opened) into the document and records `last_seq`, in one
+    /// transaction; returns how many records changed.
+    pub fn merge_pulled(
+        &mut self,
+        address: DocAddress,
+        changes: &[Vec<u8>],
+        last_seq: i64,
+        now: Timestamp,
+    ) -> Result<usize> {
+        self.write(now, |tx| {
+            let mut changed = 0;
+            for bytes in changes {
+                changed += tx.merge(address, bytes)?;
+            }
+            tx.conn.execute(
+                "INSERT INTO sync_state (doc_id, last_seq, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (doc_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at",
+                params![address.doc_id(), last_seq, timestamp_text(now)],
+            )?;
+            Ok(changed)
+        })
+    }
+
+    /// Makes this device act for the account `user_id` (after signing in on a new device). A device
+    /// already used by someone else is refused: its local data is theirs.
+    pub fn adopt_user(&mut self, user_id: &str, now: Timestamp) -> Result<()> {
+        self.write(now, |tx| match get_setting(tx.conn, SettingKey::LocalUserId)? {
+            Some(existing) if existing != user_id => Err(StoreError::Missing(format!(
+                "this device already belongs to another person ({existing}); use another data directory"
+            ))),
+            Some(_) => Ok(()),
+            None => put_setting(tx.conn, SettingKey::LocalUserId, user_id, now),
+        })
+    }
+
+    /// Makes `relationship_id` the one this device shows, when it shows none yet (after signing in
+    /// on a new device).
+    pub fn adopt_relationship(&mut self, relationship_id: &str, now: Timestamp) -> Result<()> {
+        self.write(now, |tx| {
+            if get_setting(tx.conn, SettingKey::CurrentRelationshipId)?.is_none() {
+                put_setting(
+                    tx.conn,
+                    SettingKey::CurrentRelationshipId,
+                    relationship_id,
+                    now,
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Who created a relationship this device knows (`user_1_id`).
+    pub fn relationship_creator(&self, relationship_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT user_1_id FROM relationships WHERE id = ?1",
+                [relationship_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// A device-local setting of the sync layer (server URL, email).
+    pub fn sync_setting(&self, key: SettingKey) -> Result<Option<String>> {
+        self.setting(key)
+    }
+}

@@ -1,0 +1,430 @@
+//! Partners' devices syncing through a real `together-server` on loopback, end to end encrypted.
+
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+mod common;
+
+use common::couple::{Replica, TABLES};
+use jiff::civil::date;
+use together_client::secret_store::FileStore;
+use together_client::sync::{Session, SyncError};
+use together_core::document::{CheckinInput, GoalInput};
+use together_core::domain::{GoalType, Score};
+use tokio::net::TcpListener;
+
+const NOTE: &str = "grateful for the pancakes at dawn";
+
+struct Server {
+    url: String,
+    dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = together_server::Config {
+        listen: address,
+        data_dir: dir.path().join("server"),
+        ..together_server::Config::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(together_server::launch(config, listener, async {
+        let _ = stopped.await;
+    }));
+    Server {
+        url: format!("http://{address}"),
+        dir,
+        _stop: stop,
+    }
+}
+
+fn secrets(replica: &Replica) -> FileStore {
+    FileStore::new(replica.dir.path().join("secrets.json"))
+}
+
+fn checkin(score: i64, note: &str) -> CheckinInput {
+    CheckinInput {
+        date: date(2026, 11, 25),
+        connection: Score::new("c", score).unwrap(),
+        mood: Score::new("m", score).unwrap(),
+        satisfaction: Score::new("s", score).unwrap(),
+        note: Some(note.into()),
+    }
+}
+
+async fn sync(replica: &mut Replica) -> together_client::sync::SyncReport {
+    let secrets = secrets(replica);
+    Session::resume(&mut replica.store, &secrets)
+        .unwrap()
+        .sync()
+        .await
+        .unwrap()
+}
+
+/// Alice signs up with her solo data, invites; Bob signs up and joins with the code.
+async fn paired_through(server: &Server) -> (Replica, Replica) {
+    let mut alice = Replica::new();
+    alice.profile("Alice", "Pacific/Auckland");
+    alice.create_relationship();
+    let code = {
+        let secrets = secrets(&alice);
+        let mut session = Session::signup(
+            &mut alice.store,
+            &secrets,
+            &server.url,
+            "alice@example.com",
+            "Alice",
+            "alice-password",
+        )
+        .await
+        .unwrap();
+        session.invite().await.unwrap().code
+    };
+    let mut bob = Replica::new();
+    let secrets_b = secrets(&bob);
+    let mut session = Session::signup(
+        &mut bob.store,
+        &secrets_b,
+        &server.url,
+        "bob@example.com",
+        "Bob",
+        "bob-password",
+    )
+    .await
+    .unwrap();
+    session.join(&code).await.unwrap();
+    drop(session);
+    sync(&mut alice).await;
+    (alice, bob)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partners_converge_through_the_server_which_sees_only_ciphertext() {
+    let server = server().await;
+    let (mut alice, mut bob) = paired_through(&server).await;
+    assert_eq!(
+        bob.store.current_relationship().unwrap(),
+        alice.store.current_relationship().unwrap()
+    );
+
+    // Offline on both sides, then sync in any order.
+    let goal = alice
+        .store
+        .add_goal(
+            &GoalInput {
+                name: "Cook together".into(),
+                goal_type: GoalType::Habit,
+                target_count: 10,
+                start_date: None,
+                target_date: None,
+            },
+            common::couple::now(),
+        )
+        .unwrap();
+    sync(&mut alice).await;
+    sync(&mut bob).await;
+    alice
+        .store
+        .checkin(&checkin(8, NOTE), common::couple::now())
+        .unwrap();
+    bob.store
+        .checkin(&checkin(6, "the long call"), common::couple::now())
+        .unwrap();
+    alice
+        .store
+        .progress_goal(goal, 1, common::couple::now())
+        .unwrap();
+    bob.store
+        .progress_goal(goal, 1, common::couple::now())
+        .unwrap();
+    for _ in 0..2 {
+        sync(&mut bob).await;
+        sync(&mut alice).await;
+    }
+    for table in TABLES {
+        assert_eq!(alice.table(table), bob.table(table), "{table} differs");
+    }
+    assert_eq!(alice.table("shared_goals")[0]["current_progress"], 2);
+    let revealed = bob.store.visible_checkins().unwrap();
+    assert!(
+        revealed
+            .iter()
+            .any(|c| c.gratitude_note.as_deref() == Some(NOTE)),
+        "Bob sees Alice's note"
+    );
+    assert_eq!(
+        alice.count("SELECT count(*) FROM outbox"),
+        0,
+        "everything uploaded"
+    );
+
+    // The server's database holds none of it in clear.
+    let db = server.dir.path().join("server/server.sqlite3");
+    drop(
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)"),
+    );
+    let mut raw = std::fs::read(&db).unwrap();
+    if let Ok(wal) = std::fs::read(db.with_extension("sqlite3-wal")) {
+        raw.extend(wal);
+    }
+    for secret in [
+        NOTE.as_bytes(),
+        b"the long call",
+        b"Cook together",
+        b"Alice",
+        b"Bob",
+        b"Auckland",
+    ] {
+        assert!(
+            !raw.windows(secret.len()).any(|w| w == secret),
+            "{} found on the server",
+            String::from_utf8_lossy(secret)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_device_logs_in_with_the_password_and_reads_everything() {
+    let server = server().await;
+    let (mut alice, _bob) = paired_through(&server).await;
+    alice
+        .store
+        .checkin(&checkin(9, NOTE), common::couple::now())
+        .unwrap();
+    sync(&mut alice).await;
+
+    let mut phone = Replica::new();
+    let phone_secrets = secrets(&phone);
+    Session::login(
+        &mut phone.store,
+        &phone_secrets,
+        &server.url,
+        "alice@example.com",
+        "alice-password",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        phone.store.local_user().unwrap(),
+        alice.store.local_user().unwrap()
+    );
+    for table in TABLES {
+        assert_eq!(phone.table(table), alice.table(table), "{table} differs");
+    }
+    assert!(
+        phone
+            .store
+            .visible_checkins()
+            .unwrap()
+            .iter()
+            .any(|c| c.gratitude_note.as_deref() == Some(NOTE))
+    );
+    let mut wrong = Replica::new();
+    let wrong_secrets = secrets(&wrong);
+    let refused = Session::login(
+        &mut wrong.store,
+        &wrong_secrets,
+        &server.url,
+        "alice@example.com",
+        "not her password",
+    )
+    .await;
+    assert!(matches!(
+        refused,
+        Err(SyncError::Refused { status: 401, .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tampered_ciphertext_is_rejected_and_nothing_merged() {
+    let server = server().await;
+    let (mut alice, mut bob) = paired_through(&server).await;
+    alice
+        .store
+        .checkin(&checkin(7, NOTE), common::couple::now())
+        .unwrap();
+    sync(&mut alice).await;
+    // Someone with access to the server's disk flips a byte of the newest entry.
+    let db = rusqlite::Connection::open(server.dir.path().join("server/server.sqlite3")).unwrap();
+    let (doc_id, seq, mut bytes): (String, i64, Vec<u8>) = db
+        .query_row("SELECT doc_id, seq, ciphertext FROM doc_entries WHERE doc_id LIKE '%-2026' ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    db.execute(
+        "UPDATE doc_entries SET ciphertext = ?1 WHERE doc_id = ?2 AND seq = ?3",
+        rusqlite::params![bytes, doc_id, seq],
+    )
+    .unwrap();
+
+    let checkins_before = bob.table("daily_checkins");
+    let notifications_before = bob.table("notifications");
+    let position_before = bob.store.pulled_up_to(&doc_id).unwrap();
+    let secrets = secrets(&bob);
+    let result = Session::resume(&mut bob.store, &secrets)
+        .unwrap()
+        .sync()
+        .await;
+    match &result {
+        Err(SyncError::Tampered {
+            doc_id: rejected,
+            seq: at,
+            ..
+        }) => {
+            assert_eq!((rejected, *at), (&doc_id, seq));
+        }
+        other => panic!("expected a rejected entry, got {other:?}"),
+    }
+    // Nothing of the tampered document's page reached Bob's tables, and he will retry it. (Other
+    // documents, such as the achievement Alice's check-in earned, merge normally.)
+    assert_eq!(bob.table("daily_checkins"), checkins_before);
+    assert_eq!(bob.table("notifications"), notifications_before);
+    assert_eq!(bob.store.pulled_up_to(&doc_id).unwrap(), position_before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_leaving_the_leaver_receives_nothing_new_and_keeps_their_copy() {
+    let server = server().await;
+    let (mut alice, mut bob) = paired_through(&server).await;
+    alice
+        .store
+        .checkin(&checkin(5, "before"), common::couple::now())
+        .unwrap();
+    sync(&mut alice).await;
+    sync(&mut bob).await;
+    let kept = bob.table("daily_checkins").len();
+    assert_eq!(kept, 1);
+
+    let secrets = secrets(&bob);
+    Session::resume(&mut bob.store, &secrets)
+        .unwrap()
+        .leave()
+        .await
+        .unwrap();
+    alice
+        .store
+        .checkin(
+            &CheckinInput {
+                date: date(2026, 11, 26),
+                ..checkin(9, "after")
+            },
+            common::couple::now(),
+        )
+        .unwrap();
+    sync(&mut alice).await;
+    sync(&mut bob).await;
+    assert_eq!(
+        bob.table("daily_checkins").len(),
+        kept,
+        "nothing new reaches the leaver"
+    );
+    assert_eq!(bob.table("users").len(), 2, "the local copy stays");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replayed_upload_is_a_no_op() {
+    let server = server().await;
+    let (mut alice, _bob) = paired_through(&server).await;
+    alice
+        .store
+        .checkin(&checkin(6, NOTE), common::couple::now())
+        .unwrap();
+    // The upload reaches the server but the acknowledgment is lost: the outbox still holds it.
+    let db = alice.db();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE saved_outbox AS SELECT * FROM outbox")
+        .unwrap();
+    sync(&mut alice).await;
+    conn.execute_batch("INSERT INTO outbox SELECT * FROM saved_outbox; DROP TABLE saved_outbox")
+        .unwrap();
+    let server_db =
+        rusqlite::Connection::open(server.dir.path().join("server/server.sqlite3")).unwrap();
+    let entries = || -> i64 {
+        server_db
+            .query_row("SELECT count(*) FROM doc_entries", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = entries();
+    let report = sync(&mut alice).await;
+    assert!(report.pushed >= 1, "the outbox was uploaded again");
+    assert_eq!(entries(), before, "and the server stored nothing twice");
+    assert_eq!(alice.count("SELECT count(*) FROM outbox"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relationship_created_after_signing_up_gets_its_key_and_pairs() {
+    let server = server().await;
+    let mut alice = Replica::new();
+    let alice_secrets = secrets(&alice);
+    Session::signup(
+        &mut alice.store,
+        &alice_secrets,
+        &server.url,
+        "alice@example.com",
+        "Alice",
+        "alice-password",
+    )
+    .await
+    .unwrap();
+    alice.create_relationship();
+    alice
+        .store
+        .checkin(&checkin(8, NOTE), common::couple::now())
+        .unwrap();
+    let code = Session::resume(&mut alice.store, &alice_secrets)
+        .unwrap()
+        .invite()
+        .await
+        .unwrap()
+        .code;
+
+    let mut bob = Replica::new();
+    let bob_secrets = secrets(&bob);
+    let mut session = Session::signup(
+        &mut bob.store,
+        &bob_secrets,
+        &server.url,
+        "bob@example.com",
+        "Bob",
+        "bob-password",
+    )
+    .await
+    .unwrap();
+    session.join(&code).await.unwrap();
+    drop(session);
+    bob.store
+        .checkin(&checkin(6, "late tea"), common::couple::now())
+        .unwrap();
+    sync(&mut bob).await;
+    assert!(
+        bob.store
+            .visible_checkins()
+            .unwrap()
+            .iter()
+            .any(|c| c.gratitude_note.as_deref() == Some(NOTE))
+    );
+
+    // Alice's second device gets the relationship key from her sealed bundle.
+    let mut tablet = Replica::new();
+    let tablet_secrets = secrets(&tablet);
+    Session::login(
+        &mut tablet.store,
+        &tablet_secrets,
+        &server.url,
+        "alice@example.com",
+        "alice-password",
+    )
+    .await
+    .unwrap();
+    sync(&mut alice).await;
+    sync(&mut tablet).await;
+    assert_eq!(
+        tablet.table("daily_checkins"),
+        alice.table("daily_checkins")
+    );
+    assert_eq!(tablet.table("daily_checkins").len(), 2);
+}
