@@ -508,7 +508,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
                 "you left the relationship; your copy stays on this device",
             );
         }
-        Command::Sync => {
+        Command::Sync { watch: false } => {
             let secrets = secret_store::for_data_dir(&data_dir)?;
             let report =
                 block_on(async { Session::resume(&mut store, secrets.as_ref())?.sync().await })?;
@@ -519,6 +519,51 @@ pub fn execute(cli: &Cli) -> Result<()> {
                     report.pushed, report.pulled, report.changed_records
                 ),
             );
+        }
+        Command::Sync { watch: true } => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            let json = cli.json;
+            block_on(async {
+                let stop = async {
+                    let _ = tokio::signal::ctrl_c().await;
+                };
+                Session::resume(&mut store, secrets.as_ref())?
+                    .watch(stop, |report| {
+                        if json {
+                            println!("{}", json!(report));
+                        } else {
+                            println!(
+                                "uploaded {}, merged {} ({} records changed)",
+                                report.pushed, report.pulled, report.changed_records
+                            );
+                        }
+                    })
+                    .await
+            })?;
+        }
+        Command::Account(AccountCommand::Devices) => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            let devices = block_on(async {
+                Session::resume(&mut store, secrets.as_ref())?
+                    .devices()
+                    .await
+            })?;
+            out.list(&devices, |d| {
+                let here = if d.current { " (this device)" } else { "" };
+                format!(
+                    "{}  {}{here}  last seen {}",
+                    d.device_id, d.name, d.last_seen_at
+                )
+            });
+        }
+        Command::Account(AccountCommand::Revoke { device_id }) => {
+            let secrets = secret_store::for_data_dir(&data_dir)?;
+            block_on(async {
+                Session::resume(&mut store, secrets.as_ref())?
+                    .revoke(device_id)
+                    .await
+            })?;
+            out.ok(json!({ "revoked": device_id }), "that device is signed out");
         }
         Command::Rebuild => {
             store.rebuild(now)?;

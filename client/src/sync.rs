@@ -14,6 +14,7 @@
 
 mod api;
 mod local;
+mod watch;
 
 use std::collections::BTreeMap;
 
@@ -607,6 +608,16 @@ impl<'a> Session<'a> {
         self.secrets.delete(&relationship_key_name(&relationship))?;
         self.upload_keys().await?;
         Ok(relationship)
+    }
+
+    /// The account's signed-in devices.
+    pub async fn devices(&self) -> Result<Vec<together_core::wire::DeviceInfo>> {
+        self.api.devices().await
+    }
+
+    /// Signs one of the account's devices out.
+    pub async fn revoke(&self, device_id: &str) -> Result<()> {
+        self.api.revoke(device_id.trim()).await
     }
 
     /// Signs this device out (the server revokes its token).

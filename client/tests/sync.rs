@@ -428,3 +428,64 @@ async fn a_relationship_created_after_signing_up_gets_its_key_and_pairs() {
     );
     assert_eq!(tablet.table("daily_checkins").len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_checkin_reaches_the_watching_partner_through_live_push() {
+    let server = server().await;
+    let (mut alice, bob) = paired_through(&server).await;
+    let bob_db = bob.db();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // A background syncer runs on its own thread with its own runtime, as the app's will.
+    let watcher = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let mut bob = bob;
+            let secrets = secrets(&bob);
+            let mut session = Session::resume(&mut bob.store, &secrets).unwrap();
+            session
+                .watch(
+                    async {
+                        let _ = stopped.await;
+                    },
+                    |_| {},
+                )
+                .await
+                .unwrap();
+        });
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+
+    alice
+        .store
+        .checkin(&checkin(9, NOTE), common::couple::now())
+        .unwrap();
+    let saved = std::time::Instant::now();
+    sync(&mut alice).await;
+    let reader = rusqlite::Connection::open(&bob_db).unwrap();
+    let arrived = loop {
+        let count: i64 = reader
+            .query_row(
+                "SELECT count(*) FROM daily_checkins WHERE gratitude_note = ?1",
+                [NOTE],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if count == 1 {
+            break saved.elapsed();
+        }
+        assert!(
+            saved.elapsed() < std::time::Duration::from_secs(5),
+            "the check-in never arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    assert!(
+        arrived < std::time::Duration::from_secs(2),
+        "arrived after {arrived:?}: polling, not push"
+    );
+    stop.send(()).unwrap();
+    watcher.join().unwrap();
+}

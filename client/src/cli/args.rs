@@ -79,8 +79,12 @@ pub enum Command {
     /// Pair with your partner through the sync server.
     #[command(subcommand)]
     Pair(PairCommand),
-    /// Upload your changes and fetch your partner's (once).
-    Sync,
+    /// Upload your changes and fetch your partner's.
+    Sync {
+        /// Keep syncing: live updates from the server, local changes uploaded as soon as saved.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 /// `together account ...` (the password comes from $TOGETHER_PASSWORD, else a prompt; never a flag)
@@ -109,6 +113,13 @@ pub enum AccountCommand {
     },
     /// Sign this device out.
     Logout,
+    /// The devices signed in to your account.
+    Devices,
+    /// Sign one of your devices out (a lost phone).
+    Revoke {
+        /// The device's id (from `together account devices`).
+        device_id: String,
+    },
 }
 
 /// `together pair ...`

@@ -132,6 +132,20 @@ impl Api {
             .await
     }
 
+    /// The account's signed-in devices.
+    pub async fn devices(&self) -> Result<Vec<together_core::wire::DeviceInfo>, SyncError> {
+        self.get("/v1/devices").await
+    }
+
+    /// Signs one of the account's devices out.
+    pub async fn revoke(&self, device_id: &str) -> Result<(), SyncError> {
+        self.send::<()>(
+            self.http
+                .delete(self.url(&format!("/v1/devices/{device_id}"))),
+        )
+        .await
+    }
+
     /// Registers a relationship made on this device (harmless when already registered).
     pub async fn register_relationship(&self, relationship_id: &str) -> Result<(), SyncError> {
         let body = CreateRelationshipRequest {

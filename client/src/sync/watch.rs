@@ -1,0 +1,119 @@
+//! Staying in sync: a live WebSocket tells the device when the partner's changes arrive; local
+//! changes go up as soon as they are saved; polling takes over while the socket is down.
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use together_core::wire::LiveMessage;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use super::{Result, Session, SyncError, SyncReport};
+
+/// How often local changes are looked for (a cheap query).
+const OUTBOX_CHECK: Duration = Duration::from_millis(500);
+/// How often the server is polled while the live socket is down.
+const POLL_EVERY: Duration = Duration::from_secs(15);
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Session<'_> {
+    /// Syncs until `stop` resolves; calls `on_sync` after each sync that changed something. Being
+    /// offline is not an error: the device keeps working and retries with backoff.
+    pub async fn watch(
+        &mut self,
+        stop: impl Future<Output = ()>,
+        mut on_sync: impl FnMut(&SyncReport),
+    ) -> Result<()> {
+        tokio::pin!(stop);
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            match self.sync().await {
+                Ok(report) => {
+                    backoff = Duration::from_secs(1);
+                    if report != SyncReport::default() {
+                        on_sync(&report);
+                    }
+                }
+                Err(SyncError::Offline(_)) => {}
+                Err(other) => return Err(other),
+            }
+            let mut socket = self.connect_live().await.ok();
+            let mut poll = tokio::time::interval(POLL_EVERY);
+            poll.tick().await;
+            let mut outbox = tokio::time::interval(OUTBOX_CHECK);
+            loop {
+                let wake = tokio::select! {
+                    () = &mut stop => return Ok(()),
+                    message = next_message(&mut socket) => match message {
+                        Some(_) => true,
+                        None => {
+                            // The socket closed: poll until it can be reopened.
+                            socket = None;
+                            false
+                        }
+                    },
+                    _ = poll.tick() => true,
+                    _ = outbox.tick() => !self.store.outbox(1)?.is_empty(),
+                };
+                if wake {
+                    match self.sync().await {
+                        Ok(report) => {
+                            if report != SyncReport::default() {
+                                on_sync(&report);
+                            }
+                        }
+                        Err(SyncError::Offline(_)) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+                if socket.is_none() {
+                    socket = self.connect_live().await.ok();
+                }
+            }
+            tokio::select! {
+                () = &mut stop => return Ok(()),
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    async fn connect_live(&self) -> Result<Socket> {
+        let url = format!("{}/v1/live", self.api.base().replacen("http", "ws", 1));
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| SyncError::Config(e.to_string()))?;
+        let token = self.secrets.get(super::TOKEN)?.unwrap_or_default();
+        let header = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| SyncError::Config("bad token".into()))?;
+        request.headers_mut().insert("authorization", header);
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        Ok(socket)
+    }
+}
+
+/// The next live message; `None` once the socket is closed. Without a socket, never resolves.
+async fn next_message(socket: &mut Option<Socket>) -> Option<LiveMessage> {
+    let Some(live) = socket else {
+        return std::future::pending().await;
+    };
+    loop {
+        match live.next().await? {
+            Ok(Message::Text(text)) => {
+                if let Ok(message) = serde_json::from_str::<LiveMessage>(&text) {
+                    return Some(message);
+                }
+            }
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
