@@ -75,6 +75,14 @@ pub enum SyncError {
 /// Convenience alias.
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
 
+/// A device uploads a snapshot of a document once its log grew by this many entries.
+pub const SNAPSHOT_EVERY: i64 = 256;
+
+/// The additional-data label of a snapshot covering `seq`: a snapshot cannot pass for an entry.
+fn snapshot_label(seq: i64) -> String {
+    format!("snapshot:{seq}")
+}
+
 const TOKEN: &str = "token";
 const USER_KEY: &str = "key:user";
 /// The key derived from the password that seals the key bundle; kept beside the keys it guards so
@@ -379,7 +387,55 @@ impl<'a> Session<'a> {
         report.changed_records = changed;
         // Merging can award achievements or raise reminders: send those too.
         report.pushed += self.push().await?;
+        self.upload_snapshots().await?;
         Ok(report)
+    }
+
+    /// Uploads a sealed snapshot of each document whose log grew by [`SNAPSHOT_EVERY`] entries
+    /// since the last one, so a new device starts from it instead of replaying everything.
+    async fn upload_snapshots(&mut self) -> Result<()> {
+        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        for info in self.api.documents().await? {
+            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
+                continue;
+            };
+            let Some(key) = keys.document_key(&address)? else {
+                continue;
+            };
+            let merged = self.store.pulled_up_to(&info.doc_id)?;
+            if merged - self.store.snapshot_position(&info.doc_id)? < SNAPSHOT_EVERY {
+                continue;
+            }
+            let Some(bytes) = self.store.save_document(address, now())? else {
+                continue;
+            };
+            let sealed = crypto::seal(&key, &info.doc_id, &snapshot_label(merged), &bytes);
+            self.api.put_snapshot(&info.doc_id, merged, &sealed).await?;
+            self.store.record_snapshot(&info.doc_id, merged, now())?;
+        }
+        Ok(())
+    }
+
+    /// Starts a document this device has never pulled from the server's snapshot, if there is one.
+    async fn start_from_snapshot(&mut self, address: DocAddress, key: &Key) -> Result<()> {
+        let doc_id = address.doc_id();
+        if self.store.pulled_up_to(&doc_id)? > 0 {
+            return Ok(());
+        }
+        let Some((covers, sealed)) = self.api.snapshot(&doc_id).await? else {
+            return Ok(());
+        };
+        let bytes =
+            crypto::open(key, &doc_id, &snapshot_label(covers), &sealed).map_err(|source| {
+                SyncError::Tampered {
+                    doc_id: doc_id.clone(),
+                    seq: covers,
+                    source,
+                }
+            })?;
+        self.store.merge_pulled(address, &[bytes], covers, now())?;
+        self.store.record_snapshot(&doc_id, covers, now())?;
+        Ok(())
     }
 
     async fn push(&mut self) -> Result<usize> {
@@ -452,6 +508,7 @@ impl<'a> Session<'a> {
             let Some(key) = keys.document_key(&address)? else {
                 continue;
             };
+            self.start_from_snapshot(address, &key).await?;
             let mut after = self.store.pulled_up_to(&info.doc_id)?;
             while after < info.latest_seq {
                 let page = self.api.pull(&info.doc_id, after).await?;

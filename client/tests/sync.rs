@@ -489,3 +489,61 @@ async fn a_checkin_reaches_the_watching_partner_through_live_push() {
     stop.send(()).unwrap();
     watcher.join().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_device_starts_from_a_snapshot_instead_of_the_whole_log() {
+    let server = server().await;
+    let (mut alice, _bob) = paired_through(&server).await;
+    let goal = alice
+        .store
+        .add_goal(
+            &GoalInput {
+                name: "Walks".into(),
+                goal_type: GoalType::Habit,
+                target_count: 1000,
+                start_date: None,
+                target_date: None,
+            },
+            common::couple::now(),
+        )
+        .unwrap();
+    for _ in 0..300 {
+        alice
+            .store
+            .progress_goal(goal, 1, common::couple::now())
+            .unwrap();
+    }
+    sync(&mut alice).await;
+    let relationship = alice.store.current_relationship().unwrap().unwrap();
+    let doc = format!("rel-{relationship}");
+    let server_db =
+        rusqlite::Connection::open(server.dir.path().join("server/server.sqlite3")).unwrap();
+    let covers: i64 = server_db
+        .query_row(
+            "SELECT covers_seq FROM doc_snapshots WHERE doc_id = ?1",
+            [&doc],
+            |r| r.get(0),
+        )
+        .expect("a snapshot was uploaded");
+    assert!(covers >= 300, "covers {covers}");
+
+    let mut tablet = Replica::new();
+    let tablet_secrets = secrets(&tablet);
+    Session::login(
+        &mut tablet.store,
+        &tablet_secrets,
+        &server.url,
+        "alice@example.com",
+        "alice-password",
+    )
+    .await
+    .unwrap();
+    assert_eq!(tablet.table("shared_goals"), alice.table("shared_goals"));
+    assert_eq!(tablet.table("shared_goals")[0]["current_progress"], 300);
+    // It merged the snapshot and the few entries after it, not 300 separate changes.
+    let chunks = tablet.count(&format!(
+        "SELECT count(*) FROM document_chunks WHERE doc_id = '{doc}'"
+    ));
+    assert!(chunks < 20, "{chunks} chunks: the log was replayed");
+    assert_eq!(tablet.store.snapshot_position(&doc).unwrap(), covers);
+}

@@ -232,6 +232,42 @@ impl Api {
         .await
     }
 
+    /// Stores a sealed snapshot covering the log up to `covers_seq`.
+    pub async fn put_snapshot(
+        &self,
+        doc_id: &str,
+        covers_seq: i64,
+        sealed: &[u8],
+    ) -> Result<(), SyncError> {
+        let body = together_core::wire::Snapshot {
+            covers_seq,
+            ciphertext: STANDARD.encode(sealed),
+        };
+        let request = self
+            .http
+            .put(self.url(&format!("/v1/docs/{doc_id}/snapshot")))
+            .json(&body);
+        match self.send::<serde_json::Value>(request).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The newest sealed snapshot of a document: (covers_seq, sealed bytes).
+    pub async fn snapshot(&self, doc_id: &str) -> Result<Option<(i64, Vec<u8>)>, SyncError> {
+        match self
+            .get::<together_core::wire::Snapshot>(&format!("/v1/docs/{doc_id}/snapshot"))
+            .await
+        {
+            Ok(snapshot) => STANDARD
+                .decode(snapshot.ciphertext)
+                .map(|bytes| Some((snapshot.covers_seq, bytes)))
+                .map_err(|e| SyncError::Protocol(e.to_string())),
+            Err(SyncError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Stores the account's sealed key bundle.
     pub async fn put_keys(&self, sealed: &[u8]) -> Result<(), SyncError> {
         let body = KeyBundle {

@@ -102,6 +102,41 @@ impl Store {
         })
     }
 
+    /// The seq covered by the newest snapshot this device uploaded or started from.
+    pub fn snapshot_position(&self, doc_id: &str) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT snapshot_seq FROM sync_state WHERE doc_id = ?1",
+                [doc_id],
+                |row| row.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Records that a snapshot covering `seq` exists for `doc_id`.
+    pub fn record_snapshot(&mut self, doc_id: &str, seq: i64, now: Timestamp) -> Result<()> {
+        self.write(now, |tx| {
+            tx.conn.execute(
+                "INSERT INTO sync_state (doc_id, last_seq, snapshot_seq, updated_at) VALUES (?1, 0, ?2, ?3)
+                 ON CONFLICT (doc_id) DO UPDATE SET snapshot_seq = max(snapshot_seq, excluded.snapshot_seq),
+                    updated_at = excluded.updated_at",
+                params![doc_id, seq, timestamp_text(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A full, standard save of a document this device holds (what a snapshot carries).
+    pub fn save_document(
+        &mut self,
+        address: DocAddress,
+        now: Timestamp,
+    ) -> Result<Option<Vec<u8>>> {
+        self.write(now, |tx| tx.save_document(address))
+    }
+
     /// Makes this device act for the account `user_id` (after signing in on a new device). A device
     /// already used by someone else is refused: its local data is theirs.
     pub fn adopt_user(&mut self, user_id: &str, now: Timestamp) -> Result<()> {
