@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use crate::config::{self, Config};
+use crate::config::Config;
 
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
@@ -23,12 +23,15 @@ pub struct Cli {
 pub enum Command {
     /// Run the server until SIGINT or SIGTERM.
     Serve {
-        /// Address to listen on.
-        #[arg(long, env = "TOGETHER_LISTEN", default_value = config::DEFAULT_LISTEN)]
-        listen: SocketAddr,
-        /// Directory for the server's database.
-        #[arg(long, env = "TOGETHER_SERVER_DATA_DIR", default_value = config::DEFAULT_DATA_DIR)]
-        data_dir: PathBuf,
+        /// A TOML configuration file (see `Config::load`); flags and environment win over it.
+        #[arg(long, env = "TOGETHER_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on [default: 127.0.0.1:8787].
+        #[arg(long, env = "TOGETHER_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Directory for the server's database [default: ./server-data].
+        #[arg(long, env = "TOGETHER_SERVER_DATA_DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -37,12 +40,12 @@ pub fn run() -> Result<()> {
     let cli = Cli::parse();
     init_tracing();
     match cli.command {
-        Command::Serve { listen, data_dir } => {
-            let config = Config {
-                listen,
-                data_dir,
-                ..Config::default()
-            };
+        Command::Serve {
+            config,
+            listen,
+            data_dir,
+        } => {
+            let config = Config::load(config.as_deref(), listen, data_dir)?;
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(serve(config))

@@ -37,3 +37,155 @@ impl Default for Config {
         }
     }
 }
+
+/// The optional configuration file (TOML). Every key is optional; unknown keys are refused so a
+/// typo does not silently fall back to a default.
+///
+/// ```toml
+/// listen = "0.0.0.0:8787"
+/// data_dir = "/var/lib/together"
+///
+/// [login_limits]
+/// per_account = 10
+/// per_address = 50
+/// window_seconds = 900
+/// ```
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on.
+    pub listen: Option<SocketAddr>,
+    /// Directory of the server's files.
+    pub data_dir: Option<PathBuf>,
+    /// Failed-login limits.
+    pub login_limits: Option<FileLimits>,
+}
+
+/// `[login_limits]` of the configuration file.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileLimits {
+    /// Failures allowed per account in the window.
+    pub per_account: Option<usize>,
+    /// Failures allowed per client address in the window.
+    pub per_address: Option<usize>,
+    /// The window, in seconds.
+    pub window_seconds: Option<u64>,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("the configuration file {path} is not valid: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with its place in the file.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Builds the configuration: defaults, then the file (if any), then `listen` and `data_dir` as
+    /// given on the command line or in `TOGETHER_*` environment variables.
+    pub fn load(
+        file: Option<&std::path::Path>,
+        listen: Option<SocketAddr>,
+        data_dir: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let mut config = Self::default();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let parsed: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: e.to_string().trim().to_owned(),
+            })?;
+            if let Some(listen) = parsed.listen {
+                config.listen = listen;
+            }
+            if let Some(data_dir) = parsed.data_dir {
+                config.data_dir = data_dir;
+            }
+            if let Some(limits) = parsed.login_limits {
+                let l = &mut config.login_limits;
+                l.per_account = limits.per_account.unwrap_or(l.per_account);
+                l.per_address = limits.per_address.unwrap_or(l.per_address);
+                if let Some(seconds) = limits.window_seconds {
+                    l.window = std::time::Duration::from_secs(seconds);
+                }
+                if l.per_account == 0 || l.per_address == 0 || l.window.is_zero() {
+                    return Err(ConfigError::Invalid {
+                        path: path.to_path_buf(),
+                        message: "login_limits values must be greater than zero".into(),
+                    });
+                }
+            }
+        }
+        if let Some(listen) = listen {
+            config.listen = listen;
+        }
+        if let Some(data_dir) = data_dir {
+            config.data_dir = data_dir;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_fills_in_and_the_command_line_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/t\"\n[login_limits]\nper_account = 3\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), None, None).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.data_dir, PathBuf::from("/srv/t"));
+        assert_eq!(config.login_limits.per_account, 3);
+        assert_eq!(
+            config.login_limits.per_address, 50,
+            "unset keys keep their default"
+        );
+        let flag: SocketAddr = "127.0.0.1:7000".parse().unwrap();
+        assert_eq!(
+            Config::load(Some(&path), Some(flag), None).unwrap().listen,
+            flag
+        );
+    }
+
+    #[test]
+    fn a_typo_or_a_bad_value_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "lisen = \"0.0.0.0:9000\"\n").unwrap();
+        let error = Config::load(Some(&path), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("lisen"), "{error}");
+        std::fs::write(&path, "listen = \"not an address\"\n").unwrap();
+        assert!(Config::load(Some(&path), None, None).is_err());
+        assert!(matches!(
+            Config::load(Some(&dir.path().join("missing.toml")), None, None),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+}

@@ -238,3 +238,47 @@ fn no_acknowledged_entry_is_lost_when_the_server_is_killed() {
         .unwrap();
     restarted.wait().unwrap();
 }
+
+#[test]
+fn serve_reads_a_config_file_and_refuses_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = dir.path().join("server.toml");
+    let data = dir.path().join("from-config");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_together-server"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env_remove("TOGETHER_LISTEN")
+        .env_remove("TOGETHER_SERVER_DATA_DIR")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert_eq!(wait_for_health(port)["status"], "ok");
+    assert!(
+        data.join("server.sqlite3").is_file(),
+        "the file's data_dir is used"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait().unwrap();
+
+    std::fs::write(&config, "listen = 8787\nunknown_key = true\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_together-server"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("is not valid"), "{stderr}");
+}
