@@ -11,7 +11,8 @@ cd "$REPO_ROOT"
 bash scripts/setup.sh
 bash scripts/build-ui.sh
 step "building the server and the app"
-cargo build -p together-server -p together-app
+# The same package selection as scripts/test.sh, so both reuse one build (features unify alike).
+cargo build --workspace --exclude together-ui
 
 listen="${TOGETHER_LISTEN:-127.0.0.1:8787}"
 server_url="http://$listen"
