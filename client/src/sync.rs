@@ -489,10 +489,20 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Pulls every document this device holds a key for; relationship documents before the
+    /// time series that refer to their people. Returns (entries merged, records changed).
     async fn pull(&mut self) -> Result<(usize, usize)> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        self.pull_documents(&keys, |_| true).await
+    }
+
+    async fn pull_documents(
+        &mut self,
+        keys: &Keys,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<(usize, usize)> {
         let mut docs = self.api.documents().await?;
-        // Relationship documents first: the people the time series refer to.
+        docs.retain(|d| wanted(&d.doc_id));
         docs.sort_by_key(|d| {
             (
                 !d.doc_id.starts_with("user-"),
@@ -509,33 +519,52 @@ impl<'a> Session<'a> {
                 continue;
             };
             self.start_from_snapshot(address, &key).await?;
-            let mut after = self.store.pulled_up_to(&info.doc_id)?;
-            while after < info.latest_seq {
-                let page = self.api.pull(&info.doc_id, after).await?;
-                let mut changes = Vec::with_capacity(page.entries.len());
-                let mut last = after;
-                for entry in &page.entries {
-                    let sealed = STANDARD
-                        .decode(&entry.ciphertext)
-                        .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                    let opened = crypto::open(&key, &info.doc_id, &entry.entry_id, &sealed)
-                        .map_err(|source| SyncError::Tampered {
-                            doc_id: info.doc_id.clone(),
+            let (entries, records) = self.pull_document(address, &key, info.latest_seq).await?;
+            pulled += entries;
+            changed += records;
+        }
+        Ok((pulled, changed))
+    }
+
+    /// Pulls one document's log up to `latest`, a page at a time: each page is opened completely
+    /// (a tampered entry rejects the page) before it is merged, with its new position, in one
+    /// transaction.
+    async fn pull_document(
+        &mut self,
+        address: DocAddress,
+        key: &Key,
+        latest: i64,
+    ) -> Result<(usize, usize)> {
+        let doc_id = address.doc_id();
+        let (mut pulled, mut changed) = (0, 0);
+        let mut after = self.store.pulled_up_to(&doc_id)?;
+        while after < latest {
+            let page = self.api.pull(&doc_id, after).await?;
+            let mut changes = Vec::with_capacity(page.entries.len());
+            let mut last = after;
+            for entry in &page.entries {
+                let sealed = STANDARD
+                    .decode(&entry.ciphertext)
+                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                let opened =
+                    crypto::open(key, &doc_id, &entry.entry_id, &sealed).map_err(|source| {
+                        SyncError::Tampered {
+                            doc_id: doc_id.clone(),
                             seq: entry.seq,
                             source,
-                        })?;
-                    changes.push(opened);
-                    last = entry.seq;
-                }
-                if changes.is_empty() {
-                    break;
-                }
-                changed += self.store.merge_pulled(address, &changes, last, now())?;
-                pulled += changes.len();
-                after = last;
-                if !page.more {
-                    break;
-                }
+                        }
+                    })?;
+                changes.push(opened);
+                last = entry.seq;
+            }
+            if changes.is_empty() {
+                break;
+            }
+            changed += self.store.merge_pulled(address, &changes, last, now())?;
+            pulled += changes.len();
+            after = last;
+            if !page.more {
+                break;
             }
         }
         Ok((pulled, changed))
@@ -608,48 +637,14 @@ impl<'a> Session<'a> {
         Ok(relationship)
     }
 
+    /// Pulls the documents of one relationship (just joined: its key is in the secret store).
     async fn pull_relationship(&mut self, relationship: &str) -> Result<()> {
         let mut keys = Keys::load(self.secrets, &[])?;
         if let Some(key) = self.secrets.get(&relationship_key_name(relationship))? {
             keys.relationships.insert(relationship.to_owned(), key);
         }
-        let mut docs = self.api.documents().await?;
-        docs.retain(|d| d.doc_id.contains(relationship));
-        docs.sort_by_key(|d| (d.doc_id.len(), d.doc_id.clone()));
-        for info in docs {
-            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
-                continue;
-            };
-            let Some(key) = keys.document_key(&address)? else {
-                continue;
-            };
-            let mut after = self.store.pulled_up_to(&info.doc_id)?;
-            loop {
-                let page = self.api.pull(&info.doc_id, after).await?;
-                let mut changes = Vec::new();
-                for entry in &page.entries {
-                    let sealed = STANDARD
-                        .decode(&entry.ciphertext)
-                        .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                    changes.push(
-                        crypto::open(&key, &info.doc_id, &entry.entry_id, &sealed).map_err(
-                            |source| SyncError::Tampered {
-                                doc_id: info.doc_id.clone(),
-                                seq: entry.seq,
-                                source,
-                            },
-                        )?,
-                    );
-                    after = entry.seq;
-                }
-                if !changes.is_empty() {
-                    self.store.merge_pulled(address, &changes, after, now())?;
-                }
-                if !page.more {
-                    break;
-                }
-            }
-        }
+        self.pull_documents(&keys, |doc_id| doc_id.contains(relationship))
+            .await?;
         Ok(())
     }
 
