@@ -25,7 +25,7 @@ pub use auth::Caller;
 pub use live::DocEvent;
 
 use crate::limiter::LoginLimiter;
-use crate::storage::{Database, StorageError};
+use crate::storage::{Storage, StorageError};
 
 /// Largest accepted request body: a page of sealed document changes.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -33,8 +33,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// State shared by every handler.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The server's database.
-    pub database: Arc<Database>,
+    /// The server's storage (SQLite by default).
+    pub database: Arc<dyn Storage>,
     /// Failed-login memory.
     pub limiter: Arc<LoginLimiter>,
     /// New-entry events, fanned out to the live WebSockets.

@@ -6,7 +6,8 @@
 //!
 //! ## Layout
 //! - [`config`]: the typed configuration ([`Config`]), passed down explicitly.
-//! - [`storage`]: the server's SQLite database (WAL, embedded migrations from `migrations/`).
+//! - [`storage`]: the [`storage::Storage`] trait the handlers use, and its SQLite implementation
+//!   ([`storage::Database`]: WAL, embedded migrations from `migrations/`).
 //! - [`http`]: the axum router ([`http::router`]) and its handlers by feature (accounts and
 //!   devices, relationships and pairing, encrypted document logs); JSON errors only.
 //! - [`secrets`]: tokens and hashes (SHA-256, constant-time comparison, OS randomness).
@@ -43,7 +44,7 @@ pub enum ServerError {
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests and
-/// returns.
+/// returns. Storage is the embedded SQLite database in `config.data_dir`.
 ///
 /// The caller binds the listener, which lets tests use `127.0.0.1:0` and lets `serve` report a busy
 /// port before anything else starts.
@@ -52,11 +53,23 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let database = storage::Database::open(&config.database_path())?;
+    let database: Arc<dyn storage::Storage> =
+        Arc::new(storage::Database::open(&config.database_path())?);
+    launch_with_storage(config, database, listener, shutdown).await
+}
+
+/// Like [`launch`], with any [`storage::Storage`] backend: how another database (PostgreSQL) is
+/// plugged in, and how one API test suite can run against every backend.
+pub async fn launch_with_storage(
+    config: Config,
+    database: Arc<dyn storage::Storage>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     let (events, _) = tokio::sync::broadcast::channel(1024);
     let (stop_live, shutdown_seen) = tokio::sync::watch::channel(false);
     let state = http::AppState {
-        database: Arc::new(database),
+        database,
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
         events,
         shutdown: shutdown_seen,

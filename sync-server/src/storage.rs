@@ -16,6 +16,7 @@ mod relationships;
 
 pub use accounts::{Credentials, DeviceRow, NewAccount};
 pub use documents::{DocAccess, EntryRow, NewSnapshot};
+pub use relationships::InviteRow;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -137,5 +138,267 @@ impl Database {
             )?)
         })
         .await
+    }
+}
+
+/// A storage operation in flight.
+pub type StorageFuture<'a, T> =
+    std::pin::Pin<Box<dyn Future<Output = Result<T, StorageError>> + Send + 'a>>;
+
+/// What the server stores, whatever the database. SQLite ([`Database`]) is the embedded default; a
+/// PostgreSQL implementation plugs in here for operators who outgrow one machine, and the same
+/// API tests run against whichever backend `launch` is given.
+///
+/// Futures are boxed so the trait can be used as `dyn Storage` behind the router's state.
+pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// This server's stable identity; also proves the database answers.
+    fn instance_id(&self) -> StorageFuture<'_, String>;
+    /// Creates an account, its credentials and its first device, atomically; an email or user id in use is a conflict.
+    fn create_account(&self, a: NewAccount) -> StorageFuture<'_, ()>;
+    /// The credentials of the account with this email (any case).
+    fn credentials(&self, email: String) -> StorageFuture<'_, Option<Credentials>>;
+    /// Signs a new device in.
+    fn add_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        name: String,
+        token_hash: [u8; 32],
+        now: String,
+    ) -> StorageFuture<'_, ()>;
+    /// The (user, device) a token hash belongs to, if valid and not revoked; records the device as seen.
+    fn authenticate(
+        &self,
+        token_hash: [u8; 32],
+        now: String,
+    ) -> StorageFuture<'_, Option<(String, String)>>;
+    /// The account's signed-in devices.
+    fn devices(&self, user_id: String) -> StorageFuture<'_, Vec<DeviceRow>>;
+    /// Revokes one of the account's devices.
+    fn revoke_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        now: String,
+    ) -> StorageFuture<'_, ()>;
+    /// Replaces the account's sealed key bundle.
+    fn put_key_bundle(
+        &self,
+        user_id: String,
+        bundle: Vec<u8>,
+        now: String,
+    ) -> StorageFuture<'_, ()>;
+    /// The account's sealed key bundle.
+    fn key_bundle(&self, user_id: String) -> StorageFuture<'_, Option<Vec<u8>>>;
+    /// Deletes an account and what only it owned; the partner keeps the couple's documents.
+    fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()>;
+    /// Appends sealed entries to a document's log, idempotently by entry id, committed before returning.
+    fn append_entries(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+        device_id: String,
+        entries: Vec<(String, Vec<u8>)>,
+        now: String,
+    ) -> StorageFuture<'_, Vec<(String, i64)>>;
+    /// Entries after a seq, and whether more follow.
+    fn pull_entries(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+        after: i64,
+        limit: i64,
+    ) -> StorageFuture<'_, (Vec<EntryRow>, bool)>;
+    /// Every document the account can reach, with its latest seq.
+    fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>>;
+    /// Stores a sealed snapshot unless a newer one exists; returns whether it was stored.
+    fn put_snapshot(&self, snapshot: NewSnapshot) -> StorageFuture<'_, bool>;
+    /// The newest sealed snapshot of a document.
+    fn snapshot(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+    ) -> StorageFuture<'_, Option<(i64, Vec<u8>)>>;
+    /// Whether a person is a member of a relationship now.
+    fn is_member(&self, relationship_id: String, user_id: String) -> StorageFuture<'_, bool>;
+    /// Registers a relationship with its creator as first member (idempotent for members).
+    fn create_relationship(
+        &self,
+        relationship_id: String,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, ()>;
+    /// The relationships of an account, with their members.
+    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<(String, Vec<String>)>>;
+    /// Stores an invite (hash of its secret, optional sealed key) made by a member.
+    fn create_invite(
+        &self,
+        relationship_id: String,
+        user_id: String,
+        secret_hash: [u8; 32],
+        wrapped_key: Option<Vec<u8>>,
+        now: String,
+        expires_at: String,
+    ) -> StorageFuture<'_, ()>;
+    /// Redeems an invite: the caller joins; returns the relationship and the sealed key.
+    fn redeem_invite(
+        &self,
+        secret_hash: [u8; 32],
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, (String, Option<Vec<u8>>)>;
+    /// Removes a person from a relationship at once.
+    fn leave_relationship(&self, relationship_id: String, user_id: String)
+    -> StorageFuture<'_, ()>;
+}
+
+impl Storage for Database {
+    fn instance_id(&self) -> StorageFuture<'_, String> {
+        Box::pin(Database::instance_id(self))
+    }
+    fn create_account(&self, a: NewAccount) -> StorageFuture<'_, ()> {
+        Box::pin(Database::create_account(self, a))
+    }
+    fn credentials(&self, email: String) -> StorageFuture<'_, Option<Credentials>> {
+        Box::pin(Database::credentials(self, email))
+    }
+    fn add_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        name: String,
+        token_hash: [u8; 32],
+        now: String,
+    ) -> StorageFuture<'_, ()> {
+        Box::pin(Database::add_device(
+            self, user_id, device_id, name, token_hash, now,
+        ))
+    }
+    fn authenticate(
+        &self,
+        token_hash: [u8; 32],
+        now: String,
+    ) -> StorageFuture<'_, Option<(String, String)>> {
+        Box::pin(Database::authenticate(self, token_hash, now))
+    }
+    fn devices(&self, user_id: String) -> StorageFuture<'_, Vec<DeviceRow>> {
+        Box::pin(Database::devices(self, user_id))
+    }
+    fn revoke_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        now: String,
+    ) -> StorageFuture<'_, ()> {
+        Box::pin(Database::revoke_device(self, user_id, device_id, now))
+    }
+    fn put_key_bundle(
+        &self,
+        user_id: String,
+        bundle: Vec<u8>,
+        now: String,
+    ) -> StorageFuture<'_, ()> {
+        Box::pin(Database::put_key_bundle(self, user_id, bundle, now))
+    }
+    fn key_bundle(&self, user_id: String) -> StorageFuture<'_, Option<Vec<u8>>> {
+        Box::pin(Database::key_bundle(self, user_id))
+    }
+    fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()> {
+        Box::pin(Database::delete_account(self, user_id))
+    }
+    fn append_entries(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+        device_id: String,
+        entries: Vec<(String, Vec<u8>)>,
+        now: String,
+    ) -> StorageFuture<'_, Vec<(String, i64)>> {
+        Box::pin(Database::append_entries(
+            self, doc_id, access, user_id, device_id, entries, now,
+        ))
+    }
+    fn pull_entries(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+        after: i64,
+        limit: i64,
+    ) -> StorageFuture<'_, (Vec<EntryRow>, bool)> {
+        Box::pin(Database::pull_entries(
+            self, doc_id, access, user_id, after, limit,
+        ))
+    }
+    fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>> {
+        Box::pin(Database::accessible_documents(self, user_id))
+    }
+    fn put_snapshot(&self, snapshot: NewSnapshot) -> StorageFuture<'_, bool> {
+        Box::pin(Database::put_snapshot(self, snapshot))
+    }
+    fn snapshot(
+        &self,
+        doc_id: String,
+        access: DocAccess,
+        user_id: String,
+    ) -> StorageFuture<'_, Option<(i64, Vec<u8>)>> {
+        Box::pin(Database::snapshot(self, doc_id, access, user_id))
+    }
+    fn is_member(&self, relationship_id: String, user_id: String) -> StorageFuture<'_, bool> {
+        Box::pin(Database::is_member(self, relationship_id, user_id))
+    }
+    fn create_relationship(
+        &self,
+        relationship_id: String,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, ()> {
+        Box::pin(Database::create_relationship(
+            self,
+            relationship_id,
+            user_id,
+            now,
+        ))
+    }
+    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<(String, Vec<String>)>> {
+        Box::pin(Database::relationships_of(self, user_id))
+    }
+    fn create_invite(
+        &self,
+        relationship_id: String,
+        user_id: String,
+        secret_hash: [u8; 32],
+        wrapped_key: Option<Vec<u8>>,
+        now: String,
+        expires_at: String,
+    ) -> StorageFuture<'_, ()> {
+        Box::pin(Database::create_invite(
+            self,
+            relationship_id,
+            user_id,
+            secret_hash,
+            wrapped_key,
+            now,
+            expires_at,
+        ))
+    }
+    fn redeem_invite(
+        &self,
+        secret_hash: [u8; 32],
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, (String, Option<Vec<u8>>)> {
+        Box::pin(Database::redeem_invite(self, secret_hash, user_id, now))
+    }
+    fn leave_relationship(
+        &self,
+        relationship_id: String,
+        user_id: String,
+    ) -> StorageFuture<'_, ()> {
+        Box::pin(Database::leave_relationship(self, relationship_id, user_id))
     }
 }

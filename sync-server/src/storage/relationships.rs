@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Database, StorageError};
 
 /// An invite as stored: relationship, who redeemed it, expiry, sealed key.
-type InviteRow = (String, Option<String>, String, Option<Vec<u8>>);
+pub type InviteRow = (String, Option<String>, String, Option<Vec<u8>>);
 
 /// The most members a relationship has: the two partners.
 const MAX_MEMBERS: i64 = 2;
