@@ -51,7 +51,11 @@ fn relationships_of(tx: &WriteTx<'_>, user: UserId) -> Result<Vec<RelationshipId
         .query_map([user.to_string()], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
     ids.iter()
-        .map(|id| parse_setting(Some(id.clone()), "relationship id").map(|r| r.expect("some")))
+        .map(|id| {
+            id.parse().map_err(|_| {
+                StoreError::Missing(format!("the stored relationship id is unreadable: {id:?}"))
+            })
+        })
         .collect()
 }
 

@@ -13,7 +13,9 @@
 //! Secrets (the device token and root keys) live in a [`SecretStore`].
 
 mod api;
+mod keys;
 mod local;
+mod pairing;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -24,7 +26,12 @@ use jiff::Timestamp;
 use together_core::document::DocAddress;
 
 pub use api::Api;
+pub use keys::{Keys, SNAPSHOT_EVERY};
 pub use local::OutboxEntry;
+pub use pairing::PairingInvite;
+
+use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name, snapshot_label};
+use pairing::PairingCode;
 
 use crate::crypto::{self, CryptoError, Key};
 use crate::secret_store::{SecretStore, SecretStoreError};
@@ -74,105 +81,6 @@ pub enum SyncError {
 
 /// Convenience alias.
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
-
-/// A device uploads a snapshot of a document once its log grew by this many entries.
-pub const SNAPSHOT_EVERY: i64 = 256;
-
-/// The additional-data label of a snapshot covering `seq`: a snapshot cannot pass for an entry.
-fn snapshot_label(seq: i64) -> String {
-    format!("snapshot:{seq}")
-}
-
-const TOKEN: &str = "token";
-const USER_KEY: &str = "key:user";
-/// The key derived from the password that seals the key bundle; kept beside the keys it guards so
-/// key changes (a new relationship) can be re-sealed without asking for the password again.
-const WRAPPING_KEY: &str = "wrapping-key";
-
-fn relationship_key_name(relationship_id: &str) -> String {
-    format!("key:rel:{relationship_id}")
-}
-
-fn encode_key(key: &Key) -> String {
-    STANDARD.encode(key)
-}
-
-fn decode_key(text: &str) -> Result<Key> {
-    STANDARD
-        .decode(text)
-        .ok()
-        .and_then(|bytes| bytes.try_into().ok())
-        .ok_or_else(|| SyncError::Config("a stored key is damaged; sign in again".into()))
-}
-
-/// The keys a device holds: the person's own root key and one root key per relationship.
-#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Keys {
-    /// Root of the person's own documents.
-    pub user: Option<String>,
-    /// Roots of the relationships' documents, by relationship id.
-    pub relationships: BTreeMap<String, String>,
-}
-
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys")
-            .field(
-                "relationships",
-                &self.relationships.keys().collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
-impl Keys {
-    /// The keys kept in `secrets` for the relationships in `relationship_ids`.
-    fn load(secrets: &dyn SecretStore, relationship_ids: &[String]) -> Result<Self> {
-        let mut keys = Self {
-            user: secrets.get(USER_KEY)?,
-            relationships: BTreeMap::new(),
-        };
-        for id in relationship_ids {
-            if let Some(key) = secrets.get(&relationship_key_name(id))? {
-                keys.relationships.insert(id.clone(), key);
-            }
-        }
-        Ok(keys)
-    }
-
-    fn save(&self, secrets: &dyn SecretStore) -> Result<()> {
-        if let Some(user) = &self.user {
-            secrets.set(USER_KEY, user)?;
-        }
-        for (id, key) in &self.relationships {
-            secrets.set(&relationship_key_name(id), key)?;
-        }
-        Ok(())
-    }
-
-    /// The key of one document, when this device holds its root key.
-    pub fn document_key(&self, address: &DocAddress) -> Result<Option<Key>> {
-        let root = match address {
-            DocAddress::User(_) => self.user.as_deref(),
-            DocAddress::Relationship(r) | DocAddress::Series(r, _) => {
-                self.relationships.get(&r.to_string()).map(String::as_str)
-            }
-        };
-        root.map(|root| Ok(crypto::document_key(&decode_key(root)?, &address.doc_id())))
-            .transpose()
-    }
-
-    /// The bundle sealed with the wrapping key from the password, for the person's other devices.
-    fn seal(&self, wrapping_key: &Key, user_id: &str) -> Result<Vec<u8>> {
-        let json = serde_json::to_vec(self).map_err(|e| SyncError::Protocol(e.to_string()))?;
-        Ok(crypto::seal(wrapping_key, "key-bundle", user_id, &json))
-    }
-
-    fn open(sealed: &[u8], wrapping_key: &Key, user_id: &str) -> Result<Self> {
-        let json = crypto::open(wrapping_key, "key-bundle", user_id, sealed)?;
-        serde_json::from_slice(&json).map_err(|e| SyncError::Protocol(e.to_string()))
-    }
-}
 
 /// A device's connection to its account: the store, the secrets, the server.
 pub struct Session<'a> {
@@ -677,113 +585,5 @@ impl<'a> Session<'a> {
         self.api.logout().await?;
         self.secrets.delete(TOKEN)?;
         Ok(())
-    }
-}
-
-/// A pairing code, as shown to the inviter.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PairingInvite {
-    /// The code to type or scan: 32 letters and digits in groups of four.
-    pub code: String,
-    /// When it stops working (RFC 3339).
-    pub expires_at: String,
-}
-
-/// The two halves of a pairing code: the invite secret (sent to the server when redeemed) and the
-/// code key (never sent; unseals the relationship key).
-struct PairingCode {
-    secret: [u8; 10],
-    code_key: [u8; 10],
-}
-
-impl PairingCode {
-    fn generate() -> Self {
-        let mut bytes = [0_u8; 20];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        let (mut secret, mut code_key) = ([0_u8; 10], [0_u8; 10]);
-        secret.copy_from_slice(&bytes[..10]);
-        code_key.copy_from_slice(&bytes[10..]);
-        Self { secret, code_key }
-    }
-
-    fn wrapping_key(&self) -> Key {
-        crypto::document_key(
-            &{
-                let mut padded = [0_u8; 32];
-                padded[..10].copy_from_slice(&self.code_key);
-                padded
-            },
-            "pairing",
-        )
-    }
-}
-
-impl std::fmt::Display for PairingCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut bytes = self.secret.to_vec();
-        bytes.extend_from_slice(&self.code_key);
-        let text = data_encoding::BASE32_NOPAD.encode(&bytes);
-        let groups: Vec<&str> = text
-            .as_bytes()
-            .chunks(4)
-            .filter_map(|c| std::str::from_utf8(c).ok())
-            .collect();
-        f.write_str(&groups.join("-"))
-    }
-}
-
-impl std::str::FromStr for PairingCode {
-    type Err = SyncError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let cleaned: String = s
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_uppercase();
-        let bytes = data_encoding::BASE32_NOPAD
-            .decode(cleaned.as_bytes())
-            .ok()
-            .filter(|b| b.len() == 20)
-            .ok_or_else(|| {
-                SyncError::Config(
-                    "this is not a pairing code (32 letters and digits, like ABCD-EFGH-…)".into(),
-                )
-            })?;
-        let (mut secret, mut code_key) = ([0_u8; 10], [0_u8; 10]);
-        secret.copy_from_slice(&bytes[..10]);
-        code_key.copy_from_slice(&bytes[10..]);
-        Ok(Self { secret, code_key })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pairing_codes_round_trip_and_forgive_case_and_spacing() {
-        let code = PairingCode::generate();
-        let text = code.to_string();
-        assert_eq!(text.len(), 32 + 7, "eight groups of four");
-        let typed = text.to_lowercase().replace('-', " ");
-        let parsed: PairingCode = typed.parse().unwrap();
-        assert_eq!(
-            (parsed.secret, parsed.code_key),
-            (code.secret, code.code_key)
-        );
-        assert!("not a code".parse::<PairingCode>().is_err());
-    }
-
-    #[test]
-    fn key_bundles_open_only_with_the_password_key_of_their_owner() {
-        let keys = Keys {
-            user: Some(encode_key(&[1; 32])),
-            relationships: BTreeMap::from([("r".into(), encode_key(&[2; 32]))]),
-        };
-        let sealed = keys.seal(&[9; 32], "u1").unwrap();
-        assert_eq!(Keys::open(&sealed, &[9; 32], "u1").unwrap(), keys);
-        assert!(Keys::open(&sealed, &[8; 32], "u1").is_err());
-        assert!(Keys::open(&sealed, &[9; 32], "u2").is_err());
     }
 }

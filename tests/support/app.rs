@@ -32,7 +32,10 @@ impl TauriDriver {
         let log_dir = paths::repo_root().join("target").join("e2e-logs");
         std::fs::create_dir_all(&log_dir)?;
         let log = std::fs::File::create(log_dir.join(format!("tauri-driver-{port}.log")))?;
-        let process = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        // Its own process group, so stopping it also stops the WebKitWebDriver it starts.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let process = command
             .args([
                 "--port",
                 &port.to_string(),
@@ -88,9 +91,28 @@ impl TauriDriver {
 
 impl Drop for TauriDriver {
     fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        terminate(&mut self.process, true);
     }
+}
+
+/// Stops a child politely (SIGTERM, to it or to its whole process group), then forcibly if it
+/// has not exited within two seconds, and reaps it.
+pub fn terminate(process: &mut Child, whole_group: bool) {
+    let target = if whole_group {
+        format!("-{}", process.id())
+    } else {
+        process.id().to_string()
+    };
+    let _ = Command::new("kill").args(["-TERM", "--", &target]).status();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = process.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = Command::new("kill").args(["-KILL", "--", &target]).status();
+    let _ = process.wait();
 }
 
 /// One running instance of the app, driven over WebDriver.

@@ -22,9 +22,7 @@ impl VirtualDisplay {
     pub fn start() -> Result<Self> {
         let xvfb = paths::tool("Xvfb")?;
         for number in 90..140 {
-            if Path::new(&format!("/tmp/.X{number}-lock")).exists()
-                || Path::new(&format!("/tmp/.X11-unix/X{number}")).exists()
-            {
+            if display_in_use(number) {
                 continue;
             }
             let display = format!(":{number}");
@@ -62,7 +60,18 @@ impl VirtualDisplay {
 
 impl Drop for VirtualDisplay {
     fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        // SIGTERM lets Xvfb remove its lock file and socket; SIGKILL only if it does not stop.
+        crate::app::terminate(&mut self.process, false);
     }
+}
+
+/// Whether display `:number` belongs to a running X server (a lock file whose process is alive).
+fn display_in_use(number: u32) -> bool {
+    let Ok(lock) = std::fs::read_to_string(format!("/tmp/.X{number}-lock")) else {
+        return false;
+    };
+    lock.trim()
+        .parse::<u32>()
+        .map(|pid| Path::new(&format!("/proc/{pid}")).exists())
+        .unwrap_or(true)
 }

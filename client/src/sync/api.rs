@@ -57,14 +57,13 @@ impl Api {
             .map_err(|e| SyncError::Offline(e.to_string()))?;
         let status = response.status();
         if status.is_success() {
-            if status == reqwest::StatusCode::NO_CONTENT {
-                return serde_json::from_str("null")
-                    .map_err(|e| SyncError::Protocol(e.to_string()));
-            }
-            return response
-                .json()
+            // Some answers have no body (204, or 200 for a snapshot another device already beat).
+            let body = response
+                .bytes()
                 .await
-                .map_err(|e| SyncError::Protocol(e.to_string()));
+                .map_err(|e| SyncError::Offline(e.to_string()))?;
+            let body: &[u8] = if body.is_empty() { b"null" } else { &body };
+            return serde_json::from_slice(body).map_err(|e| SyncError::Protocol(e.to_string()));
         }
         let message = response
             .json::<ErrorBody>()
