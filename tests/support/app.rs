@@ -49,13 +49,16 @@ impl TauriDriver {
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
         let mut driver = Self { process, port };
-        driver.wait_ready()?;
+        // tauri-driver answers on its port before the WebKitWebDriver it starts listens on the
+        // native one, and a session request in between is refused: wait for both.
+        driver.wait_listening(port, "tauri-driver")?;
+        driver.wait_listening(native_port, "WebKitWebDriver")?;
         Ok(driver)
     }
 
-    fn wait_ready(&mut self) -> Result<()> {
-        let address = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let deadline = Instant::now() + Duration::from_secs(20);
+    fn wait_listening(&mut self, port: u16, what: &str) -> Result<()> {
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if let Some(status) = self.process.try_wait()? {
                 bail!("tauri-driver exited at start ({status})");
@@ -65,10 +68,7 @@ impl TauriDriver {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        bail!(
-            "tauri-driver did not listen on port {} within 20 s",
-            self.port
-        )
+        bail!("{what} did not listen on port {port} within 30 s")
     }
 
     /// Launches `application` with `args` in a new WebDriver session.
@@ -80,11 +80,24 @@ impl TauriDriver {
         let serde_json::Value::Object(capabilities) = capabilities else {
             bail!("capabilities must be a JSON object");
         };
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .context("cannot open a WebDriver session on the app")?;
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(capabilities);
+        let url = format!("http://127.0.0.1:{}", self.port);
+        // On a busy machine the native driver may still be settling: retry a refused session.
+        let mut attempt = 0_u64;
+        let client = loop {
+            attempt += 1;
+            match builder.connect(&url).await {
+                Ok(client) => break client,
+                Err(error) if attempt < 5 => {
+                    eprintln!("WebDriver session attempt {attempt} failed: {error}; retrying");
+                    tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+                }
+                Err(error) => {
+                    return Err(error).context("cannot open a WebDriver session on the app");
+                }
+            }
+        };
         Ok(AppSession { client })
     }
 }
