@@ -63,6 +63,25 @@ async fn sync(replica: &mut Replica) -> together_client::sync::SyncReport {
         .unwrap()
 }
 
+/// Bob signs up on a new device and joins with the pairing code.
+async fn partner_joins(server: &Server, code: &str) -> Replica {
+    let mut bob = Replica::new();
+    let bob_secrets = secrets(&bob);
+    let mut session = Session::signup(
+        &mut bob.store,
+        &bob_secrets,
+        &server.url,
+        "bob@example.com",
+        "Bob",
+        "bob-password",
+    )
+    .await
+    .unwrap();
+    session.join(code).await.unwrap();
+    drop(session);
+    bob
+}
+
 /// Alice signs up with her solo data, invites; Bob signs up and joins with the code.
 async fn paired_through(server: &Server) -> (Replica, Replica) {
     let mut alice = Replica::new();
@@ -82,20 +101,7 @@ async fn paired_through(server: &Server) -> (Replica, Replica) {
         .unwrap();
         session.invite().await.unwrap().code
     };
-    let mut bob = Replica::new();
-    let secrets_b = secrets(&bob);
-    let mut session = Session::signup(
-        &mut bob.store,
-        &secrets_b,
-        &server.url,
-        "bob@example.com",
-        "Bob",
-        "bob-password",
-    )
-    .await
-    .unwrap();
-    session.join(&code).await.unwrap();
-    drop(session);
+    let bob = partner_joins(server, &code).await;
     sync(&mut alice).await;
     (alice, bob)
 }
@@ -382,20 +388,7 @@ async fn a_relationship_created_after_signing_up_gets_its_key_and_pairs() {
         .unwrap()
         .code;
 
-    let mut bob = Replica::new();
-    let bob_secrets = secrets(&bob);
-    let mut session = Session::signup(
-        &mut bob.store,
-        &bob_secrets,
-        &server.url,
-        "bob@example.com",
-        "Bob",
-        "bob-password",
-    )
-    .await
-    .unwrap();
-    session.join(&code).await.unwrap();
-    drop(session);
+    let mut bob = partner_joins(&server, &code).await;
     bob.store
         .checkin(&checkin(6, "late tea"), common::couple::now())
         .unwrap();
