@@ -185,3 +185,34 @@ mod tests {
         }
     }
 }
+
+/// The real OS keyring (the kernel keyring on Linux), under a scope made of a fresh temporary
+/// directory, so no entry of a real user is ever read or written; every entry is deleted again.
+#[cfg(all(test, target_os = "linux"))]
+mod keyring_tests {
+    use super::*;
+
+    #[test]
+    fn the_os_keyring_store_keeps_forgets_and_separates_data_dirs() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let scope = |dir: &tempfile::TempDir| KeyringStore {
+            scope: dir.path().display().to_string(),
+        };
+        let (one, two) = (scope(&first), scope(&second));
+        assert_eq!(one.get("token").unwrap(), None);
+        one.set("token", "device-token-1").unwrap();
+        two.set("token", "device-token-2").unwrap();
+        // A new handle (a new process would do the same) reads what was stored.
+        assert_eq!(
+            scope(&first).get("token").unwrap().as_deref(),
+            Some("device-token-1")
+        );
+        assert_eq!(two.get("token").unwrap().as_deref(), Some("device-token-2"));
+        one.delete("token").unwrap();
+        one.delete("token").unwrap(); // Absent is fine.
+        assert_eq!(one.get("token").unwrap(), None);
+        assert_eq!(two.get("token").unwrap().as_deref(), Some("device-token-2"));
+        two.delete("token").unwrap();
+    }
+}

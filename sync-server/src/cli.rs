@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
-use crate::config::Config;
+use crate::config::{Config, Overrides};
 
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
@@ -32,6 +32,14 @@ pub enum Command {
         /// Directory for the server's database [default: ./server-data].
         #[arg(long, env = "TOGETHER_SERVER_DATA_DIR")]
         data_dir: Option<PathBuf>,
+        /// A reverse proxy whose X-Forwarded-For header is believed (repeat, or comma-separate in
+        /// the environment).
+        #[arg(
+            long = "trusted-proxy",
+            env = "TOGETHER_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Option<Vec<std::net::IpAddr>>,
     },
 }
 
@@ -44,8 +52,14 @@ pub fn run() -> Result<()> {
             config,
             listen,
             data_dir,
+            trusted_proxies,
         } => {
-            let config = Config::load(config.as_deref(), listen, data_dir)?;
+            let overrides = Overrides {
+                listen,
+                data_dir,
+                trusted_proxies,
+            };
+            let config = Config::load(config.as_deref(), overrides)?;
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(serve(config))

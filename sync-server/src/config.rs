@@ -1,6 +1,6 @@
 //! The server's configuration, built once at start and passed down.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Default address: loopback only, so a fresh install is not reachable from the network until the
@@ -19,6 +19,20 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Failed-login limits.
     pub login_limits: crate::limiter::Limits,
+    /// Reverse proxies whose `X-Forwarded-For` is believed. Behind a proxy every request comes
+    /// from the proxy's address; without this, one failing client would lock everyone out.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// What the command line and `TOGETHER_*` environment variables set; each wins over the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--listen` / `TOGETHER_LISTEN`.
+    pub listen: Option<SocketAddr>,
+    /// `--data-dir` / `TOGETHER_SERVER_DATA_DIR`.
+    pub data_dir: Option<PathBuf>,
+    /// `--trusted-proxy` / `TOGETHER_TRUSTED_PROXIES` (comma-separated).
+    pub trusted_proxies: Option<Vec<IpAddr>>,
 }
 
 impl Config {
@@ -34,6 +48,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             login_limits: crate::limiter::Limits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -44,6 +59,8 @@ impl Default for Config {
 /// ```toml
 /// listen = "0.0.0.0:8787"
 /// data_dir = "/var/lib/together"
+///
+/// trusted_proxies = ["127.0.0.1"]
 ///
 /// [login_limits]
 /// per_account = 10
@@ -59,6 +76,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// Failed-login limits.
     pub login_limits: Option<FileLimits>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<Vec<IpAddr>>,
 }
 
 /// `[login_limits]` of the configuration file.
@@ -96,13 +115,9 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Builds the configuration: defaults, then the file (if any), then `listen` and `data_dir` as
-    /// given on the command line or in `TOGETHER_*` environment variables.
-    pub fn load(
-        file: Option<&std::path::Path>,
-        listen: Option<SocketAddr>,
-        data_dir: Option<PathBuf>,
-    ) -> Result<Self, ConfigError> {
+    /// Builds the configuration: defaults, then the file (if any), then what the command line or
+    /// `TOGETHER_*` environment variables set.
+    pub fn load(file: Option<&std::path::Path>, overrides: Overrides) -> Result<Self, ConfigError> {
         let mut config = Self::default();
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -119,6 +134,9 @@ impl Config {
             if let Some(data_dir) = parsed.data_dir {
                 config.data_dir = data_dir;
             }
+            if let Some(proxies) = parsed.trusted_proxies {
+                config.trusted_proxies = proxies;
+            }
             if let Some(limits) = parsed.login_limits {
                 let l = &mut config.login_limits;
                 l.per_account = limits.per_account.unwrap_or(l.per_account);
@@ -134,11 +152,14 @@ impl Config {
                 }
             }
         }
-        if let Some(listen) = listen {
+        if let Some(listen) = overrides.listen {
             config.listen = listen;
         }
-        if let Some(data_dir) = data_dir {
+        if let Some(data_dir) = overrides.data_dir {
             config.data_dir = data_dir;
+        }
+        if let Some(proxies) = overrides.trusted_proxies {
+            config.trusted_proxies = proxies;
         }
         Ok(config)
     }
@@ -154,20 +175,29 @@ mod tests {
         let path = dir.path().join("server.toml");
         std::fs::write(
             &path,
-            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/t\"\n[login_limits]\nper_account = 3\n",
+            "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/t\"\ntrusted_proxies = [\"10.0.0.1\"]\n[login_limits]\nper_account = 3\n",
         )
         .unwrap();
-        let config = Config::load(Some(&path), None, None).unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.data_dir, PathBuf::from("/srv/t"));
         assert_eq!(config.login_limits.per_account, 3);
+        assert_eq!(config.trusted_proxies, vec![IpAddr::from([10, 0, 0, 1])]);
         assert_eq!(
             config.login_limits.per_address, 50,
             "unset keys keep their default"
         );
         let flag: SocketAddr = "127.0.0.1:7000".parse().unwrap();
         assert_eq!(
-            Config::load(Some(&path), Some(flag), None).unwrap().listen,
+            Config::load(
+                Some(&path),
+                Overrides {
+                    listen: Some(flag),
+                    ..Overrides::default()
+                }
+            )
+            .unwrap()
+            .listen,
             flag
         );
     }
@@ -177,14 +207,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("server.toml");
         std::fs::write(&path, "lisen = \"0.0.0.0:9000\"\n").unwrap();
-        let error = Config::load(Some(&path), None, None)
+        let error = Config::load(Some(&path), Overrides::default())
             .unwrap_err()
             .to_string();
         assert!(error.contains("lisen"), "{error}");
         std::fs::write(&path, "listen = \"not an address\"\n").unwrap();
-        assert!(Config::load(Some(&path), None, None).is_err());
+        assert!(Config::load(Some(&path), Overrides::default()).is_err());
         assert!(matches!(
-            Config::load(Some(&dir.path().join("missing.toml")), None, None),
+            Config::load(Some(&dir.path().join("missing.toml")), Overrides::default()),
             Err(ConfigError::Read { .. })
         ));
     }

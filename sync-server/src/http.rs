@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 use tower_http::trace::TraceLayer;
 
 pub use auth::Caller;
-pub use live::DocEvent;
 
 use crate::limiter::LoginLimiter;
 use crate::storage::{Storage, StorageError};
@@ -37,8 +36,10 @@ pub struct AppState {
     pub database: Arc<dyn Storage>,
     /// Failed-login memory.
     pub limiter: Arc<LoginLimiter>,
-    /// New-entry events, fanned out to the live WebSockets.
-    pub events: tokio::sync::broadcast::Sender<DocEvent>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The live WebSockets, told of new entries.
+    pub hub: Arc<crate::hub::Hub>,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }

@@ -11,6 +11,7 @@
 //! - [`http`]: the axum router ([`http::router`]) and its handlers by feature (accounts and
 //!   devices, relationships and pairing, encrypted document logs); JSON errors only.
 //! - [`secrets`]: tokens and hashes (SHA-256, constant-time comparison, OS randomness).
+//! - [`hub`]: the live WebSockets by account; new entries reach only the devices that may read them.
 //! - [`limiter`]: failed-login limits per account and per address.
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
@@ -22,6 +23,7 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod hub;
 pub mod limiter;
 pub mod secrets;
 pub mod storage;
@@ -66,12 +68,12 @@ pub async fn launch_with_storage(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let (events, _) = tokio::sync::broadcast::channel(1024);
     let (stop_live, shutdown_seen) = tokio::sync::watch::channel(false);
     let state = http::AppState {
         database,
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
-        events,
+        hub: Arc::new(hub::Hub::default()),
+        trusted_proxies: config.trusted_proxies.clone().into(),
         shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;

@@ -1,8 +1,9 @@
 //! The server's SQLite database.
 //!
 //! One connection behind a mutex, used from blocking tasks: SQLite serialises writers anyway, and a
-//! single connection keeps the embedded default simple. A PostgreSQL backend arrives behind a storage
-//! trait when the server has more than a health check to store.
+//! single connection keeps the embedded default simple. Document appends, the hot path, go through
+//! a writer thread that commits whatever is waiting in one transaction ([`group_commit`]). Other
+//! backends (PostgreSQL) plug in behind the [`Storage`] trait.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -12,10 +13,11 @@ use rusqlite::Connection;
 
 mod accounts;
 mod documents;
+mod group_commit;
 mod relationships;
 
 pub use accounts::{Credentials, DeviceRow, NewAccount};
-pub use documents::{DocAccess, EntryRow, NewSnapshot};
+pub use documents::{AppendJob, Appended, DocAccess, EntryRow, NewSnapshot};
 pub use relationships::InviteRow;
 
 mod embedded {
@@ -58,6 +60,12 @@ pub enum StorageError {
     /// The blocking task running a query panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The transaction that held this append with others failed to commit.
+    #[error("committing a batch of appends failed: {0}")]
+    Batch(String),
+    /// The appends writer thread could not be started or has stopped.
+    #[error("the appends writer is not running")]
+    WriterGone,
     /// A previous query panicked while holding the connection.
     #[error("database connection is poisoned")]
     Poisoned,
@@ -77,6 +85,8 @@ pub enum StorageError {
 pub struct Database {
     /// The connection. A std mutex, not a Tokio one: it is only locked inside `spawn_blocking`.
     conn: Arc<Mutex<Connection>>,
+    /// The group-commit writer's queue.
+    appends: std::sync::mpsc::Sender<group_commit::Pending>,
 }
 
 impl Database {
@@ -109,9 +119,13 @@ impl Database {
                 path: path.to_path_buf(),
                 source: Box::new(source),
             })?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        let conn = Arc::new(Mutex::new(conn));
+        let appends =
+            group_commit::start(Arc::clone(&conn)).map_err(|source| StorageError::DataDir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Self { conn, appends })
     }
 
     /// Runs `f` with the connection on a blocking thread.
@@ -126,6 +140,16 @@ impl Database {
             f(&guard)
         })
         .await?
+    }
+
+    /// Appends sealed entries to a document's log (idempotent by entry id), committed with
+    /// whatever other appends are waiting, before this returns.
+    pub async fn append_entries(&self, job: AppendJob) -> Result<Appended, StorageError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.appends
+            .send((job, reply))
+            .map_err(|_| StorageError::WriterGone)?;
+        answer.await.map_err(|_| StorageError::WriterGone)?
     }
 
     /// Proves the database answers: reads this server's instance id.
@@ -193,15 +217,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Deletes an account and what only it owned; the partner keeps the couple's documents.
     fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()>;
     /// Appends sealed entries to a document's log, idempotently by entry id, committed before returning.
-    fn append_entries(
-        &self,
-        doc_id: String,
-        access: DocAccess,
-        user_id: String,
-        device_id: String,
-        entries: Vec<(String, Vec<u8>)>,
-        now: String,
-    ) -> StorageFuture<'_, Vec<(String, i64)>>;
+    fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended>;
     /// Entries after a seq, and whether more follow.
     fn pull_entries(
         &self,
@@ -309,18 +325,8 @@ impl Storage for Database {
     fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()> {
         Box::pin(Database::delete_account(self, user_id))
     }
-    fn append_entries(
-        &self,
-        doc_id: String,
-        access: DocAccess,
-        user_id: String,
-        device_id: String,
-        entries: Vec<(String, Vec<u8>)>,
-        now: String,
-    ) -> StorageFuture<'_, Vec<(String, i64)>> {
-        Box::pin(Database::append_entries(
-            self, doc_id, access, user_id, device_id, entries, now,
-        ))
+    fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended> {
+        Box::pin(Database::append_entries(self, job))
     }
     fn pull_entries(
         &self,

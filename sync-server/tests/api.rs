@@ -91,6 +91,35 @@ async fn failed_logins_are_rate_limited_per_account() {
     assert_eq!(login(&server, "kim@example.com", "pw").await.status, 200);
 }
 
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limit_is_per_forwarded_address() {
+    let server = start_with(|config| {
+        config.login_limits.per_address = 2;
+        config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let http = common::http();
+    let attempt = |forwarded: &'static str, email: &'static str| {
+        let (http, base) = (http.clone(), server.base.clone());
+        async move {
+            http.post(format!("{base}/v1/sessions"))
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({ "email": email, "auth_secret": secret_of("wrong"), "device_name": "x" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // One client fails from 198.51.100.7 (whatever it writes before the proxy's entry).
+    assert_eq!(attempt("198.51.100.7", "a@example.com").await, 401);
+    assert_eq!(attempt("6.6.6.6, 198.51.100.7", "b@example.com").await, 401);
+    assert_eq!(attempt("198.51.100.7", "c@example.com").await, 429);
+    // Another client behind the same proxy is not locked out.
+    assert_eq!(attempt("203.0.113.9", "d@example.com").await, 401);
+}
+
 /// A per-relationship invite secret (the real client draws 32 random bytes).
 fn invite_secret(relationship: &str) -> [u8; 32] {
     use sha2::Digest;

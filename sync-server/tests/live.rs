@@ -126,3 +126,77 @@ async fn the_live_socket_needs_a_valid_token() {
         other => panic!("expected a 401, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_revoked_device_is_disconnected_at_once() {
+    let server = start().await;
+    let (alice, _bob, _) = couple(&server, "a@example.com", "b@example.com").await;
+    let phone = common::login(&server, "a@example.com", "pw").await;
+    assert_eq!(phone.status, 200, "{}", phone.body);
+    let phone_device = phone.body["device_id"].as_str().unwrap().to_owned();
+    let phone = alice.with_token(phone.body["token"].as_str().unwrap(), &phone_device);
+    let mut phone_live = connect(&phone).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let revoked = alice.delete(&format!("/v1/devices/{phone_device}")).await;
+    assert_eq!(revoked.status, 204, "{}", revoked.body);
+    let closed = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match phone_live.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the revoked phone's socket is closed");
+}
+
+#[tokio::test]
+async fn concurrent_appends_commit_together_and_a_refused_one_is_alone() {
+    let server = start().await;
+    let (alice, _bob, relationship) = couple(&server, "a@example.com", "b@example.com").await;
+    let (carol, _dan, _) = couple(&server, "c@example.com", "d@example.com").await;
+    let doc = format!("rel-{relationship}-2026");
+    let path = format!("/v1/docs/{doc}/entries");
+    let mut uploads = Vec::new();
+    for i in 0..40 {
+        let (device, path) = (alice.clone(), path.clone());
+        uploads.push(tokio::spawn(async move {
+            device
+                .post(
+                    &path,
+                    json!({ "entries": [{ "entry_id": format!("e{i}"), "ciphertext": b64(b"x") }] }),
+                )
+                .await
+        }));
+    }
+    // Carol's uploads to Alice's document are refused inside the same batches.
+    for i in 0..10 {
+        let (device, path) = (carol.clone(), path.clone());
+        uploads.push(tokio::spawn(async move {
+            device
+                .post(
+                    &path,
+                    json!({ "entries": [{ "entry_id": format!("x{i}"), "ciphertext": b64(b"x") }] }),
+                )
+                .await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for upload in uploads {
+        statuses.push(upload.await.unwrap().status);
+    }
+    assert!(statuses[..40].iter().all(|s| *s == 200), "{statuses:?}");
+    assert!(statuses[40..].iter().all(|s| *s == 404), "{statuses:?}");
+    let pulled = alice.get(&format!("{path}?after=0&limit=1000")).await;
+    let entries = pulled.body["entries"].as_array().unwrap();
+    let mut seqs: Vec<i64> = entries.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=40).collect::<Vec<_>>(), "dense seqs, no gaps");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["entry_id"].as_str().unwrap().starts_with('e'))
+    );
+}

@@ -70,6 +70,7 @@ async fn delete_account(
         .database
         .delete_account(caller.user_id.clone())
         .await?;
+    state.hub.disconnect_user(&caller.user_id);
     tracing::info!(user_id = %caller.user_id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -211,8 +212,11 @@ async fn login(
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
     state
         .database
-        .revoke_device(caller.user_id, caller.device_id, now_text())
+        .revoke_device(caller.user_id.clone(), caller.device_id.clone(), now_text())
         .await?;
+    state
+        .hub
+        .disconnect_device(&caller.user_id, &caller.device_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -241,7 +245,8 @@ async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     state
         .database
-        .revoke_device(caller.user_id, device_id, now_text())
+        .revoke_device(caller.user_id.clone(), device_id.clone(), now_text())
         .await?;
+    state.hub.disconnect_device(&caller.user_id, &device_id);
     Ok(StatusCode::NO_CONTENT)
 }

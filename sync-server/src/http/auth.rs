@@ -1,6 +1,6 @@
 //! Who is calling: the bearer-token extractor every protected route takes.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
@@ -44,20 +44,92 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client's address, when the server was started with connection info (it always is by
-/// `launch`), for per-address rate limits.
+/// The client's address, for per-address rate limits: the peer's, or, when the peer is a trusted
+/// reverse proxy, the nearest address in `X-Forwarded-For` that is not one of the trusted proxies
+/// (the leftmost entries are whatever the client claimed, so they are never believed).
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(",");
         Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string()),
+            client_address(peer, &forwarded, &state.trusted_proxies).map(|ip| ip.to_string()),
         ))
+    }
+}
+
+/// Walks `X-Forwarded-For` from the right while the hop is a trusted proxy.
+fn client_address(peer: Option<IpAddr>, forwarded: &str, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut address = peer?;
+    for hop in forwarded.rsplit(',') {
+        if !trusted.contains(&address) {
+            break;
+        }
+        match hop.trim().parse::<IpAddr>() {
+            Ok(next) => address = next,
+            // A garbled header: stop at the last hop we could trust.
+            Err(_) => break,
+        }
+    }
+    Some(address)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or_else(|_| panic!("{text}"))
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy = ip("10.0.0.1");
+        let trusted = [proxy];
+        // Direct client: the header is the client's own claim.
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), "1.2.3.4", &trusted),
+            Some(ip("203.0.113.9"))
+        );
+        // Through the proxy: the address the proxy saw, not what the client wrote before it.
+        assert_eq!(
+            client_address(Some(proxy), "6.6.6.6, 198.51.100.7", &trusted),
+            Some(ip("198.51.100.7"))
+        );
+        // Two trusted hops.
+        assert_eq!(
+            client_address(
+                Some(proxy),
+                "198.51.100.7, 10.0.0.2",
+                &[proxy, ip("10.0.0.2")]
+            ),
+            Some(ip("198.51.100.7"))
+        );
+        // No proxies configured: the header is ignored.
+        assert_eq!(
+            client_address(Some(proxy), "198.51.100.7", &[]),
+            Some(proxy)
+        );
+        // A garbled header stops at the proxy.
+        assert_eq!(
+            client_address(Some(proxy), "not-an-ip", &trusted),
+            Some(proxy)
+        );
     }
 }

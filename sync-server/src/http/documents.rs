@@ -11,7 +11,7 @@ use together_core::wire::{
 
 use super::{ApiError, ApiJson, AppState, Caller, now_text};
 use crate::secrets;
-use crate::storage::{DocAccess, NewSnapshot};
+use crate::storage::{AppendJob, Appended, DocAccess, NewSnapshot};
 
 /// Most entries per append.
 pub const MAX_ENTRIES_PER_APPEND: usize = 256;
@@ -72,20 +72,20 @@ async fn append(
         }
         entries.push((id.to_owned(), bytes));
     }
-    let placed = state
+    let Appended { placed, audience } = state
         .database
-        .append_entries(
-            doc_id.clone(),
-            rule,
-            caller.user_id,
-            caller.device_id,
+        .append_entries(AppendJob {
+            doc_id: doc_id.clone(),
+            access: rule,
+            user_id: caller.user_id,
+            device_id: caller.device_id,
             entries,
-            now_text(),
-        )
+            now: now_text(),
+        })
         .await?;
     if let Some(latest_seq) = placed.iter().map(|(_, seq)| *seq).max() {
         // Nobody listening is fine: devices pull when they connect.
-        let _ = state.events.send(super::DocEvent { doc_id, latest_seq });
+        state.hub.publish(&audience, &doc_id, latest_seq);
     }
     Ok(Json(AppendResponse {
         entries: placed

@@ -149,20 +149,25 @@ impl Database {
         now: String,
     ) -> Result<Option<(String, String)>, StorageError> {
         self.with_conn(move |conn| {
-            let found: Option<(String, String)> = conn
-                .query_row(
-                    "SELECT user_id, id FROM devices WHERE token_hash = ?1 AND revoked_at IS NULL",
-                    [token_hash.as_slice()],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )
+            let found: Option<(String, String, String)> = conn
+                .prepare_cached(
+                    "SELECT user_id, id, last_seen_at FROM devices
+                     WHERE token_hash = ?1 AND revoked_at IS NULL",
+                )?
+                .query_row([token_hash.as_slice()], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()?;
-            if let Some((_, device)) = &found {
-                conn.execute(
-                    "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
-                    params![device, now],
-                )?;
+            let Some((user, device, last_seen)) = found else {
+                return Ok(None);
+            };
+            // "Last seen" is shown to the minute: writing it on every request would cost
+            // every read a durable write.
+            if !same_minute(&last_seen, &now) {
+                conn.prepare_cached("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1")?
+                    .execute(params![device, now])?;
             }
-            Ok(found)
+            Ok(Some((user, device)))
         })
         .await
     }
@@ -266,4 +271,10 @@ impl Database {
         })
         .await
     }
+}
+
+/// Whether two stored RFC 3339 times (`YYYY-MM-DDTHH:MM…`) fall in the same minute.
+fn same_minute(a: &str, b: &str) -> bool {
+    a.get(..16)
+        .is_some_and(|prefix| Some(prefix) == b.get(..16))
 }

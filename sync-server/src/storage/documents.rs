@@ -55,59 +55,84 @@ pub struct EntryRow {
     pub created_at: String,
 }
 
-impl Database {
-    /// Appends entries to a document's log in one transaction, committed before this returns. An
-    /// entry id already in the log keeps its first seq and is not stored again.
-    pub async fn append_entries(
-        &self,
-        doc_id: String,
-        access: DocAccess,
-        user_id: String,
-        device_id: String,
-        entries: Vec<(String, Vec<u8>)>,
-        now: String,
-    ) -> Result<Vec<(String, i64)>, StorageError> {
-        self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
-            authorize(&tx, &access, &user_id)?;
-            let (owner, relationship) = match &access {
-                DocAccess::Owner(o) => (Some(o.as_str()), None),
-                DocAccess::Relationship(r) => (None, Some(r.as_str())),
-            };
-            tx.execute(
-                "INSERT OR IGNORE INTO documents (doc_id, owner_user_id, relationship_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![doc_id, owner, relationship, now],
-            )?;
-            let mut seq: i64 = tx.query_row(
-                "SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1",
-                [&doc_id],
-                |row| row.get(0),
-            )?;
-            let mut placed = Vec::with_capacity(entries.len());
-            for (entry_id, ciphertext) in entries {
-                let existing: Option<i64> = tx
-                    .prepare_cached("SELECT seq FROM doc_entries WHERE doc_id = ?1 AND entry_id = ?2")?
-                    .query_row([&doc_id, &entry_id], |row| row.get(0))
-                    .optional()?;
-                if let Some(existing) = existing {
-                    placed.push((entry_id, existing));
-                    continue;
-                }
-                seq += 1;
-                tx.prepare_cached(
-                    "INSERT INTO doc_entries (doc_id, seq, entry_id, device_id, ciphertext, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![doc_id, seq, entry_id, device_id, ciphertext, now])?;
-                placed.push((entry_id, seq));
-            }
-            tx.commit()?;
-            Ok(placed)
-        })
-        .await
-    }
+/// One device's upload to one document's log.
+#[derive(Debug, Clone)]
+pub struct AppendJob {
+    /// The document.
+    pub doc_id: String,
+    /// Its access rule.
+    pub access: DocAccess,
+    /// The uploading account.
+    pub user_id: String,
+    /// The uploading device.
+    pub device_id: String,
+    /// (entry id, sealed bytes), in the device's order.
+    pub entries: Vec<(String, Vec<u8>)>,
+    /// RFC 3339.
+    pub now: String,
+}
 
+/// What an append did, once committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    /// Each entry id with its seq (an entry id already in the log keeps its first seq).
+    pub placed: Vec<(String, i64)>,
+    /// The accounts that may read the document as of the commit: who live push tells.
+    pub audience: Vec<String>,
+}
+
+/// Runs one append inside the caller's transaction.
+pub(super) fn append_in(conn: &Connection, job: AppendJob) -> Result<Appended, StorageError> {
+    let AppendJob {
+        doc_id,
+        access,
+        user_id,
+        device_id,
+        entries,
+        now,
+    } = job;
+    authorize(conn, &access, &user_id)?;
+    let (owner, relationship) = match &access {
+        DocAccess::Owner(o) => (Some(o.as_str()), None),
+        DocAccess::Relationship(r) => (None, Some(r.as_str())),
+    };
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO documents (doc_id, owner_user_id, relationship_id, created_at)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![doc_id, owner, relationship, now])?;
+    let mut seq: i64 = conn
+        .prepare_cached("SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1")?
+        .query_row([&doc_id], |row| row.get(0))?;
+    let mut placed = Vec::with_capacity(entries.len());
+    for (entry_id, ciphertext) in entries {
+        let existing: Option<i64> = conn
+            .prepare_cached("SELECT seq FROM doc_entries WHERE doc_id = ?1 AND entry_id = ?2")?
+            .query_row([&doc_id, &entry_id], |row| row.get(0))
+            .optional()?;
+        if let Some(existing) = existing {
+            placed.push((entry_id, existing));
+            continue;
+        }
+        seq += 1;
+        conn.prepare_cached(
+            "INSERT INTO doc_entries (doc_id, seq, entry_id, device_id, ciphertext, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![doc_id, seq, entry_id, device_id, ciphertext, now])?;
+        placed.push((entry_id, seq));
+    }
+    let audience = match access {
+        DocAccess::Owner(owner) => vec![owner],
+        DocAccess::Relationship(relationship) => conn
+            .prepare_cached("SELECT user_id FROM memberships WHERE relationship_id = ?1")?
+            .query_map([&relationship], |row| row.get(0))?
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(Appended { placed, audience })
+}
+
+impl Database {
     /// Up to `limit` entries after `after`, and whether more follow.
     pub async fn pull_entries(
         &self,

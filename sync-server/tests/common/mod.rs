@@ -94,6 +94,15 @@ impl Device {
         Reply { status, body }
     }
 
+    /// The same account seen through another of its devices.
+    pub fn with_token(&self, token: &str, device_id: &str) -> Self {
+        Self {
+            token: Some(token.to_owned()),
+            device_id: device_id.to_owned(),
+            ..self.clone()
+        }
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.call(reqwest::Method::GET, path, None).await
     }
