@@ -387,32 +387,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
                     a.format
                 ));
             }
-            let mut tables = serde_json::Map::new();
-            for table in [
-                "users",
-                "relationships",
-                "shared_goals",
-                "activities",
-                "important_dates",
-                "communication_log",
-                "challenge_participation",
-                "challenge_entries",
-                "user_achievements",
-            ] {
-                tables.insert(table.to_owned(), store.table_as_json(table)?.into());
-            }
-            let export = json!({
-                "format": "better-together-export",
-                "version": 1,
-                "exported_at": together_core::document::timestamp_text(now),
-                "local_user_id": store.local_user()?.map(|u| u.to_string()),
-                "relationship_id": store.current_relationship()?.map(|r| r.to_string()),
-                "daily_checkins": store.visible_checkins()?,
-                "notifications": store.notifications()?,
-                "private_notes": if store.local_user()?.is_some() { json!(store.private_notes(now)?) } else { json!([]) },
-                "analytics_opt_in": store.local_user()?.is_some() && store.analytics_opt_in(now)?,
-                "tables": tables,
-            });
+            let export = store.export_json(now)?;
             println!("{}", serde_json::to_string_pretty(&export)?);
         }
         Command::Doc(DocCommand::Export { dir }) => {

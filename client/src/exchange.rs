@@ -32,7 +32,43 @@ fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     }
 }
 
+/// Tables a JSON export carries in full (check-ins and notifications go through the read API, so
+/// the reveal rule holds in exports too).
+const EXPORTED_TABLES: [&str; 9] = [
+    "users",
+    "relationships",
+    "shared_goals",
+    "activities",
+    "important_dates",
+    "communication_log",
+    "challenge_participation",
+    "challenge_entries",
+    "user_achievements",
+];
+
 impl Store {
+    /// Everything the person may see, as one JSON document (`better-together-export`, version 1):
+    /// what "Export" in the app and `together export` write.
+    pub fn export_json(&mut self, now: Timestamp) -> Result<serde_json::Value> {
+        let mut tables = serde_json::Map::new();
+        for table in EXPORTED_TABLES {
+            tables.insert(table.to_owned(), self.table_as_json(table)?.into());
+        }
+        let signed_in = self.local_user()?.is_some();
+        Ok(serde_json::json!({
+            "format": "better-together-export",
+            "version": 1,
+            "exported_at": together_core::document::timestamp_text(now),
+            "local_user_id": self.local_user()?.map(|u| u.to_string()),
+            "relationship_id": self.current_relationship()?.map(|r| r.to_string()),
+            "daily_checkins": self.visible_checkins()?,
+            "notifications": self.notifications()?,
+            "private_notes": if signed_in { serde_json::json!(self.private_notes(now)?) } else { serde_json::json!([]) },
+            "analytics_opt_in": signed_in && self.analytics_opt_in(now)?,
+            "tables": tables,
+        }))
+    }
+
     /// Writes each document this device holds into `dir` as `<doc id>.automerge` (a full, standard
     /// Automerge save). Returns the files written.
     pub fn export_documents(&mut self, dir: &Path, now: Timestamp) -> Result<Vec<PathBuf>> {

@@ -18,7 +18,9 @@
 //! - `catalog`: seeds the built-in challenges and achievements into their tables.
 //! - `social`: what follows an action: notifications for the partner, achievements for the couple.
 //! - `actions`: what a person does (`set_profile`, `checkin`, `add_goal`...), as `Store` methods.
-//! - [`views`]: read models for screens, built from the store (the Today screen first).
+//! - [`views`]: small read helpers (the local person's name and calendar day).
+//! - [`screens`]: read models for the app's screens (Today with the reveal rule, History, dates...).
+//! - [`forms`]: the UI's forms validated into inputs, with a sentence for each bad field.
 //! - [`crypto`]: end-to-end encryption (Argon2id, HKDF, XChaCha20-Poly1305).
 //! - [`secret_store`]: the OS keyring, or an explicit file fallback, for tokens and keys.
 //! - [`sync`]: the sync engine (push, pull, accounts, pairing), end-to-end encrypted.
@@ -35,9 +37,11 @@ pub mod cli;
 pub mod crypto;
 mod documents;
 pub mod exchange;
+pub mod forms;
 pub mod paths;
 mod projection;
 pub mod queries;
+pub mod screens;
 pub mod secret_store;
 pub mod settings;
 mod social;

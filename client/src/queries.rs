@@ -3,115 +3,12 @@
 //! person has checked in that day too.
 
 use rusqlite::{Connection, Row};
-use serde::Serialize;
 
 use crate::store::{Result, Store};
 
-/// A check-in as a person may see it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CheckinView {
-    /// Record id.
-    pub id: String,
-    /// Who checked in.
-    pub user_id: String,
-    /// Whether it is the person's own.
-    pub mine: bool,
-    /// Their local day.
-    pub date: String,
-    /// 1–10.
-    pub connection_score: i64,
-    /// 1–10.
-    pub mood_score: i64,
-    /// 1–10.
-    pub relationship_satisfaction: i64,
-    /// Gratitude note.
-    pub gratitude_note: Option<String>,
-}
-
-/// A goal with its progress.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GoalView {
-    /// Record id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Kind.
-    pub goal_type: String,
-    /// Target.
-    pub target_count: i64,
-    /// Progress.
-    pub current_progress: i64,
-    /// Status.
-    pub status: String,
-}
-
-/// An activity and both partners' ratings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ActivityView {
-    /// Record id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Kind.
-    pub activity_type: String,
-    /// Status.
-    pub status: String,
-    /// Planned for.
-    pub planned_date: Option<String>,
-    /// Done at.
-    pub completed_date: Option<String>,
-    /// The first partner's rating.
-    pub rating_user1: Option<i64>,
-    /// The second partner's rating.
-    pub rating_user2: Option<i64>,
-}
-
-/// A catalogue challenge.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChallengeView {
-    /// Id.
-    pub id: String,
-    /// Title.
-    pub name: String,
-    /// `daily`, `weekly`, ...
-    pub challenge_type: String,
-    /// `easy`, `medium`, `hard`.
-    pub difficulty_level: String,
-    /// Category.
-    pub category: String,
-    /// What to do.
-    pub instructions: String,
-}
-
-/// An achievement, earned or not.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AchievementView {
-    /// Id.
-    pub id: String,
-    /// Title.
-    pub name: String,
-    /// Points.
-    pub points: i64,
-    /// When the couple earned it.
-    pub earned_date: Option<String>,
-}
-
-/// A notification for the local person.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NotificationView {
-    /// Id.
-    pub id: String,
-    /// Kind.
-    pub notification_type: String,
-    /// Title.
-    pub title: String,
-    /// Body.
-    pub message: String,
-    /// Read.
-    pub is_read: bool,
-    /// When.
-    pub created_at: String,
-}
+pub use together_core::view::{
+    AchievementView, ActivityView, ChallengeView, CheckinView, GoalView, NotificationView,
+};
 
 fn collect<T>(
     conn: &Connection,

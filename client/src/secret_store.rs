@@ -48,18 +48,24 @@ pub trait SecretStore {
 
 /// The store for the data directory `data_dir`, as the environment chooses.
 pub fn for_data_dir(data_dir: &Path) -> Result<Box<dyn SecretStore>, SecretStoreError> {
-    match std::env::var(STORE_ENV).as_deref() {
-        Ok("file") => Ok(Box::new(FileStore {
+    named(data_dir, std::env::var(STORE_ENV).ok().as_deref())
+}
+
+/// The store called `name` (`keyring` or `file`; `None` is the keyring) for `data_dir`: how the app
+/// honours its `--secret-store` launch option.
+pub fn named(data_dir: &Path, name: Option<&str>) -> Result<Box<dyn SecretStore>, SecretStoreError> {
+    match name {
+        Some("file") => Ok(Box::new(FileStore {
             path: data_dir.join("secrets.json"),
         })),
-        Ok("keyring") | Err(_) => Ok(Box::new(KeyringStore {
+        Some("keyring") | None => Ok(Box::new(KeyringStore {
             scope: data_dir
                 .canonicalize()
                 .unwrap_or_else(|_| data_dir.to_path_buf())
                 .display()
                 .to_string(),
         })),
-        Ok(other) => Err(SecretStoreError::UnknownStore(other.to_owned())),
+        Some(other) => Err(SecretStoreError::UnknownStore(other.to_owned())),
     }
 }
 

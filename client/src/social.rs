@@ -31,7 +31,7 @@ pub(crate) fn partner_of(
         .and_then(|other| other.parse().ok()))
 }
 
-fn display_name(conn: &Connection, user: UserId) -> Result<String> {
+pub(crate) fn display_name(conn: &Connection, user: UserId) -> Result<String> {
     Ok(conn
         .query_row(
             "SELECT name FROM users WHERE id = ?1",

@@ -29,6 +29,7 @@ pub use api::Api;
 pub use keys::{Keys, SNAPSHOT_EVERY};
 pub use local::OutboxEntry;
 pub use pairing::PairingInvite;
+pub use watch::WatchEvent;
 
 use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name, snapshot_label};
 use pairing::PairingCode;
@@ -578,6 +579,17 @@ impl<'a> Session<'a> {
     /// Signs one of the account's devices out.
     pub async fn revoke(&self, device_id: &str) -> Result<()> {
         self.api.revoke(device_id.trim()).await
+    }
+
+    /// Deletes the account on the server and signs this device out. The local copy stays on the
+    /// device (and the partner keeps the couple's documents).
+    pub async fn delete_account(self) -> Result<()> {
+        self.api.delete_account().await?;
+        for name in [TOKEN, WRAPPING_KEY] {
+            self.secrets.delete(name)?;
+        }
+        self.store.clear_sync_account()?;
+        Ok(())
     }
 
     /// Signs this device out (the server revokes its token).

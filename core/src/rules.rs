@@ -102,7 +102,7 @@ pub struct RelationshipFacts<'a> {
 
 /// A relationship's summary for one day: the `relationship_analytics` row, plus the 7-day averages
 /// the stats screen shows.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RelationshipSummary {
     /// The day summarised.
     pub date: Date,

@@ -131,6 +131,20 @@ impl Api {
             .await
     }
 
+    /// Deletes the account on the server (devices, keys, the person's own documents).
+    pub async fn delete_account(&self) -> Result<(), SyncError> {
+        self.send::<()>(self.http.delete(self.url("/v1/account")))
+            .await
+    }
+
+    /// The plans the server sells (`GET /v1/plans`); an empty list from a server without billing.
+    pub async fn plans(&self) -> Result<Vec<together_core::view::PlanView>, SyncError> {
+        match self.get("/v1/plans").await {
+            Err(SyncError::Refused { status: 404, .. }) => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
     /// The account's signed-in devices.
     pub async fn devices(&self) -> Result<Vec<together_core::wire::DeviceInfo>, SyncError> {
         self.get("/v1/devices").await

@@ -177,6 +177,16 @@ impl Store {
             .optional()?)
     }
 
+    /// Forgets which account and server this device used (after the account was deleted); the
+    /// couple's data stays.
+    pub fn clear_sync_account(&mut self) -> Result<()> {
+        for key in [SettingKey::SyncServer, SettingKey::SyncEmail] {
+            self.conn()
+                .execute("DELETE FROM app_settings WHERE key = ?1", [key.as_str()])?;
+        }
+        Ok(())
+    }
+
     /// A device-local setting of the sync layer (server URL, email).
     pub fn sync_setting(&self, key: SettingKey) -> Result<Option<String>> {
         self.setting(key)

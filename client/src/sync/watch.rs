@@ -21,6 +21,17 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// What happened while watching, for a status indicator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchEvent {
+    /// A sync finished (it may have changed nothing).
+    Synced(SyncReport),
+    /// The live socket is open: the partner's changes arrive as they happen.
+    Live,
+    /// The server cannot be reached (the reason, for logs); changes wait on the device.
+    Offline(String),
+}
+
 impl Session<'_> {
     /// Syncs until `stop` resolves; calls `on_sync` after each sync that changed something. Being
     /// offline is not an error: the device keeps working and retries with backoff.
@@ -29,20 +40,37 @@ impl Session<'_> {
         stop: impl Future<Output = ()>,
         mut on_sync: impl FnMut(&SyncReport),
     ) -> Result<()> {
+        self.watch_with(stop, |event| {
+            if let WatchEvent::Synced(report) = event
+                && report != SyncReport::default()
+            {
+                on_sync(&report);
+            }
+        })
+        .await
+    }
+
+    /// Like [`Session::watch`], reporting every [`WatchEvent`] (the app's sync indicator).
+    pub async fn watch_with(
+        &mut self,
+        stop: impl Future<Output = ()>,
+        mut on_event: impl FnMut(WatchEvent),
+    ) -> Result<()> {
         tokio::pin!(stop);
         let mut backoff = Duration::from_secs(1);
         loop {
             match self.sync().await {
                 Ok(report) => {
                     backoff = Duration::from_secs(1);
-                    if report != SyncReport::default() {
-                        on_sync(&report);
-                    }
+                    on_event(WatchEvent::Synced(report));
                 }
-                Err(SyncError::Offline(_)) => {}
+                Err(SyncError::Offline(reason)) => on_event(WatchEvent::Offline(reason)),
                 Err(other) => return Err(other),
             }
             let mut socket = self.connect_live().await.ok();
+            if socket.is_some() {
+                on_event(WatchEvent::Live);
+            }
             let mut poll = tokio::time::interval(POLL_EVERY);
             poll.tick().await;
             let mut outbox = tokio::time::interval(OUTBOX_CHECK);
@@ -62,17 +90,19 @@ impl Session<'_> {
                 };
                 if wake {
                     match self.sync().await {
-                        Ok(report) => {
-                            if report != SyncReport::default() {
-                                on_sync(&report);
-                            }
+                        Ok(report) => on_event(WatchEvent::Synced(report)),
+                        Err(SyncError::Offline(reason)) => {
+                            on_event(WatchEvent::Offline(reason));
+                            break;
                         }
-                        Err(SyncError::Offline(_)) => break,
                         Err(other) => return Err(other),
                     }
                 }
                 if socket.is_none() {
                     socket = self.connect_live().await.ok();
+                    if socket.is_some() {
+                        on_event(WatchEvent::Live);
+                    }
                 }
             }
             tokio::select! {

@@ -1,0 +1,156 @@
+//! The app's overall state: who is here, where their data syncs, how syncing is going.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the frame of the app needs: which screens make sense, the sync indicator, badges.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppOverview {
+    /// The local person, once they set up a profile (onboarding until then).
+    pub profile: Option<ProfileSummary>,
+    /// Their account, once signed in; `None` while the app is used solo, offline.
+    pub account: Option<AccountSummary>,
+    /// The current relationship's id, once one exists.
+    pub relationship_id: Option<String>,
+    /// The partner's display name, once they joined.
+    pub partner_name: Option<String>,
+    /// How syncing is going.
+    pub sync: SyncStatus,
+    /// Unread notifications, for the inbox badge.
+    pub unread_notifications: i64,
+}
+
+/// The local person's profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileSummary {
+    /// Their id.
+    pub user_id: String,
+    /// Display name.
+    pub name: String,
+    /// IANA time zone.
+    pub timezone: String,
+    /// Love language, if chosen.
+    pub love_language_primary: Option<String>,
+    /// Second love language, if chosen.
+    pub love_language_secondary: Option<String>,
+}
+
+/// The account this device is signed in to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    /// Sign-in email.
+    pub email: String,
+    /// Sync server URL.
+    pub server: String,
+}
+
+/// Where the device's sync stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// No account: everything stays on this device.
+    LocalOnly,
+    /// Trying to reach the server.
+    Connecting,
+    /// Connected; the partner's changes arrive live.
+    Live,
+    /// The server cannot be reached; changes wait on this device.
+    Offline,
+    /// The server refused (signed out elsewhere, say); `message` says what to do.
+    NeedsAttention,
+}
+
+/// The sync indicator and the settings screen's sync section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// Current state.
+    pub state: SyncState,
+    /// When the last successful sync finished (RFC 3339).
+    pub last_sync_at: Option<String>,
+    /// Local changes not yet uploaded.
+    pub pending_changes: i64,
+    /// A sentence for people when something is wrong.
+    pub message: Option<String>,
+}
+
+impl SyncStatus {
+    /// The status of a device that has no account.
+    pub fn local_only(pending_changes: i64) -> Self {
+        Self {
+            state: SyncState::LocalOnly,
+            last_sync_at: None,
+            pending_changes,
+            message: None,
+        }
+    }
+
+    /// A short label for the indicator.
+    pub fn label(&self) -> &'static str {
+        match self.state {
+            SyncState::LocalOnly => "On this device",
+            SyncState::Connecting => "Connecting…",
+            SyncState::Live => "Synced",
+            SyncState::Offline => "Offline",
+            SyncState::NeedsAttention => "Sync needs attention",
+        }
+    }
+}
+
+/// A plan on the Premium screen, as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanView {
+    /// Plan id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Price in the smallest currency unit.
+    pub price_cents: i64,
+    /// ISO currency, lower case (`usd`).
+    pub currency: String,
+    /// `month` or `year`.
+    pub interval: String,
+    /// What it includes, for people.
+    pub features: Vec<String>,
+}
+
+impl PlanView {
+    /// The price as people read it, such as "$9.99 / month".
+    pub fn price_label(&self) -> String {
+        let symbol = match self.currency.as_str() {
+            "usd" => "$",
+            "eur" => "€",
+            "gbp" => "£",
+            _ => "",
+        };
+        let amount = format!("{}.{:02}", self.price_cents / 100, self.price_cents % 100);
+        if symbol.is_empty() {
+            format!("{amount} {} / {}", self.currency.to_uppercase(), self.interval)
+        } else {
+            format!("{symbol}{amount} / {}", self.interval)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_read_like_prices() {
+        let plan = PlanView {
+            id: "p".into(),
+            name: "Together".into(),
+            price_cents: 999,
+            currency: "usd".into(),
+            interval: "month".into(),
+            features: vec![],
+        };
+        assert_eq!(plan.price_label(), "$9.99 / month");
+        let chf = PlanView {
+            currency: "chf".into(),
+            price_cents: 10_005,
+            interval: "year".into(),
+            ..plan
+        };
+        assert_eq!(chf.price_label(), "100.05 CHF / year");
+    }
+}

@@ -1,0 +1,110 @@
+//! What the UI sends: typed but not yet validated. The shell checks each field with the domain rules
+//! (`together-client`'s `forms`), so a bad value is a sentence for people and nothing is saved.
+
+use serde::{Deserialize, Serialize};
+
+/// Onboarding and the profile section of Settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileForm {
+    /// Display name.
+    pub name: String,
+    /// IANA time zone (the device's by default).
+    pub timezone: String,
+    /// Love language word, or empty.
+    pub love_language_primary: String,
+    /// Second love language word, or empty.
+    pub love_language_secondary: String,
+}
+
+/// Creating an account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountForm {
+    /// Sync server URL.
+    pub server: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Display name (used when no profile exists yet).
+    pub name: String,
+    /// Password; derived on the device, never sent.
+    pub password: String,
+}
+
+/// Signing in to an existing account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginForm {
+    /// Sync server URL.
+    pub server: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Password; derived on the device, never sent.
+    pub password: String,
+}
+
+/// Today's check-in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckinForm {
+    /// 1–10.
+    pub connection: i64,
+    /// 1–10.
+    pub mood: i64,
+    /// 1–10.
+    pub satisfaction: i64,
+    /// Gratitude, optional.
+    pub gratitude: String,
+}
+
+/// Planning an activity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityForm {
+    /// Name.
+    pub name: String,
+    /// Activity type word.
+    pub activity_type: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub planned_date: String,
+    /// Minutes, optional.
+    pub duration_minutes: Option<i64>,
+}
+
+/// A shared goal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoalForm {
+    /// Name.
+    pub name: String,
+    /// Goal type word.
+    pub goal_type: String,
+    /// How many times.
+    pub target_count: i64,
+    /// `YYYY-MM-DD`, or empty.
+    pub target_date: String,
+}
+
+/// An important date.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateForm {
+    /// What it is.
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Event type word.
+    pub event_type: String,
+    /// Every year.
+    pub recurring: bool,
+    /// Remind this many days before, optional.
+    pub reminder_days_before: Option<i64>,
+}
+
+/// A talk-log entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogForm {
+    /// Communication type word.
+    pub communication_type: String,
+    /// Topic, optional.
+    pub topic: String,
+    /// Outcome word, or empty.
+    pub outcome: String,
+    /// Minutes, optional.
+    pub duration_minutes: Option<i64>,
+    /// Needs a follow-up.
+    pub follow_up_needed: bool,
+}

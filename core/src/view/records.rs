@@ -1,0 +1,245 @@
+//! The couple's records as screens show them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::RelationshipSummary;
+
+/// A check-in as a person may see it (the reveal rule already applied).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckinView {
+    /// Record id.
+    pub id: String,
+    /// Who checked in.
+    pub user_id: String,
+    /// Whether it is the person's own.
+    pub mine: bool,
+    /// Their local day.
+    pub date: String,
+    /// 1–10.
+    pub connection_score: i64,
+    /// 1–10.
+    pub mood_score: i64,
+    /// 1–10.
+    pub relationship_satisfaction: i64,
+    /// Gratitude note.
+    pub gratitude_note: Option<String>,
+}
+
+/// A goal with its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoalView {
+    /// Record id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub goal_type: String,
+    /// Target.
+    pub target_count: i64,
+    /// Progress.
+    pub current_progress: i64,
+    /// Status.
+    pub status: String,
+}
+
+impl GoalView {
+    /// Progress as a share of the target, 0–100, for the progress bar.
+    pub fn percent(&self) -> i64 {
+        if self.target_count <= 0 {
+            return 0;
+        }
+        (self.current_progress.max(0) * 100 / self.target_count).min(100)
+    }
+}
+
+/// An activity and both partners' ratings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityView {
+    /// Record id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub activity_type: String,
+    /// Status.
+    pub status: String,
+    /// Planned for.
+    pub planned_date: Option<String>,
+    /// Done at.
+    pub completed_date: Option<String>,
+    /// The first partner's rating.
+    pub rating_user1: Option<i64>,
+    /// The second partner's rating.
+    pub rating_user2: Option<i64>,
+}
+
+/// A catalogue challenge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub name: String,
+    /// `daily`, `weekly`, ...
+    pub challenge_type: String,
+    /// `easy`, `medium`, `hard`.
+    pub difficulty_level: String,
+    /// Category.
+    pub category: String,
+    /// What to do.
+    pub instructions: String,
+}
+
+/// A challenge the couple joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipationView {
+    /// Participation id.
+    pub id: String,
+    /// The challenge.
+    pub challenge_id: String,
+    /// Its title.
+    pub name: String,
+    /// Started on.
+    pub start_date: String,
+    /// Planned end.
+    pub target_end_date: String,
+    /// `active`, `completed`, ...
+    pub status: String,
+    /// Days marked done.
+    pub days_done: i64,
+}
+
+/// An achievement, earned or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AchievementView {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub name: String,
+    /// Points.
+    pub points: i64,
+    /// When the couple earned it.
+    pub earned_date: Option<String>,
+}
+
+/// A notification for the local person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    /// Id.
+    pub id: String,
+    /// Kind.
+    pub notification_type: String,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub message: String,
+    /// Read.
+    pub is_read: bool,
+    /// When.
+    pub created_at: String,
+}
+
+/// An important date with its countdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateView {
+    /// Record id.
+    pub id: String,
+    /// What it is.
+    pub name: String,
+    /// Event type.
+    pub event_type: String,
+    /// The date as entered.
+    pub date: String,
+    /// Every year.
+    pub recurring: bool,
+    /// Remind this many days before.
+    pub reminder_days_before: Option<i64>,
+    /// The next time it comes (this year's or next year's for recurring dates).
+    pub next_on: Option<String>,
+    /// Days until then; `None` when it has passed and does not recur.
+    pub days_until: Option<i64>,
+}
+
+/// A talk-log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogView {
+    /// Record id.
+    pub id: String,
+    /// Kind of conversation.
+    pub communication_type: String,
+    /// Topic.
+    pub topic: Option<String>,
+    /// Outcome.
+    pub outcome: Option<String>,
+    /// Minutes.
+    pub duration_minutes: Option<i64>,
+    /// When (RFC 3339).
+    pub when: String,
+    /// Needs a follow-up.
+    pub follow_up_needed: bool,
+}
+
+/// One person's scores on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scores {
+    /// 1–10.
+    pub connection: i64,
+    /// 1–10.
+    pub mood: i64,
+    /// 1–10.
+    pub satisfaction: i64,
+}
+
+/// A day on the history charts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayPoint {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The local person's scores.
+    pub mine: Option<Scores>,
+    /// The partner's (only on days both checked in: the reveal rule).
+    pub partner: Option<Scores>,
+}
+
+/// A day of the calendar heat map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeatDay {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// 0 nobody checked in, 1 one of them, 2 both.
+    pub level: u8,
+}
+
+/// The History screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryView {
+    /// The window, in days (7, 30, 90 or 365).
+    pub days: i64,
+    /// One point per day of the window, oldest first.
+    pub points: Vec<DayPoint>,
+    /// One cell per day of the window, oldest first.
+    pub heat: Vec<HeatDay>,
+    /// Relationship analytics and health score for today, once a relationship exists.
+    pub summary: Option<RelationshipSummary>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goal_progress_is_a_bounded_percentage() {
+        let goal = |current, target| GoalView {
+            id: "g".into(),
+            name: "Walks".into(),
+            goal_type: "other".into(),
+            target_count: target,
+            current_progress: current,
+            status: "active".into(),
+        };
+        assert_eq!(goal(2, 8).percent(), 25);
+        assert_eq!(goal(12, 8).percent(), 100);
+        assert_eq!(goal(-3, 8).percent(), 0);
+        assert_eq!(goal(1, 0).percent(), 0);
+    }
+}
