@@ -44,7 +44,7 @@ async fn today_screen_shows_what_the_local_store_holds() -> Result<()> {
         headline.contains("Set up your profile"),
         "unexpected headline on a fresh install: {headline:?}"
     );
-    assert_eq!(session.text("#today-title").await?, "Today");
+    assert_eq!(session.text("#onboarding-title").await?, "Welcome");
     session.screenshot("today-new-user").await?;
     session.close().await?;
     let created = Store::open(&client_paths::database_path(fresh.path()))?;

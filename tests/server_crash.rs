@@ -3,8 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::ToSpan;
 use together_client::Store;
@@ -12,32 +11,10 @@ use together_client::secret_store::FileStore;
 use together_client::sync::Session;
 use together_core::document::{CheckinInput, ProfileInput, RelationshipInput};
 use together_core::domain::{PrivacyLevel, RelationshipType, Score};
-use together_e2e::paths;
-
-/// A running server process, killed when dropped (so a failing assertion leaves nothing behind).
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use together_e2e::{ServerProcess, paths};
 
 fn start_server(binary: &std::path::Path, port: u16, data: &std::path::Path) -> ServerProcess {
-    let child = Command::new(binary)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(data)
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    ServerProcess(child)
+    ServerProcess::start(binary, port, data).unwrap()
 }
 
 fn profile(name: &str) -> ProfileInput {
@@ -62,7 +39,7 @@ fn devices_recover_from_a_server_killed_mid_sync() {
         .enable_all()
         .build()
         .unwrap();
-    let mut server = start_server(&binary, port, &data);
+    let server = start_server(&binary, port, &data);
 
     let now = jiff::Timestamp::now();
     let mut alice = Store::open(&dir.path().join("alice/together.sqlite3")).unwrap();
@@ -122,10 +99,10 @@ fn devices_recover_from_a_server_killed_mid_sync() {
         alice.checkin(&input, now).unwrap();
     }
     let killer = {
-        let pid = server.0.id();
+        let pid = server.pid();
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(150));
-            Command::new("kill")
+            std::process::Command::new("kill")
                 .args(["-9", &pid.to_string()])
                 .status()
                 .unwrap();
@@ -138,7 +115,7 @@ fn devices_recover_from_a_server_killed_mid_sync() {
             .await
     });
     killer.join().unwrap();
-    server.0.wait().unwrap();
+    server.wait();
     let queued = alice.outbox(10_000).unwrap().len();
     assert!(
         interrupted.is_err() || queued == 0,

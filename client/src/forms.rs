@@ -12,9 +12,7 @@ use together_core::domain::{
     required_text,
 };
 use together_core::profile::DisplayName;
-use together_core::view::{
-    ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, ProfileForm,
-};
+use together_core::view::{ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, ProfileForm};
 
 /// Why a form was refused: the sentence to show.
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +115,9 @@ pub fn goal(form: &GoalForm, today: Date) -> Result<GoalInput, FormError> {
     if let Some(end) = target_date
         && end < today
     {
-        return Err(FormError(format!("the target date {end} has already passed")));
+        return Err(FormError(format!(
+            "the target date {end} has already passed"
+        )));
     }
     Ok(GoalInput {
         name: required_text("goal name", &form.name, 200)?,
@@ -170,7 +170,12 @@ mod tests {
             satisfaction: 5,
             gratitude: String::new(),
         };
-        assert!(checkin(&bad_score, day).unwrap_err().to_string().contains("connection"));
+        assert!(
+            checkin(&bad_score, day)
+                .unwrap_err()
+                .to_string()
+                .contains("connection")
+        );
         let blank = ProfileForm {
             name: "  ".into(),
             ..ProfileForm::default()
@@ -181,14 +186,24 @@ mod tests {
             timezone: "Mars/Olympus".into(),
             ..ProfileForm::default()
         };
-        assert!(profile(&zone).unwrap_err().to_string().contains("Mars/Olympus"));
+        assert!(
+            profile(&zone)
+                .unwrap_err()
+                .to_string()
+                .contains("Mars/Olympus")
+        );
         let same = ProfileForm {
             name: "Alice".into(),
             timezone: "Europe/Paris".into(),
             love_language_primary: "quality_time".into(),
             love_language_secondary: "quality_time".into(),
         };
-        assert!(profile(&same).unwrap_err().to_string().contains("different"));
+        assert!(
+            profile(&same)
+                .unwrap_err()
+                .to_string()
+                .contains("different")
+        );
         let past = GoalForm {
             name: "Walks".into(),
             goal_type: String::new(),
@@ -206,7 +221,12 @@ mod tests {
             communication_type: "telepathy".into(),
             ..LogForm::default()
         };
-        assert!(log(&unknown, Timestamp::UNIX_EPOCH).unwrap_err().to_string().contains("telepathy"));
+        assert!(
+            log(&unknown, Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .to_string()
+                .contains("telepathy")
+        );
     }
 
     #[test]

@@ -86,6 +86,15 @@ impl Store {
         let Some(relationship) = self.current_relationship()? else {
             return Ok(Vec::new());
         };
+        let me = self.local_user()?.map(|u| u.to_string());
+        let i_am_second: bool = self
+            .conn()
+            .query_row(
+                "SELECT user_2_id IS NOT NULL AND user_2_id = ?2 FROM relationships WHERE id = ?1",
+                (relationship.to_string(), &me),
+                |row| row.get(0),
+            )
+            .unwrap_or(false);
         collect(
             self.conn(),
             "SELECT id, activity_name, activity_type, status, planned_date, completed_date,
@@ -93,7 +102,11 @@ impl Store {
              FROM activities WHERE relationship_id = ?1 ORDER BY id",
             [relationship.to_string()],
             |row| {
+                let (one, two): (Option<i64>, Option<i64>) = (row.get(6)?, row.get(7)?);
+                let (mine, theirs) = if i_am_second { (two, one) } else { (one, two) };
                 Ok(ActivityView {
+                    my_rating: mine,
+                    partner_rating: theirs,
                     id: row.get(0)?,
                     name: row.get(1)?,
                     activity_type: row.get(2)?,

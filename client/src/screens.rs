@@ -7,8 +7,8 @@ use jiff::{Timestamp, ToSpan};
 use rusqlite::OptionalExtension;
 use together_core::rules::reminder_due;
 use together_core::view::{
-    DateView, DayPoint, HeatDay, HistoryView, LogView, ParticipationView,
-    PartnerToday, ProfileSummary, Scores, TodayView,
+    DateView, DayPoint, HeatDay, HistoryView, LogView, ParticipationView, PartnerToday,
+    ProfileSummary, Scores, TodayView,
 };
 
 use crate::analytics;
@@ -77,10 +77,8 @@ impl Store {
     /// The Today screen on the person's local day at `now`.
     pub fn today_view(&self, now: Timestamp, sync_server: Option<&str>) -> Result<TodayView> {
         let today = self.local_today(now)?;
-        let mut view = TodayView::empty(
-            today.to_string(),
-            today.strftime("%A, %B %-d").to_string(),
-        );
+        let mut view =
+            TodayView::empty(today.to_string(), today.strftime("%A, %B %-d").to_string());
         view.display_name = self.local_display_name()?;
         view.sync_server = sync_server.map(str::to_owned);
         let (Some(me), Some(relationship)) = (self.local_user()?, self.current_relationship()?)

@@ -53,7 +53,10 @@ pub fn for_data_dir(data_dir: &Path) -> Result<Box<dyn SecretStore>, SecretStore
 
 /// The store called `name` (`keyring` or `file`; `None` is the keyring) for `data_dir`: how the app
 /// honours its `--secret-store` launch option.
-pub fn named(data_dir: &Path, name: Option<&str>) -> Result<Box<dyn SecretStore>, SecretStoreError> {
+pub fn named(
+    data_dir: &Path,
+    name: Option<&str>,
+) -> Result<Box<dyn SecretStore>, SecretStoreError> {
     match name {
         Some("file") => Ok(Box::new(FileStore {
             path: data_dir.join("secrets.json"),

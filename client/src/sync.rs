@@ -80,6 +80,11 @@ pub enum SyncError {
     Secrets(#[from] SecretStoreError),
 }
 
+/// Whether this device holds a session token (the server may still have revoked it).
+pub fn has_session(secrets: &dyn SecretStore) -> Result<bool> {
+    Ok(secrets.get(TOKEN)?.is_some())
+}
+
 /// Convenience alias.
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
 
@@ -523,6 +528,12 @@ impl<'a> Session<'a> {
     /// for this person's other devices.
     pub async fn join(&mut self, code: &str) -> Result<String> {
         let code: PairingCode = code.parse()?;
+        // Checked before the single-use code is spent.
+        if let Some(existing) = self.store.current_relationship()? {
+            return Err(SyncError::Config(format!(
+                "this device already has its own couple space ({existing}); one couple per device, so ask your partner to join yours instead"
+            )));
+        }
         let redeemed = self.api.redeem(&code.secret).await?;
         let relationship = redeemed.relationship_id;
         let wrapped = redeemed

@@ -34,16 +34,30 @@ fn today_reveals_the_partner_only_after_the_person_checked_in() {
     // Bob lives in Honolulu: at 08:00 UTC on the 25th, his today is the 24th.
     let today = date(2026, 11, 24);
     let bob_view = bob.store.today_view(now(), Some("http://s")).unwrap();
-    assert!(matches!(bob_view.partner, PartnerToday::Waiting { .. }), "{bob_view:?}");
+    assert!(
+        matches!(bob_view.partner, PartnerToday::Waiting { .. }),
+        "{bob_view:?}"
+    );
     assert_eq!(bob_view.sync_server.as_deref(), Some("http://s"));
 
-    alice.store.checkin(&checkin(today, 9, "soup"), now()).unwrap();
+    alice
+        .store
+        .checkin(&checkin(today, 9, "soup"), now())
+        .unwrap();
     bob.receive_from(&mut alice);
     let sealed = bob.store.today_view(now(), None).unwrap();
-    assert!(matches!(sealed.partner, PartnerToday::Sealed { .. }), "{sealed:?}");
-    assert!(!serde_json::to_string(&sealed).unwrap().contains("soup"), "no answer leaks");
+    assert!(
+        matches!(sealed.partner, PartnerToday::Sealed { .. }),
+        "{sealed:?}"
+    );
+    assert!(
+        !serde_json::to_string(&sealed).unwrap().contains("soup"),
+        "no answer leaks"
+    );
 
-    bob.store.checkin(&checkin(today, 7, "walk"), now()).unwrap();
+    bob.store
+        .checkin(&checkin(today, 7, "walk"), now())
+        .unwrap();
     let revealed = bob.store.today_view(now(), None).unwrap();
     let PartnerToday::Revealed { checkin, .. } = &revealed.partner else {
         panic!("{revealed:?}")
@@ -77,11 +91,18 @@ fn history_has_a_point_per_day_and_the_heat_map_counts_both() {
     assert_eq!(last.mine.unwrap().connection, 5);
     assert_eq!(last.partner.unwrap().connection, 8);
     let before = &history.points[5];
-    assert_eq!(before.partner, None, "Bob did not check in on the 23rd: hidden");
+    assert_eq!(
+        before.partner, None,
+        "Bob did not check in on the 23rd: hidden"
+    );
     let levels: Vec<u8> = history.heat.iter().map(|h| h.level).collect();
     assert_eq!(levels, vec![0, 0, 0, 0, 0, 1, 2]);
     assert!(history.summary.is_some());
-    assert_eq!(bob.store.history(now(), 12).unwrap().days, 30, "unknown windows fall back");
+    assert_eq!(
+        bob.store.history(now(), 12).unwrap().days,
+        30,
+        "unknown windows fall back"
+    );
 }
 
 #[test]
@@ -120,12 +141,20 @@ fn dates_count_down_and_remind_on_today() {
 #[test]
 fn a_suggestion_is_offered_until_a_challenge_runs() {
     let (mut alice, _bob) = paired();
-    let suggestion = alice.store.today_view(now(), None).unwrap().suggestion.unwrap();
+    let suggestion = alice
+        .store
+        .today_view(now(), None)
+        .unwrap()
+        .suggestion
+        .unwrap();
     alice.store.join_challenge(&suggestion.id, now()).unwrap();
     let joined = alice.store.participations().unwrap();
     assert_eq!(joined.len(), 1);
     assert_eq!(joined[0].name, suggestion.name);
-    assert_eq!(alice.store.today_view(now(), None).unwrap().suggestion, None);
+    assert_eq!(
+        alice.store.today_view(now(), None).unwrap().suggestion,
+        None
+    );
     alice
         .store
         .add_goal(

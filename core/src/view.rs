@@ -10,7 +10,9 @@ mod forms;
 mod records;
 mod today;
 
-pub use app::{AccountSummary, AppOverview, PlanView, ProfileSummary, SyncState, SyncStatus};
+pub use app::{
+    AccountSummary, AppOverview, InviteView, PlanView, ProfileSummary, SyncState, SyncStatus,
+};
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,
 };

@@ -1,33 +1,108 @@
 //! # together-app
 //!
-//! The Tauri shell of Better Together. It opens the local store, exposes a few typed commands to the
-//! Leptos UI and does nothing else: every rule lives in `together-core`, every bit of IO in
-//! `together-client`.
+//! The Tauri shell of Better Together. It opens the local store, exposes typed commands to the
+//! Leptos UI, runs the background sync and shows OS notifications; nothing else. Every rule lives in
+//! `together-core`, every bit of IO in `together-client`.
 //!
 //! ## Layout
-//! - [`options`]: the launch options (`--data-dir`, `--server`, and their environment variables).
-//! - [`shell`]: the state the commands share (the open store, or why it could not be opened).
-//! - `commands`: the IPC commands, thin and typed; errors reach the UI as plain sentences.
+//! - [`options`]: the launch options (`--data-dir`, `--server`, `--secret-store`, and their
+//!   environment variables).
+//! - [`shell`]: the state the commands share (the open store, or why it could not be opened) and
+//!   [`shell::CommandError`], the sentence every failing command answers with.
+//! - `commands`: the IPC commands, thin and typed.
+//! - [`worker`]: the background sync thread and the reminder schedule; the `data-changed` and
+//!   `sync-status` events the UI listens to.
+//! - [`notify`]: OS notifications for new partner events and reminders.
 
 mod commands;
+pub mod notify;
 pub mod options;
 pub mod shell;
+pub mod worker;
+
+use std::sync::Arc;
 
 use tauri::Manager;
 
 /// Starts the app. On desktop `main` calls this; on mobile it is the platform's entry point.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,together_app=info".into()),
+        )
+        .try_init();
     let options = options::LaunchOptions::from_env_and_args(std::env::args().skip(1), |name| {
         std::env::var_os(name)
     });
-    let result = tauri::Builder::default()
+    let mut builder = tauri::Builder::default().plugin(tauri_plugin_notification::init());
+    #[cfg(desktop)]
+    {
+        // One window per person: a second launch focuses the first. Instances started on an
+        // explicit data directory (two people on one machine, the tests) are independent.
+        if options.data_dir.is_none() {
+            builder = builder.plugin(tauri_plugin_single_instance::init(|app, _, _| {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.unminimize();
+                    let _ = window.set_focus();
+                }
+            }));
+        }
+        builder = builder.plugin(tauri_plugin_window_state::Builder::default().build());
+    }
+    let result = builder
         .setup(move |app| {
             let shell = shell::Shell::start(options, || app.path().app_data_dir().ok());
+            if let Ok(device) = shell.device() {
+                let store = device.open_store().ok();
+                let announcer =
+                    Arc::new(notify::Announcer::new(app.handle().clone(), store.as_ref()));
+                shell.set_worker(worker::SyncWorker::start(
+                    device,
+                    app.handle().clone(),
+                    announcer,
+                ));
+            }
             app.manage(shell);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![commands::today])
+        .invoke_handler(tauri::generate_handler![
+            commands::home::overview,
+            commands::home::today_view,
+            commands::home::check_in,
+            commands::home::save_profile,
+            commands::home::history,
+            commands::records::activities,
+            commands::records::plan_activity,
+            commands::records::complete_activity,
+            commands::records::rate_activity,
+            commands::records::goals,
+            commands::records::add_goal,
+            commands::records::progress_goal,
+            commands::records::dates,
+            commands::records::add_date,
+            commands::records::talk_log,
+            commands::records::add_log,
+            commands::records::challenges,
+            commands::records::join_challenge,
+            commands::records::challenge_done_today,
+            commands::records::achievements,
+            commands::records::notifications,
+            commands::records::mark_read,
+            commands::account::sign_up,
+            commands::account::log_in,
+            commands::account::invite,
+            commands::account::join,
+            commands::account::unpair,
+            commands::account::sign_out,
+            commands::account::devices,
+            commands::account::revoke_device,
+            commands::account::delete_account,
+            commands::account::plans,
+            commands::account::sync_now,
+            commands::data::export_data,
+        ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {
         eprintln!("error: Better Together could not start: {error}");

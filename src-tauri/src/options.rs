@@ -19,6 +19,8 @@ pub struct LaunchOptions {
     pub data_dir: Option<PathBuf>,
     /// The sync server to use, if one was named.
     pub server_url: Option<String>,
+    /// Where device secrets go: `keyring` (default) or `file` (headless machines, tests).
+    pub secret_store: Option<String>,
     /// A launch option that was given but unusable, to show to the person instead of guessing.
     pub problem: Option<String>,
 }
@@ -40,6 +42,7 @@ impl LaunchOptions {
             let slot = match flag.as_str() {
                 "--data-dir" => Slot::DataDir,
                 "--server" => Slot::Server,
+                "--secret-store" => Slot::SecretStore,
                 _ => continue,
             };
             match inline.or_else(|| args.next()) {
@@ -51,6 +54,11 @@ impl LaunchOptions {
             options.data_dir = env(DATA_DIR_ENV)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from);
+        }
+        if options.secret_store.is_none() {
+            options.secret_store = env(together_client::secret_store::STORE_ENV)
+                .and_then(|v| v.into_string().ok())
+                .filter(|v| v == "keyring" || v == "file");
         }
         if options.server_url.is_none() {
             options.server_url = env(SERVER_URL_ENV)
@@ -64,6 +72,14 @@ impl LaunchOptions {
         match slot {
             Slot::DataDir => self.data_dir = Some(PathBuf::from(value)),
             Slot::Server => self.server_url = Some(value),
+            Slot::SecretStore => match value.as_str() {
+                "keyring" | "file" => self.secret_store = Some(value),
+                other => {
+                    self.problem = Some(format!(
+                        "--secret-store must be keyring or file (got {other:?})"
+                    ));
+                }
+            },
         }
     }
 }
@@ -72,6 +88,7 @@ impl LaunchOptions {
 enum Slot {
     DataDir,
     Server,
+    SecretStore,
 }
 
 #[cfg(test)]
@@ -114,5 +131,9 @@ mod tests {
         let options = parse(&["--automation", "-psn_0_1", "--data-dir"], &[]);
         assert_eq!(options.data_dir, None);
         assert_eq!(options.problem.as_deref(), Some("--data-dir needs a value"));
+        let options = parse(&["--secret-store", "vault"], &[]);
+        assert!(options.problem.unwrap().contains("keyring or file"));
+        let options = parse(&["--secret-store=file"], &[]);
+        assert_eq!(options.secret_store.as_deref(), Some("file"));
     }
 }

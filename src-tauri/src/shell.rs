@@ -1,11 +1,13 @@
-//! The state the app's commands share.
+//! The state the app's commands share, and the error every command answers with.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
+use together_client::secret_store::{self, SecretStore, SecretStoreError};
 use together_client::{Store, paths};
 
 use crate::options::LaunchOptions;
+use crate::worker::SyncWorker;
 
 /// Why a command could not answer. Its `Display` text is what the UI shows, so it is written for
 /// people, and it serializes as that text.
@@ -17,9 +19,24 @@ pub enum CommandError {
     /// Reading or writing the local store failed.
     #[error("{0}")]
     Store(#[from] together_client::StoreError),
-    /// The store lock was poisoned by an earlier panic.
-    #[error("the local database is unavailable after an internal error; please restart the app")]
-    Poisoned,
+    /// A form field is invalid; nothing was saved.
+    #[error("{0}")]
+    Form(#[from] together_client::forms::FormError),
+    /// The sync server refused or could not be reached.
+    #[error("{0}")]
+    Sync(#[from] together_client::sync::SyncError),
+    /// The device's secrets could not be read or written.
+    #[error("{0}")]
+    Secrets(#[from] SecretStoreError),
+    /// Writing an export failed.
+    #[error("cannot write the export: {0}")]
+    Export(String),
+    /// The request itself is not usable (an unknown id, say).
+    #[error("{0}")]
+    Invalid(String),
+    /// The store lock was poisoned by an earlier panic, or a background task died.
+    #[error("the app hit an internal error; please restart it")]
+    Internal,
 }
 
 impl serde::Serialize for CommandError {
@@ -28,13 +45,43 @@ impl serde::Serialize for CommandError {
     }
 }
 
-/// The app's shared state: the local store (or the reason it is unavailable) and the launch options.
+/// Where this device keeps its data and secrets: enough to open another connection to the store
+/// (for the sync worker and account operations) without touching the UI's.
+#[derive(Debug, Clone)]
+pub struct DeviceContext {
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// `keyring` (default) or `file`.
+    pub secret_store: Option<String>,
+}
+
+impl DeviceContext {
+    /// Opens another connection to the device's store.
+    pub fn open_store(&self) -> Result<Store, CommandError> {
+        Ok(Store::open(&paths::database_path(&self.data_dir))?)
+    }
+
+    /// The device's secret store.
+    pub fn secrets(&self) -> Result<Box<dyn SecretStore>, CommandError> {
+        Ok(secret_store::named(
+            &self.data_dir,
+            self.secret_store.as_deref(),
+        )?)
+    }
+}
+
+/// The app's shared state: the local store (or the reason it is unavailable), the launch options
+/// and the background sync worker.
 #[derive(Debug)]
 pub struct Shell {
     /// The open store. A std mutex: commands hold it only for short synchronous SQLite calls.
     store: Result<Mutex<Store>, String>,
+    /// Where the store lives, once known.
+    device: Option<DeviceContext>,
     /// The options the app was launched with.
     pub options: LaunchOptions,
+    /// The background sync, started once the window exists.
+    worker: OnceLock<SyncWorker>,
 }
 
 impl Shell {
@@ -43,33 +90,59 @@ impl Shell {
     /// Never fails: a store that cannot be opened (a newer schema, a damaged file) is kept as its
     /// error message, so the window still opens and says what is wrong.
     pub fn start(options: LaunchOptions, app_data_dir: impl FnOnce() -> Option<PathBuf>) -> Self {
-        let store = match options.problem.clone() {
-            Some(problem) => Err(problem),
-            None => Self::open_store(options.data_dir.clone().or_else(app_data_dir)),
+        let data_dir = options.data_dir.clone().or_else(app_data_dir);
+        let device = data_dir.map(|data_dir| DeviceContext {
+            data_dir,
+            secret_store: options.secret_store.clone(),
+        });
+        let store = match (options.problem.clone(), &device) {
+            (Some(problem), _) => Err(problem),
+            (None, None) => Err(
+                "no data directory is available on this device; start the app with --data-dir DIR"
+                    .to_owned(),
+            ),
+            (None, Some(device)) => device
+                .open_store()
+                .map(Mutex::new)
+                .map_err(|error| error.to_string()),
         };
-        Self { store, options }
-    }
-
-    fn open_store(data_dir: Option<PathBuf>) -> Result<Mutex<Store>, String> {
-        let data_dir = data_dir.ok_or_else(|| {
-            "no data directory is available on this device; start the app with --data-dir DIR"
-                .to_owned()
-        })?;
-        Store::open(&paths::database_path(&data_dir))
-            .map(Mutex::new)
-            .map_err(|error| error.to_string())
+        Self {
+            store,
+            device,
+            options,
+            worker: OnceLock::new(),
+        }
     }
 
     /// Runs `f` with the store, or explains why it is unavailable.
     pub fn with_store<T>(
         &self,
-        f: impl FnOnce(&Store) -> Result<T, together_client::StoreError>,
+        f: impl FnOnce(&mut Store) -> Result<T, CommandError>,
     ) -> Result<T, CommandError> {
         let store = self
             .store
             .as_ref()
             .map_err(|message| CommandError::StoreUnavailable(message.clone()))?;
-        let guard = store.lock().map_err(|_| CommandError::Poisoned)?;
-        Ok(f(&guard)?)
+        let mut guard = store.lock().map_err(|_| CommandError::Internal)?;
+        f(&mut guard)
+    }
+
+    /// Where the device's data lives, when the store could be opened.
+    pub fn device(&self) -> Result<DeviceContext, CommandError> {
+        match (&self.store, &self.device) {
+            (Ok(_), Some(device)) => Ok(device.clone()),
+            (Err(message), _) => Err(CommandError::StoreUnavailable(message.clone())),
+            (Ok(_), None) => Err(CommandError::Internal),
+        }
+    }
+
+    /// Keeps the worker started at launch.
+    pub fn set_worker(&self, worker: SyncWorker) {
+        let _ = self.worker.set(worker);
+    }
+
+    /// The background sync worker, once started.
+    pub fn worker(&self) -> Option<&SyncWorker> {
+        self.worker.get()
     }
 }

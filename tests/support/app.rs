@@ -157,6 +157,83 @@ impl AppSession {
         }
     }
 
+    /// Waits until the element matching `css` exists and its text satisfies `wanted`; returns the
+    /// text. Fails with the last text seen (and the page) after `timeout`.
+    pub async fn wait_until(
+        &self,
+        css: &str,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = None;
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = element.text().await
+            {
+                if wanted(&text) {
+                    return Ok(text);
+                }
+                last = Some(text);
+            }
+            if Instant::now() > deadline {
+                let source = self.client.source().await.unwrap_or_default();
+                bail!(
+                    "{css} never showed the expected text within {timeout:?} (last: {last:?}); page was:\n{source}"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until an element matching `css` exists.
+    pub async fn wait_for(&self, css: &str) -> Result<()> {
+        self.wait_until(css, UI_TIMEOUT, |_| true).await.map(|_| ())
+    }
+
+    /// Clicks the element matching `css` (waiting for it to exist).
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        self.client
+            .find(Locator::Css(css))
+            .await?
+            .click()
+            .await
+            .with_context(|| format!("cannot click {css}"))?;
+        Ok(())
+    }
+
+    /// Replaces the value of the input matching `css` with `text`, typed as keys.
+    pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        let element = self.client.find(Locator::Css(css)).await?;
+        element.clear().await?;
+        element
+            .send_keys(text)
+            .await
+            .with_context(|| format!("cannot type into {css}"))?;
+        Ok(())
+    }
+
+    /// Sets a slider (or any input) the way a person dragging it would: value, then `input`.
+    pub async fn set_value(&self, css: &str, value: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                 e.dispatchEvent(new Event('input', { bubbles: true }));",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .with_context(|| format!("cannot set {css}"))?;
+        Ok(())
+    }
+
+    /// Whether an element matching `css` exists now.
+    pub async fn exists(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
     /// The text of the element matching `css`, which must exist now.
     pub async fn text(&self, css: &str) -> Result<String> {
         let element = self

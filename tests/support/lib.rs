@@ -7,6 +7,8 @@
 pub mod app;
 pub mod display;
 pub mod paths;
+pub mod server;
 
 pub use app::{AppSession, TauriDriver};
 pub use display::VirtualDisplay;
+pub use server::ServerProcess;

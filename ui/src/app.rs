@@ -1,62 +1,157 @@
-//! The root component and the Today screen.
+//! The root component: the frame (top bar with the sync indicator, navigation) and the current
+//! screen. Screens refresh when the shell says data changed (the partner's changes arriving, or
+//! another action), without reloading the page.
 
 use leptos::prelude::*;
-use together_core::view::TodayView;
+use together_core::view::{AppOverview, SyncState, SyncStatus};
 
 use crate::ipc;
+use crate::screens::{self, Screen};
 
-/// The whole app: a header and the Today screen.
+/// What every screen can reach: the data version (bumped on `data-changed`), the current screen and
+/// the live sync status.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// Bumped whenever data may have changed; resources read it to refetch.
+    pub version: RwSignal<u64>,
+    /// The current screen.
+    pub screen: RwSignal<Screen>,
+    /// The latest sync status pushed by the shell.
+    pub status: RwSignal<Option<SyncStatus>>,
+}
+
+impl Ctx {
+    /// Asks every screen to refetch.
+    pub fn refresh(&self) {
+        self.version.update(|v| *v += 1);
+    }
+}
+
+/// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
+    let version = RwSignal::new(0_u64);
+    let overview = LocalResource::new(move || {
+        version.track();
+        ipc::overview()
+    });
+    let ctx = Ctx {
+        version,
+        screen: RwSignal::new(Screen::Today),
+        status: RwSignal::new(None),
+    };
+    provide_context(ctx);
+    ipc::listen("data-changed", move |_| ctx.refresh());
+    ipc::listen("sync-status", move |payload| {
+        if let Some(status) = ipc::sync_status(payload) {
+            ctx.status.set(Some(status));
+            // Pending changes and the account may have changed; the screens' data has not.
+            overview.refetch();
+        }
+    });
+    // Which frame to show changes rarely: the screens inside are built once and refresh their own
+    // data, so a partner's change never resets a form being filled in.
+    let stage = Memo::new(move |_| match overview.get() {
+        None => Stage::Loading,
+        Some(Err(message)) => Stage::Broken(message),
+        Some(Ok(o)) if o.profile.is_none() => Stage::Onboarding,
+        Some(Ok(_)) => Stage::Ready,
+    });
+    let current = Signal::derive(move || overview.get().and_then(Result::ok));
+    view! {
+        {move || match stage.get() {
+            Stage::Loading => view! { <p class="muted center" id="app-loading">"Opening Better Together…"</p> }.into_any(),
+            Stage::Broken(message) => view! {
+                <main class="screen"><section class="card">
+                    <h1>"Better Together cannot open your data"</h1>
+                    <p class="error" id="app-error" role="alert">{message}</p>
+                </section></main>
+            }.into_any(),
+            Stage::Onboarding => view! { <screens::onboarding::Onboarding overview=current/> }.into_any(),
+            Stage::Ready => view! { <Frame overview=current/> }.into_any(),
+        }}
+    }
+}
+
+/// Which frame the app shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stage {
+    Loading,
+    Broken(String),
+    Onboarding,
+    Ready,
+}
+
+/// Top bar, navigation and the current screen.
+#[component]
+fn Frame(overview: Signal<Option<AppOverview>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let unread = move || overview.get().map_or(0, |o| o.unread_notifications);
+    let status = move || {
+        let pending = overview.get().map_or(0, |o| o.sync.pending_changes);
+        let mut status = ctx
+            .status
+            .get()
+            .or_else(|| overview.get().map(|o| o.sync))
+            .unwrap_or_else(|| SyncStatus::local_only(0));
+        status.pending_changes = pending;
+        if overview.get().is_some_and(|o| o.account.is_none()) {
+            status.state = SyncState::LocalOnly;
+        }
+        status
+    };
     view! {
         <header class="topbar">
             <span class="brand" aria-hidden="true">"♥"</span>
             <span class="brand-name">"Better Together"</span>
+            <SyncPill status=Signal::derive(status)/>
         </header>
-        <main class="screen">
-            <TodayScreen/>
+        <nav class="tabs" aria-label="Screens">
+            {Screen::ALL.iter().copied().map(|screen| {
+                let label = move || match (screen, unread()) {
+                    (Screen::Inbox, n) if n > 0 => format!("{} ({n})", screen.label()),
+                    _ => screen.label().to_owned(),
+                };
+                view! {
+                    <button
+                        type="button"
+                        id=format!("nav-{}", screen.slug())
+                        class="tab"
+                        class:active=move || ctx.screen.get() == screen
+                        aria-current=move || (ctx.screen.get() == screen).then_some("page")
+                        on:click=move |_| ctx.screen.set(screen)
+                    >
+                        {label}
+                    </button>
+                }
+            }).collect_view()}
+        </nav>
+        <main class="screen" id=move || format!("screen-{}", ctx.screen.get().slug())>
+            {move || screens::show(ctx.screen.get(), overview)}
         </main>
     }
 }
 
-/// Today: a greeting by name, or the invitation to set up a profile.
+/// The sync indicator: where data goes and whether the partner's changes arrive.
 #[component]
-fn TodayScreen() -> impl IntoView {
-    let today = LocalResource::new(ipc::today);
+fn SyncPill(status: Signal<SyncStatus>) -> impl IntoView {
+    let class = move || match status.get().state {
+        SyncState::Live => "pill ok",
+        SyncState::Offline => "pill warn",
+        SyncState::NeedsAttention => "pill bad",
+        SyncState::Connecting | SyncState::LocalOnly => "pill",
+    };
+    let text = move || {
+        let status = status.get();
+        if status.pending_changes > 0 && status.state != SyncState::LocalOnly {
+            format!("{} · {} waiting", status.label(), status.pending_changes)
+        } else {
+            status.label().to_owned()
+        }
+    };
     view! {
-        <section class="card today" aria-labelledby="today-title">
-            <h1 id="today-title">"Today"</h1>
-            <Suspense fallback=|| view! { <p class="muted" id="today-loading">"Loading your day…"</p> }>
-                {move || Suspend::new(async move {
-                    match today.await {
-                        Ok(view) => today_body(view).into_any(),
-                        Err(message) => view! {
-                            <p class="error" id="today-error" role="alert">{message}</p>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
-}
-
-fn today_body(view: TodayView) -> impl IntoView {
-    let headline = view.headline();
-    let has_profile = view.display_name.is_some();
-    let sync = view
-        .sync_server
-        .map(|url| format!("Sync server: {url}"))
-        .unwrap_or_else(|| "Saved on this device only".to_owned());
-    view! {
-        <p class="date">
-            <time id="today-date" datetime=view.local_date>{view.date_label}</time>
-        </p>
-        <p class="headline" id="today-headline">{headline}</p>
-        <Show when=move || !has_profile>
-            <p class="muted" id="today-setup-hint">
-                "Add your name and timezone so your partner knows it’s you."
-            </p>
-        </Show>
-        <p class="muted small" id="today-sync">{sync}</p>
+        <span class=class id="sync-status" role="status" title=move || status.get().message.unwrap_or_default()>
+            {text}
+        </span>
     }
 }

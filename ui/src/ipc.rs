@@ -1,7 +1,14 @@
-//! The UI's only door to the app shell: Tauri's `invoke`, bound once, with typed wrappers.
+//! The UI's only door to the app shell: Tauri's `invoke` and `listen`, bound once, with typed
+//! wrappers. Errors are the shell's sentences, already written for people.
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use together_core::view::TodayView;
+use together_core::view::{
+    AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
+    CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, InviteView, LogForm, LogView,
+    LoginForm, NotificationView, ParticipationView, PlanView, ProfileForm, SyncStatus, TodayView,
+};
+use together_core::wire::DeviceInfo;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -9,16 +16,27 @@ extern "C" {
     /// `window.__TAURI__.core.invoke`, available because `withGlobalTauri` is on.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
     async fn tauri_invoke(command: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    /// `window.__TAURI__.event.listen`.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(
+        event: &str,
+        handler: &Closure<dyn FnMut(JsValue)>,
+    ) -> Result<JsValue, JsValue>;
 }
 
-/// Calls a shell command without arguments and decodes its answer. The error is the shell's message,
-/// already written for people.
-async fn call<T: DeserializeOwned>(command: &str) -> Result<T, String> {
-    let args = js_sys::Object::new().into();
+/// Calls a shell command with named arguments and decodes its answer.
+async fn call<A: Serialize, T: DeserializeOwned>(command: &str, args: &A) -> Result<T, String> {
+    let args = serde_wasm_bindgen::to_value(args)
+        .map_err(|error| format!("the screen could not send its data: {error}"))?;
     let value = tauri_invoke(command, args).await.map_err(describe)?;
     serde_wasm_bindgen::from_value(value)
         .map_err(|error| format!("the app sent an answer the screen cannot read: {error}"))
 }
+
+/// No arguments.
+#[derive(Serialize)]
+struct None {}
 
 fn describe(error: JsValue) -> String {
     error
@@ -26,7 +44,238 @@ fn describe(error: JsValue) -> String {
         .unwrap_or_else(|| "the app did not answer; please restart it".to_owned())
 }
 
-/// The Today screen's data.
+/// Calls `handler` every time the shell emits `event`, for the life of the page.
+pub fn listen(event: &'static str, mut handler: impl FnMut(JsValue) + 'static) {
+    let closure = Closure::new(move |event: JsValue| {
+        let payload =
+            js_sys::Reflect::get(&event, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
+        handler(payload);
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = tauri_listen(event, &closure).await;
+        // The listener lives as long as the page.
+        closure.forget();
+    });
+}
+
+/// Decodes a `sync-status` payload.
+pub fn sync_status(payload: JsValue) -> Option<SyncStatus> {
+    serde_wasm_bindgen::from_value(payload).ok()
+}
+
+#[derive(Serialize)]
+struct Form<'a, F> {
+    form: &'a F,
+}
+
+#[derive(Serialize)]
+struct Id<'a> {
+    id: &'a str,
+}
+
+/// The app frame's data.
+pub async fn overview() -> Result<AppOverview, String> {
+    call("overview", &None {}).await
+}
+
+/// Today.
 pub async fn today() -> Result<TodayView, String> {
-    call("today").await
+    call("today_view", &None {}).await
+}
+
+/// Saves today's check-in.
+pub async fn check_in(form: &CheckinForm) -> Result<TodayView, String> {
+    call("check_in", &Form { form }).await
+}
+
+/// Saves the profile; `start_space` also creates the couple's space.
+pub async fn save_profile(form: &ProfileForm, start_space: bool) -> Result<AppOverview, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        form: &'a ProfileForm,
+        start_space: bool,
+    }
+    call("save_profile", &Args { form, start_space }).await
+}
+
+/// History over `days`.
+pub async fn history(days: i64) -> Result<HistoryView, String> {
+    #[derive(Serialize)]
+    struct Args {
+        days: i64,
+    }
+    call("history", &Args { days }).await
+}
+
+/// Activities.
+pub async fn activities() -> Result<Vec<ActivityView>, String> {
+    call("activities", &None {}).await
+}
+
+/// Plans an activity.
+pub async fn plan_activity(form: &ActivityForm) -> Result<Vec<ActivityView>, String> {
+    call("plan_activity", &Form { form }).await
+}
+
+/// Marks an activity done.
+pub async fn complete_activity(id: &str) -> Result<Vec<ActivityView>, String> {
+    call("complete_activity", &Id { id }).await
+}
+
+/// Rates an activity 1–5.
+pub async fn rate_activity(id: &str, rating: i64) -> Result<Vec<ActivityView>, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        id: &'a str,
+        rating: i64,
+    }
+    call("rate_activity", &Args { id, rating }).await
+}
+
+/// Goals.
+pub async fn goals() -> Result<Vec<GoalView>, String> {
+    call("goals", &None {}).await
+}
+
+/// Adds a goal.
+pub async fn add_goal(form: &GoalForm) -> Result<Vec<GoalView>, String> {
+    call("add_goal", &Form { form }).await
+}
+
+/// Moves a goal by `by`.
+pub async fn progress_goal(id: &str, by: i64) -> Result<Vec<GoalView>, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        id: &'a str,
+        by: i64,
+    }
+    call("progress_goal", &Args { id, by }).await
+}
+
+/// Important dates.
+pub async fn dates() -> Result<Vec<DateView>, String> {
+    call("dates", &None {}).await
+}
+
+/// Adds an important date.
+pub async fn add_date(form: &DateForm) -> Result<Vec<DateView>, String> {
+    call("add_date", &Form { form }).await
+}
+
+/// The talk log.
+pub async fn talk_log() -> Result<Vec<LogView>, String> {
+    call("talk_log", &None {}).await
+}
+
+/// Logs a conversation.
+pub async fn add_log(form: &LogForm) -> Result<Vec<LogView>, String> {
+    call("add_log", &Form { form }).await
+}
+
+/// The catalogue and the joined challenges.
+pub async fn challenges() -> Result<(Vec<ChallengeView>, Vec<ParticipationView>), String> {
+    call("challenges", &None {}).await
+}
+
+/// Joins a challenge.
+pub async fn join_challenge(challenge_id: &str) -> Result<Vec<ParticipationView>, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        challenge_id: &'a str,
+    }
+    call("join_challenge", &Args { challenge_id }).await
+}
+
+/// Marks today done in a challenge.
+pub async fn challenge_done_today(
+    participation_id: &str,
+) -> Result<Vec<ParticipationView>, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        participation_id: &'a str,
+    }
+    call("challenge_done_today", &Args { participation_id }).await
+}
+
+/// Achievements.
+pub async fn achievements() -> Result<Vec<AchievementView>, String> {
+    call("achievements", &None {}).await
+}
+
+/// The inbox.
+pub async fn notifications() -> Result<Vec<NotificationView>, String> {
+    call("notifications", &None {}).await
+}
+
+/// Marks a notification read.
+pub async fn mark_read(id: &str) -> Result<Vec<NotificationView>, String> {
+    call("mark_read", &Id { id }).await
+}
+
+/// Creates an account.
+pub async fn sign_up(form: &AccountForm) -> Result<(), String> {
+    call("sign_up", &Form { form }).await
+}
+
+/// Signs in.
+pub async fn log_in(form: &LoginForm) -> Result<(), String> {
+    call("log_in", &Form { form }).await
+}
+
+/// Makes a pairing code.
+pub async fn invite() -> Result<InviteView, String> {
+    call("invite", &None {}).await
+}
+
+/// Joins with a pairing code.
+pub async fn join(code: &str) -> Result<(), String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        code: &'a str,
+    }
+    call("join", &Args { code }).await
+}
+
+/// Leaves the couple.
+pub async fn unpair() -> Result<(), String> {
+    call("unpair", &None {}).await
+}
+
+/// Signs out.
+pub async fn sign_out() -> Result<(), String> {
+    call("sign_out", &None {}).await
+}
+
+/// The account's devices.
+pub async fn devices() -> Result<Vec<DeviceInfo>, String> {
+    call("devices", &None {}).await
+}
+
+/// Signs a device out.
+pub async fn revoke_device(device_id: &str) -> Result<Vec<DeviceInfo>, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        device_id: &'a str,
+    }
+    call("revoke_device", &Args { device_id }).await
+}
+
+/// Deletes the account on the server.
+pub async fn delete_account() -> Result<(), String> {
+    call("delete_account", &None {}).await
+}
+
+/// The server's plans.
+pub async fn plans() -> Result<Vec<PlanView>, String> {
+    call("plans", &None {}).await
+}
+
+/// Syncs now.
+pub async fn sync_now() -> Result<(), String> {
+    call("sync_now", &None {}).await
+}
+
+/// Exports; answers the folder.
+pub async fn export_data() -> Result<String, String> {
+    call("export_data", &None {}).await
 }

@@ -3,16 +3,23 @@
 //! The Leptos user interface of Better Together, compiled to wasm and served by the Tauri shell.
 //!
 //! ## Layout
-//! - [`ipc`]: the one place that talks to the shell (Tauri's `invoke`), returning typed results.
-//! - [`app`]: the root component and the screens.
+//! - [`ipc`]: the one place that talks to the shell (Tauri's `invoke` and `listen`), typed.
+//! - [`app`]: the root component: the frame, the sync indicator, live refresh on `data-changed`.
+//! - [`screens`]: one module per screen (onboarding, Today, History, activities, goals, dates, talk
+//!   log, challenges, inbox, partner, premium, settings).
+//! - [`widgets`] and [`charts`]: small shared pieces and SVG charts.
 //!
 //! Components only wire data to markup; what to show is decided by the shell and by
 //! `together-core`'s view models.
 
 mod app;
+mod charts;
 mod ipc;
+mod screens;
+mod widgets;
 
 fn main() {
     console_error_panic_hook::set_once();
+    screens::settings::restore_theme();
     leptos::mount::mount_to_body(app::App);
 }

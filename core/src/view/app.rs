@@ -9,6 +9,9 @@ pub struct AppOverview {
     pub profile: Option<ProfileSummary>,
     /// Their account, once signed in; `None` while the app is used solo, offline.
     pub account: Option<AccountSummary>,
+    /// The sync server to offer in sign-up and sign-in forms (the last one used, or the one the
+    /// app was started with).
+    pub default_server: Option<String>,
     /// The current relationship's id, once one exists.
     pub relationship_id: Option<String>,
     /// The partner's display name, once they joined.
@@ -123,7 +126,11 @@ impl PlanView {
         };
         let amount = format!("{}.{:02}", self.price_cents / 100, self.price_cents % 100);
         if symbol.is_empty() {
-            format!("{amount} {} / {}", self.currency.to_uppercase(), self.interval)
+            format!(
+                "{amount} {} / {}",
+                self.currency.to_uppercase(),
+                self.interval
+            )
         } else {
             format!("{symbol}{amount} / {}", self.interval)
         }
@@ -153,4 +160,15 @@ mod tests {
         };
         assert_eq!(chf.price_label(), "100.05 CHF / year");
     }
+}
+
+/// An invitation to show the partner: the code to type, and the same as a QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteView {
+    /// The pairing code (carries the invite secret and the key; never sent to the server).
+    pub code: String,
+    /// When it stops working (RFC 3339).
+    pub expires_at: String,
+    /// The code as an SVG QR code, ready to show.
+    pub qr_svg: String,
 }

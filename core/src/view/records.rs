@@ -71,6 +71,10 @@ pub struct ActivityView {
     pub rating_user1: Option<i64>,
     /// The second partner's rating.
     pub rating_user2: Option<i64>,
+    /// The local person's rating (whichever of the two they are).
+    pub my_rating: Option<i64>,
+    /// The partner's rating.
+    pub partner_rating: Option<i64>,
 }
 
 /// A catalogue challenge.

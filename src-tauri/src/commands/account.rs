@@ -1,0 +1,236 @@
+//! The account and the couple on the server: sign up, sign in and out, pairing, devices, account
+//! deletion, plans and "sync now".
+//!
+//! These talk to the sync server, so each runs on a blocking thread with its own connection to the
+//! store and its own small runtime (a sync session holds the store across network waits; the UI's
+//! connection must stay free). Afterwards the background worker is kicked to pick up the new state.
+
+use tauri::{AppHandle, State};
+use together_client::Store;
+use together_client::secret_store::SecretStore;
+use together_client::settings::SettingKey;
+use together_client::sync::{Api, Session};
+use together_core::view::{AccountForm, InviteView, LoginForm, PlanView};
+use together_core::wire::DeviceInfo;
+
+use super::changed;
+use crate::shell::{CommandError, DeviceContext, Shell};
+
+/// Shortest password accepted at sign-up.
+const MIN_PASSWORD: usize = 8;
+
+/// Runs `op` with a fresh store connection, the secret store and a runtime, off the UI's threads.
+async fn off_thread<T: Send + 'static>(
+    device: DeviceContext,
+    op: impl FnOnce(&tokio::runtime::Runtime, &mut Store, &dyn SecretStore) -> Result<T, CommandError>
+    + Send
+    + 'static,
+) -> Result<T, CommandError> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|_| CommandError::Internal)?;
+        let mut store = device.open_store()?;
+        let secrets = device.secrets()?;
+        op(&runtime, &mut store, secrets.as_ref())
+    })
+    .await
+    .map_err(|_| CommandError::Internal)?
+}
+
+fn after_account_change(shell: &Shell, app: &AppHandle) {
+    if let Some(worker) = shell.worker() {
+        worker.kick();
+    }
+    changed(app);
+}
+
+fn required(field: &str, value: &str) -> Result<String, CommandError> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err(CommandError::Invalid(format!("enter your {field}")))
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// Creates an account on the server and starts syncing this device's data to it.
+#[tauri::command]
+pub(crate) async fn sign_up(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+    form: AccountForm,
+) -> Result<(), CommandError> {
+    let server = required("sync server address", &form.server)?;
+    let email = required("email", &form.email)?;
+    if form.password.chars().count() < MIN_PASSWORD {
+        return Err(CommandError::Invalid(format!(
+            "choose a password of at least {MIN_PASSWORD} characters"
+        )));
+    }
+    let (name, password) = (form.name, form.password);
+    off_thread(shell.device()?, move |runtime, store, secrets| {
+        runtime.block_on(Session::signup(
+            store, secrets, &server, &email, &name, &password,
+        ))?;
+        Ok(())
+    })
+    .await?;
+    after_account_change(&shell, &app);
+    Ok(())
+}
+
+/// Signs this device in to an existing account and fetches everything.
+#[tauri::command]
+pub(crate) async fn log_in(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+    form: LoginForm,
+) -> Result<(), CommandError> {
+    let server = required("sync server address", &form.server)?;
+    let email = required("email", &form.email)?;
+    let password = form.password;
+    if password.is_empty() {
+        return Err(CommandError::Invalid("enter your password".into()));
+    }
+    off_thread(shell.device()?, move |runtime, store, secrets| {
+        runtime.block_on(Session::login(store, secrets, &server, &email, &password))?;
+        Ok(())
+    })
+    .await?;
+    after_account_change(&shell, &app);
+    Ok(())
+}
+
+/// Makes a pairing code (and its QR code) for the partner.
+#[tauri::command]
+pub(crate) async fn invite(shell: State<'_, Shell>) -> Result<InviteView, CommandError> {
+    let invite = off_thread(shell.device()?, |runtime, store, secrets| {
+        runtime
+            .block_on(async { Session::resume(store, secrets)?.invite().await })
+            .map_err(CommandError::from)
+    })
+    .await?;
+    let qr_svg = qrcode::QrCode::new(invite.code.as_bytes())
+        .map_err(|error| CommandError::Invalid(format!("cannot draw the QR code: {error}")))?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(InviteView {
+        code: invite.code,
+        expires_at: invite.expires_at,
+        qr_svg,
+    })
+}
+
+/// Joins the partner's space with their code.
+#[tauri::command]
+pub(crate) async fn join(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+    code: String,
+) -> Result<(), CommandError> {
+    let code = required("pairing code", &code)?;
+    off_thread(shell.device()?, move |runtime, store, secrets| {
+        runtime.block_on(async { Session::resume(store, secrets)?.join(&code).await })?;
+        Ok(())
+    })
+    .await?;
+    after_account_change(&shell, &app);
+    Ok(())
+}
+
+/// Leaves the couple on the server; the local copy stays.
+#[tauri::command]
+pub(crate) async fn unpair(shell: State<'_, Shell>, app: AppHandle) -> Result<(), CommandError> {
+    off_thread(shell.device()?, |runtime, store, secrets| {
+        runtime.block_on(async { Session::resume(store, secrets)?.leave().await })?;
+        Ok(())
+    })
+    .await?;
+    after_account_change(&shell, &app);
+    Ok(())
+}
+
+/// Signs this device out; its data stays on it.
+#[tauri::command]
+pub(crate) async fn sign_out(shell: State<'_, Shell>, app: AppHandle) -> Result<(), CommandError> {
+    off_thread(shell.device()?, |runtime, store, secrets| {
+        runtime.block_on(async { Session::resume(store, secrets)?.logout().await })?;
+        Ok(())
+    })
+    .await?;
+    after_account_change(&shell, &app);
+    Ok(())
+}
+
+/// The account's signed-in devices.
+#[tauri::command]
+pub(crate) async fn devices(shell: State<'_, Shell>) -> Result<Vec<DeviceInfo>, CommandError> {
+    off_thread(shell.device()?, |runtime, store, secrets| {
+        runtime
+            .block_on(async { Session::resume(store, secrets)?.devices().await })
+            .map_err(CommandError::from)
+    })
+    .await
+}
+
+/// Signs another device of the account out.
+#[tauri::command(rename_all = "snake_case")]
+pub(crate) async fn revoke_device(
+    shell: State<'_, Shell>,
+    device_id: String,
+) -> Result<Vec<DeviceInfo>, CommandError> {
+    let device_id = required("device", &device_id)?;
+    off_thread(shell.device()?, move |runtime, store, secrets| {
+        runtime
+            .block_on(async {
+                let session = Session::resume(store, secrets)?;
+                session.revoke(&device_id).await?;
+                session.devices().await
+            })
+            .map_err(CommandError::from)
+    })
+    .await
+}
+
+/// Deletes the account on the server; this device keeps its local copy and stays usable alone.
+#[tauri::command]
+pub(crate) async fn delete_account(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+) -> Result<(), CommandError> {
+    off_thread(shell.device()?, |runtime, store, secrets| {
+        runtime.block_on(async { Session::resume(store, secrets)?.delete_account().await })?;
+        Ok(())
+    })
+    .await?;
+    after_account_change(&shell, &app);
+    Ok(())
+}
+
+/// The plans the sync server offers (empty when it sells none).
+#[tauri::command]
+pub(crate) async fn plans(shell: State<'_, Shell>) -> Result<Vec<PlanView>, CommandError> {
+    let launch_server = shell.options.server_url.clone();
+    off_thread(shell.device()?, move |runtime, store, _| {
+        let Some(server) = store
+            .sync_setting(SettingKey::SyncServer)?
+            .or(launch_server)
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(runtime.block_on(Api::new(&server, None)?.plans())?)
+    })
+    .await
+}
+
+/// Syncs now (restarts the background session).
+#[tauri::command]
+pub(crate) fn sync_now(shell: State<'_, Shell>) {
+    if let Some(worker) = shell.worker() {
+        worker.kick();
+    }
+}

@@ -1,0 +1,291 @@
+//! End to end, as a couple: two instances of the built app (two data directories) in real WebKit,
+//! a real `together-server` on loopback. Alice signs up and invites, Bob joins with her code; check-
+//! ins reveal live; an activity rated by both; a goal stepped +1 by each while the server is down
+//! gives +2 once it is back. Screenshots of every screen, desktop and 390×844.
+
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use together_e2e::app::{AppSession, free_port};
+use together_e2e::{ServerProcess, TauriDriver, VirtualDisplay, paths};
+
+const T: Duration = Duration::from_secs(30);
+/// Every screen's navigation slug, in order.
+const SCREENS: [&str; 11] = [
+    "today",
+    "history",
+    "activities",
+    "goals",
+    "dates",
+    "talk",
+    "challenges",
+    "inbox",
+    "partner",
+    "premium",
+    "settings",
+];
+
+async fn launch(
+    driver: &TauriDriver,
+    app: &std::path::Path,
+    args: Vec<String>,
+) -> Result<AppSession> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    driver.launch(app, &args).await
+}
+
+async fn onboard(person: &AppSession, name: &str, start_space: bool) -> Result<()> {
+    person.fill("#profile-name", name).await?;
+    person
+        .click(if start_space {
+            "#start-space"
+        } else {
+            "#have-code"
+        })
+        .await?;
+    Ok(())
+}
+
+async fn sign_up(person: &AppSession, email: &str, name: &str) -> Result<()> {
+    person.click("#nav-partner").await?;
+    person
+        .wait_until("#partner-state", T, |t| t.contains("create an account"))
+        .await?;
+    person.fill("#account-email", email).await?;
+    person.fill("#account-name", name).await?;
+    person
+        .fill("#account-password", "correct horse battery")
+        .await?;
+    person.click("#account-submit").await?;
+    Ok(())
+}
+
+async fn check_in(person: &AppSession, score: &str, gratitude: &str) -> Result<()> {
+    person.click("#nav-today").await?;
+    for slider in [
+        "#checkin-connection",
+        "#checkin-mood",
+        "#checkin-satisfaction",
+    ] {
+        person.set_value(slider, score).await?;
+    }
+    person.fill("#checkin-gratitude", gratitude).await?;
+    person.click("#checkin-save").await?;
+    person.wait_for("#my-checkin-summary").await
+}
+
+async fn screenshots(person: &AppSession, who: &str) -> Result<()> {
+    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        person.resize(width, height).await?;
+        for slug in SCREENS {
+            person.click(&format!("#nav-{slug}")).await?;
+            person.wait_for(&format!("#{slug}-title")).await?;
+            // Let the screen's data replace its loading line.
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            person.screenshot(&format!("{who}-{slug}-{size}")).await?;
+        }
+    }
+    person.resize(1024, 760).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() -> Result<()> {
+    let app = paths::built_binary("together-app", "bash scripts/build-app.sh")?;
+    let server_binary = paths::built_binary("together-server", "cargo build -p together-server")?;
+    let port = free_port()?;
+    let server_data = tempfile::tempdir()?;
+    let server = ServerProcess::start(&server_binary, port, server_data.path())?;
+    let url = server.url.clone();
+    let display = VirtualDisplay::start()?;
+    let (driver_a, driver_b) = (TauriDriver::start(&display)?, TauriDriver::start(&display)?);
+    let (dir_a, dir_b) = (tempfile::tempdir()?, tempfile::tempdir()?);
+    let args = |dir: &tempfile::TempDir| {
+        vec![
+            "--data-dir".to_owned(),
+            dir.path().to_str().unwrap().to_owned(),
+            "--server".to_owned(),
+            url.clone(),
+            "--secret-store".to_owned(),
+            "file".to_owned(),
+        ]
+    };
+    // Alice starts the couple's space on her own, then creates an account and invites.
+    let started = Instant::now();
+    let alice = launch(&driver_a, &app, args(&dir_a)).await?;
+    alice.wait_for("#profile-name").await?;
+    println!(
+        "startup to interactive (WebDriver session, app start, first screen): {:?}",
+        started.elapsed()
+    );
+    alice.screenshot("alice-onboarding-desktop").await?;
+    alice.resize(390, 844).await?;
+    alice.screenshot("alice-onboarding-390x844").await?;
+    alice.resize(1024, 760).await?;
+    onboard(&alice, "Alice", true).await?;
+    alice
+        .wait_until("#today-headline", T, |t| t == "Hello, Alice")
+        .await?;
+    alice
+        .wait_until("#partner-sentence", T, |t| {
+            t.contains("Invite your partner")
+        })
+        .await?;
+    sign_up(&alice, "alice@example.com", "Alice").await?;
+    alice
+        .wait_until("#partner-state", T, |t| t.contains("Invite your partner"))
+        .await?;
+    alice.click("#invite-make").await?;
+    let code = alice
+        .wait_until("#invite-code", T, |t| t.len() > 20)
+        .await?;
+    assert!(
+        alice.exists("#invite-qr svg").await,
+        "the code is also a QR code"
+    );
+
+    // Bob joins with her code.
+    let bob = launch(&driver_b, &app, args(&dir_b)).await?;
+    onboard(&bob, "Bob", false).await?;
+    sign_up(&bob, "bob@example.com", "Bob").await?;
+    bob.wait_until("#partner-state", T, |t| t.contains("Enter the code"))
+        .await?;
+    bob.fill("#join-code", "NOT-A-CODE").await?;
+    bob.click("#join-submit").await?;
+    let refused = bob
+        .wait_until("#partner-notice", T, |t| !t.is_empty() && t != "Joining…")
+        .await?;
+    assert!(
+        !refused.contains("together now"),
+        "a bad code is refused: {refused}"
+    );
+    bob.fill("#join-code", code.trim()).await?;
+    bob.click("#join-submit").await?;
+    bob.wait_until("#partner-state", T, |t| t.contains("Alice"))
+        .await?;
+    alice.click("#nav-partner").await?;
+    alice
+        .wait_until("#partner-state", T, |t| t.contains("Bob"))
+        .await?;
+
+    // Bob checks in first; Alice's check-in then reaches his screen live, without reload.
+    check_in(&bob, "6", "Bob is grateful for the walk").await?;
+    bob.wait_until("#partner-sentence", T, |t| t.contains("hasn’t checked in"))
+        .await?;
+    alice.click("#nav-today").await?;
+    for slider in [
+        "#checkin-connection",
+        "#checkin-mood",
+        "#checkin-satisfaction",
+    ] {
+        alice.set_value(slider, "9").await?;
+    }
+    alice
+        .fill("#checkin-gratitude", "Thank you for the soup")
+        .await?;
+    let saved = Instant::now();
+    alice.click("#checkin-save").await?;
+    bob.wait_until("#partner-scores", Duration::from_secs(10), |t| {
+        t.contains("Thank you for the soup")
+    })
+    .await?;
+    let reveal = saved.elapsed();
+    println!("Alice's check-in on Bob's screen {reveal:?} after her save");
+    assert!(reveal < Duration::from_secs(2), "revealed after {reveal:?}");
+    alice
+        .wait_until("#partner-scores", T, |t| t.contains("Bob is grateful"))
+        .await?;
+    assert_eq!(bob.text("#partner-scores .connection").await?, "9");
+
+    // An activity: Alice plans it, both rate it, each sees the other's rating.
+    alice.click("#nav-activities").await?;
+    alice.fill("#activity-name", "Picnic by the lake").await?;
+    alice.click("#activity-add").await?;
+    let picnic = r#".activity[data-name="Picnic by the lake"]"#;
+    bob.click("#nav-activities").await?;
+    bob.wait_for(picnic).await?;
+    alice
+        .click(&format!(r#"{picnic} button[aria-label="Rate 4 of 5"]"#))
+        .await?;
+    bob.click(&format!(r#"{picnic} button[aria-label="Rate 5 of 5"]"#))
+        .await?;
+    alice
+        .wait_until(&format!("{picnic} .partner-rating"), T, |t| {
+            t.contains("5/5")
+        })
+        .await?;
+    bob.wait_until(&format!("{picnic} .partner-rating"), T, |t| {
+        t.contains("4/5")
+    })
+    .await?;
+
+    // A goal both step +1 while the server is unreachable: +2 once it is back.
+    alice.click("#nav-goals").await?;
+    // A blank name passes the browser's own check; the shell refuses it in plain words.
+    alice.fill("#goal-name", "   ").await?;
+    alice.fill("#goal-target", "10").await?;
+    alice.click("#goal-add").await?;
+    let refused = alice
+        .wait_until("#goal-notice", T, |t| !t.is_empty())
+        .await?;
+    assert!(
+        refused.contains("goal name"),
+        "a blank name is explained: {refused}"
+    );
+    alice.fill("#goal-name", "Walk together").await?;
+    alice.click("#goal-add").await?;
+    let walk = r#".goal[data-name="Walk together"]"#;
+    bob.click("#nav-goals").await?;
+    bob.wait_until(&format!("{walk} .progress-text"), T, |t| t.contains("0/10"))
+        .await?;
+    server.kill();
+    for person in [&alice, &bob] {
+        person.click(&format!("{walk} .plus")).await?;
+        person
+            .wait_until(&format!("{walk} .progress-text"), T, |t| t.contains("1/10"))
+            .await?;
+        person
+            .wait_until("#sync-status", T, |t| t.contains("Offline"))
+            .await?;
+    }
+    alice.screenshot("alice-offline-desktop").await?;
+    let _server = ServerProcess::start(&server_binary, port, server_data.path())?;
+    for person in [&alice, &bob] {
+        person
+            .wait_until(
+                &format!("{walk} .progress-text"),
+                Duration::from_secs(90),
+                |t| t.contains("2/10"),
+            )
+            .await?;
+    }
+
+    // A date and a conversation, so those screens have something to show.
+    alice.click("#nav-dates").await?;
+    alice.fill("#date-name", "Our anniversary").await?;
+    let in_two_days = jiff::Zoned::now()
+        .date()
+        .saturating_add(jiff::ToSpan::days(2));
+    alice
+        .set_value("#date-value", &in_two_days.to_string())
+        .await?;
+    alice.click("#date-add").await?;
+    alice
+        .wait_until("#date-list", T, |t| t.contains("in 2 days"))
+        .await?;
+    alice.click("#nav-talk").await?;
+    alice.fill("#log-topic", "Holidays with family").await?;
+    alice.click("#log-add").await?;
+    alice
+        .wait_until("#log-list", T, |t| t.contains("Holidays with family"))
+        .await?;
+
+    screenshots(&alice, "alice").await?;
+    bob.resize(390, 844).await?;
+    bob.click("#nav-today").await?;
+    bob.screenshot("bob-today-390x844").await?;
+    alice.close().await?;
+    bob.close().await?;
+    Ok(())
+}

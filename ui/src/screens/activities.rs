@@ -1,0 +1,130 @@
+//! Activities: plan one, mark it done, and each partner rates it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use together_core::domain::ActivityType;
+use together_core::view::{ActivityForm, ActivityView};
+
+use crate::app::Ctx;
+use crate::ipc;
+use crate::widgets::{Loaded, Notice, word_options};
+
+/// The Activities screen.
+#[component]
+pub fn ActivitiesScreen() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let list = LocalResource::new(move || {
+        ctx.version.track();
+        ipc::activities()
+    });
+    let form = RwSignal::new(ActivityForm {
+        activity_type: "date_night".into(),
+        ..ActivityForm::default()
+    });
+    let notice = RwSignal::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get();
+        spawn_local(async move {
+            match ipc::plan_activity(&f).await {
+                Ok(_) => {
+                    notice.set(Some(Ok(format!("“{}” planned.", f.name.trim()))));
+                    form.update(|f| f.name.clear());
+                    ctx.refresh();
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+        });
+    };
+    let types: Vec<&'static str> = ActivityType::ALL.iter().map(|t| t.as_str()).collect();
+    view! {
+        <section class="card" aria-labelledby="activities-title">
+            <h1 id="activities-title">"Activities"</h1>
+            <form id="activity-form" class="inline" on:submit=submit>
+                <label for="activity-name">"What shall we do?"</label>
+                <input id="activity-name" type="text" maxlength="200" required
+                    prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+                <label for="activity-type">"Kind"</label>
+                <select id="activity-type" prop:value=move || form.get().activity_type
+                    on:change=move |ev| form.update(|f| f.activity_type = event_target_value(&ev))>
+                    {word_options(&types)}
+                </select>
+                <label for="activity-date">"When (optional)"</label>
+                <input id="activity-date" type="date"
+                    prop:value=move || form.get().planned_date on:input=move |ev| form.update(|f| f.planned_date = event_target_value(&ev))/>
+                <button type="submit" id="activity-add">"Plan it"</button>
+            </form>
+            <Notice id="activity-notice" message=notice/>
+            <Loaded resource=list id="activities" render={|items: Vec<ActivityView>| view! {
+                <ul class="list" id="activity-list">
+                    {if items.is_empty() { Some(view! { <li class="muted">"Nothing planned yet."</li> }) } else { None }}
+                    {items.into_iter().map(|a| view! { <ActivityRow activity=a/> }).collect_view()}
+                </ul>
+            }}/>
+        </section>
+    }
+}
+
+#[component]
+fn ActivityRow(activity: ActivityView) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let notice = RwSignal::new(None);
+    let id = activity.id.clone();
+    let done = activity.status == "completed";
+    let complete = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            spawn_local(async move {
+                match ipc::complete_activity(&id).await {
+                    Ok(_) => ctx.refresh(),
+                    Err(message) => notice.set(Some(Err(message))),
+                }
+            });
+        }
+    };
+    let rate = {
+        let id = id.clone();
+        move |stars: i64| {
+            let id = id.clone();
+            spawn_local(async move {
+                match ipc::rate_activity(&id, stars).await {
+                    Ok(_) => ctx.refresh(),
+                    Err(message) => notice.set(Some(Err(message))),
+                }
+            });
+        }
+    };
+    let when = activity
+        .completed_date
+        .clone()
+        .or(activity.planned_date.clone())
+        .map(|d| d.get(..10).unwrap_or(&d).to_owned())
+        .unwrap_or_default();
+    let partner = activity
+        .partner_rating
+        .map_or("not rated yet".to_owned(), |r| format!("{r}/5"));
+    let mine = activity.my_rating;
+    view! {
+        <li class="row activity" data-name=activity.name.clone() data-status=activity.status.clone()>
+            <div class="row-main">
+                <strong>{activity.name.clone()}</strong>
+                <span class="muted small">{format!(" {} · {} {}", activity.activity_type.replace('_', " "), activity.status, when)}</span>
+            </div>
+            {(!done).then(|| view! { <button type="button" class="secondary done" on:click=complete>"Mark done"</button> })}
+            <div class="rating" role="group" aria-label="Your rating">
+                <span class="muted small">"You: "</span>
+                {(1..=5).map(|stars| {
+                    let rate = rate.clone();
+                    view! {
+                        <button type="button" class="star" class:on=move || mine.is_some_and(|m| m >= stars)
+                            aria-label=format!("Rate {stars} of 5") aria-pressed=(mine == Some(stars)).to_string()
+                            on:click=move |_| rate(stars)>"★"</button>
+                    }
+                }).collect_view()}
+                <span class="muted small partner-rating">{format!(" Partner: {partner}")}</span>
+            </div>
+            <Notice id=format!("activity-{id}-notice") message=notice/>
+        </li>
+    }
+}

@@ -1,0 +1,91 @@
+//! Important dates: countdowns, yearly ones, reminders.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use together_core::domain::DateEventType;
+use together_core::view::{DateForm, DateView};
+
+use crate::app::Ctx;
+use crate::ipc;
+use crate::widgets::{Loaded, Notice, word_options};
+
+/// The Dates screen.
+#[component]
+pub fn DatesScreen() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let list = LocalResource::new(move || {
+        ctx.version.track();
+        ipc::dates()
+    });
+    let form = RwSignal::new(DateForm {
+        event_type: "anniversary".into(),
+        recurring: true,
+        reminder_days_before: Some(3),
+        ..DateForm::default()
+    });
+    let notice = RwSignal::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get();
+        spawn_local(async move {
+            match ipc::add_date(&f).await {
+                Ok(_) => {
+                    notice.set(Some(Ok("Date saved.".to_owned())));
+                    form.update(|f| f.name.clear());
+                    ctx.refresh();
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+        });
+    };
+    let types: Vec<&'static str> = DateEventType::ALL.iter().map(|t| t.as_str()).collect();
+    view! {
+        <section class="card" aria-labelledby="dates-title">
+            <h1 id="dates-title">"Dates"</h1>
+            <form id="date-form" class="inline" on:submit=submit>
+                <label for="date-name">"What"</label>
+                <input id="date-name" type="text" maxlength="200" required
+                    prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+                <label for="date-value">"Date"</label>
+                <input id="date-value" type="date" required
+                    prop:value=move || form.get().date on:input=move |ev| form.update(|f| f.date = event_target_value(&ev))/>
+                <label for="date-type">"Kind"</label>
+                <select id="date-type" prop:value=move || form.get().event_type
+                    on:change=move |ev| form.update(|f| f.event_type = event_target_value(&ev))>
+                    {word_options(&types)}
+                </select>
+                <label class="check"><input type="checkbox" id="date-recurring"
+                    prop:checked=move || form.get().recurring
+                    on:change=move |ev| form.update(|f| f.recurring = event_target_checked(&ev))/>"Every year"</label>
+                <label for="date-remind">"Remind me (days before)"</label>
+                <input id="date-remind" type="number" min="0" max="365"
+                    prop:value=move || form.get().reminder_days_before.map(|d| d.to_string()).unwrap_or_default()
+                    on:input=move |ev| form.update(|f| f.reminder_days_before = event_target_value(&ev).parse().ok())/>
+                <button type="submit" id="date-add">"Save date"</button>
+            </form>
+            <Notice id="date-notice" message=notice/>
+            <Loaded resource=list id="dates" render={|items: Vec<DateView>| view! {
+                <ul class="list" id="date-list">
+                    {if items.is_empty() { Some(view! { <li class="muted">"No dates yet."</li> }) } else { None }}
+                    {items.into_iter().map(|d| {
+                        let countdown = match d.days_until {
+                            Some(0) => "today".to_owned(),
+                            Some(1) => "tomorrow".to_owned(),
+                            Some(n) => format!("in {n} days"),
+                            None => "passed".to_owned(),
+                        };
+                        view! {
+                            <li class="row date" data-name=d.name.clone()>
+                                <div class="row-main">
+                                    <strong>{d.name.clone()}</strong>
+                                    <span class="muted small">{format!(" {} · {}{}", d.event_type.replace('_', " "), d.date, if d.recurring { " · yearly" } else { "" })}</span>
+                                </div>
+                                <span class="countdown">{countdown}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }}/>
+        </section>
+    }
+}

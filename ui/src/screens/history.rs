@@ -1,0 +1,58 @@
+//! History: scores over 7/30/90/365 days, the check-in heat map, analytics and health score.
+
+use leptos::prelude::*;
+use together_core::view::HistoryView;
+
+use crate::app::Ctx;
+use crate::charts::{HeatMap, ScoreChart};
+use crate::ipc;
+use crate::widgets::Loaded;
+
+/// The History screen.
+#[component]
+pub fn HistoryScreen() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let days = RwSignal::new(30_i64);
+    let history = LocalResource::new(move || {
+        ctx.version.track();
+        ipc::history(days.get())
+    });
+    view! {
+        <section class="card" aria-labelledby="history-title">
+            <h1 id="history-title">"History"</h1>
+            <div class="segmented" role="group" aria-label="Period">
+                {[7_i64, 30, 90, 365].into_iter().map(|d| view! {
+                    <button type="button" id=format!("history-{d}") class:active=move || days.get() == d
+                        aria-pressed=move || (days.get() == d).to_string()
+                        on:click=move |_| days.set(d)>{format!("{d} days")}</button>
+                }).collect_view()}
+            </div>
+            <Loaded resource=history id="history" render=history_body/>
+        </section>
+    }
+}
+
+fn history_body(view: HistoryView) -> impl IntoView {
+    let fmt = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.1}"));
+    let summary = view.summary.clone().map(|s| view! {
+        <dl class="stats" id="history-stats">
+            <dt>"Health score"</dt><dd id="history-health">{fmt(s.overall_health_score)}</dd>
+            <dt>"Streak"</dt><dd>{if s.checkin_streak == 1 { "1 day".to_owned() } else { format!("{} days", s.checkin_streak) }}</dd>
+            <dt>"Connection (7 / 30 days)"</dt><dd>{format!("{} / {}", fmt(s.average_connection_7), fmt(s.average_connection_30))}</dd>
+            <dt>"Satisfaction (7 / 30 days)"</dt><dd>{format!("{} / {}", fmt(s.average_satisfaction_7), fmt(s.average_satisfaction_30))}</dd>
+            <dt>"Days together"</dt><dd>{s.days_together}</dd>
+            <dt>"Activities this month"</dt><dd>{s.activities_completed_this_month}</dd>
+        </dl>
+    });
+    view! {
+        <p class="legend"><span class="key mine"></span>"You"<span class="key partner"></span>"Your partner"</p>
+        <div class="grid three">
+            <ScoreChart title="Connection" id="chart-connection" points=view.points.clone() pick=|s| s.connection/>
+            <ScoreChart title="Mood" id="chart-mood" points=view.points.clone() pick=|s| s.mood/>
+            <ScoreChart title="Satisfaction" id="chart-satisfaction" points=view.points.clone() pick=|s| s.satisfaction/>
+        </div>
+        <h2>"Check-ins"</h2>
+        <HeatMap days=view.heat.clone()/>
+        {summary}
+    }
+}

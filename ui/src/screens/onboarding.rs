@@ -1,0 +1,118 @@
+//! First run: the person's profile, then either starting the couple's space (usable alone and
+//! offline at once) or joining a partner with their code; or signing in to an existing account.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use together_core::domain::LoveLanguage;
+use together_core::view::{AppOverview, ProfileForm};
+
+use crate::app::Ctx;
+use crate::ipc;
+use crate::screens::Screen;
+use crate::screens::pairing::AccountForms;
+use crate::widgets::Notice;
+
+/// The device's time zone, as the browser engine knows it.
+pub fn device_time_zone() -> String {
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    js_sys::Reflect::get(&format.resolved_options(), &"timeZone".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| "UTC".to_owned())
+}
+
+/// The profile fields, shared with Settings.
+#[component]
+pub fn ProfileFields(form: RwSignal<ProfileForm>) -> impl IntoView {
+    let languages: Vec<&'static str> = LoveLanguage::ALL.iter().map(|l| l.as_str()).collect();
+    let languages2 = languages.clone();
+    view! {
+        <label for="profile-name">"Your name"</label>
+        <input id="profile-name" type="text" maxlength="80" required autocomplete="given-name"
+            prop:value=move || form.get().name
+            on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+        <label for="profile-timezone">"Time zone"</label>
+        <input id="profile-timezone" type="text"
+            prop:value=move || form.get().timezone
+            on:input=move |ev| form.update(|f| f.timezone = event_target_value(&ev))/>
+        <label for="profile-love1">"Your love language"</label>
+        <select id="profile-love1"
+            prop:value=move || form.get().love_language_primary
+            on:change=move |ev| form.update(|f| f.love_language_primary = event_target_value(&ev))>
+            <option value="">"Not sure yet"</option>
+            {crate::widgets::word_options(&languages)}
+        </select>
+        <label for="profile-love2">"A second one (optional)"</label>
+        <select id="profile-love2"
+            prop:value=move || form.get().love_language_secondary
+            on:change=move |ev| form.update(|f| f.love_language_secondary = event_target_value(&ev))>
+            <option value="">"None"</option>
+            {crate::widgets::word_options(&languages2)}
+        </select>
+    }
+}
+
+/// The onboarding screen.
+#[component]
+pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let form = RwSignal::new(ProfileForm {
+        timezone: device_time_zone(),
+        ..ProfileForm::default()
+    });
+    let notice = RwSignal::new(None);
+    let signing_in = RwSignal::new(false);
+    let save = move |start_space: bool| {
+        let form = form.get();
+        spawn_local(async move {
+            match ipc::save_profile(&form, start_space).await {
+                Ok(_) => {
+                    ctx.screen.set(if start_space {
+                        Screen::Today
+                    } else {
+                        Screen::Partner
+                    });
+                    ctx.refresh();
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+        });
+    };
+    let default_server = overview.get_untracked().and_then(|o| o.default_server);
+    view! {
+        <header class="topbar">
+            <span class="brand" aria-hidden="true">"♥"</span>
+            <span class="brand-name">"Better Together"</span>
+        </header>
+        <main class="screen" id="screen-onboarding">
+            <section class="card onboarding" aria-labelledby="onboarding-title">
+                <h1 id="onboarding-title">"Welcome"</h1>
+                <p class="headline" id="today-headline">"Welcome! Set up your profile to get started."</p>
+                {move || if signing_in.get() {
+                    view! {
+                        <p>"Sign in to bring your couple’s space to this device."</p>
+                        <AccountForms default_server=default_server.clone() login_only=true/>
+                        <button type="button" class="link" on:click=move |_| signing_in.set(false)>"Back"</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <form id="profile-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
+                            <ProfileFields form=form/>
+                            <div class="actions">
+                                <button type="submit" id="start-space">"Start our space"</button>
+                                <button type="button" class="secondary" id="have-code" on:click=move |_| save(false)>
+                                    "My partner invited me"
+                                </button>
+                            </div>
+                            <p class="muted small">"Everything works on this device right away, even offline. Invite your partner whenever you like."</p>
+                        </form>
+                        <button type="button" class="link" id="go-sign-in" on:click=move |_| signing_in.set(true)>
+                            "I already have an account"
+                        </button>
+                    }.into_any()
+                }}
+                <Notice id="onboarding-notice" message=notice/>
+            </section>
+        </main>
+    }
+}

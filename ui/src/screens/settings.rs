@@ -1,0 +1,219 @@
+//! Settings: profile, sync (server, status, pending changes), devices, theme, export, unpair, sign
+//! out and account deletion.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use together_core::view::{AppOverview, ProfileForm};
+use together_core::wire::DeviceInfo;
+
+use crate::app::Ctx;
+use crate::ipc;
+use crate::screens::onboarding::ProfileFields;
+use crate::screens::pairing::AccountForms;
+use crate::widgets::Notice;
+
+/// The Settings screen.
+#[component]
+pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let profile = overview
+        .get_untracked()
+        .and_then(|o| o.profile)
+        .unwrap_or_else(|| together_core::view::ProfileSummary {
+            user_id: String::new(),
+            name: String::new(),
+            timezone: "UTC".into(),
+            love_language_primary: None,
+            love_language_secondary: None,
+        });
+    let form = RwSignal::new(ProfileForm {
+        name: profile.name,
+        timezone: profile.timezone,
+        love_language_primary: profile.love_language_primary.unwrap_or_default(),
+        love_language_secondary: profile.love_language_secondary.unwrap_or_default(),
+    });
+    let notice = RwSignal::new(None);
+    let save_profile = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get();
+        spawn_local(async move {
+            match ipc::save_profile(&f, false).await {
+                Ok(_) => {
+                    notice.set(Some(Ok("Profile saved.".to_owned())));
+                    ctx.refresh()
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+        });
+    };
+    let act = move |what: &'static str| {
+        notice.set(Some(Ok("Working…".to_owned())));
+        spawn_local(async move {
+            let result = match what {
+                "sync" => ipc::sync_now().await.map(|()| "Syncing now.".to_owned()),
+                "export" => ipc::export_data()
+                    .await
+                    .map(|folder| format!("Exported to {folder}")),
+                "unpair" => ipc::unpair().await.map(|()| {
+                    "You left the couple on the server; your copy stays here.".to_owned()
+                }),
+                "sign-out" => ipc::sign_out()
+                    .await
+                    .map(|()| "Signed out. Your data stays on this device.".to_owned()),
+                "delete" => ipc::delete_account()
+                    .await
+                    .map(|()| "Your account was deleted. This device keeps its copy.".to_owned()),
+                _ => Ok(String::new()),
+            };
+            notice.set(Some(result));
+            ctx.refresh();
+        });
+    };
+    let confirm_delete = RwSignal::new(false);
+    let live_status = move || {
+        ctx.status
+            .get()
+            .or_else(|| overview.get().map(|o| o.sync))
+            .unwrap_or_else(|| together_core::view::SyncStatus::local_only(0))
+    };
+    let account = move || overview.get().and_then(|o| o.account);
+    let pending = move || overview.get().map_or(0, |o| o.sync.pending_changes);
+    view! {
+        <section class="card" aria-labelledby="settings-title">
+            <h1 id="settings-title">"Settings"</h1>
+            <Notice id="settings-notice" message=notice/>
+            <h2>"Profile"</h2>
+            <form id="settings-profile" on:submit=save_profile>
+                <ProfileFields form=form/>
+                <button type="submit" id="settings-profile-save">"Save profile"</button>
+            </form>
+            <h2>"Sync"</h2>
+            <dl class="stats" id="settings-sync">
+                <dt>"Server"</dt><dd id="settings-server">{move || account().map(|a| a.server).unwrap_or_else(|| "None: data stays on this device".to_owned())}</dd>
+                <dt>"Account"</dt><dd>{move || account().map(|a| a.email).unwrap_or_else(|| "–".to_owned())}</dd>
+                <dt>"Status"</dt><dd id="settings-status">{move || if account().is_some() { live_status().label() } else { "On this device" }}</dd>
+                <dt>"Last sync"</dt><dd>{move || live_status().last_sync_at.map(|t| t.replace('T', " ").chars().take(19).collect::<String>()).unwrap_or_else(|| "–".to_owned())}</dd>
+                <dt>"Changes waiting"</dt><dd id="settings-pending">{pending}</dd>
+            </dl>
+            {move || if account().is_some() {
+                view! {
+                    <div class="actions">
+                        <button type="button" class="secondary" id="sync-now" on:click=move |_| act("sync")>"Sync now"</button>
+                    </div>
+                    <Devices/>
+                }.into_any()
+            } else {
+                view! { <AccountForms default_server=overview.get_untracked().and_then(|o| o.default_server)/> }.into_any()
+            }}
+            <h2>"Appearance"</h2>
+            <ThemeSwitch/>
+            <h2>"Your data"</h2>
+            <div class="actions">
+                <button type="button" class="secondary" id="export" on:click=move |_| act("export")>"Export (JSON and documents)"</button>
+            </div>
+            {move || account().is_some().then(|| view! {
+                <h2>"Account"</h2>
+                <div class="actions">
+                    {overview.get().and_then(|o| o.partner_name).is_some().then(|| view! {
+                        <button type="button" class="secondary" id="unpair" on:click=move |_| act("unpair")>"Unpair"</button>
+                    })}
+                    <button type="button" class="secondary" id="sign-out" on:click=move |_| act("sign-out")>"Sign out"</button>
+                    <button type="button" class="danger" id="delete-account" on:click=move |_| confirm_delete.set(true)>"Delete account…"</button>
+                </div>
+                <Show when=move || confirm_delete.get()>
+                    <div class="confirm" role="alertdialog" aria-labelledby="confirm-delete-text">
+                        <p id="confirm-delete-text">"Delete your account on the server? Your partner keeps your shared space; this device keeps its copy."</p>
+                        <button type="button" class="danger" id="delete-confirm" on:click=move |_| { confirm_delete.set(false); act("delete") }>"Delete my account"</button>
+                        <button type="button" class="secondary" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
+                    </div>
+                </Show>
+            })}
+        </section>
+    }
+}
+
+/// The account's devices, with a way to sign one out.
+#[component]
+fn Devices() -> impl IntoView {
+    let version = RwSignal::new(0_u64);
+    let devices = LocalResource::new(move || {
+        version.track();
+        ipc::devices()
+    });
+    view! {
+        <h2>"Devices"</h2>
+        <crate::widgets::Loaded resource=devices id="devices" render={move |list: Vec<DeviceInfo>| view! {
+            <ul class="list" id="device-list">
+                {list.into_iter().map(|d| {
+                    let id = d.device_id.clone();
+                    let revoke = move |_| {
+                        let id = id.clone();
+                        spawn_local(async move {
+                            if ipc::revoke_device(&id).await.is_ok() { version.update(|v| *v += 1) }
+                        });
+                    };
+                    view! {
+                        <li class="row">
+                            <div class="row-main"><strong>{d.name.clone()}</strong>
+                                <span class="muted small">{format!(" last seen {}", d.last_seen_at.get(..16).unwrap_or(&d.last_seen_at).replace('T', " "))}</span></div>
+                            {if d.current { view! { <span class="tag">"this device"</span> }.into_any() }
+                             else { view! { <button type="button" class="secondary" on:click=revoke>"Sign out"</button> }.into_any() }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }}/>
+    }
+}
+
+/// Light, dark, or the system's choice; remembered on this device.
+#[component]
+fn ThemeSwitch() -> impl IntoView {
+    let storage = web_sys_storage();
+    let current = RwSignal::new(
+        storage
+            .as_ref()
+            .and_then(|s| s.get_item("theme").ok().flatten())
+            .unwrap_or_else(|| "system".into()),
+    );
+    let set = move |theme: &'static str| {
+        current.set(theme.to_owned());
+        apply_theme(theme);
+        if let Some(storage) = web_sys_storage() {
+            let _ = storage.set_item("theme", theme);
+        }
+    };
+    view! {
+        <div class="segmented" role="group" aria-label="Theme">
+            {["system", "light", "dark"].into_iter().map(|t| view! {
+                <button type="button" id=format!("theme-{t}") class:active=move || current.get() == t
+                    aria-pressed=move || (current.get() == t).to_string() on:click=move |_| set(t)>{t}</button>
+            }).collect_view()}
+        </div>
+    }
+}
+
+fn web_sys_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// Sets `data-theme` on the document (the stylesheet follows the system otherwise).
+pub fn apply_theme(theme: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        if theme == "system" {
+            let _ = root.remove_attribute("data-theme");
+        } else {
+            let _ = root.set_attribute("data-theme", theme);
+        }
+    }
+}
+
+/// Applies the remembered theme at start.
+pub fn restore_theme() {
+    if let Some(theme) = web_sys_storage().and_then(|s| s.get_item("theme").ok().flatten()) {
+        apply_theme(&theme);
+    }
+}

@@ -1,0 +1,195 @@
+//! Today: the check-in, the partner's answers once both answered, the streak, reminders and a
+//! suggestion.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use together_core::view::{CheckinForm, CheckinView, PartnerToday, TodayView};
+
+use crate::app::Ctx;
+use crate::ipc;
+use crate::screens::Screen;
+use crate::widgets::{Loaded, Notice, ScoreInput};
+
+/// The check-in form's state. It lives as long as the screen, so a refresh (the partner's change
+/// arriving) never resets what the person is entering.
+#[derive(Clone, Copy)]
+struct Draft {
+    /// `None` follows the data: the form until today's check-in exists, then the summary.
+    editing: RwSignal<Option<bool>>,
+    connection: RwSignal<i64>,
+    mood: RwSignal<i64>,
+    satisfaction: RwSignal<i64>,
+    gratitude: RwSignal<String>,
+}
+
+/// The Today screen.
+#[component]
+pub fn TodayScreen() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let today = LocalResource::new(move || {
+        ctx.version.track();
+        ipc::today()
+    });
+    provide_context(Draft {
+        editing: RwSignal::new(None),
+        connection: RwSignal::new(7),
+        mood: RwSignal::new(7),
+        satisfaction: RwSignal::new(7),
+        gratitude: RwSignal::new(String::new()),
+    });
+    view! {
+        <section class="card today" aria-labelledby="today-title">
+            <h1 id="today-title">"Today"</h1>
+            <Loaded resource=today id="today" render=today_body/>
+        </section>
+    }
+}
+
+fn today_body(view: TodayView) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let headline = view.headline();
+    let sync = view
+        .sync_server
+        .clone()
+        .map(|url| format!("Sync server: {url}"))
+        .unwrap_or_else(|| "Saved on this device only".to_owned());
+    let streak = match view.streak {
+        0 => "Check in together to start a streak.".to_owned(),
+        1 => "1 day in a row together".to_owned(),
+        n => format!("{n} days in a row together"),
+    };
+    let suggestion = view.suggestion.clone();
+    view! {
+        <p class="date"><time id="today-date" datetime=view.local_date.clone()>{view.date_label.clone()}</time></p>
+        <p class="headline" id="today-headline">{headline}</p>
+        <p class="streak" id="today-streak">{streak}</p>
+        <div class="grid two">
+            <CheckinCard mine=view.my_checkin.clone()/>
+            <PartnerCard partner=view.partner.clone()/>
+        </div>
+        {(!view.reminders.is_empty()).then(|| view! {
+            <div class="reminders" id="today-reminders">
+                <h2>"Coming up"</h2>
+                <ul>{view.reminders.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        {suggestion.map(|s| view! {
+            <div class="suggestion" id="today-suggestion">
+                <h2>"Try together"</h2>
+                <p><strong>{s.name.clone()}</strong>" — "{s.instructions.clone()}</p>
+                <button type="button" class="secondary" on:click=move |_| ctx.screen.set(Screen::Challenges)>
+                    "See challenges"
+                </button>
+            </div>
+        })}
+        <p class="muted small" id="today-sync">{sync}</p>
+    }
+}
+
+/// The person's check-in: the form, or what they answered with a way to change it.
+#[component]
+fn CheckinCard(mine: Option<CheckinView>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let draft = expect_context::<Draft>();
+    let has_checkin = mine.is_some();
+    let editing = move || draft.editing.get().unwrap_or(!has_checkin);
+    let notice = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let form = CheckinForm {
+            connection: draft.connection.get(),
+            mood: draft.mood.get(),
+            satisfaction: draft.satisfaction.get(),
+            gratitude: draft.gratitude.get(),
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match ipc::check_in(&form).await {
+                Ok(_) => {
+                    draft.editing.set(None);
+                    ctx.refresh();
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+            busy.set(false);
+        });
+    };
+    let change = {
+        let mine = mine.clone();
+        move |_| {
+            if let Some(c) = &mine {
+                draft.connection.set(c.connection_score);
+                draft.mood.set(c.mood_score);
+                draft.satisfaction.set(c.relationship_satisfaction);
+                draft
+                    .gratitude
+                    .set(c.gratitude_note.clone().unwrap_or_default());
+            }
+            draft.editing.set(Some(true));
+        }
+    };
+    view! {
+        <div class="panel" id="my-checkin">
+            <h2>"Your check-in"</h2>
+            {move || if editing() {
+                view! {
+                    <form on:submit=save id="checkin-form">
+                        <ScoreInput id="checkin-connection" label="How connected do you feel?" value=draft.connection/>
+                        <ScoreInput id="checkin-mood" label="Your mood" value=draft.mood/>
+                        <ScoreInput id="checkin-satisfaction" label="How happy are you with us?" value=draft.satisfaction/>
+                        <label for="checkin-gratitude">"Something you’re grateful for (optional)"</label>
+                        <textarea id="checkin-gratitude" rows="2" maxlength="2000"
+                            prop:value=move || draft.gratitude.get()
+                            on:input=move |ev| draft.gratitude.set(event_target_value(&ev))></textarea>
+                        <button type="submit" id="checkin-save" prop:disabled=move || busy.get()>"Save check-in"</button>
+                    </form>
+                }.into_any()
+            } else {
+                let c = mine.clone();
+                let change = change.clone();
+                view! {
+                    <div id="my-checkin-summary">
+                        {c.map(|c| scores(&c))}
+                        <button type="button" class="secondary" id="checkin-edit" on:click=change>"Change"</button>
+                    </div>
+                }.into_any()
+            }}
+            <Notice id="checkin-notice" message=notice/>
+        </div>
+    }
+}
+
+fn scores(c: &CheckinView) -> impl IntoView + use<> {
+    view! {
+        <dl class="scores">
+            <dt>"Connection"</dt><dd class="connection">{c.connection_score}</dd>
+            <dt>"Mood"</dt><dd class="mood">{c.mood_score}</dd>
+            <dt>"Satisfaction"</dt><dd class="satisfaction">{c.relationship_satisfaction}</dd>
+        </dl>
+        {c.gratitude_note.clone().map(|note| view! { <blockquote class="gratitude">{note}</blockquote> })}
+    }
+}
+
+/// The partner's side, with the reveal rule already applied by the shell.
+#[component]
+fn PartnerCard(partner: PartnerToday) -> impl IntoView {
+    let sentence = partner.sentence();
+    let state = match &partner {
+        PartnerToday::Alone => "alone",
+        PartnerToday::Waiting { .. } => "waiting",
+        PartnerToday::Sealed { .. } => "sealed",
+        PartnerToday::Revealed { .. } => "revealed",
+    };
+    let revealed = match partner {
+        PartnerToday::Revealed { checkin, .. } => Some(checkin),
+        _ => None,
+    };
+    view! {
+        <div class="panel partner" id="partner-checkin" data-state=state>
+            <h2>"Your partner"</h2>
+            <p id="partner-sentence">{sentence}</p>
+            {revealed.map(|c| view! { <div id="partner-scores">{scores(&c)}</div> })}
+        </div>
+    }
+}

@@ -1,0 +1,89 @@
+//! Small pieces shared by the screens: loading and error states, a score slider, a labelled field.
+
+use leptos::prelude::*;
+
+/// A screen's data: a placeholder while it loads, a sentence when it fails, else `render`.
+#[component]
+pub fn Loaded<T, F, V>(
+    resource: LocalResource<Result<T, String>>,
+    render: F,
+    #[prop(into)] id: String,
+) -> impl IntoView
+where
+    T: Clone + 'static,
+    F: Fn(T) -> V + Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let loading_id = format!("{id}-loading");
+    let error_id = format!("{id}-error");
+    view! {
+        <Transition fallback=move || view! { <p class="muted" id=loading_id.clone()>"Loading…"</p> }>
+            {
+                let error_id = error_id.clone();
+                move || {
+                    let error_id = error_id.clone();
+                    Suspend::new(async move {
+                        match resource.await {
+                            Ok(value) => render(value).into_any(),
+                            Err(message) => view! {
+                                <p class="error" id=error_id role="alert">{message}</p>
+                            }.into_any(),
+                        }
+                    })
+                }
+            }
+        </Transition>
+    }
+}
+
+/// A 1–10 slider with its value shown.
+#[component]
+pub fn ScoreInput(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    value: RwSignal<i64>,
+) -> impl IntoView {
+    let output_id = format!("{id}-value");
+    view! {
+        <div class="score">
+            <label for=id.clone()>{label}</label>
+            <input
+                type="range" min="1" max="10" step="1" id=id
+                prop:value=move || value.get().to_string()
+                on:input=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse() { value.set(v) }
+                }
+            />
+            <output id=output_id>{move || value.get()}</output>
+        </div>
+    }
+}
+
+/// A message after an action: success in green, failure in red; empty keeps its space.
+#[component]
+pub fn Notice(
+    #[prop(into)] id: String,
+    message: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    view! {
+        <p id=id class=move || match message.get() {
+                Some(Ok(_)) => "notice ok",
+                Some(Err(_)) => "notice error",
+                None => "notice",
+            }
+            role="status" aria-live="polite">
+            {move || match message.get() {
+                Some(Ok(text)) | Some(Err(text)) => text,
+                None => String::new(),
+            }}
+        </p>
+    }
+}
+
+/// Options of a `<select>` from a list of domain words, shown with spaces.
+pub fn word_options(words: &[&'static str]) -> impl IntoView + use<> {
+    words
+        .iter()
+        .map(|w| view! { <option value=*w>{w.replace('_', " ")}</option> })
+        .collect_view()
+}
