@@ -9,6 +9,8 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, Overrides};
 
+mod admin;
+
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
 #[command(name = "together-server", version, about, long_about = None)]
@@ -18,56 +20,116 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Where the server's files are: shared by `serve` and the admin commands.
+#[derive(Debug, clap::Args)]
+pub struct Place {
+    /// A TOML configuration file (see `Config::load`); flags and environment win over it.
+    #[arg(long, env = "TOGETHER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory for the server's database [default: ./server-data].
+    #[arg(long, env = "TOGETHER_SERVER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
 /// The commands of `together-server`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server until SIGINT or SIGTERM.
-    Serve {
-        /// A TOML configuration file (see `Config::load`); flags and environment win over it.
-        #[arg(long, env = "TOGETHER_CONFIG")]
-        config: Option<PathBuf>,
-        /// Address to listen on [default: 127.0.0.1:8787].
-        #[arg(long, env = "TOGETHER_LISTEN")]
-        listen: Option<SocketAddr>,
-        /// Directory for the server's database [default: ./server-data].
-        #[arg(long, env = "TOGETHER_SERVER_DATA_DIR")]
-        data_dir: Option<PathBuf>,
-        /// A reverse proxy whose X-Forwarded-For header is believed (repeat, or comma-separate in
-        /// the environment).
-        #[arg(
-            long = "trusted-proxy",
-            env = "TOGETHER_TRUSTED_PROXIES",
-            value_delimiter = ','
-        )]
-        trusted_proxies: Option<Vec<std::net::IpAddr>>,
-    },
+    Serve(Box<ServeArgs>),
+    /// Plans for sale (admin).
+    #[command(subcommand)]
+    Plans(admin::PlansCommand),
+    /// Add-ons such as AI-credit packs (admin).
+    #[command(subcommand)]
+    Addons(admin::AddonsCommand),
+    /// Discount codes (admin).
+    #[command(subcommand)]
+    Discounts(admin::DiscountsCommand),
+    /// Revenue analytics (admin).
+    #[command(subcommand)]
+    Revenue(admin::RevenueCommand),
+}
+
+/// `together-server serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Configuration file and data directory.
+    #[command(flatten)]
+    pub place: Place,
+    /// Address to listen on [default: 127.0.0.1:8787].
+    #[arg(long, env = "TOGETHER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// A reverse proxy whose X-Forwarded-For header is believed (repeat, or comma-separate in
+    /// the environment).
+    #[arg(
+        long = "trusted-proxy",
+        env = "TOGETHER_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// Stripe secret key; enables Checkout and the customer portal.
+    #[arg(long, env = "TOGETHER_STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<String>,
+    /// Stripe webhook signing secret(s), comma-separated during a rotation.
+    #[arg(
+        long = "stripe-webhook-secret",
+        env = "TOGETHER_STRIPE_WEBHOOK_SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secrets: Option<Vec<String>>,
+    /// Stripe's API base URL [default: https://api.stripe.com].
+    #[arg(long, env = "TOGETHER_STRIPE_API_BASE")]
+    pub stripe_api_base: Option<String>,
+    /// OpenAI-compatible endpoint for AI suggestions (with --ai-model).
+    #[arg(long, env = "TOGETHER_AI_BASE_URL", requires = "ai_model")]
+    pub ai_base_url: Option<String>,
+    /// Model for AI suggestions.
+    #[arg(long, env = "TOGETHER_AI_MODEL")]
+    pub ai_model: Option<String>,
+    /// Key for the AI endpoint.
+    #[arg(long, env = "TOGETHER_AI_API_KEY", hide_env_values = true)]
+    pub ai_api_key: Option<String>,
 }
 
 /// Parses the process arguments and runs the command; errors are printed in plain words by `main`.
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     init_tracing();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     match cli.command {
-        Command::Serve {
-            config,
-            listen,
-            data_dir,
-            trusted_proxies,
-        } => {
-            let overrides = Overrides {
-                listen,
-                data_dir,
-                trusted_proxies,
+        Command::Serve(args) => {
+            let args = *args;
+            let ai = match (args.ai_base_url, args.ai_model) {
+                (Some(base_url), Some(model)) => Some(crate::billing::ai::AiConfig {
+                    base_url,
+                    model,
+                    api_key: args.ai_api_key.unwrap_or_default(),
+                }),
+                _ => None,
             };
-            let config = Config::load(config.as_deref(), overrides)?;
-            let runtime =
-                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let overrides = Overrides {
+                listen: args.listen,
+                data_dir: args.place.data_dir,
+                trusted_proxies: args.trusted_proxies,
+                stripe_secret_key: args.stripe_secret_key,
+                stripe_webhook_secrets: args.stripe_webhook_secrets,
+                stripe_api_base: args.stripe_api_base,
+                ai,
+            };
+            let config = Config::load(args.place.config.as_deref(), overrides)?;
             runtime.block_on(serve(config))
         }
+        Command::Plans(command) => runtime.block_on(admin::plans(command)),
+        Command::Addons(command) => runtime.block_on(admin::addons(command)),
+        Command::Discounts(command) => runtime.block_on(admin::discounts(command)),
+        Command::Revenue(command) => runtime.block_on(admin::revenue(command)),
     }
 }
 
 async fn serve(config: Config) -> Result<()> {
+    // Stripe and the AI endpoint are called over HTTPS with rustls' ring backend.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

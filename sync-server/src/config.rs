@@ -22,6 +22,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed. Behind a proxy every request comes
     /// from the proxy's address; without this, one failing client would lock everyone out.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Stripe, discount, entitlement and AI settings.
+    pub billing: crate::billing::BillingConfig,
 }
 
 /// What the command line and `TOGETHER_*` environment variables set; each wins over the file.
@@ -33,6 +35,14 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     /// `--trusted-proxy` / `TOGETHER_TRUSTED_PROXIES` (comma-separated).
     pub trusted_proxies: Option<Vec<IpAddr>>,
+    /// `TOGETHER_STRIPE_SECRET_KEY`.
+    pub stripe_secret_key: Option<String>,
+    /// `TOGETHER_STRIPE_WEBHOOK_SECRET` (comma-separated during a rotation).
+    pub stripe_webhook_secrets: Option<Vec<String>>,
+    /// `TOGETHER_STRIPE_API_BASE`.
+    pub stripe_api_base: Option<String>,
+    /// `TOGETHER_AI_BASE_URL`, `TOGETHER_AI_MODEL`, `TOGETHER_AI_API_KEY`.
+    pub ai: Option<crate::billing::ai::AiConfig>,
 }
 
 impl Config {
@@ -49,6 +59,7 @@ impl Default for Config {
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             login_limits: crate::limiter::Limits::default(),
             trusted_proxies: Vec::new(),
+            billing: crate::billing::BillingConfig::default(),
         }
     }
 }
@@ -78,6 +89,28 @@ pub struct FileConfig {
     pub login_limits: Option<FileLimits>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Option<Vec<IpAddr>>,
+    /// `[billing]`: non-secret billing settings (secrets come from the environment).
+    pub billing: Option<FileBilling>,
+}
+
+/// `[billing]` of the configuration file.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBilling {
+    /// Stripe's API base URL.
+    pub stripe_api_base: Option<String>,
+    /// Where Checkout returns after paying.
+    pub success_url: Option<String>,
+    /// Where Checkout returns when abandoned.
+    pub cancel_url: Option<String>,
+    /// Days of access kept while a payment is past due.
+    pub grace_days: Option<i64>,
+    /// Credits one AI request costs.
+    pub ai_cost_credits: Option<i64>,
+    /// The AI endpoint's base URL.
+    pub ai_base_url: Option<String>,
+    /// The AI model.
+    pub ai_model: Option<String>,
 }
 
 /// `[login_limits]` of the configuration file.
@@ -137,6 +170,34 @@ impl Config {
             if let Some(proxies) = parsed.trusted_proxies {
                 config.trusted_proxies = proxies;
             }
+            if let Some(billing) = parsed.billing {
+                let b = &mut config.billing;
+                if let Some(base) = billing.stripe_api_base {
+                    b.stripe_api_base = base;
+                }
+                if let Some(url) = billing.success_url {
+                    b.success_url = url;
+                }
+                if let Some(url) = billing.cancel_url {
+                    b.cancel_url = url;
+                }
+                b.grace_days = billing.grace_days.unwrap_or(b.grace_days);
+                b.ai_cost_credits = billing.ai_cost_credits.unwrap_or(b.ai_cost_credits);
+                if let (Some(base_url), Some(model)) = (billing.ai_base_url, billing.ai_model) {
+                    b.ai = Some(crate::billing::ai::AiConfig {
+                        base_url,
+                        model,
+                        api_key: String::new(),
+                    });
+                }
+                if !(0..=60).contains(&b.grace_days) || !(1..=1000).contains(&b.ai_cost_credits) {
+                    return Err(ConfigError::Invalid {
+                        path: path.to_path_buf(),
+                        message: "billing.grace_days must be 0–60 and ai_cost_credits 1–1000"
+                            .into(),
+                    });
+                }
+            }
             if let Some(limits) = parsed.login_limits {
                 let l = &mut config.login_limits;
                 l.per_account = limits.per_account.unwrap_or(l.per_account);
@@ -160,6 +221,23 @@ impl Config {
         }
         if let Some(proxies) = overrides.trusted_proxies {
             config.trusted_proxies = proxies;
+        }
+        let b = &mut config.billing;
+        if let Some(key) = overrides.stripe_secret_key.filter(|k| !k.trim().is_empty()) {
+            b.stripe_secret_key = Some(key.trim().to_owned());
+        }
+        if let Some(secrets) = overrides.stripe_webhook_secrets {
+            b.webhook_secrets = secrets
+                .into_iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        if let Some(base) = overrides.stripe_api_base.filter(|b| !b.trim().is_empty()) {
+            b.stripe_api_base = base.trim().to_owned();
+        }
+        if let Some(ai) = overrides.ai {
+            b.ai = Some(ai);
         }
         Ok(config)
     }

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod auth;
+mod billing;
 mod documents;
 mod live;
 mod relationships;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub database: Arc<dyn Storage>,
     /// Failed-login memory.
     pub limiter: Arc<LoginLimiter>,
+    /// Billing, when the server runs on its embedded database.
+    pub billing: Option<Arc<crate::billing::Billing>>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The live WebSockets, told of new entries.
@@ -52,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(relationships::router())
         .merge(documents::router())
         .merge(live::router())
+        .merge(billing::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())

@@ -20,6 +20,7 @@
 //! ## Architecture invariant
 //! The server never holds a couple's plaintext data or keys; it relays ciphertext.
 
+pub mod billing;
 pub mod cli;
 pub mod config;
 pub mod http;
@@ -40,6 +41,9 @@ pub enum ServerError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Storage(#[from] storage::StorageError),
+    /// Billing could not start (its signing key).
+    #[error("{0}")]
+    Billing(String),
     /// Serving connections failed.
     #[error("serving HTTP failed: {0}")]
     Serve(#[source] std::io::Error),
@@ -55,9 +59,35 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let database: Arc<dyn storage::Storage> =
-        Arc::new(storage::Database::open(&config.database_path())?);
-    launch_with_storage(config, database, listener, shutdown).await
+    let database = storage::Database::open(&config.database_path())?;
+    let billing = billing::Billing::new(database.clone(), config.billing.clone(), &config.data_dir)
+        .map_err(|e| ServerError::Billing(e.to_string()))?;
+    let billing = Arc::new(billing);
+    let revenue = tokio::spawn(revenue_job(billing.db.clone()));
+    let result = launch_with_storage(
+        config,
+        Arc::new(database),
+        Some(billing),
+        listener,
+        shutdown,
+    )
+    .await;
+    revenue.abort();
+    result
+}
+
+/// Keeps yesterday's and today's revenue analytics current (the webhook updates the days it
+/// touches; this catches subscriptions crossing midnight).
+async fn revenue_job(db: storage::Database) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let today = jiff::Zoned::now().date();
+        let yesterday = today.yesterday().unwrap_or(today);
+        if let Err(error) = db.recompute_revenue(yesterday, today).await {
+            tracing::warn!(%error, "revenue analytics job failed");
+        }
+    }
 }
 
 /// Like [`launch`], with any [`storage::Storage`] backend: how another database (PostgreSQL) is
@@ -65,6 +95,7 @@ pub async fn launch(
 pub async fn launch_with_storage(
     config: Config,
     database: Arc<dyn storage::Storage>,
+    billing: Option<Arc<billing::Billing>>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
@@ -73,6 +104,7 @@ pub async fn launch_with_storage(
         database,
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
         hub: Arc::new(hub::Hub::default()),
+        billing,
         trusted_proxies: config.trusted_proxies.clone().into(),
         shutdown: shutdown_seen,
     };

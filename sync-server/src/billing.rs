@@ -1,0 +1,96 @@
+//! Billing: Stripe subscriptions for couples (one subscription covers both partners, or is
+//! gifted), AI-credit packs, add-ons, discount codes, signed entitlements, revenue analytics.
+//!
+//! - [`signature`]: Stripe's webhook signature scheme.
+//! - [`stripe`]: Stripe's HTTP API with reqwest (form posts, pinned version, idempotency keys).
+//! - [`events`]: lenient reading of Stripe events across API versions.
+//! - [`store`]: the billing tables and the webhook's effects, one transaction per event.
+//! - [`entitlement`]: Ed25519-signed entitlements the app can honour offline.
+//! - [`revenue`]: daily revenue analytics, recomputable from the raw rows.
+//! - [`ai`]: AI suggestions through an OpenAI-compatible endpoint, paid with credits.
+//!
+//! Billing lives in the embedded SQLite database next to accounts (the sync logs use the
+//! [`crate::storage::Storage`] trait).
+
+pub mod ai;
+pub mod entitlement;
+pub mod events;
+pub mod revenue;
+pub mod signature;
+pub mod store;
+pub mod stripe;
+
+use std::path::Path;
+
+use crate::storage::Database;
+
+/// The operator's billing settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillingConfig {
+    /// Stripe secret key (`sk_…`); without it checkout and the portal are unavailable.
+    pub stripe_secret_key: Option<String>,
+    /// Webhook signing secrets (`whsec_…`), several during a rotation.
+    pub webhook_secrets: Vec<String>,
+    /// Stripe's API base URL.
+    pub stripe_api_base: String,
+    /// Where Checkout returns after paying (the app's deep link by default).
+    pub success_url: String,
+    /// Where Checkout returns when the person gives up.
+    pub cancel_url: String,
+    /// Days of access kept while a payment is past due.
+    pub grace_days: i64,
+    /// The AI endpoint, if any.
+    pub ai: Option<ai::AiConfig>,
+    /// Credits one AI request costs.
+    pub ai_cost_credits: i64,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        Self {
+            stripe_secret_key: None,
+            webhook_secrets: Vec::new(),
+            stripe_api_base: "https://api.stripe.com".into(),
+            success_url: "bettertogether://premium?checkout=success".into(),
+            cancel_url: "bettertogether://premium?checkout=canceled".into(),
+            grace_days: 3,
+            ai: None,
+            ai_cost_credits: 1,
+        }
+    }
+}
+
+/// Billing's shared state.
+#[derive(Debug)]
+pub struct Billing {
+    /// The database.
+    pub db: Database,
+    /// Settings.
+    pub config: BillingConfig,
+    /// The Stripe client, when a secret key is configured.
+    pub stripe: Option<stripe::Stripe>,
+    /// The entitlement signing key.
+    pub signer: entitlement::Signer25519,
+}
+
+impl Billing {
+    /// Billing over `db`, with its signing key in `data_dir`.
+    pub fn new(
+        db: Database,
+        config: BillingConfig,
+        data_dir: &Path,
+    ) -> Result<Self, entitlement::KeyError> {
+        let signer =
+            entitlement::Signer25519::load_or_create(&data_dir.join("entitlement-signing.key"))?;
+        let stripe = config
+            .stripe_secret_key
+            .as_deref()
+            .map(|key| stripe::Stripe::new(&config.stripe_api_base, key));
+        Ok(Self {
+            db,
+            config,
+            stripe,
+            signer,
+        })
+    }
+}
