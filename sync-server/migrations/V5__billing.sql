@@ -59,8 +59,12 @@ CREATE TABLE payment_transactions (
     status                   TEXT NOT NULL CHECK (status IN
         ('pending', 'requires_action', 'succeeded', 'failed', 'refunded', 'partially_refunded', 'canceled')),
     payment_method           TEXT,
-    created_at               DATETIME NOT NULL
+    created_at               DATETIME NOT NULL,
+    -- Beyond the spec: the Stripe subscription an invoice payment belongs to, so a payment that
+    -- arrives before its subscription is linked once the subscription is known.
+    stripe_subscription_id   TEXT
 );
+CREATE INDEX idx_payment_transactions_stripe_subscription ON payment_transactions (stripe_subscription_id);
 CREATE INDEX idx_payment_transactions_created ON payment_transactions (created_at);
 
 -- A ledger: one row per movement; credits_balance is the balance after it, never negative.

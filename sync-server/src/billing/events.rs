@@ -106,6 +106,8 @@ pub struct SubscriptionState {
     pub interval: Option<String>,
     /// When it was canceled (Unix seconds).
     pub canceled_at: Option<i64>,
+    /// When it started (Unix seconds).
+    pub created: Option<i64>,
     /// Our metadata (relationship, payer, gift).
     pub relationship_id: Option<String>,
     /// Who pays.
@@ -146,6 +148,7 @@ pub fn subscription_state(object: &Value) -> Option<SubscriptionState> {
                 .or_else(|| text(p, "interval"))
         }),
         canceled_at: int(object, "canceled_at"),
+        created: int(object, "start_date").or_else(|| int(object, "created")),
         relationship_id: meta(object, "relationship_id"),
         user_id: meta(object, "user_id"),
         gift_from_user_id: meta(object, "gift_from_user_id"),

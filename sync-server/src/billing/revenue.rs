@@ -4,7 +4,7 @@
 //!
 //! For a day: subscription revenue = successful payments for subscriptions, gifts and add-ons that
 //! day (later refunds included, as gross); credits revenue = AI-credit payments; total = both minus
-//! refunds made that day; new and canceled subscriptions by their dates; MRR = the monthly value
+//! refunds (a payment's refunds count, cumulatively, on the day of its first refund); new and canceled subscriptions by their dates; MRR = the monthly value
 //! of the subscriptions running at the end of the day (yearly prices / 12, rounded down; one-time
 //! prices count 0); ARR = 12 × MRR.
 
@@ -14,13 +14,41 @@ use rusqlite::{Connection, params};
 
 use crate::storage::{Database, StorageError};
 
+/// The days to recompute after an event: each `YYYY-MM-DD` given, and for `>YYYY-MM-DD` (a
+/// subscription changed, so MRR from its start did) that day and every stored day after it.
+pub(crate) fn affected_days(
+    conn: &Connection,
+    marks: Vec<String>,
+) -> Result<Vec<String>, StorageError> {
+    let mut days = Vec::new();
+    for mark in marks {
+        match mark.strip_prefix('>') {
+            Some(from) => {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT analytics_date FROM revenue_analytics WHERE analytics_date > ?1",
+                )?;
+                let later = stmt
+                    .query_map([from], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                days.push(from.to_owned());
+                days.extend(later);
+            }
+            None => days.push(mark),
+        }
+    }
+    days.retain(|d| d.len() == 10);
+    days.sort();
+    days.dedup();
+    Ok(days)
+}
+
 /// Recomputes one day (`YYYY-MM-DD`).
 pub(crate) fn recompute_day(conn: &Connection, day: &str) -> Result<(), StorageError> {
     let sum = |kinds: &str| -> Result<i64, StorageError> {
         Ok(conn.query_row(
             &format!(
                 "SELECT coalesce(sum(amount_cents), 0) FROM payment_transactions
-                 WHERE substr(created_at, 1, 10) = ?1 AND transaction_type IN ({kinds})
+                 WHERE created_at >= ?1 AND created_at < ?1 || 'U' AND transaction_type IN ({kinds})
                    AND status IN ('succeeded', 'refunded', 'partially_refunded')"
             ),
             [day],

@@ -612,10 +612,8 @@ impl Database {
                     "UPDATE stripe_webhooks SET processed = 1, last_error = NULL WHERE event_id = ?1",
                     [&event.id],
                 )?;
-                days.sort();
-                days.dedup();
-                for day in days.iter().filter(|d| d.len() == 10) {
-                    revenue::recompute_day(&tx, day)?;
+                for day in revenue::affected_days(&tx, days)? {
+                    revenue::recompute_day(&tx, &day)?;
                 }
                 tx.commit()?;
                 Ok(Processed::Applied)
@@ -668,7 +666,7 @@ impl Database {
         self.with_conn(|conn| {
             let mut state = serde_json::Map::new();
             for (table, sql) in [
-                ("subscriptions", "SELECT stripe_subscription_id, relationship_id, plan_id, user_id, stripe_customer_id, status, billing_period, price_cents, current_period_start, current_period_end, is_gift, gift_from_user_id, cancel_at_period_end, canceled_at FROM subscriptions ORDER BY stripe_subscription_id"),
+                ("subscriptions", "SELECT stripe_subscription_id, relationship_id, (SELECT stripe_price_id FROM subscription_plans WHERE id = plan_id), user_id, stripe_customer_id, status, billing_period, price_cents, current_period_start, current_period_end, is_gift, gift_from_user_id, cancel_at_period_end, canceled_at FROM subscriptions ORDER BY stripe_subscription_id"),
                 ("payment_transactions", "SELECT stripe_payment_intent_id, transaction_type, amount_cents, status, relationship_id, user_id FROM payment_transactions ORDER BY stripe_payment_intent_id"),
                 ("ai_credits", "SELECT user_id, transaction_type, credits_amount, request_id FROM ai_credits ORDER BY request_id"),
                 ("user_addons", "SELECT user_id, addon_id, status FROM user_addons ORDER BY user_id, addon_id"),
@@ -764,10 +762,11 @@ fn apply(
             if let Some(payment) =
                 id_of(object.get("payment_intent")).or_else(|| text(object, "id"))
             {
-                upsert_payment(
+                let day = upsert_payment(
                     conn,
                     &payment,
                     PaymentRow {
+                        stripe_subscription: None,
                         kind: payment_kind(object),
                         amount: int(object, "amount_total").unwrap_or(0),
                         status: "failed",
@@ -778,6 +777,7 @@ fn apply(
                         method: None,
                     },
                 )?;
+                days.push(day);
             }
             Ok(())
         }
@@ -829,6 +829,7 @@ fn payment_kind(session: &Value) -> &'static str {
 }
 
 struct PaymentRow {
+    stripe_subscription: Option<String>,
     kind: &'static str,
     amount: i64,
     status: &'static str,
@@ -840,26 +841,73 @@ struct PaymentRow {
 }
 
 /// One row per Stripe payment: a later event about the same payment updates its status.
-fn upsert_payment(conn: &Connection, stripe_id: &str, row: PaymentRow) -> Result<(), StorageError> {
+fn upsert_payment(
+    conn: &Connection,
+    stripe_id: &str,
+    row: PaymentRow,
+) -> Result<String, StorageError> {
     conn.execute(
         "INSERT INTO payment_transactions (id, subscription_id, user_id, relationship_id,
-            stripe_payment_intent_id, transaction_type, amount_cents, status, payment_method, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            stripe_payment_intent_id, transaction_type, amount_cents, status, payment_method, created_at,
+            stripe_subscription_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (stripe_payment_intent_id) DO UPDATE SET
-            status = CASE WHEN payment_transactions.status IN ('refunded', 'partially_refunded')
-                          THEN payment_transactions.status
-                          WHEN payment_transactions.status = 'succeeded' AND excluded.status <> 'succeeded'
-                          THEN payment_transactions.status
-                          ELSE excluded.status END,
+            status = CASE WHEN (CASE excluded.status WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1
+                          WHEN 'failed' THEN 2 WHEN 'canceled' THEN 2 WHEN 'succeeded' THEN 3
+                          WHEN 'partially_refunded' THEN 4 WHEN 'refunded' THEN 5 ELSE 0 END) >= (CASE payment_transactions.status WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1
+                          WHEN 'failed' THEN 2 WHEN 'canceled' THEN 2 WHEN 'succeeded' THEN 3
+                          WHEN 'partially_refunded' THEN 4 WHEN 'refunded' THEN 5 ELSE 0 END) THEN excluded.status
+                          ELSE payment_transactions.status END,
+            created_at = min(payment_transactions.created_at, excluded.created_at),
             amount_cents = max(payment_transactions.amount_cents, excluded.amount_cents),
             subscription_id = coalesce(payment_transactions.subscription_id, excluded.subscription_id),
             user_id = coalesce(payment_transactions.user_id, excluded.user_id),
-            relationship_id = coalesce(payment_transactions.relationship_id, excluded.relationship_id)",
+            relationship_id = coalesce(payment_transactions.relationship_id, excluded.relationship_id),
+            stripe_subscription_id = coalesce(payment_transactions.stripe_subscription_id, excluded.stripe_subscription_id)",
         params![
             new_id(), row.subscription, row.user, row.relationship, stripe_id, row.kind,
-            row.amount.max(0), row.status, row.method, row.created_at
+            row.amount.max(0), row.status, row.method, row.created_at,
+            row.stripe_subscription
         ],
     )?;
+    // A refund recorded before this payment learns who and what it was for.
+    conn.execute(
+        "UPDATE payment_transactions SET
+            subscription_id = coalesce(subscription_id, ?2),
+            user_id = coalesce(user_id, ?3),
+            relationship_id = coalesce(relationship_id, ?4)
+         WHERE stripe_payment_intent_id = 'refund:' || ?1",
+        params![stripe_id, row.subscription, row.user, row.relationship],
+    )?;
+    stored_day(conn, stripe_id)
+}
+
+/// The day a payment row counts on, as stored (the earliest time seen for it).
+fn stored_day(conn: &Connection, stripe_id: &str) -> Result<String, StorageError> {
+    let at: String = conn.query_row(
+        "SELECT created_at FROM payment_transactions WHERE stripe_payment_intent_id = ?1",
+        [stripe_id],
+        |r| r.get(0),
+    )?;
+    Ok(at.get(..10).unwrap_or_default().to_owned())
+}
+
+/// Marks every day from a subscription's start as affected (its MRR changes), and its
+/// cancellation day.
+fn subscription_days(
+    conn: &Connection,
+    stripe_subscription: &str,
+    days: &mut Vec<String>,
+) -> Result<(), StorageError> {
+    let (created, canceled): (String, Option<String>) = conn.query_row(
+        "SELECT created_at, canceled_at FROM subscriptions WHERE stripe_subscription_id = ?1",
+        [stripe_subscription],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    days.push(format!(">{}", created.get(..10).unwrap_or_default()));
+    if let Some(canceled) = canceled {
+        days.push(canceled.get(..10).unwrap_or_default().to_owned());
+    }
     Ok(())
 }
 
@@ -907,8 +955,9 @@ fn checkout_completed(
                     plan_id = coalesce(subscriptions.plan_id, excluded.plan_id),
                     user_id = coalesce(subscriptions.user_id, excluded.user_id),
                     stripe_customer_id = coalesce(subscriptions.stripe_customer_id, excluded.stripe_customer_id),
-                    is_gift = excluded.is_gift,
-                    gift_from_user_id = excluded.gift_from_user_id,
+                    is_gift = max(subscriptions.is_gift, excluded.is_gift),
+                    gift_from_user_id = coalesce(subscriptions.gift_from_user_id, excluded.gift_from_user_id),
+                    created_at = min(subscriptions.created_at, excluded.created_at),
                     status = CASE WHEN subscriptions.stripe_state_at = 0 THEN excluded.status ELSE subscriptions.status END",
                 params![
                     new_id(), relationship, plan, user, id_of(session.get("customer")), subscription,
@@ -918,7 +967,8 @@ fn checkout_completed(
                     gift_from.is_some(), gift_from, created
                 ],
             )?;
-            days.push(created.get(..10).unwrap_or_default().to_owned());
+            subscription_days(conn, &subscription, days)?;
+            link_payments(conn, &subscription)?;
             if paid {
                 record_analytics(
                     conn,
@@ -935,10 +985,11 @@ fn checkout_completed(
             let Some(user) = user else { return Ok(()) };
             let payment =
                 id_of(session.get("payment_intent")).unwrap_or_else(|| session_id.clone());
-            upsert_payment(
+            let day = upsert_payment(
                 conn,
                 &payment,
                 PaymentRow {
+                    stripe_subscription: None,
                     kind: "ai_credits",
                     amount: int(session, "amount_total").unwrap_or(0),
                     status: if paid { "succeeded" } else { "pending" },
@@ -949,7 +1000,7 @@ fn checkout_completed(
                     method: None,
                 },
             )?;
-            days.push(created.get(..10).unwrap_or_default().to_owned());
+            days.push(day);
             let credits: i64 = meta(session, "credits")
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(0);
@@ -1035,7 +1086,8 @@ fn apply_subscription(
     let canceled_at = state
         .canceled_at
         .map(stamp)
-        .or_else(|| (state.status == "canceled").then(|| now.to_owned()));
+        .or_else(|| (state.status == "canceled").then(|| stamp(at)));
+    let created_at = stamp(state.created.unwrap_or(at));
     let status = if finality(&state.status) < 0 {
         "incomplete".to_owned()
     } else {
@@ -1046,7 +1098,7 @@ fn apply_subscription(
             stripe_subscription_id, status, billing_period, price_cents, current_period_start,
             current_period_end, is_gift, gift_from_user_id, cancel_at_period_end, stripe_state_at,
             canceled_at, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?18, ?17)
          ON CONFLICT (stripe_subscription_id) DO UPDATE SET
             relationship_id = coalesce(subscriptions.relationship_id, excluded.relationship_id),
             plan_id = coalesce(excluded.plan_id, subscriptions.plan_id),
@@ -1062,17 +1114,34 @@ fn apply_subscription(
             cancel_at_period_end = excluded.cancel_at_period_end,
             stripe_state_at = excluded.stripe_state_at,
             canceled_at = excluded.canceled_at,
+            created_at = min(subscriptions.created_at, excluded.created_at),
             updated_at = excluded.updated_at",
         params![
             new_id(), relationship, plan.map(|p| p.0), user, state.customer, state.id, status, period,
             state.unit_amount.unwrap_or(0).max(0), state.period_start.map(stamp),
             state.period_end.map(stamp), gift_from.is_some(), gift_from, state.cancel_at_period_end,
-            at, canceled_at, now
+            at, canceled_at, now, created_at
         ],
     )?;
-    if let Some(canceled) = &canceled_at {
-        days.push(canceled.get(..10).unwrap_or_default().to_owned());
-    }
+    subscription_days(conn, &state.id, days)?;
+    link_payments(conn, &state.id)
+}
+
+/// Payments (and their refunds) that arrived before their subscription learn who and what they
+/// were for.
+fn link_payments(conn: &Connection, stripe_subscription: &str) -> Result<(), StorageError> {
+    conn.execute(
+        "UPDATE payment_transactions SET
+            subscription_id = coalesce(payment_transactions.subscription_id, s.id),
+            user_id = coalesce(payment_transactions.user_id, s.user_id),
+            relationship_id = coalesce(payment_transactions.relationship_id, s.relationship_id)
+         FROM (SELECT id, user_id, relationship_id FROM subscriptions WHERE stripe_subscription_id = ?1) AS s
+         WHERE payment_transactions.stripe_subscription_id = ?1
+            OR payment_transactions.stripe_payment_intent_id IN (
+                SELECT 'refund:' || p.stripe_payment_intent_id FROM payment_transactions p
+                WHERE p.stripe_subscription_id = ?1)",
+        [stripe_subscription],
+    )?;
     Ok(())
 }
 
@@ -1109,11 +1178,11 @@ fn invoice(
         .or_else(|| int(invoice, "created"))
         .unwrap_or(event.created);
     let created_at = stamp(paid_at);
-    days.push(created_at.get(..10).unwrap_or_default().to_owned());
-    upsert_payment(
+    let day = upsert_payment(
         conn,
         &id,
         PaymentRow {
+            stripe_subscription: subscription.clone(),
             kind: "subscription",
             amount,
             status,
@@ -1123,7 +1192,9 @@ fn invoice(
             created_at,
             method: None,
         },
-    )
+    )?;
+    days.push(day);
+    Ok(())
 }
 
 /// A refunded payment as stored: id, payer, couple, subscription, kind.
@@ -1159,41 +1230,65 @@ fn refunded(
             .optional()?,
         None => None,
     };
+    let refund_status = if refunded >= amount {
+        "refunded"
+    } else {
+        "partially_refunded"
+    };
+    // The refund may arrive before the payment it refunds: record the payment now, refunded;
+    // its own event later fills in the rest without undoing the refund.
+    if original.is_none()
+        && let Some(pi) = &payment
+    {
+        let day = upsert_payment(
+            conn,
+            pi,
+            PaymentRow {
+                stripe_subscription: None,
+                kind: "subscription",
+                amount,
+                status: refund_status,
+                subscription: None,
+                user: None,
+                relationship: None,
+                created_at: stamp(int(charge, "created").unwrap_or(event.created)),
+                method: None,
+            },
+        )?;
+        days.push(day);
+    }
     if let Some((id, ..)) = &original {
+        // Refund events carry the cumulative amount: never step back from fully refunded.
         conn.execute(
-            "UPDATE payment_transactions SET status = ?2 WHERE id = ?1",
-            params![
-                id,
-                if refunded >= amount {
-                    "refunded"
-                } else {
-                    "partially_refunded"
-                }
-            ],
+            "UPDATE payment_transactions SET status = ?2 WHERE id = ?1 AND status <> 'refunded'",
+            params![id, refund_status],
         )?;
     }
+    // One refund row per payment (per charge without one); Stripe's amounts are cumulative.
+    let refund_key = format!("refund:{}", payment.as_deref().unwrap_or(&charge_id));
     let (user, relationship, subscription, kind) = original
         .map(|(_, u, r, s, k)| (u, r, s, Some(k)))
         .unwrap_or((None, None, None, None));
     // The refund itself, once per charge (its latest total).
     let created_at = stamp(event.created);
-    days.push(created_at.get(..10).unwrap_or_default().to_owned());
     conn.execute(
         "INSERT INTO payment_transactions (id, subscription_id, user_id, relationship_id,
             stripe_payment_intent_id, transaction_type, amount_cents, status, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'refund', ?6, 'succeeded', ?7)
          ON CONFLICT (stripe_payment_intent_id) DO UPDATE SET
-            amount_cents = max(payment_transactions.amount_cents, excluded.amount_cents)",
+            amount_cents = max(payment_transactions.amount_cents, excluded.amount_cents),
+            created_at = min(payment_transactions.created_at, excluded.created_at)",
         params![
             new_id(),
             subscription,
             user,
             relationship,
-            format!("refund:{charge_id}"),
+            refund_key,
             refunded,
             created_at
         ],
     )?;
+    days.push(stored_day(conn, &refund_key)?);
     // Credits bought with a refunded payment are taken back, as far as they are unspent.
     if kind.as_deref() == Some("ai_credits")
         && let (Some(user), Some(payment)) = (user, payment)
