@@ -18,6 +18,11 @@ use together_server::{Config, launch};
 
 const SECRET: &str = "whsec_fixture_feed";
 
+/// A file and its bytes.
+type Delivery = (String, Vec<u8>);
+/// The files that share one event id.
+type Group = (String, Vec<Delivery>);
+
 #[tokio::main]
 async fn main() -> ExitCode {
     match run().await {
@@ -56,7 +61,7 @@ async fn run() -> Result<()> {
     // Some sample files reuse one event id for different payloads. Stripe never does; the server
     // keeps the first it receives under an id and acknowledges the rest as duplicates. So files
     // sharing an id travel together, in file order, and the shuffle moves whole groups.
-    let mut groups: Vec<(String, Vec<(String, Vec<u8>)>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     for (_, file, body) in &events {
         let id = serde_json::from_slice::<Value>(body)?
             .get("id")
@@ -68,7 +73,7 @@ async fn run() -> Result<()> {
             None => groups.push((id, vec![(file.clone(), body.clone())])),
         }
     }
-    let flatten = |groups: &[(String, Vec<(String, Vec<u8>)>)]| -> Vec<(String, Vec<u8>)> {
+    let flatten = |groups: &[Group]| -> Vec<Delivery> {
         groups
             .iter()
             .flat_map(|(_, members)| members.clone())
@@ -105,7 +110,7 @@ async fn run() -> Result<()> {
 }
 
 /// Runs a fresh server, delivers `events` signed, and returns the final billing state.
-async fn feed(name: &str, events: &[(String, Vec<u8>)]) -> Result<Value> {
+async fn feed(name: &str, events: &[Delivery]) -> Result<Value> {
     let data = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
