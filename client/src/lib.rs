@@ -21,6 +21,7 @@
 //! - [`views`]: small read helpers (the local person's name and calendar day).
 //! - [`screens`]: read models for the app's screens (Today with the reveal rule, History, dates...).
 //! - [`forms`]: the UI's forms validated into inputs, with a sentence for each bad field.
+//! - [`entitlement`]: the couple's signed Premium entitlement, pinned key, offline gate, mirror.
 //! - [`crypto`]: end-to-end encryption (Argon2id, HKDF, XChaCha20-Poly1305).
 //! - [`secret_store`]: the OS keyring, or an explicit file fallback, for tokens and keys.
 //! - [`sync`]: the sync engine (push, pull, accounts, pairing), end-to-end encrypted.
@@ -36,6 +37,7 @@ mod catalog;
 pub mod cli;
 pub mod crypto;
 mod documents;
+pub mod entitlement;
 pub mod exchange;
 pub mod forms;
 pub mod paths;

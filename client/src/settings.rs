@@ -21,6 +21,12 @@ pub enum SettingKey {
     SyncServer,
     /// The account's email on that server.
     SyncEmail,
+    /// The server's entitlement public key, pinned when first seen.
+    EntitlementKey,
+    /// The latest signed entitlement (JSON: payload and signature).
+    Entitlement,
+    /// When the entitlement was last asked for (RFC 3339).
+    EntitlementCheckedAt,
 }
 
 impl SettingKey {
@@ -32,6 +38,9 @@ impl SettingKey {
             Self::CatalogVersion => "catalog_version",
             Self::SyncServer => "sync_server",
             Self::SyncEmail => "sync_email",
+            Self::EntitlementKey => "entitlement_public_key",
+            Self::Entitlement => "entitlement",
+            Self::EntitlementCheckedAt => "entitlement_checked_at",
         }
     }
 }

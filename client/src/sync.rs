@@ -85,6 +85,9 @@ pub fn has_session(secrets: &dyn SecretStore) -> Result<bool> {
     Ok(secrets.get(TOKEN)?.is_some())
 }
 
+/// How often a sync also refreshes the entitlement.
+const ENTITLEMENT_EVERY_SECONDS: i64 = 600;
+
 /// Convenience alias.
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
 
@@ -302,7 +305,50 @@ impl<'a> Session<'a> {
         // Merging can award achievements or raise reminders: send those too.
         report.pushed += self.push().await?;
         self.upload_snapshots().await?;
+        // Premium is checked now and then, never at the cost of the sync itself.
+        if let Err(error) = self.refresh_entitlement(false).await {
+            tracing::debug!(%error, "entitlement not refreshed");
+        }
         Ok(report)
+    }
+
+    /// Asks the server for the couple's signed entitlement (at most every ten minutes unless
+    /// `force`), verifies it and keeps it for offline use. `None` when the server sells nothing.
+    pub async fn refresh_entitlement(
+        &mut self,
+        force: bool,
+    ) -> Result<Option<crate::entitlement::Access>> {
+        let now = now();
+        if !force
+            && let Some(checked) = self.store.setting(SettingKey::EntitlementCheckedAt)?
+            && checked
+                .parse::<Timestamp>()
+                .is_ok_and(|at| now.duration_since(at).as_secs() < ENTITLEMENT_EVERY_SECONDS)
+        {
+            return Ok(self.store.access(now)?);
+        }
+        let Some(signed) = self.api.entitlements().await? else {
+            return Ok(None);
+        };
+        self.store.set_setting(
+            SettingKey::EntitlementCheckedAt,
+            &together_core::document::timestamp_text(now),
+            now,
+        )?;
+        let access = self
+            .store
+            .accept_entitlement(&signed, now)
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(Some(access))
+    }
+
+    /// Starts Stripe Checkout for `plan_id`; answers the page to open.
+    pub async fn checkout(&self, plan_id: &str, discount_code: Option<&str>) -> Result<String> {
+        Ok(self
+            .api
+            .checkout(plan_id, discount_code)
+            .await?
+            .checkout_url)
     }
 
     /// Uploads a sealed snapshot of each document whose log grew by [`SNAPSHOT_EVERY`] entries

@@ -221,3 +221,47 @@ pub enum LiveMessage {
     /// Messages were dropped (the device was too slow): pull every document.
     Resync,
 }
+
+/// What `GET /v1/entitlements` signs: a couple's access, valid offline until `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entitlement {
+    /// The person it was issued to.
+    pub user_id: String,
+    /// Their couple, if any.
+    pub relationship_id: Option<String>,
+    /// `free`, `premium`, `premium_plus`, `lifetime`.
+    pub level: String,
+    /// The entitling subscription's status.
+    pub status: Option<String>,
+    /// Its plan.
+    pub plan_id: Option<String>,
+    /// Until when the subscription entitles (RFC 3339).
+    pub entitled_until: Option<String>,
+    /// A gift.
+    pub is_gift: bool,
+    /// When this was signed.
+    pub issued_at: String,
+    /// After this the app must ask again (RFC 3339).
+    pub expires_at: String,
+}
+
+/// `GET /v1/entitlements`: the exact JSON text signed (verify these bytes, then parse them), its
+/// Ed25519 signature and the server's public key, both base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedEntitlement {
+    /// An [`Entitlement`] as JSON text.
+    pub payload: String,
+    /// Ed25519 signature of `payload`.
+    pub signature: String,
+    /// The server's public key (devices pin the first one they see).
+    pub public_key: String,
+}
+
+/// `POST /v1/billing/checkout`: where to send the person to pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutSession {
+    /// Stripe's Checkout Session id.
+    pub session_id: String,
+    /// The hosted payment page.
+    pub checkout_url: String,
+}

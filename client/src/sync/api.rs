@@ -145,6 +145,29 @@ impl Api {
         }
     }
 
+    /// The couple's signed entitlement; `None` from a server that sells nothing.
+    pub async fn entitlements(
+        &self,
+    ) -> Result<Option<together_core::wire::SignedEntitlement>, SyncError> {
+        match self.get("/v1/entitlements").await {
+            Ok(signed) => Ok(Some(signed)),
+            Err(SyncError::Refused {
+                status: 404 | 503, ..
+            }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Starts paying for `plan_id` (Stripe Checkout); refused while the couple is entitled.
+    pub async fn checkout(
+        &self,
+        plan_id: &str,
+        discount_code: Option<&str>,
+    ) -> Result<together_core::wire::CheckoutSession, SyncError> {
+        let body = serde_json::json!({ "plan_id": plan_id, "discount_code": discount_code });
+        self.post("/v1/billing/checkout", &body).await
+    }
+
     /// The account's signed-in devices.
     pub async fn devices(&self) -> Result<Vec<together_core::wire::DeviceInfo>, SyncError> {
         self.get("/v1/devices").await

@@ -6,44 +6,11 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signer, SigningKey};
-use serde::{Deserialize, Serialize};
 
 /// How long a signed entitlement may be honoured offline.
 pub const OFFLINE_DAYS: i64 = 7;
 
-/// What is signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entitlement {
-    /// The person it was issued to.
-    pub user_id: String,
-    /// Their couple, if any.
-    pub relationship_id: Option<String>,
-    /// `free`, `premium`, `premium_plus`, `lifetime`.
-    pub level: String,
-    /// The entitling subscription's status.
-    pub status: Option<String>,
-    /// Its plan.
-    pub plan_id: Option<String>,
-    /// Until when the subscription entitles (RFC 3339).
-    pub entitled_until: Option<String>,
-    /// A gift.
-    pub is_gift: bool,
-    /// When this was signed.
-    pub issued_at: String,
-    /// After this the app must ask again (RFC 3339).
-    pub expires_at: String,
-}
-
-/// The signed form sent to devices: the exact JSON text signed, its signature and the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedEntitlement {
-    /// The `Entitlement` as JSON text (verify these bytes, then parse them).
-    pub payload: String,
-    /// Ed25519 signature of `payload`, base64.
-    pub signature: String,
-    /// The server's public key, base64 (devices pin the first one they see).
-    pub public_key: String,
-}
+pub use together_core::wire::{Entitlement, SignedEntitlement};
 
 /// The server's signing key.
 #[derive(Debug)]

@@ -1,0 +1,186 @@
+//! The couple's Premium access on this device: the server's signed entitlement, verified with the
+//! server key pinned when first seen, kept for offline use, mirrored into the local billing tables
+//! (`subscription_plans`, `subscriptions`), and read back — verified again — to gate features.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use jiff::Timestamp;
+use together_core::wire::{Entitlement, SignedEntitlement};
+
+use crate::settings::SettingKey;
+use crate::store::{Result, Store, StoreError};
+
+/// Why an entitlement was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EntitlementError {
+    /// Not signed by the key this device pinned (or not signed at all).
+    #[error("the server's entitlement is not signed by the key this device knows; ignored")]
+    BadSignature,
+    /// Issued to someone else.
+    #[error("the entitlement is for another person; ignored")]
+    NotMine,
+    /// Not the documented shape.
+    #[error("the entitlement could not be read: {0}")]
+    Malformed(String),
+    /// Storing it failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Access as this device may honour it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    /// The signed entitlement.
+    pub entitlement: Entitlement,
+    /// Whether Premium features are open now (entitled and not past the offline limit).
+    pub premium: bool,
+}
+
+fn verify(
+    signed: &SignedEntitlement,
+    pinned: &str,
+) -> std::result::Result<Entitlement, EntitlementError> {
+    let key: [u8; 32] = STANDARD
+        .decode(pinned)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or(EntitlementError::BadSignature)?;
+    let signature: [u8; 64] = STANDARD
+        .decode(&signed.signature)
+        .ok()
+        .and_then(|s| s.try_into().ok())
+        .ok_or(EntitlementError::BadSignature)?;
+    VerifyingKey::from_bytes(&key)
+        .map_err(|_| EntitlementError::BadSignature)?
+        .verify(
+            signed.payload.as_bytes(),
+            &Signature::from_bytes(&signature),
+        )
+        .map_err(|_| EntitlementError::BadSignature)?;
+    serde_json::from_str(&signed.payload).map_err(|e| EntitlementError::Malformed(e.to_string()))
+}
+
+fn open_now(entitlement: &Entitlement, now: Timestamp) -> bool {
+    let before = |limit: &Option<String>| {
+        limit
+            .as_deref()
+            .and_then(|t| t.parse::<Timestamp>().ok())
+            .is_some_and(|t| now < t)
+    };
+    entitlement.level != "free"
+        && before(&entitlement.entitled_until)
+        && before(&Some(entitlement.expires_at.clone()))
+}
+
+impl Store {
+    /// Verifies and keeps a signed entitlement from the server, and mirrors it into the local
+    /// billing tables. The first key seen is pinned; a later different key is refused.
+    pub fn accept_entitlement(
+        &mut self,
+        signed: &SignedEntitlement,
+        now: Timestamp,
+    ) -> std::result::Result<Access, EntitlementError> {
+        let pinned = match self.setting(SettingKey::EntitlementKey)? {
+            Some(key) => key,
+            None => {
+                self.set_setting(SettingKey::EntitlementKey, &signed.public_key, now)?;
+                signed.public_key.clone()
+            }
+        };
+        let entitlement = verify(signed, &pinned)?;
+        let me = self.local_user()?.map(|u| u.to_string());
+        if me.as_deref() != Some(entitlement.user_id.as_str()) {
+            return Err(EntitlementError::NotMine);
+        }
+        let stored = serde_json::to_string(signed)
+            .map_err(|e| EntitlementError::Malformed(e.to_string()))?;
+        self.set_setting(SettingKey::Entitlement, &stored, now)?;
+        self.mirror(&entitlement)?;
+        Ok(Access {
+            premium: open_now(&entitlement, now),
+            entitlement,
+        })
+    }
+
+    /// The kept entitlement, verified again, as it stands at `now`; `None` before any.
+    pub fn access(&self, now: Timestamp) -> Result<Option<Access>> {
+        let (Some(stored), Some(pinned)) = (
+            self.setting(SettingKey::Entitlement)?,
+            self.setting(SettingKey::EntitlementKey)?,
+        ) else {
+            return Ok(None);
+        };
+        let Ok(signed) = serde_json::from_str::<SignedEntitlement>(&stored) else {
+            return Ok(None);
+        };
+        Ok(verify(&signed, &pinned).ok().map(|entitlement| Access {
+            premium: open_now(&entitlement, now),
+            entitlement,
+        }))
+    }
+
+    /// Whether Premium features are open on this device now.
+    pub fn is_premium(&self, now: Timestamp) -> Result<bool> {
+        Ok(self.access(now)?.is_some_and(|a| a.premium))
+    }
+
+    /// Copies the entitlement into the spec's billing tables, so they answer queries offline.
+    fn mirror(&mut self, entitlement: &Entitlement) -> Result<()> {
+        let Some(relationship) = entitlement.relationship_id.clone() else {
+            return Ok(());
+        };
+        let known: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM relationships WHERE id = ?1)",
+            [&relationship],
+            |r| r.get(0),
+        )?;
+        if !known {
+            return Ok(());
+        }
+        let id = format!("entitlement-{relationship}");
+        if entitlement.level == "free" {
+            self.conn()
+                .execute("DELETE FROM subscriptions WHERE id = ?1", [&id])?;
+            return Ok(());
+        }
+        let plan = entitlement
+            .plan_id
+            .clone()
+            .unwrap_or_else(|| format!("plan-{}", entitlement.level));
+        let kind = match entitlement.level.as_str() {
+            "premium_plus" | "lifetime" => entitlement.level.as_str(),
+            _ => "premium",
+        };
+        self.conn().execute(
+            "INSERT INTO subscription_plans (id, plan_name, plan_type, billing_period, price_cents, is_active, sort_order)
+             VALUES (?1, ?2, ?3, 'month', 0, 1, 0)
+             ON CONFLICT (id) DO UPDATE SET plan_type = excluded.plan_type",
+            (&plan, "Premium", kind),
+        )?;
+        let status = match entitlement.status.as_deref() {
+            Some(
+                s @ ("trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused"
+                | "incomplete" | "incomplete_expired"),
+            ) => s,
+            _ => "active",
+        };
+        self.conn().execute(
+            "INSERT INTO subscriptions (id, relationship_id, plan_id, user_id, status, billing_period,
+                price_cents, current_period_end, is_gift)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'month', 0, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET plan_id = excluded.plan_id, status = excluded.status,
+                current_period_end = excluded.current_period_end, is_gift = excluded.is_gift",
+            (
+                &id,
+                &relationship,
+                &plan,
+                &entitlement.user_id,
+                status,
+                &entitlement.entitled_until,
+                entitlement.is_gift,
+            ),
+        )?;
+        Ok(())
+    }
+}
