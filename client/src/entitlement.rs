@@ -158,13 +158,23 @@ impl Store {
              ON CONFLICT (id) DO UPDATE SET plan_type = excluded.plan_type",
             (&plan, "Premium", kind),
         )?;
-        let status = match entitlement.status.as_deref() {
-            Some(
-                s @ ("trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused"
-                | "incomplete" | "incomplete_expired"),
-            ) => s,
-            _ => "active",
-        };
+        // The server only signs Stripe's statuses; anything else is stored as active, the
+        // level being what gates.
+        const STATUSES: [&str; 8] = [
+            "trialing",
+            "active",
+            "past_due",
+            "canceled",
+            "unpaid",
+            "paused",
+            "incomplete",
+            "incomplete_expired",
+        ];
+        let status = entitlement
+            .status
+            .as_deref()
+            .filter(|s| STATUSES.contains(s))
+            .unwrap_or("active");
         self.conn().execute(
             "INSERT INTO subscriptions (id, relationship_id, plan_id, user_id, status, billing_period,
                 price_cents, current_period_end, is_gift)
