@@ -35,7 +35,9 @@ fn main() {
             "devices",
             "revoke_device",
             "delete_account",
-            "plans",
+            "premium",
+            "refresh_premium",
+            "buy_premium",
             "sync_now",
             "export_data",
         ]));

@@ -12,6 +12,46 @@ use together_e2e::app::{AppSession, free_port};
 use together_e2e::{ServerProcess, TauriDriver, VirtualDisplay, paths};
 
 const T: Duration = Duration::from_secs(30);
+const WEBHOOK_SECRET: &str = "whsec_e2e";
+
+/// Plays Stripe: a signed `customer.subscription.created` for the couple of the app in `data_dir`.
+async fn subscribe(server: &str, data_dir: &std::path::Path) -> Result<()> {
+    let db = rusqlite::Connection::open(together_client::paths::database_path(data_dir))?;
+    let setting = |key: &str| -> Result<String> {
+        Ok(db.query_row(
+            "SELECT value FROM app_settings WHERE key = ?1",
+            [key],
+            |r| r.get(0),
+        )?)
+    };
+    let (relationship, user) = (
+        setting("current_relationship_id")?,
+        setting("local_user_id")?,
+    );
+    let now = jiff::Timestamp::now().as_second();
+    let event = serde_json::json!({ "id": "evt_e2e_1", "object": "event", "created": now,
+        "type": "customer.subscription.created", "data": { "object": {
+            "id": "sub_e2e", "object": "subscription", "status": "active", "customer": "cus_e2e",
+            "cancel_at_period_end": false, "start_date": now,
+            "metadata": { "relationship_id": relationship, "user_id": user },
+            "items": { "data": [ { "current_period_start": now, "current_period_end": now + 30 * 86_400,
+                "price": { "id": "price_e2e", "unit_amount": 999, "recurring": { "interval": "month" } } } ] } } } });
+    let body = serde_json::to_vec(&event)?;
+    let signature = together_server::billing::signature::sign(WEBHOOK_SECRET, now, &body);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let response = reqwest::Client::new()
+        .post(format!("{server}/v1/stripe/webhook"))
+        .header("Stripe-Signature", format!("t={now},v1={signature}"))
+        .body(body)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "webhook answered {}",
+        response.status()
+    );
+    Ok(())
+}
 /// Every screen's navigation slug, in order.
 const SCREENS: [&str; 11] = [
     "today",
@@ -96,7 +136,28 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     let server_binary = paths::built_binary("together-server", "cargo build -p together-server")?;
     let port = free_port()?;
     let server_data = tempfile::tempdir()?;
-    let server = ServerProcess::start(&server_binary, port, server_data.path())?;
+    let billing_env = [("TOGETHER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)];
+    let server =
+        ServerProcess::start_with_env(&server_binary, port, server_data.path(), &billing_env)?;
+    let plan = std::process::Command::new(&server_binary)
+        .args([
+            "plans",
+            "add",
+            "--name",
+            "Together",
+            "--price-cents",
+            "999",
+            "--stripe-price",
+            "price_e2e",
+        ])
+        .args(["--feature", "A full year of history", "--data-dir"])
+        .arg(server_data.path())
+        .output()?;
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
     let url = server.url.clone();
     let display = VirtualDisplay::start()?;
     let (driver_a, driver_b) = (TauriDriver::start(&display)?, TauriDriver::start(&display)?);
@@ -250,7 +311,8 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
             .await?;
     }
     alice.screenshot("alice-offline-desktop").await?;
-    let _server = ServerProcess::start(&server_binary, port, server_data.path())?;
+    let server =
+        ServerProcess::start_with_env(&server_binary, port, server_data.path(), &billing_env)?;
     for person in [&alice, &bob] {
         person
             .wait_until(
@@ -280,6 +342,42 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .wait_until("#log-list", T, |t| t.contains("Holidays with family"))
         .await?;
+
+    // Premium: plans come from the server; Stripe's webhook makes the couple Premium; both
+    // devices honour it, and the year of history opens.
+    alice.click("#nav-premium").await?;
+    alice
+        .wait_until("#plan-list", T, |t| {
+            t.contains("Together") && t.contains("$9.99 / month")
+        })
+        .await?;
+    assert_eq!(
+        alice
+            .attribute("#premium-status", "data-level")
+            .await?
+            .as_deref(),
+        Some("free")
+    );
+    alice.click("#nav-history").await?;
+    alice.wait_for("#history-365").await?;
+    assert!(
+        alice.attribute("#history-365", "disabled").await?.is_some(),
+        "a year of history is Premium"
+    );
+    subscribe(&server.url, dir_a.path()).await?;
+    for person in [&alice, &bob] {
+        person.click("#nav-premium").await?;
+        person.click("#premium-check").await?;
+        person
+            .wait_until("#premium-status", T, |t| t.contains("You have Premium"))
+            .await?;
+    }
+    alice.click("#nav-history").await?;
+    alice
+        .wait_until("#history-365", T, |t| !t.contains('★'))
+        .await?;
+    alice.click("#history-365").await?;
+    alice.wait_for("#chart-connection").await?;
 
     screenshots(&alice, "alice").await?;
     bob.resize(390, 844).await?;

@@ -11,7 +11,8 @@ mod records;
 mod today;
 
 pub use app::{
-    AccountSummary, AppOverview, InviteView, PlanView, ProfileSummary, SyncState, SyncStatus,
+    AccountSummary, AppOverview, InviteView, PlanView, PremiumView, ProfileSummary, SyncState,
+    SyncStatus,
 };
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,

@@ -13,10 +13,12 @@
 //! - [`worker`]: the background sync thread and the reminder schedule; the `data-changed` and
 //!   `sync-status` events the UI listens to.
 //! - [`notify`]: OS notifications for new partner events and reminders.
+//! - `premium_return`: the `bettertogether://` deep link Stripe Checkout returns through.
 
 mod commands;
 pub mod notify;
 pub mod options;
+mod premium_return;
 pub mod shell;
 pub mod worker;
 
@@ -36,13 +38,17 @@ pub fn run() {
     let options = options::LaunchOptions::from_env_and_args(std::env::args().skip(1), |name| {
         std::env::var_os(name)
     });
-    let mut builder = tauri::Builder::default().plugin(tauri_plugin_notification::init());
+    let mut builder = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_deep_link::init());
     #[cfg(desktop)]
     {
         // One window per person: a second launch focuses the first. Instances started on an
         // explicit data directory (two people on one machine, the tests) are independent.
         if options.data_dir.is_none() {
             builder = builder.plugin(tauri_plugin_single_instance::init(|app, _, _| {
+                // A deep link opened while the app runs arrives here (feature `deep-link`).
                 if let Some(window) = app.get_webview_window("main") {
                     let _ = window.unminimize();
                     let _ = window.set_focus();
@@ -65,6 +71,7 @@ pub fn run() {
                 ));
             }
             app.manage(shell);
+            premium_return::listen(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -99,7 +106,9 @@ pub fn run() {
             commands::account::devices,
             commands::account::revoke_device,
             commands::account::delete_account,
-            commands::account::plans,
+            commands::account::premium,
+            commands::account::refresh_premium,
+            commands::account::buy_premium,
             commands::account::sync_now,
             commands::data::export_data,
         ])

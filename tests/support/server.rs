@@ -17,10 +17,21 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `binary` on `127.0.0.1:port` with its data in `data`, and waits until it listens.
     pub fn start(binary: &Path, port: u16, data: &Path) -> Result<Self> {
+        Self::start_with_env(binary, port, data, &[])
+    }
+
+    /// Like [`ServerProcess::start`], with extra environment variables (billing secrets).
+    pub fn start_with_env(
+        binary: &Path,
+        port: u16,
+        data: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let child = Command::new(binary)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data)
+            .envs(env.iter().copied())
             .stderr(Stdio::null())
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;

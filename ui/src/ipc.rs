@@ -6,7 +6,8 @@ use serde::de::DeserializeOwned;
 use together_core::view::{
     AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
     CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, InviteView, LogForm, LogView,
-    LoginForm, NotificationView, ParticipationView, PlanView, ProfileForm, SyncStatus, TodayView,
+    LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm, SyncStatus,
+    TodayView,
 };
 use together_core::wire::DeviceInfo;
 use wasm_bindgen::prelude::*;
@@ -265,11 +266,6 @@ pub async fn delete_account() -> Result<(), String> {
     call("delete_account", &None {}).await
 }
 
-/// The server's plans.
-pub async fn plans() -> Result<Vec<PlanView>, String> {
-    call("plans", &None {}).await
-}
-
 /// Syncs now.
 pub async fn sync_now() -> Result<(), String> {
     call("sync_now", &None {}).await
@@ -278,4 +274,32 @@ pub async fn sync_now() -> Result<(), String> {
 /// Exports; answers the folder.
 pub async fn export_data() -> Result<String, String> {
     call("export_data", &None {}).await
+}
+
+/// The Premium screen.
+pub async fn premium() -> Result<PremiumView, String> {
+    call("premium", &None {}).await
+}
+
+/// Asks the server again for the couple's Premium.
+pub async fn refresh_premium() -> Result<PremiumView, String> {
+    call("refresh_premium", &None {}).await
+}
+
+/// Opens Stripe Checkout for a plan in the browser; answers its address.
+pub async fn buy_premium(plan_id: &str, discount_code: &str) -> Result<String, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        plan_id: &'a str,
+        discount_code: Option<&'a str>,
+    }
+    let discount_code = Some(discount_code.trim()).filter(|c| !c.is_empty());
+    call(
+        "buy_premium",
+        &Args {
+            plan_id,
+            discount_code,
+        },
+    )
+    .await
 }

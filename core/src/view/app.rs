@@ -20,6 +20,8 @@ pub struct AppOverview {
     pub sync: SyncStatus,
     /// Unread notifications, for the inbox badge.
     pub unread_notifications: i64,
+    /// Whether Premium features are open on this device now.
+    pub premium: bool,
 }
 
 /// The local person's profile.
@@ -171,4 +173,21 @@ pub struct InviteView {
     pub expires_at: String,
     /// The code as an SVG QR code, ready to show.
     pub qr_svg: String,
+}
+
+/// The Premium screen: what the server sells and what the couple has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PremiumView {
+    /// Plans on sale (empty when the server sells none or cannot be reached).
+    pub plans: Vec<PlanView>,
+    /// `free`, `premium`, `premium_plus`, `lifetime`: what this device honours now.
+    pub level: String,
+    /// Until when the subscription entitles (RFC 3339).
+    pub entitled_until: Option<String>,
+    /// A gift.
+    pub is_gift: bool,
+    /// Whether this device can buy (signed in, with a couple space).
+    pub can_buy: bool,
+    /// A sentence when something keeps the screen from being complete (offline, no billing).
+    pub note: Option<String>,
 }

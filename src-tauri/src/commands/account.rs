@@ -10,7 +10,7 @@ use together_client::Store;
 use together_client::secret_store::SecretStore;
 use together_client::settings::SettingKey;
 use together_client::sync::{Api, Session};
-use together_core::view::{AccountForm, InviteView, LoginForm, PlanView};
+use together_core::view::{AccountForm, InviteView, LoginForm, PremiumView};
 use together_core::wire::DeviceInfo;
 
 use super::changed;
@@ -211,26 +211,118 @@ pub(crate) async fn delete_account(
     Ok(())
 }
 
-/// The plans the sync server offers (empty when it sells none).
-#[tauri::command]
-pub(crate) async fn plans(shell: State<'_, Shell>) -> Result<Vec<PlanView>, CommandError> {
-    let launch_server = shell.options.server_url.clone();
-    off_thread(shell.device()?, move |runtime, store, _| {
-        let Some(server) = store
-            .sync_setting(SettingKey::SyncServer)?
-            .or(launch_server)
-        else {
-            return Ok(Vec::new());
-        };
-        Ok(runtime.block_on(Api::new(&server, None)?.plans())?)
-    })
-    .await
-}
-
 /// Syncs now (restarts the background session).
 #[tauri::command]
 pub(crate) fn sync_now(shell: State<'_, Shell>) {
     if let Some(worker) = shell.worker() {
         worker.kick();
     }
+}
+
+/// The Premium screen: plans from the server (when reachable) and the couple's access as this
+/// device honours it (the signed entitlement, also offline).
+#[tauri::command]
+pub(crate) async fn premium(shell: State<'_, Shell>) -> Result<PremiumView, CommandError> {
+    let launch_server = shell.options.server_url.clone();
+    off_thread(shell.device()?, move |runtime, store, secrets| {
+        premium_view(runtime, store, secrets, launch_server, false)
+    })
+    .await
+}
+
+/// Asks the server again (after paying, or "Check again").
+#[tauri::command]
+pub(crate) async fn refresh_premium(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+) -> Result<PremiumView, CommandError> {
+    let launch_server = shell.options.server_url.clone();
+    let view = off_thread(shell.device()?, move |runtime, store, secrets| {
+        premium_view(runtime, store, secrets, launch_server, true)
+    })
+    .await?;
+    changed(&app);
+    Ok(view)
+}
+
+fn premium_view(
+    runtime: &tokio::runtime::Runtime,
+    store: &mut Store,
+    secrets: &dyn SecretStore,
+    launch_server: Option<String>,
+    refresh: bool,
+) -> Result<PremiumView, CommandError> {
+    let now = jiff::Timestamp::now();
+    let server = store
+        .sync_setting(SettingKey::SyncServer)?
+        .or(launch_server);
+    let mut note = None;
+    let plans = match &server {
+        Some(server) => match runtime.block_on(Api::new(server, None)?.plans()) {
+            Ok(plans) => plans,
+            Err(error) => {
+                note = Some(format!("Plans could not be loaded: {error}"));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let signed_in = together_client::sync::has_session(secrets)?;
+    if refresh && signed_in {
+        let refreshed = runtime.block_on(async {
+            Session::resume(store, secrets)?
+                .refresh_entitlement(true)
+                .await
+        });
+        if let Err(error) = refreshed {
+            note = Some(format!("Premium could not be checked just now: {error}"));
+        }
+    }
+    let access = store.access(now)?;
+    let (level, entitled_until, is_gift) = match &access {
+        Some(a) if a.premium => (
+            a.entitlement.level.clone(),
+            a.entitlement.entitled_until.clone(),
+            a.entitlement.is_gift,
+        ),
+        _ => ("free".to_owned(), None, false),
+    };
+    Ok(PremiumView {
+        plans,
+        level,
+        entitled_until,
+        is_gift,
+        can_buy: signed_in && store.current_relationship()?.is_some(),
+        note,
+    })
+}
+
+/// Starts paying for a plan: Stripe Checkout opens in the system browser; the app returns
+/// through its deep link (`bettertogether://premium`) and checks again.
+#[tauri::command(rename_all = "snake_case")]
+pub(crate) async fn buy_premium(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+    plan_id: String,
+    discount_code: Option<String>,
+) -> Result<String, CommandError> {
+    let plan_id = required("plan", &plan_id)?;
+    let url = off_thread(shell.device()?, move |runtime, store, secrets| {
+        runtime
+            .block_on(async {
+                Session::resume(store, secrets)?
+                    .checkout(
+                        &plan_id,
+                        discount_code.as_deref().filter(|c| !c.trim().is_empty()),
+                    )
+                    .await
+            })
+            .map_err(CommandError::from)
+    })
+    .await?;
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(&url, None::<&str>)
+        .map_err(|error| CommandError::Invalid(format!("cannot open the browser: {error}")))?;
+    Ok(url)
 }

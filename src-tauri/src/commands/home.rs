@@ -43,6 +43,7 @@ pub(crate) fn overview(shell: State<'_, Shell>) -> Result<AppOverview, CommandEr
             partner_name: store.partner_name()?,
             sync,
             unread_notifications: store.unread_notifications()?,
+            premium: store.is_premium(now())?,
         })
     })
 }
@@ -105,5 +106,15 @@ pub(crate) fn save_profile(
 /// History over the last `days` days (7, 30, 90 or 365).
 #[tauri::command(rename_all = "snake_case")]
 pub(crate) fn history(shell: State<'_, Shell>, days: i64) -> Result<HistoryView, CommandError> {
-    shell.with_store(|store| Ok(store.history(now(), days)?))
+    shell.with_store(|store| {
+        if days > PREMIUM_HISTORY_FROM && !store.is_premium(now())? {
+            return Err(CommandError::Invalid(
+                "A full year of history comes with Premium; 7, 30 and 90 days are free.".into(),
+            ));
+        }
+        Ok(store.history(now(), days)?)
+    })
 }
+
+/// History windows longer than this are a Premium feature.
+const PREMIUM_HISTORY_FROM: i64 = 90;

@@ -10,7 +10,7 @@ use crate::widgets::Loaded;
 
 /// The History screen.
 #[component]
-pub fn HistoryScreen() -> impl IntoView {
+pub fn HistoryScreen(premium: Signal<bool>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let days = RwSignal::new(30_i64);
     let history = LocalResource::new(move || {
@@ -21,10 +21,17 @@ pub fn HistoryScreen() -> impl IntoView {
         <section class="card" aria-labelledby="history-title">
             <h1 id="history-title">"History"</h1>
             <div class="segmented" role="group" aria-label="Period">
-                {[7_i64, 30, 90, 365].into_iter().map(|d| view! {
-                    <button type="button" id=format!("history-{d}") class:active=move || days.get() == d
-                        aria-pressed=move || (days.get() == d).to_string()
-                        on:click=move |_| days.set(d)>{format!("{d} days")}</button>
+                {[7_i64, 30, 90, 365].into_iter().map(|d| {
+                    let locked = move || d == 365 && !premium.get();
+                    view! {
+                        <button type="button" id=format!("history-{d}") class:active=move || days.get() == d
+                            aria-pressed=move || (days.get() == d).to_string()
+                            prop:disabled=locked
+                            title=move || if locked() { "A full year comes with Premium" } else { "" }
+                            on:click=move |_| days.set(d)>
+                            {move || if locked() { format!("{d} days ★") } else { format!("{d} days") }}
+                        </button>
+                    }
                 }).collect_view()}
             </div>
             <Loaded resource=history id="history" render=history_body/>

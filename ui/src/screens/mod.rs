@@ -98,7 +98,10 @@ impl Screen {
 pub fn show(screen: Screen, overview: Signal<Option<AppOverview>>) -> AnyView {
     match screen {
         Screen::Today => view! { <today::TodayScreen/> }.into_any(),
-        Screen::History => view! { <history::HistoryScreen/> }.into_any(),
+        Screen::History => {
+            let premium = Signal::derive(move || overview.get().is_some_and(|o| o.premium));
+            view! { <history::HistoryScreen premium=premium/> }.into_any()
+        }
         Screen::Activities => view! { <activities::ActivitiesScreen/> }.into_any(),
         Screen::Goals => view! { <goals::GoalsScreen/> }.into_any(),
         Screen::Dates => view! { <dates::DatesScreen/> }.into_any(),

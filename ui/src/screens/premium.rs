@@ -1,34 +1,99 @@
-//! Premium: the plans the sync server offers and, honestly, whether buying is possible yet.
+//! Premium: the plans the sync server sells, the couple's access (honoured offline from the signed
+//! entitlement), and buying through Stripe Checkout in the browser.
 
 use leptos::prelude::*;
-use together_core::view::PlanView;
+use leptos::task::spawn_local;
+use together_core::view::PremiumView;
 
+use crate::app::Ctx;
 use crate::ipc;
-use crate::widgets::Loaded;
+use crate::widgets::{Loaded, Notice};
 
 /// The Premium screen.
 #[component]
 pub fn PremiumScreen() -> impl IntoView {
-    let plans = LocalResource::new(ipc::plans);
-    view! {
-        <section class="card" aria-labelledby="premium-title">
-            <h1 id="premium-title">"Premium"</h1>
-            <p>"One subscription covers both of you. Everything you already use stays free."</p>
-            <Loaded resource=plans id="premium" render={|plans: Vec<PlanView>| view! {
-                {if plans.is_empty() {
-                    Some(view! { <p class="muted" id="premium-no-plans">"Your sync server does not offer plans yet."</p> })
-                } else { None }}
-                <ul class="plans" id="plan-list">
-                    {plans.into_iter().map(|p| view! {
+    let ctx = expect_context::<Ctx>();
+    let premium = LocalResource::new(move || {
+        ctx.version.track();
+        ipc::premium()
+    });
+    let notice = RwSignal::new(None);
+    let code = RwSignal::new(String::new());
+    let check_again = move |_| {
+        notice.set(Some(Ok("Checking…".to_owned())));
+        spawn_local(async move {
+            match ipc::refresh_premium().await {
+                Ok(view) if view.level != "free" => {
+                    notice.set(Some(Ok("Premium is on. Thank you!".to_owned())))
+                }
+                Ok(view) => notice.set(Some(Ok(view
+                    .note
+                    .unwrap_or_else(|| "No Premium yet.".to_owned())))),
+                Err(message) => notice.set(Some(Err(message))),
+            }
+            ctx.refresh();
+        });
+    };
+    let body = move |view: PremiumView| {
+        let status = if view.level == "free" {
+            "You’re on the free plan: everything you use today stays free.".to_owned()
+        } else {
+            format!(
+                "You have Premium{} until {}.",
+                if view.is_gift { " (a gift)" } else { "" },
+                view.entitled_until
+                    .as_deref()
+                    .and_then(|t| t.get(..10))
+                    .unwrap_or("further notice")
+            )
+        };
+        let can_buy = view.can_buy && view.level == "free";
+        view! {
+            <p id="premium-status" data-level=view.level.clone()>{status}</p>
+            {view.note.clone().map(|n| view! { <p class="muted" id="premium-note">{n}</p> })}
+            {view.plans.is_empty().then(|| view! { <p class="muted" id="premium-no-plans">"Your sync server does not offer plans."</p> })}
+            <ul class="plans" id="plan-list">
+                {view.plans.into_iter().map(|p| {
+                    let id = p.id.clone();
+                    let buy = move |_| {
+                        let id = id.clone();
+                        notice.set(Some(Ok("Opening Stripe Checkout…".to_owned())));
+                        spawn_local(async move {
+                            match ipc::buy_premium(&id, &code.get_untracked()).await {
+                                Ok(_) => notice.set(Some(Ok("Finish paying in your browser; Premium appears here as soon as Stripe confirms.".to_owned()))),
+                                Err(message) => notice.set(Some(Err(message))),
+                            }
+                        });
+                    };
+                    view! {
                         <li class="plan">
                             <h2>{p.name.clone()}</h2>
                             <p class="price">{p.price_label()}</p>
                             <ul>{p.features.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}</ul>
+                            {can_buy.then(|| view! { <button type="button" class="buy" on:click=buy.clone()>"Choose"</button> })}
                         </li>
-                    }).collect_view()}
-                </ul>
-            }}/>
-            <p class="notice" id="premium-unavailable">"Purchasing is not available in this version yet: nothing will be charged."</p>
+                    }
+                }).collect_view()}
+            </ul>
+            {can_buy.then(|| view! {
+                <label for="premium-code">"Discount code (optional)"</label>
+                <input id="premium-code" type="text" maxlength="40" autocomplete="off"
+                    prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+            })}
+            {(!view.can_buy && view.level == "free").then(|| view! {
+                <p class="muted" id="premium-sign-in">"Create an account (Partner screen) to buy Premium for both of you."</p>
+            })}
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="premium-title">
+            <h1 id="premium-title">"Premium"</h1>
+            <p>"One subscription covers both of you. A full year of history comes with it."</p>
+            <Loaded resource=premium id="premium" render=body/>
+            <div class="actions">
+                <button type="button" class="secondary" id="premium-check" on:click=check_again>"Check again"</button>
+            </div>
+            <Notice id="premium-notice" message=notice/>
         </section>
     }
 }

@@ -1,0 +1,34 @@
+//! Coming back from Stripe Checkout: the browser opens `bettertogether://premium?checkout=…`, the
+//! app (or its running instance) receives it, syncs (which asks for the new entitlement) and
+//! tells the screens to refresh.
+
+use tauri::{App, Manager};
+use tauri_plugin_deep_link::DeepLinkExt;
+
+use crate::shell::Shell;
+use crate::worker::DATA_CHANGED;
+
+/// Listens for the app's deep links.
+pub fn listen(app: &App) {
+    #[cfg(desktop)]
+    {
+        // Packaged builds register the scheme at install; a plain binary registers it now.
+        if let Err(error) = app.deep_link().register_all() {
+            tracing::info!(%error, "deep link scheme not registered");
+        }
+    }
+    let handle = app.handle().clone();
+    app.deep_link().on_open_url(move |event| {
+        if event
+            .urls()
+            .iter()
+            .any(|url| url.host_str() == Some("premium"))
+        {
+            if let Some(worker) = handle.state::<Shell>().worker() {
+                worker.kick();
+            }
+            use tauri::Emitter;
+            let _ = handle.emit(DATA_CHANGED, ());
+        }
+    });
+}
