@@ -136,9 +136,6 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     let server_binary = paths::built_binary("together-server", "cargo build -p together-server")?;
     let port = free_port()?;
     let server_data = tempfile::tempdir()?;
-    let billing_env = [("TOGETHER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)];
-    let server =
-        ServerProcess::start_with_env(&server_binary, port, server_data.path(), &billing_env)?;
     let plan = std::process::Command::new(&server_binary)
         .args([
             "plans",
@@ -158,6 +155,9 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         "{}",
         String::from_utf8_lossy(&plan.stderr)
     );
+    let billing_env = [("TOGETHER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)];
+    let server =
+        ServerProcess::start_with_env(&server_binary, port, server_data.path(), &billing_env)?;
     let url = server.url.clone();
     let display = VirtualDisplay::start()?;
     let (driver_a, driver_b) = (TauriDriver::start(&display)?, TauriDriver::start(&display)?);
