@@ -29,6 +29,7 @@ use tauri::Manager;
 /// Starts the app. On desktop `main` calls this; on mobile it is the platform's entry point.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    let started = std::time::Instant::now();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -59,7 +60,7 @@ pub fn run() {
     }
     let result = builder
         .setup(move |app| {
-            let shell = shell::Shell::start(options, || app.path().app_data_dir().ok());
+            let shell = shell::Shell::start(options, started, || app.path().app_data_dir().ok());
             if let Ok(device) = shell.device() {
                 let store = device.open_store().ok();
                 let announcer =

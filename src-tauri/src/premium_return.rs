@@ -10,13 +10,8 @@ use crate::worker::DATA_CHANGED;
 
 /// Listens for the app's deep links.
 pub fn listen(app: &App) {
-    #[cfg(desktop)]
-    {
-        // Packaged builds register the scheme at install; a plain binary registers it now.
-        if let Err(error) = app.deep_link().register_all() {
-            tracing::info!(%error, "deep link scheme not registered");
-        }
-    }
+    // Installed builds register the scheme with the system (bundle configuration); a bare
+    // binary does not, and then only "Check again" brings Premium in.
     let handle = app.handle().clone();
     app.deep_link().on_open_url(move |event| {
         if event

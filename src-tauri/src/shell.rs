@@ -82,6 +82,10 @@ pub struct Shell {
     pub options: LaunchOptions,
     /// The background sync, started once the window exists.
     worker: OnceLock<SyncWorker>,
+    /// When the process started, to report the time to the first screen once.
+    started: std::time::Instant,
+    /// Whether that time was reported.
+    reported: std::sync::atomic::AtomicBool,
 }
 
 impl Shell {
@@ -89,7 +93,11 @@ impl Shell {
     ///
     /// Never fails: a store that cannot be opened (a newer schema, a damaged file) is kept as its
     /// error message, so the window still opens and says what is wrong.
-    pub fn start(options: LaunchOptions, app_data_dir: impl FnOnce() -> Option<PathBuf>) -> Self {
+    pub fn start(
+        options: LaunchOptions,
+        started: std::time::Instant,
+        app_data_dir: impl FnOnce() -> Option<PathBuf>,
+    ) -> Self {
         let data_dir = options.data_dir.clone().or_else(app_data_dir);
         let device = data_dir.map(|data_dir| DeviceContext {
             data_dir,
@@ -111,6 +119,8 @@ impl Shell {
             device,
             options,
             worker: OnceLock::new(),
+            started,
+            reported: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -133,6 +143,20 @@ impl Shell {
             (Ok(_), Some(device)) => Ok(device.clone()),
             (Err(message), _) => Err(CommandError::StoreUnavailable(message.clone())),
             (Ok(_), None) => Err(CommandError::Internal),
+        }
+    }
+
+    /// Logs, once, how long the process took until the UI asked for its first data: the
+    /// startup-to-interactive figure.
+    pub fn first_screen(&self) {
+        if !self
+            .reported
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::info!(
+                startup_ms = self.started.elapsed().as_millis() as u64,
+                "first screen asked for its data"
+            );
         }
     }
 

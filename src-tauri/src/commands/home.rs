@@ -13,6 +13,7 @@ use crate::shell::{CommandError, Shell};
 /// Who is here, where data syncs and how: decides onboarding and the sync indicator.
 #[tauri::command]
 pub(crate) fn overview(shell: State<'_, Shell>) -> Result<AppOverview, CommandError> {
+    shell.first_screen();
     let worker_status = shell.worker().map(|w| w.status());
     let signed_in = match shell.device() {
         Ok(device) => device

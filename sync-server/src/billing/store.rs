@@ -83,6 +83,23 @@ pub struct DiscountCode {
     pub stripe_coupon_id: Option<String>,
 }
 
+/// The columns [`discount_from_row`] reads, in order.
+const DISCOUNT_COLUMNS: &str = "id, code, discount_type, discount_value, max_uses, current_uses, \
+     valid_until, stripe_coupon_id";
+
+fn discount_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DiscountCode> {
+    Ok(DiscountCode {
+        id: row.get(0)?,
+        code: row.get(1)?,
+        discount_type: row.get(2)?,
+        discount_value: row.get(3)?,
+        max_uses: row.get(4)?,
+        current_uses: row.get(5)?,
+        valid_until: row.get(6)?,
+        stripe_coupon_id: row.get(7)?,
+    })
+}
+
 /// A redeemed code: what it takes off, and how to undo it if checkout fails.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redemption {
@@ -358,23 +375,11 @@ impl Database {
     /// Every discount code.
     pub async fn discounts(&self) -> Result<Vec<DiscountCode>, StorageError> {
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT id, code, discount_type, discount_value, max_uses, current_uses, valid_until,
-                        stripe_coupon_id FROM discount_codes ORDER BY code",
-            )?;
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {DISCOUNT_COLUMNS} FROM discount_codes ORDER BY code"
+            ))?;
             let rows = stmt
-                .query_map([], |row| {
-                    Ok(DiscountCode {
-                        id: row.get(0)?,
-                        code: row.get(1)?,
-                        discount_type: row.get(2)?,
-                        discount_value: row.get(3)?,
-                        max_uses: row.get(4)?,
-                        current_uses: row.get(5)?,
-                        valid_until: row.get(6)?,
-                        stripe_coupon_id: row.get(7)?,
-                    })
-                })?
+                .query_map([], discount_from_row)?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
         })
@@ -394,22 +399,9 @@ impl Database {
             let tx = conn.unchecked_transaction()?;
             let found: Option<DiscountCode> = tx
                 .query_row(
-                    "SELECT id, code, discount_type, discount_value, max_uses, current_uses,
-                            valid_until, stripe_coupon_id
-                     FROM discount_codes WHERE code = ?1",
+                    &format!("SELECT {DISCOUNT_COLUMNS} FROM discount_codes WHERE code = ?1"),
                     [code.trim()],
-                    |row| {
-                        Ok(DiscountCode {
-                            id: row.get(0)?,
-                            code: row.get(1)?,
-                            discount_type: row.get(2)?,
-                            discount_value: row.get(3)?,
-                            max_uses: row.get(4)?,
-                            current_uses: row.get(5)?,
-                            valid_until: row.get(6)?,
-                            stripe_coupon_id: row.get(7)?,
-                        })
-                    },
+                    discount_from_row,
                 )
                 .optional()?;
             let unusable = || StorageError::Conflict("this discount code is not valid".into());

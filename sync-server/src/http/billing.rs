@@ -43,6 +43,23 @@ fn billing(state: &AppState) -> Result<Arc<Billing>, ApiError> {
     })
 }
 
+/// The Stripe client, or why purchases are off.
+fn stripe_of(billing: &Billing) -> Result<crate::billing::stripe::Stripe, ApiError> {
+    billing.stripe.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "purchases are not enabled on this server",
+        )
+    })
+}
+
+/// The Idempotency-Key of a purchase: stable for a client's retried request, else unique.
+fn purchase_key(kind: &str, user: &str, request_id: Option<String>) -> String {
+    request_id
+        .map(|id| format!("{kind}:{user}:{id}"))
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
 fn stripe_error(error: StripeError) -> ApiError {
     tracing::warn!(%error, "Stripe call failed");
     ApiError::new(
@@ -108,12 +125,7 @@ async fn checkout(
     ApiJson(body): ApiJson<CheckoutRequest>,
 ) -> Result<(StatusCode, Json<CheckoutResponse>), ApiError> {
     let billing = billing(&state)?;
-    let stripe = billing.stripe.clone().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "purchases are not enabled on this server",
-        )
-    })?;
+    let stripe = stripe_of(&billing)?;
     let plan = billing
         .db
         .plans(true)
@@ -227,10 +239,7 @@ async fn checkout(
             }
         }
     }
-    let key = body
-        .request_id
-        .map(|id| format!("checkout:{}:{id}", caller.user_id))
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let key = purchase_key("checkout", &caller.user_id, body.request_id);
     match stripe.create_checkout_session(&form, &key).await {
         Ok(session) => Ok((
             StatusCode::CREATED,
@@ -262,12 +271,7 @@ async fn credits_checkout(
     ApiJson(body): ApiJson<CreditsRequest>,
 ) -> Result<(StatusCode, Json<CheckoutResponse>), ApiError> {
     let billing = billing(&state)?;
-    let stripe = billing.stripe.clone().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "purchases are not enabled on this server",
-        )
-    })?;
+    let stripe = stripe_of(&billing)?;
     let addon = billing
         .db
         .addons()
@@ -294,10 +298,7 @@ async fn credits_checkout(
         ("metadata[addon_id]".into(), addon.id.clone()),
         ("metadata[credits]".into(), addon.credits.to_string()),
     ];
-    let key = body
-        .request_id
-        .map(|id| format!("credits:{}:{id}", caller.user_id))
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let key = purchase_key("credits", &caller.user_id, body.request_id);
     let session = stripe
         .create_checkout_session(&form, &key)
         .await
@@ -316,12 +317,7 @@ async fn portal(
     caller: Caller,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let billing = billing(&state)?;
-    let stripe = billing.stripe.clone().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "purchases are not enabled on this server",
-        )
-    })?;
+    let stripe = stripe_of(&billing)?;
     let relationship = relationship_of(&state, &caller.user_id)
         .await?
         .ok_or_else(|| {
