@@ -191,16 +191,25 @@ impl AppSession {
         self.wait_until(css, UI_TIMEOUT, |_| true).await.map(|_| ())
     }
 
-    /// Clicks the element matching `css` (waiting for it to exist).
+    /// Clicks the element matching `css` (waiting for it to exist). A list that refreshed between
+    /// finding and clicking (the partner's change arrived) is looked up again.
     pub async fn click(&self, css: &str) -> Result<()> {
-        self.wait_for(css).await?;
-        self.client
-            .find(Locator::Css(css))
-            .await?
-            .click()
-            .await
-            .with_context(|| format!("cannot click {css}"))?;
-        Ok(())
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.wait_for(css).await?;
+            let clicked = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.click().await.map_err(anyhow::Error::from),
+                Err(error) => Err(error.into()),
+            };
+            match clicked {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < 4 && is_stale(&error) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => return Err(error.context(format!("cannot click {css}"))),
+            }
+        }
     }
 
     /// Replaces the value of the input matching `css` with `text`, typed as keys.
@@ -277,4 +286,10 @@ impl AppSession {
 pub fn free_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("cannot bind a loopback port")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Whether a WebDriver error means the element was replaced by a re-render.
+fn is_stale(error: &anyhow::Error) -> bool {
+    let text = format!("{error:#}");
+    text.contains("stale") || text.contains("was not found") || text.contains("no such element")
 }

@@ -128,21 +128,34 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             busy.set(false);
         });
     };
+    // Only what decides the screen's state: other refreshes (sync status, pending changes) must
+    // not rebuild the form someone is typing a code into.
+    let state = Memo::new(move |_| {
+        overview.get().map(|o| {
+            (
+                o.account.is_some(),
+                o.relationship_id.is_some(),
+                o.partner_name,
+                o.default_server,
+            )
+        })
+    });
     let body = move || {
-        let Some(overview) = overview.get() else {
+        let Some((has_account, has_relationship, partner_name, default_server)) = state.get()
+        else {
             return view! { <p class="muted">"Loading…"</p> }.into_any();
         };
-        match (&overview.account, &overview.relationship_id, &overview.partner_name) {
-            (_, Some(_), Some(partner)) => view! {
+        match (has_account, has_relationship, partner_name) {
+            (_, true, Some(partner)) => view! {
             <p id="partner-state" data-state="paired">{format!("You and {partner} are together in Better Together.")}</p>
         }.into_any(),
-        (None, _, _) => view! {
+        (false, _, _) => view! {
             <p id="partner-state" data-state="no-account">
                 "To share with your partner, create an account on a sync server. Everything you write is encrypted on this device first."
             </p>
-            <AccountForms default_server=overview.default_server.clone()/>
+            <AccountForms default_server=default_server.clone()/>
         }.into_any(),
-        (Some(_), Some(_), None) => view! {
+        (true, true, None) => view! {
             <p id="partner-state" data-state="waiting">
                 "Invite your partner: they enter this code in their app. Until then, everything works for you alone."
             </p>
@@ -155,7 +168,7 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 </div>
             })}
         }.into_any(),
-        (Some(_), None, _) => view! {
+        (true, false, _) => view! {
             <p id="partner-state" data-state="joining">"Enter the code your partner’s app shows."</p>
             <form id="join-form" on:submit=join>
                 <label for="join-code">"Pairing code"</label>

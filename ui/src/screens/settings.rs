@@ -77,6 +77,9 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             .unwrap_or_else(|| together_core::view::SyncStatus::local_only(0))
     };
     let account = move || overview.get().and_then(|o| o.account);
+    // Sections with forms are rebuilt only when what they show changes, not on every refresh.
+    let signed_in = Memo::new(move |_| overview.get().is_some_and(|o| o.account.is_some()));
+    let paired = Memo::new(move |_| overview.get().is_some_and(|o| o.partner_name.is_some()));
     let pending = move || overview.get().map_or(0, |o| o.sync.pending_changes);
     view! {
         <section class="card" aria-labelledby="settings-title">
@@ -95,7 +98,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 <dt>"Last sync"</dt><dd>{move || live_status().last_sync_at.map(|t| t.replace('T', " ").chars().take(19).collect::<String>()).unwrap_or_else(|| "–".to_owned())}</dd>
                 <dt>"Changes waiting"</dt><dd id="settings-pending">{pending}</dd>
             </dl>
-            {move || if account().is_some() {
+            {move || if signed_in.get() {
                 view! {
                     <div class="actions">
                         <button type="button" class="secondary" id="sync-now" on:click=move |_| act("sync")>"Sync now"</button>
@@ -111,10 +114,10 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             <div class="actions">
                 <button type="button" class="secondary" id="export" on:click=move |_| act("export")>"Export (JSON and documents)"</button>
             </div>
-            {move || account().is_some().then(|| view! {
+            {move || signed_in.get().then(|| view! {
                 <h2>"Account"</h2>
                 <div class="actions">
-                    {overview.get().and_then(|o| o.partner_name).is_some().then(|| view! {
+                    {paired.get().then(|| view! {
                         <button type="button" class="secondary" id="unpair" on:click=move |_| act("unpair")>"Unpair"</button>
                     })}
                     <button type="button" class="secondary" id="sign-out" on:click=move |_| act("sign-out")>"Sign out"</button>

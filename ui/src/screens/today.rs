@@ -37,36 +37,49 @@ pub fn TodayScreen() -> impl IntoView {
         satisfaction: RwSignal::new(7),
         gratitude: RwSignal::new(String::new()),
     });
+    // The form lives outside the refreshed part: a partner's change arriving while the person
+    // types must not replace the fields under their fingers.
+    let mine = Memo::new(move |_| today.get().and_then(Result::ok).and_then(|v| v.my_checkin));
+    let loaded = Memo::new(move |_| matches!(today.get(), Some(Ok(_))));
     view! {
         <section class="card today" aria-labelledby="today-title">
             <h1 id="today-title">"Today"</h1>
             <Loaded resource=today id="today" render=today_body/>
+            <Show when=move || loaded.get()>
+                <div class="grid two">
+                    <CheckinCard mine=mine/>
+                    <Loaded resource=today id="partner" render=|view: TodayView| view! { <PartnerCard partner=view.partner/> }/>
+                </div>
+                <Loaded resource=today id="today-extra" render=today_extra/>
+            </Show>
         </section>
     }
 }
 
 fn today_body(view: TodayView) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
     let headline = view.headline();
-    let sync = view
-        .sync_server
-        .clone()
-        .map(|url| format!("Sync server: {url}"))
-        .unwrap_or_else(|| "Saved on this device only".to_owned());
     let streak = match view.streak {
         0 => "Check in together to start a streak.".to_owned(),
         1 => "1 day in a row together".to_owned(),
         n => format!("{n} days in a row together"),
     };
-    let suggestion = view.suggestion.clone();
     view! {
         <p class="date"><time id="today-date" datetime=view.local_date.clone()>{view.date_label.clone()}</time></p>
         <p class="headline" id="today-headline">{headline}</p>
         <p class="streak" id="today-streak">{streak}</p>
-        <div class="grid two">
-            <CheckinCard mine=view.my_checkin.clone()/>
-            <PartnerCard partner=view.partner.clone()/>
-        </div>
+    }
+}
+
+/// Reminders, a suggestion and where the data syncs: below the cards.
+fn today_extra(view: TodayView) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let sync = view
+        .sync_server
+        .clone()
+        .map(|url| format!("Sync server: {url}"))
+        .unwrap_or_else(|| "Saved on this device only".to_owned());
+    let suggestion = view.suggestion.clone();
+    view! {
         {(!view.reminders.is_empty()).then(|| view! {
             <div class="reminders" id="today-reminders">
                 <h2>"Coming up"</h2>
@@ -88,11 +101,11 @@ fn today_body(view: TodayView) -> impl IntoView {
 
 /// The person's check-in: the form, or what they answered with a way to change it.
 #[component]
-fn CheckinCard(mine: Option<CheckinView>) -> impl IntoView {
+fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let draft = expect_context::<Draft>();
-    let has_checkin = mine.is_some();
-    let editing = move || draft.editing.get().unwrap_or(!has_checkin);
+    let has_checkin = Memo::new(move |_| mine.with(Option::is_some));
+    let editing = move || draft.editing.get().unwrap_or(!has_checkin.get());
     let notice = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -116,9 +129,8 @@ fn CheckinCard(mine: Option<CheckinView>) -> impl IntoView {
         });
     };
     let change = {
-        let mine = mine.clone();
         move |_| {
-            if let Some(c) = &mine {
+            if let Some(c) = &mine.get_untracked() {
                 draft.connection.set(c.connection_score);
                 draft.mood.set(c.mood_score);
                 draft.satisfaction.set(c.relationship_satisfaction);
@@ -146,11 +158,9 @@ fn CheckinCard(mine: Option<CheckinView>) -> impl IntoView {
                     </form>
                 }.into_any()
             } else {
-                let c = mine.clone();
-                let change = change.clone();
                 view! {
                     <div id="my-checkin-summary">
-                        {c.map(|c| scores(&c))}
+                        {move || mine.get().map(|c| scores(&c))}
                         <button type="button" class="secondary" id="checkin-edit" on:click=change>"Change"</button>
                     </div>
                 }.into_any()
