@@ -38,6 +38,9 @@ fn main() {
             "premium",
             "refresh_premium",
             "buy_premium",
+            "ideas",
+            "ask_ideas",
+            "buy_credits",
             "sync_now",
             "export_data",
         ]));

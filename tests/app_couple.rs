@@ -14,28 +14,21 @@ use together_e2e::{ServerProcess, TauriDriver, VirtualDisplay, paths};
 const T: Duration = Duration::from_secs(30);
 const WEBHOOK_SECRET: &str = "whsec_e2e";
 
-/// Plays Stripe: a signed `customer.subscription.created` for the couple of the app in `data_dir`.
-async fn subscribe(server: &str, data_dir: &std::path::Path) -> Result<()> {
+/// A device setting from the app's store in `data_dir`.
+fn setting(data_dir: &std::path::Path, key: &str) -> Result<String> {
     let db = rusqlite::Connection::open(together_client::paths::database_path(data_dir))?;
-    let setting = |key: &str| -> Result<String> {
-        Ok(db.query_row(
-            "SELECT value FROM app_settings WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )?)
-    };
-    let (relationship, user) = (
-        setting("current_relationship_id")?,
-        setting("local_user_id")?,
-    );
+    Ok(db.query_row(
+        "SELECT value FROM app_settings WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )?)
+}
+
+/// Plays Stripe: posts a signed event.
+async fn stripe_event(server: &str, id: &str, kind: &str, object: serde_json::Value) -> Result<()> {
     let now = jiff::Timestamp::now().as_second();
-    let event = serde_json::json!({ "id": "evt_e2e_1", "object": "event", "created": now,
-        "type": "customer.subscription.created", "data": { "object": {
-            "id": "sub_e2e", "object": "subscription", "status": "active", "customer": "cus_e2e",
-            "cancel_at_period_end": false, "start_date": now,
-            "metadata": { "relationship_id": relationship, "user_id": user },
-            "items": { "data": [ { "current_period_start": now, "current_period_end": now + 30 * 86_400,
-                "price": { "id": "price_e2e", "unit_amount": 999, "recurring": { "interval": "month" } } } ] } } } });
+    let event = serde_json::json!({ "id": id, "object": "event", "created": now, "type": kind,
+        "data": { "object": object } });
     let body = serde_json::to_vec(&event)?;
     let signature = together_server::billing::signature::sign(WEBHOOK_SECRET, now, &body);
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -52,6 +45,61 @@ async fn subscribe(server: &str, data_dir: &std::path::Path) -> Result<()> {
     );
     Ok(())
 }
+
+/// Plays Stripe: the couple of the app in `data_dir` subscribed.
+async fn subscribe(server: &str, data_dir: &std::path::Path) -> Result<()> {
+    let (relationship, user) = (
+        setting(data_dir, "current_relationship_id")?,
+        setting(data_dir, "local_user_id")?,
+    );
+    let now = jiff::Timestamp::now().as_second();
+    let subscription = serde_json::json!({
+        "id": "sub_e2e", "object": "subscription", "status": "active", "customer": "cus_e2e",
+        "cancel_at_period_end": false, "start_date": now,
+        "metadata": { "relationship_id": relationship, "user_id": user },
+        "items": { "data": [ { "current_period_start": now, "current_period_end": now + 30 * 86_400,
+            "price": { "id": "price_e2e", "unit_amount": 999, "recurring": { "interval": "month" } } } ] } });
+    stripe_event(
+        server,
+        "evt_e2e_1",
+        "customer.subscription.created",
+        subscription,
+    )
+    .await
+}
+
+/// An OpenAI-compatible endpoint on loopback that always suggests the same two ideas.
+fn fake_ai() -> Result<String> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let mut reader = BufReader::new(stream);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let answer = r#"{"choices":[{"message":{"role":"assistant","content":"- Sunset walk\n- Cook a new recipe together"}}]}"#;
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    Ok(url)
+}
+
 /// Every screen's navigation slug, in order.
 const SCREENS: [&str; 11] = [
     "today",
@@ -155,7 +203,12 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         "{}",
         String::from_utf8_lossy(&plan.stderr)
     );
-    let billing_env = [("TOGETHER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)];
+    let ai_url = fake_ai()?;
+    let billing_env = [
+        ("TOGETHER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("TOGETHER_AI_BASE_URL", ai_url.as_str()),
+        ("TOGETHER_AI_MODEL", "test-model"),
+    ];
     let server =
         ServerProcess::start_with_env(&server_binary, port, server_data.path(), &billing_env)?;
     let url = server.url.clone();
@@ -378,6 +431,31 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .await?;
     alice.click("#history-365").await?;
     alice.wait_for("#chart-connection").await?;
+
+    // AI ideas, paid with credits bought through Stripe (two here).
+    let credits = serde_json::json!({ "id": "cs_e2e_credits", "object": "checkout.session",
+        "mode": "payment", "payment_status": "paid", "payment_intent": "pi_e2e_credits",
+        "amount_total": 200, "created": jiff::Timestamp::now().as_second(),
+        "metadata": { "kind": "credits", "credits": "2", "user_id": setting(dir_a.path(), "local_user_id")? } });
+    stripe_event(
+        &server.url,
+        "evt_e2e_credits",
+        "checkout.session.completed",
+        credits,
+    )
+    .await?;
+    alice.click("#nav-activities").await?;
+    alice
+        .wait_until("#ideas-balance", T, |t| t.contains("2 credit"))
+        .await?;
+    alice.fill("#ideas-context", "we love hiking").await?;
+    alice.click("#ideas-ask").await?;
+    alice
+        .wait_until("#ideas-list", T, |t| t.contains("Sunset walk"))
+        .await?;
+    alice
+        .wait_until("#ideas-notice", T, |t| t.contains("1 credit(s) left"))
+        .await?;
 
     screenshots(&alice, "alice").await?;
     bob.resize(390, 844).await?;

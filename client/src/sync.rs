@@ -342,6 +342,11 @@ impl<'a> Session<'a> {
         Ok(Some(access))
     }
 
+    /// The server's API as this signed-in device (for calls that need no local state).
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
     /// Starts Stripe Checkout for `plan_id`; answers the page to open.
     pub async fn checkout(&self, plan_id: &str, discount_code: Option<&str>) -> Result<String> {
         Ok(self

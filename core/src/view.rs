@@ -11,8 +11,8 @@ mod records;
 mod today;
 
 pub use app::{
-    AccountSummary, AppOverview, InviteView, PlanView, PremiumView, ProfileSummary, SyncState,
-    SyncStatus,
+    AccountSummary, AddonView, AppOverview, IdeasAnswer, IdeasView, InviteView, PlanView,
+    PremiumView, ProfileSummary, SyncState, SyncStatus,
 };
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,

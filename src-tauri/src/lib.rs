@@ -110,6 +110,9 @@ pub fn run() {
             commands::account::premium,
             commands::account::refresh_premium,
             commands::account::buy_premium,
+            commands::account::ideas,
+            commands::account::ask_ideas,
+            commands::account::buy_credits,
             commands::account::sync_now,
             commands::data::export_data,
         ])

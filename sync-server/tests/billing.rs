@@ -355,6 +355,9 @@ async fn a_gift_entitles_the_other_couple_and_credits_pay_for_ai_suggestions() {
             "3",
         ],
     );
+    let packs = Device::anonymous(&server).get("/v1/addons").await;
+    assert_eq!(packs.body[0]["id"], pack.as_str(), "{}", packs.body);
+    assert_eq!(packs.body[0]["credits"], 3);
     let receivers = couple(&server, "r1@example.com", "r2@example.com").await;
     let givers = couple(&server, "g1@example.com", "g2@example.com").await;
 

@@ -5,9 +5,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use together_core::view::{
     AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
-    CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, InviteView, LogForm, LogView,
-    LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm, SyncStatus,
-    TodayView,
+    CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasAnswer, IdeasView,
+    InviteView, LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView,
+    ProfileForm, SyncStatus, TodayView,
 };
 use together_core::wire::DeviceInfo;
 use wasm_bindgen::prelude::*;
@@ -302,4 +302,28 @@ pub async fn buy_premium(plan_id: &str, discount_code: &str) -> Result<String, S
         },
     )
     .await
+}
+
+/// The AI ideas card.
+pub async fn ideas() -> Result<IdeasView, String> {
+    call("ideas", &None {}).await
+}
+
+/// Asks the AI for ideas of `kind` about `context`.
+pub async fn ask_ideas(kind: &str, context: &str) -> Result<IdeasAnswer, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        kind: &'a str,
+        context: &'a str,
+    }
+    call("ask_ideas", &Args { kind, context }).await
+}
+
+/// Opens Stripe Checkout for a credit pack.
+pub async fn buy_credits(addon_id: &str) -> Result<String, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        addon_id: &'a str,
+    }
+    call("buy_credits", &Args { addon_id }).await
 }

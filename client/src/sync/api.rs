@@ -158,6 +158,46 @@ impl Api {
         }
     }
 
+    /// Add-ons on sale (credit packs); empty from a server that sells none.
+    pub async fn addons(&self) -> Result<Vec<together_core::view::AddonView>, SyncError> {
+        match self.get("/v1/addons").await {
+            Err(SyncError::Refused {
+                status: 404 | 503, ..
+            }) => Ok(Vec::new()),
+            other => other,
+        }
+    }
+
+    /// The person's AI-credit balance.
+    pub async fn credits(&self) -> Result<i64, SyncError> {
+        let answer: serde_json::Value = self.get("/v1/ai/credits").await?;
+        answer["balance"]
+            .as_i64()
+            .ok_or_else(|| SyncError::Protocol("no balance in the answer".into()))
+    }
+
+    /// Asks for AI suggestions (`date_ideas` or `conversation_starters`), spending credits once
+    /// per `request_id`.
+    pub async fn suggest(
+        &self,
+        kind: &str,
+        context: &str,
+        request_id: &str,
+    ) -> Result<together_core::view::IdeasAnswer, SyncError> {
+        let body =
+            serde_json::json!({ "kind": kind, "context": context, "request_id": request_id });
+        self.post("/v1/ai/suggest", &body).await
+    }
+
+    /// Starts paying for a credit pack (Stripe Checkout, one-time).
+    pub async fn buy_addon(
+        &self,
+        addon_id: &str,
+    ) -> Result<together_core::wire::CheckoutSession, SyncError> {
+        let body = serde_json::json!({ "addon_id": addon_id });
+        self.post("/v1/billing/credits/checkout", &body).await
+    }
+
     /// Starts paying for `plan_id` (Stripe Checkout); refused while the couple is entitled.
     pub async fn checkout(
         &self,

@@ -191,3 +191,40 @@ pub struct PremiumView {
     /// A sentence when something keeps the screen from being complete (offline, no billing).
     pub note: Option<String>,
 }
+
+/// An add-on on sale, such as a pack of AI credits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddonView {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `ai_credits`, `feature`...
+    pub addon_type: String,
+    /// Price in the smallest currency unit.
+    pub price_cents: i64,
+    /// Credits granted (packs).
+    pub credits: i64,
+}
+
+/// The AI ideas card: what the person can ask for, and with what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdeasView {
+    /// Credits left; `None` when the server could not be asked.
+    pub balance: Option<i64>,
+    /// Credit packs on sale.
+    pub packs: Vec<AddonView>,
+    /// Whether this device can ask (signed in).
+    pub signed_in: bool,
+    /// A sentence when something is missing.
+    pub note: Option<String>,
+}
+
+/// What the AI suggested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdeasAnswer {
+    /// One suggestion per entry.
+    pub suggestions: Vec<String>,
+    /// Credits left.
+    pub balance: i64,
+}

@@ -10,7 +10,9 @@ use together_client::Store;
 use together_client::secret_store::SecretStore;
 use together_client::settings::SettingKey;
 use together_client::sync::{Api, Session};
-use together_core::view::{AccountForm, InviteView, LoginForm, PremiumView};
+use together_core::view::{
+    AccountForm, IdeasAnswer, IdeasView, InviteView, LoginForm, PremiumView,
+};
 use together_core::wire::DeviceInfo;
 
 use super::changed;
@@ -317,6 +319,97 @@ pub(crate) async fn buy_premium(
                     )
                     .await
             })
+            .map_err(CommandError::from)
+    })
+    .await?;
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(&url, None::<&str>)
+        .map_err(|error| CommandError::Invalid(format!("cannot open the browser: {error}")))?;
+    Ok(url)
+}
+
+/// The AI ideas card: the person's credits and the packs on sale.
+#[tauri::command]
+pub(crate) async fn ideas(shell: State<'_, Shell>) -> Result<IdeasView, CommandError> {
+    off_thread(shell.device()?, |runtime, store, secrets| {
+        if !together_client::sync::has_session(secrets)? {
+            return Ok(IdeasView {
+                balance: None,
+                packs: Vec::new(),
+                signed_in: false,
+                note: Some(
+                    "AI ideas come through your sync server: create an account first.".into(),
+                ),
+            });
+        }
+        let session = Session::resume(store, secrets)?;
+        let answer = runtime.block_on(async {
+            let packs = session.api().addons().await?;
+            let balance = session.api().credits().await?;
+            Ok::<_, together_client::sync::SyncError>((packs, balance))
+        });
+        Ok(match answer {
+            Ok((packs, balance)) => IdeasView {
+                balance: Some(balance),
+                packs: packs
+                    .into_iter()
+                    .filter(|p| p.addon_type == "ai_credits")
+                    .collect(),
+                signed_in: true,
+                note: None,
+            },
+            Err(error) => IdeasView {
+                balance: None,
+                packs: Vec::new(),
+                signed_in: true,
+                note: Some(format!("AI ideas are unavailable right now: {error}")),
+            },
+        })
+    })
+    .await
+}
+
+/// Asks the server's AI for ideas; what the person typed is sent once and stored nowhere.
+#[tauri::command]
+pub(crate) async fn ask_ideas(
+    shell: State<'_, Shell>,
+    kind: String,
+    context: String,
+) -> Result<IdeasAnswer, CommandError> {
+    if kind != "date_ideas" && kind != "conversation_starters" {
+        return Err(CommandError::Invalid(format!(
+            "{kind:?} is not a kind of idea"
+        )));
+    }
+    if context.chars().count() > 2000 {
+        return Err(CommandError::Invalid(
+            "keep it under 2000 characters".into(),
+        ));
+    }
+    let request_id = uuid::Uuid::now_v7().to_string();
+    off_thread(shell.device()?, move |runtime, store, secrets| {
+        let session = Session::resume(store, secrets)?;
+        runtime
+            .block_on(session.api().suggest(&kind, context.trim(), &request_id))
+            .map_err(CommandError::from)
+    })
+    .await
+}
+
+/// Opens Stripe Checkout for a credit pack in the browser.
+#[tauri::command(rename_all = "snake_case")]
+pub(crate) async fn buy_credits(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+    addon_id: String,
+) -> Result<String, CommandError> {
+    let addon_id = required("pack", &addon_id)?;
+    let url = off_thread(shell.device()?, move |runtime, store, secrets| {
+        let session = Session::resume(store, secrets)?;
+        runtime
+            .block_on(session.api().buy_addon(&addon_id))
+            .map(|checkout| checkout.checkout_url)
             .map_err(CommandError::from)
     })
     .await?;

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use together_core::view::PlanView;
+use together_core::view::{AddonView, PlanView};
 
 use super::{ApiError, ApiJson, AppState, Caller, now_text};
 use crate::billing::ai::{self, SuggestionKind};
@@ -25,6 +25,7 @@ use crate::storage::StorageError;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/plans", get(plans))
+        .route("/v1/addons", get(addons))
         .route("/v1/billing/checkout", post(checkout))
         .route("/v1/billing/credits/checkout", post(credits_checkout))
         .route("/v1/billing/portal", post(portal))
@@ -92,6 +93,27 @@ async fn plans(State(state): State<AppState>) -> Result<Json<Vec<PlanView>>, Api
                 currency: p.currency,
                 interval: p.billing_period,
                 features: p.features,
+            })
+            .collect(),
+    ))
+}
+
+/// Add-ons on sale that can be bought online (AI-credit packs and others).
+async fn addons(State(state): State<AppState>) -> Result<Json<Vec<AddonView>>, ApiError> {
+    let billing = billing(&state)?;
+    Ok(Json(
+        billing
+            .db
+            .addons()
+            .await?
+            .into_iter()
+            .filter(|a| a.stripe_price_id.is_some())
+            .map(|a| AddonView {
+                id: a.id,
+                name: a.name,
+                addon_type: a.addon_type,
+                price_cents: a.price_cents,
+                credits: a.credits,
             })
             .collect(),
     ))

@@ -62,6 +62,7 @@ pub fn ActivitiesScreen() -> impl IntoView {
                 </ul>
             }}/>
         </section>
+        <crate::screens::ideas::IdeasCard/>
     }
 }
 

@@ -5,6 +5,7 @@ pub mod challenges;
 pub mod dates;
 pub mod goals;
 pub mod history;
+pub mod ideas;
 pub mod inbox;
 pub mod onboarding;
 pub mod pairing;
