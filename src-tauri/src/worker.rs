@@ -140,6 +140,8 @@ impl Runner {
             Err(other) => return Err(Stopped::Failed(other.to_string())),
         };
         self.set(SyncState::Connecting, None);
+        // A second connection for reading what arrived (the session holds the first).
+        let reader = self.device.open_store().ok();
         let stop = async {
             let _ = kicked.changed().await;
         };
@@ -149,7 +151,9 @@ impl Runner {
                     self.synced();
                     if report.changed_records > 0 {
                         let _ = self.app.emit(DATA_CHANGED, ());
-                        self.announce();
+                        if let Some(reader) = &reader {
+                            self.announcer.announce_new(reader);
+                        }
                     }
                 }
                 WatchEvent::Live => self.set(SyncState::Live, None),
@@ -181,12 +185,6 @@ impl Runner {
                 status.message = None;
             }
             let _ = self.app.emit(SYNC_STATUS, status.clone());
-        }
-    }
-
-    fn announce(&self) {
-        if let Ok(store) = self.device.open_store() {
-            self.announcer.announce_new(&store);
         }
     }
 }

@@ -41,6 +41,26 @@ async fn off_thread<T: Send + 'static>(
     .map_err(|_| CommandError::Internal)?
 }
 
+/// Runs `op` with this device's signed-in session, off the UI's threads.
+async fn in_session<T: Send + 'static>(
+    device: DeviceContext,
+    op: impl AsyncFnOnce(Session<'_>) -> Result<T, together_client::sync::SyncError> + Send + 'static,
+) -> Result<T, CommandError> {
+    off_thread(device, move |runtime, store, secrets| {
+        let session = Session::resume(store, secrets)?;
+        Ok(runtime.block_on(op(session))?)
+    })
+    .await
+}
+
+/// Opens a Stripe page in the system browser.
+fn open_in_browser(app: &AppHandle, url: &str) -> Result<(), CommandError> {
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|error| CommandError::Invalid(format!("cannot open the browser: {error}")))
+}
+
 fn after_account_change(shell: &Shell, app: &AppHandle) {
     if let Some(worker) = shell.worker() {
         worker.kick();
@@ -108,12 +128,7 @@ pub(crate) async fn log_in(
 /// Makes a pairing code (and its QR code) for the partner.
 #[tauri::command]
 pub(crate) async fn invite(shell: State<'_, Shell>) -> Result<InviteView, CommandError> {
-    let invite = off_thread(shell.device()?, |runtime, store, secrets| {
-        runtime
-            .block_on(async { Session::resume(store, secrets)?.invite().await })
-            .map_err(CommandError::from)
-    })
-    .await?;
+    let invite = in_session(shell.device()?, async |mut s| s.invite().await).await?;
     let qr_svg = qrcode::QrCode::new(invite.code.as_bytes())
         .map_err(|error| CommandError::Invalid(format!("cannot draw the QR code: {error}")))?
         .render::<qrcode::render::svg::Color<'_>>()
@@ -135,11 +150,7 @@ pub(crate) async fn join(
     code: String,
 ) -> Result<(), CommandError> {
     let code = required("pairing code", &code)?;
-    off_thread(shell.device()?, move |runtime, store, secrets| {
-        runtime.block_on(async { Session::resume(store, secrets)?.join(&code).await })?;
-        Ok(())
-    })
-    .await?;
+    in_session(shell.device()?, async move |mut s| s.join(&code).await).await?;
     after_account_change(&shell, &app);
     Ok(())
 }
@@ -147,11 +158,7 @@ pub(crate) async fn join(
 /// Leaves the couple on the server; the local copy stays.
 #[tauri::command]
 pub(crate) async fn unpair(shell: State<'_, Shell>, app: AppHandle) -> Result<(), CommandError> {
-    off_thread(shell.device()?, |runtime, store, secrets| {
-        runtime.block_on(async { Session::resume(store, secrets)?.leave().await })?;
-        Ok(())
-    })
-    .await?;
+    in_session(shell.device()?, async |mut s| s.leave().await).await?;
     after_account_change(&shell, &app);
     Ok(())
 }
@@ -159,11 +166,7 @@ pub(crate) async fn unpair(shell: State<'_, Shell>, app: AppHandle) -> Result<()
 /// Signs this device out; its data stays on it.
 #[tauri::command]
 pub(crate) async fn sign_out(shell: State<'_, Shell>, app: AppHandle) -> Result<(), CommandError> {
-    off_thread(shell.device()?, |runtime, store, secrets| {
-        runtime.block_on(async { Session::resume(store, secrets)?.logout().await })?;
-        Ok(())
-    })
-    .await?;
+    in_session(shell.device()?, async |s| s.logout().await).await?;
     after_account_change(&shell, &app);
     Ok(())
 }
@@ -171,12 +174,7 @@ pub(crate) async fn sign_out(shell: State<'_, Shell>, app: AppHandle) -> Result<
 /// The account's signed-in devices.
 #[tauri::command]
 pub(crate) async fn devices(shell: State<'_, Shell>) -> Result<Vec<DeviceInfo>, CommandError> {
-    off_thread(shell.device()?, |runtime, store, secrets| {
-        runtime
-            .block_on(async { Session::resume(store, secrets)?.devices().await })
-            .map_err(CommandError::from)
-    })
-    .await
+    in_session(shell.device()?, async |s| s.devices().await).await
 }
 
 /// Signs another device of the account out.
@@ -186,14 +184,9 @@ pub(crate) async fn revoke_device(
     device_id: String,
 ) -> Result<Vec<DeviceInfo>, CommandError> {
     let device_id = required("device", &device_id)?;
-    off_thread(shell.device()?, move |runtime, store, secrets| {
-        runtime
-            .block_on(async {
-                let session = Session::resume(store, secrets)?;
-                session.revoke(&device_id).await?;
-                session.devices().await
-            })
-            .map_err(CommandError::from)
+    in_session(shell.device()?, async move |s| {
+        s.revoke(&device_id).await?;
+        s.devices().await
     })
     .await
 }
@@ -204,11 +197,7 @@ pub(crate) async fn delete_account(
     shell: State<'_, Shell>,
     app: AppHandle,
 ) -> Result<(), CommandError> {
-    off_thread(shell.device()?, |runtime, store, secrets| {
-        runtime.block_on(async { Session::resume(store, secrets)?.delete_account().await })?;
-        Ok(())
-    })
-    .await?;
+    in_session(shell.device()?, async |s| s.delete_account().await).await?;
     after_account_change(&shell, &app);
     Ok(())
 }
@@ -309,23 +298,12 @@ pub(crate) async fn buy_premium(
     discount_code: Option<String>,
 ) -> Result<String, CommandError> {
     let plan_id = required("plan", &plan_id)?;
-    let url = off_thread(shell.device()?, move |runtime, store, secrets| {
-        runtime
-            .block_on(async {
-                Session::resume(store, secrets)?
-                    .checkout(
-                        &plan_id,
-                        discount_code.as_deref().filter(|c| !c.trim().is_empty()),
-                    )
-                    .await
-            })
-            .map_err(CommandError::from)
+    let url = in_session(shell.device()?, async move |s| {
+        let code = discount_code.as_deref().filter(|c| !c.trim().is_empty());
+        s.checkout(&plan_id, code).await
     })
     .await?;
-    use tauri_plugin_opener::OpenerExt;
-    app.opener()
-        .open_url(&url, None::<&str>)
-        .map_err(|error| CommandError::Invalid(format!("cannot open the browser: {error}")))?;
+    open_in_browser(&app, &url)?;
     Ok(url)
 }
 
@@ -388,11 +366,8 @@ pub(crate) async fn ask_ideas(
         ));
     }
     let request_id = uuid::Uuid::now_v7().to_string();
-    off_thread(shell.device()?, move |runtime, store, secrets| {
-        let session = Session::resume(store, secrets)?;
-        runtime
-            .block_on(session.api().suggest(&kind, context.trim(), &request_id))
-            .map_err(CommandError::from)
+    in_session(shell.device()?, async move |s| {
+        s.api().suggest(&kind, context.trim(), &request_id).await
     })
     .await
 }
@@ -405,17 +380,10 @@ pub(crate) async fn buy_credits(
     addon_id: String,
 ) -> Result<String, CommandError> {
     let addon_id = required("pack", &addon_id)?;
-    let url = off_thread(shell.device()?, move |runtime, store, secrets| {
-        let session = Session::resume(store, secrets)?;
-        runtime
-            .block_on(session.api().buy_addon(&addon_id))
-            .map(|checkout| checkout.checkout_url)
-            .map_err(CommandError::from)
+    let url = in_session(shell.device()?, async move |s| {
+        Ok(s.api().buy_addon(&addon_id).await?.checkout_url)
     })
     .await?;
-    use tauri_plugin_opener::OpenerExt;
-    app.opener()
-        .open_url(&url, None::<&str>)
-        .map_err(|error| CommandError::Invalid(format!("cannot open the browser: {error}")))?;
+    open_in_browser(&app, &url)?;
     Ok(url)
 }

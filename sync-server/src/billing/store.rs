@@ -126,6 +126,19 @@ pub struct Access {
     pub is_gift: bool,
 }
 
+impl Access {
+    /// No subscription entitles the couple (or there is no couple).
+    pub fn free() -> Self {
+        Self {
+            level: "free".into(),
+            status: None,
+            plan_id: None,
+            entitled_until: None,
+            is_gift: false,
+        }
+    }
+}
+
 /// What processing a webhook event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Processed {
@@ -209,13 +222,7 @@ pub(crate) fn access(
             entitled_until: Some(stamp(until)),
             is_gift,
         },
-        None => Access {
-            level: "free".into(),
-            status: None,
-            plan_id: None,
-            entitled_until: None,
-            is_gift: false,
-        },
+        None => Access::free(),
     })
 }
 

@@ -436,13 +436,7 @@ async fn entitlements(
                 .access(id.clone(), billing.config.grace_days)
                 .await?
         }
-        None => crate::billing::store::Access {
-            level: "free".into(),
-            status: None,
-            plan_id: None,
-            entitled_until: None,
-            is_gift: false,
-        },
+        None => crate::billing::store::Access::free(),
     };
     let now = Timestamp::now().as_second();
     let entitlement = Entitlement {
