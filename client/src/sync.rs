@@ -52,6 +52,8 @@ pub enum SyncError {
         status: u16,
         /// The server's message.
         message: String,
+        /// The server's machine-readable reason, when it gave one.
+        code: Option<together_core::wire::ErrorCode>,
     },
     /// The server answered something this client does not understand.
     #[error("unexpected answer from the sync server: {0}")]

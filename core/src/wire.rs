@@ -187,6 +187,26 @@ pub struct DocInfo {
 pub struct ErrorBody {
     /// A sentence for people.
     pub error: String,
+    /// A stable machine-readable reason, for the few errors a device acts on (see [`ErrorCode`]);
+    /// absent for the others. Added in protocol version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<ErrorCode>,
+}
+
+/// Machine-readable reasons a device acts on. Unknown codes from a newer server read as
+/// [`ErrorCode::Other`], so adding one is not a breaking change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// `507`: the account's storage quota is used up; the device keeps its changes queued.
+    QuotaExceeded,
+    /// `410`: the relationship has ended (a partner left); its documents are read-only.
+    RelationshipEnded,
+    /// `409`: the account already belongs to another current relationship.
+    AlreadyInRelationship,
+    /// A code this version does not know.
+    #[serde(other)]
+    Other,
 }
 
 /// `PUT /v1/docs/{doc_id}/snapshot` and its `GET`: an encrypted snapshot of a document.

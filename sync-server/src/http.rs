@@ -107,6 +107,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    code: Option<together_core::wire::ErrorCode>,
 }
 
 impl ApiError {
@@ -115,7 +116,14 @@ impl ApiError {
         Self {
             status,
             message: message.into(),
+            code: None,
         }
+    }
+
+    /// The same error with a machine-readable reason devices act on.
+    pub fn with_code(mut self, code: together_core::wire::ErrorCode) -> Self {
+        self.code = Some(code);
+        self
     }
 
     /// 400 with `message`.
@@ -145,6 +153,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = together_core::wire::ErrorBody {
             error: self.message,
+            code: self.code,
         };
         (self.status, Json(body)).into_response()
     }

@@ -65,14 +65,15 @@ impl Api {
             let body: &[u8] = if body.is_empty() { b"null" } else { &body };
             return serde_json::from_slice(body).map_err(|e| SyncError::Protocol(e.to_string()));
         }
-        let message = response
+        let (message, code) = response
             .json::<ErrorBody>()
             .await
-            .map(|b| b.error)
-            .unwrap_or_else(|_| status.to_string());
+            .map(|b| (b.error, b.code))
+            .unwrap_or_else(|_| (status.to_string(), None));
         Err(SyncError::Refused {
             status: status.as_u16(),
             message,
+            code,
         })
     }
 
