@@ -244,10 +244,29 @@ impl<'a> Session<'a> {
             .unwrap_or_default())
     }
 
+    /// The relationships of this account that ended (a partner left): read-only from now on, so
+    /// nothing is registered or uploaded for them.
+    async fn ended_relationships(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .api
+            .relationships()
+            .await?
+            .into_iter()
+            .filter(|r| r.ended_at.is_some())
+            .map(|r| r.relationship_id)
+            .collect())
+    }
+
     /// Registers the relationships this device syncs (those it holds a key for: leaving one deletes
-    /// its key, and the local copy then stays local).
-    async fn register_relationships(&self) -> Result<()> {
+    /// its key, and the local copy then stays local); an ended one is not registered again.
+    async fn register_relationships(
+        &self,
+        ended: &std::collections::HashSet<String>,
+    ) -> Result<()> {
         for id in self.relationship_ids()? {
+            if ended.contains(&id) {
+                continue;
+            }
             if self.secrets.get(&relationship_key_name(&id))?.is_some() {
                 self.api.register_relationship(&id).await?;
             }
@@ -299,13 +318,14 @@ impl<'a> Session<'a> {
     pub async fn sync(&mut self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         self.ensure_keys().await?;
-        self.register_relationships().await?;
-        report.pushed = self.push().await?;
+        let ended = self.ended_relationships().await?;
+        self.register_relationships(&ended).await?;
+        report.pushed = self.push(&ended).await?;
         let (pulled, changed) = self.pull().await?;
         report.pulled = pulled;
         report.changed_records = changed;
         // Merging can award achievements or raise reminders: send those too.
-        report.pushed += self.push().await?;
+        report.pushed += self.push(&ended).await?;
         self.upload_snapshots().await?;
         // Premium is checked now and then, never at the cost of the sync itself.
         if let Err(error) = self.refresh_entitlement(false).await {
@@ -405,7 +425,8 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    async fn push(&mut self) -> Result<usize> {
+    /// Uploads the outbox; changes to an `ended` relationship stay on this device.
+    async fn push(&mut self, ended: &std::collections::HashSet<String>) -> Result<usize> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
         let mut pushed = 0;
         loop {
@@ -426,6 +447,12 @@ impl<'a> Session<'a> {
                         .map_err(|e: together_core::address::InvalidAddress| {
                             SyncError::Protocol(e.to_string())
                         })?;
+                if address
+                    .relationship()
+                    .is_some_and(|r| ended.contains(&r.to_string()))
+                {
+                    continue; // The relationship ended: read-only, stays local.
+                }
                 let Some(key) = keys.document_key(&address)? else {
                     continue; // No key (a relationship left): stays local.
                 };

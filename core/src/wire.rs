@@ -1,12 +1,12 @@
 //! The sync protocol's JSON bodies, shared by `together-server` and the device's sync engine.
-//! Version 1, described in `docs/sync-protocol.md`: changing a field here is a protocol change.
+//! Version 2, described in `docs/sync-protocol.md`: changing a field here is a protocol change.
 //!
 //! Binary values (secrets, ciphertext) travel as standard base64; tokens as URL-safe base64.
 
 use serde::{Deserialize, Serialize};
 
 /// The protocol version these types describe, sent by the server in `GET /healthz` later versions.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// `POST /v1/accounts`: create an account and sign this device in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,8 +76,12 @@ pub struct CreateRelationshipRequest {
 pub struct RelationshipInfo {
     /// Id.
     pub relationship_id: String,
-    /// The members' user ids.
+    /// The members' user ids (former members too, once it ended).
     pub members: Vec<String>,
+    /// When a partner left and it ended (RFC 3339); `None` while it goes on. An ended relationship
+    /// is read-only. Added in protocol version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
 }
 
 /// `POST /v1/relationships/{id}/invites`: the SHA-256 of a one-time secret made on the device.
@@ -240,6 +244,12 @@ pub enum LiveMessage {
     },
     /// Messages were dropped (the device was too slow): pull every document.
     Resync,
+    /// A partner left: the relationship ended for both and is read-only from now on. Added in
+    /// protocol version 2 (older devices ignore it and learn it from `GET /v1/relationships`).
+    RelationshipEnded {
+        /// The relationship.
+        relationship_id: String,
+    },
 }
 
 /// What `GET /v1/entitlements` signs: a couple's access, valid offline until `expires_at`.

@@ -20,6 +20,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use together_core::wire::ErrorCode;
 use tower_http::trace::TraceLayer;
 
 pub use auth::Caller;
@@ -107,7 +108,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 pub struct ApiError {
     status: StatusCode,
     message: String,
-    code: Option<together_core::wire::ErrorCode>,
+    code: Option<ErrorCode>,
 }
 
 impl ApiError {
@@ -121,7 +122,7 @@ impl ApiError {
     }
 
     /// The same error with a machine-readable reason devices act on.
-    pub fn with_code(mut self, code: together_core::wire::ErrorCode) -> Self {
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
         self.code = Some(code);
         self
     }
@@ -134,10 +135,16 @@ impl ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
-        match error {
+        match &error {
             StorageError::Conflict(message) => Self::new(StatusCode::CONFLICT, message),
             StorageError::NotFound(message) => Self::new(StatusCode::NOT_FOUND, message),
             StorageError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, message),
+            StorageError::RelationshipEnded => Self::new(StatusCode::GONE, error.to_string())
+                .with_code(ErrorCode::RelationshipEnded),
+            StorageError::AlreadyInRelationship => {
+                Self::new(StatusCode::CONFLICT, error.to_string())
+                    .with_code(ErrorCode::AlreadyInRelationship)
+            }
             other => {
                 tracing::error!(error = %other, "request failed");
                 Self::new(

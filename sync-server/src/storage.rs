@@ -18,7 +18,7 @@ mod relationships;
 
 pub use accounts::{Credentials, DeviceRow, NewAccount};
 pub use documents::{AppendJob, Appended, DocAccess, EntryRow, NewSnapshot};
-pub use relationships::InviteRow;
+pub use relationships::{RelationshipRow, Standing};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -78,6 +78,12 @@ pub enum StorageError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The relationship ended (a partner left): it is read-only from now on.
+    #[error("this relationship has ended: a partner left, so nothing more can be added to it")]
+    RelationshipEnded,
+    /// The account already belongs to another current relationship.
+    #[error("you are already in a relationship; leave it before starting or joining another")]
+    AlreadyInRelationship,
 }
 
 /// The server's database handle; cheap to clone.
@@ -214,8 +220,14 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> StorageFuture<'_, ()>;
     /// The account's sealed key bundle.
     fn key_bundle(&self, user_id: String) -> StorageFuture<'_, Option<Vec<u8>>>;
-    /// Deletes an account and what only it owned; the partner keeps the couple's documents.
-    fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()>;
+    /// Deletes an account and what only it owned, ending its current relationship; the partner
+    /// keeps the couple's documents. Returns the relationship that ended and the former partners,
+    /// to be told.
+    fn delete_account(
+        &self,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, Option<(String, Vec<String>)>>;
     /// Appends sealed entries to a document's log, idempotently by entry id, committed before returning.
     fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended>;
     /// Entries after a seq, and whether more follow.
@@ -238,8 +250,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         access: DocAccess,
         user_id: String,
     ) -> StorageFuture<'_, Option<(i64, Vec<u8>)>>;
-    /// Whether a person is a member of a relationship now.
+    /// Whether a person is a member of a relationship now (it has not ended).
     fn is_member(&self, relationship_id: String, user_id: String) -> StorageFuture<'_, bool>;
+    /// The one relationship a person belongs to now, if any.
+    fn current_relationship(&self, user_id: String) -> StorageFuture<'_, Option<String>>;
     /// Registers a relationship with its creator as first member (idempotent for members).
     fn create_relationship(
         &self,
@@ -247,8 +261,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         user_id: String,
         now: String,
     ) -> StorageFuture<'_, ()>;
-    /// The relationships of an account, with their members.
-    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<(String, Vec<String>)>>;
+    /// The relationships of an account, current and ended, with their members.
+    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<RelationshipRow>>;
     /// Stores an invite (hash of its secret, optional sealed key) made by a member.
     fn create_invite(
         &self,
@@ -266,9 +280,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         user_id: String,
         now: String,
     ) -> StorageFuture<'_, (String, Option<Vec<u8>>)>;
-    /// Removes a person from a relationship at once.
-    fn leave_relationship(&self, relationship_id: String, user_id: String)
-    -> StorageFuture<'_, ()>;
+    /// Ends a relationship for both partners because one leaves; returns its members.
+    fn leave_relationship(
+        &self,
+        relationship_id: String,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, Vec<String>>;
 }
 
 impl Storage for Database {
@@ -322,8 +340,12 @@ impl Storage for Database {
     fn key_bundle(&self, user_id: String) -> StorageFuture<'_, Option<Vec<u8>>> {
         Box::pin(Database::key_bundle(self, user_id))
     }
-    fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()> {
-        Box::pin(Database::delete_account(self, user_id))
+    fn delete_account(
+        &self,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, Option<(String, Vec<String>)>> {
+        Box::pin(Database::delete_account(self, user_id, now))
     }
     fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended> {
         Box::pin(Database::append_entries(self, job))
@@ -357,6 +379,9 @@ impl Storage for Database {
     fn is_member(&self, relationship_id: String, user_id: String) -> StorageFuture<'_, bool> {
         Box::pin(Database::is_member(self, relationship_id, user_id))
     }
+    fn current_relationship(&self, user_id: String) -> StorageFuture<'_, Option<String>> {
+        Box::pin(Database::current_relationship(self, user_id))
+    }
     fn create_relationship(
         &self,
         relationship_id: String,
@@ -370,7 +395,7 @@ impl Storage for Database {
             now,
         ))
     }
-    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<(String, Vec<String>)>> {
+    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<RelationshipRow>> {
         Box::pin(Database::relationships_of(self, user_id))
     }
     fn create_invite(
@@ -404,7 +429,13 @@ impl Storage for Database {
         &self,
         relationship_id: String,
         user_id: String,
-    ) -> StorageFuture<'_, ()> {
-        Box::pin(Database::leave_relationship(self, relationship_id, user_id))
+        now: String,
+    ) -> StorageFuture<'_, Vec<String>> {
+        Box::pin(Database::leave_relationship(
+            self,
+            relationship_id,
+            user_id,
+            now,
+        ))
     }
 }

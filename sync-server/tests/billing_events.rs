@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use serde_json::{Value, json};
 use together_server::billing::events::Event;
-use together_server::billing::store::{DiscountCode, Processed};
+use together_server::billing::store::{DiscountCode, Holder, Processed};
 use together_server::storage::{Database, NewAccount};
 
 const ALICE: &str = "0193a0f0-0000-7000-8000-00000000000a";
@@ -293,7 +293,11 @@ async fn in_order_shuffled_and_doubled_deliveries_reach_the_same_state() {
     );
     assert_eq!(reference.credit_balance(BOB.into()).await.unwrap(), 10);
     assert_eq!(
-        reference.access(COUPLE.into(), 3).await.unwrap().level,
+        reference
+            .access(Holder::Relationship(COUPLE.into()), 3)
+            .await
+            .unwrap()
+            .level,
         "free"
     );
 
@@ -331,7 +335,13 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
     db.process_event(e, raw, None, 0, "2026-11-25T00:00:00.000Z".into())
         .await
         .unwrap();
-    assert_eq!(db.access(COUPLE.into(), 3).await.unwrap().level, "premium");
+    assert_eq!(
+        db.access(Holder::Relationship(COUPLE.into()), 3)
+            .await
+            .unwrap()
+            .level,
+        "premium"
+    );
     // past_due after the period ended: access for the grace days only.
     state = sub_new("past_due", now - 31 * DAY, None);
     let (e, raw) = deliver("e2", "customer.subscription.updated", now + 1, state);
@@ -339,12 +349,18 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
         .await
         .unwrap();
     assert_eq!(
-        db.access(COUPLE.into(), 3).await.unwrap().level,
+        db.access(Holder::Relationship(COUPLE.into()), 3)
+            .await
+            .unwrap()
+            .level,
         "premium",
         "within 3 grace days"
     );
     assert_eq!(
-        db.access(COUPLE.into(), 0).await.unwrap().level,
+        db.access(Holder::Relationship(COUPLE.into()), 0)
+            .await
+            .unwrap()
+            .level,
         "free",
         "no grace configured"
     );
@@ -362,7 +378,10 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
             .await
             .unwrap();
         assert_eq!(
-            db.access(COUPLE.into(), 3).await.unwrap().level,
+            db.access(Holder::Relationship(COUPLE.into()), 3)
+                .await
+                .unwrap()
+                .level,
             "free",
             "{status}"
         );
@@ -377,7 +396,13 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
     db.process_event(e, raw, None, 0, "2026-11-25T00:00:00.000Z".into())
         .await
         .unwrap();
-    assert_eq!(db.access(COUPLE.into(), 3).await.unwrap().level, "free");
+    assert_eq!(
+        db.access(Holder::Relationship(COUPLE.into()), 3)
+            .await
+            .unwrap()
+            .level,
+        "free"
+    );
 }
 
 #[tokio::test]

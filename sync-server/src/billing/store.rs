@@ -184,20 +184,46 @@ fn finality(status: &str) -> i32 {
     }
 }
 
-/// The access of `relationship` at `now` (Unix seconds).
+/// Whose access is asked for: a couple, or a person with no couple now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holder {
+    /// A current relationship.
+    Relationship(String),
+    /// A person without a current relationship (what they pay for still follows them).
+    Payer(String),
+}
+
+/// Which subscriptions a holder enjoys. A subscription covers the relationship it was bought for
+/// while that relationship goes on. Once it ended (a partner left), it **follows its payer**: it
+/// covers the payer's next relationship, or the payer alone, and the former partner's inherited
+/// access ends. A gift to another couple follows nobody: it ends with the couple it was given to
+/// (the giver still manages it in the customer portal).
+const HELD_SUBSCRIPTIONS: &str = "
+    SELECT s.status, s.current_period_end, s.plan_id, s.is_gift, coalesce(p.plan_type, 'premium')
+    FROM subscriptions s
+    LEFT JOIN subscription_plans p ON p.id = s.plan_id
+    LEFT JOIN relationships r ON r.id = s.relationship_id
+    WHERE (?1 IS NOT NULL AND s.relationship_id = ?1 AND r.ended_at IS NULL)
+       OR ((r.id IS NULL OR r.ended_at IS NOT NULL)
+           AND (s.relationship_id IS NULL OR EXISTS (SELECT 1 FROM memberships pm
+                WHERE pm.relationship_id = s.relationship_id AND pm.user_id = s.user_id))
+           AND (s.user_id = ?2 OR s.user_id IN (SELECT user_id FROM memberships
+                WHERE relationship_id = ?1 AND ended_at IS NULL)))";
+
+/// The access of `holder` at `now` (Unix seconds).
 pub(crate) fn access(
     conn: &Connection,
-    relationship: &str,
+    holder: &Holder,
     grace_days: i64,
     now: i64,
 ) -> Result<Access, StorageError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT s.status, s.current_period_end, s.plan_id, s.is_gift, coalesce(p.plan_type, 'premium')
-         FROM subscriptions s LEFT JOIN subscription_plans p ON p.id = s.plan_id
-         WHERE s.relationship_id = ?1",
-    )?;
+    let (relationship, payer) = match holder {
+        Holder::Relationship(id) => (Some(id.as_str()), None),
+        Holder::Payer(user) => (None, Some(user.as_str())),
+    };
+    let mut stmt = conn.prepare_cached(HELD_SUBSCRIPTIONS)?;
     let rows = stmt
-        .query_map([relationship], |row| {
+        .query_map(params![relationship, payer], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, Option<String>>(1)?,
@@ -465,21 +491,10 @@ impl Database {
         .await
     }
 
-    /// The couple's access now.
-    pub async fn access(
-        &self,
-        relationship: String,
-        grace_days: i64,
-    ) -> Result<Access, StorageError> {
-        self.with_conn(move |conn| {
-            access(
-                conn,
-                &relationship,
-                grace_days,
-                Timestamp::now().as_second(),
-            )
-        })
-        .await
+    /// A couple's (or a lone payer's) access now.
+    pub async fn access(&self, holder: Holder, grace_days: i64) -> Result<Access, StorageError> {
+        self.with_conn(move |conn| access(conn, &holder, grace_days, Timestamp::now().as_second()))
+            .await
     }
 
     /// The Stripe customer paying for a couple, for the customer portal.

@@ -66,11 +66,14 @@ async fn delete_account(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {
-    state
+    let ended = state
         .database
-        .delete_account(caller.user_id.clone())
+        .delete_account(caller.user_id.clone(), now_text())
         .await?;
     state.hub.disconnect_user(&caller.user_id);
+    if let Some((relationship, partners)) = ended {
+        state.hub.publish_ended(&partners, &relationship);
+    }
     tracing::info!(user_id = %caller.user_id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -18,7 +18,7 @@ use crate::billing::ai::{self, SuggestionKind};
 use crate::billing::entitlement::{Entitlement, OFFLINE_DAYS, SignedEntitlement};
 use crate::billing::events::Event;
 use crate::billing::signature;
-use crate::billing::store::{Processed, stamp};
+use crate::billing::store::{Holder, Processed, stamp};
 use crate::billing::{Billing, stripe::StripeError};
 use crate::storage::StorageError;
 
@@ -69,15 +69,9 @@ fn stripe_error(error: StripeError) -> ApiError {
     )
 }
 
-/// The caller's couple (they belong to at most one).
+/// The caller's current couple (an account belongs to at most one; the database says so).
 async fn relationship_of(state: &AppState, user: &str) -> Result<Option<String>, ApiError> {
-    Ok(state
-        .database
-        .relationships_of(user.to_owned())
-        .await?
-        .into_iter()
-        .next()
-        .map(|(id, _)| id))
+    Ok(state.database.current_relationship(user.to_owned()).await?)
 }
 
 async fn plans(State(state): State<AppState>) -> Result<Json<Vec<PlanView>>, ApiError> {
@@ -184,7 +178,10 @@ async fn checkout(
     };
     let access = billing
         .db
-        .access(relationship.clone(), billing.config.grace_days)
+        .access(
+            Holder::Relationship(relationship.clone()),
+            billing.config.grace_days,
+        )
         .await?;
     if access.level != "free" {
         return Err(ApiError::new(
@@ -429,15 +426,11 @@ async fn entitlements(
 ) -> Result<Json<SignedEntitlement>, ApiError> {
     let billing = billing(&state)?;
     let relationship = relationship_of(&state, &caller.user_id).await?;
-    let access = match &relationship {
-        Some(id) => {
-            billing
-                .db
-                .access(id.clone(), billing.config.grace_days)
-                .await?
-        }
-        None => crate::billing::store::Access::free(),
+    let holder = match &relationship {
+        Some(id) => Holder::Relationship(id.clone()),
+        None => Holder::Payer(caller.user_id.clone()),
     };
+    let access = billing.db.access(holder, billing.config.grace_days).await?;
     let now = Timestamp::now().as_second();
     let entitlement = Entitlement {
         user_id: caller.user_id,

@@ -11,6 +11,7 @@ use axum::routing::get;
 use together_core::wire::LiveMessage;
 
 use super::{AppState, Caller};
+use crate::hub::News;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/live", get(upgrade))
@@ -40,8 +41,15 @@ async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
                     let _ = socket.send(Message::Close(None)).await;
                     break;
                 };
-                for (doc_id, latest_seq) in news {
-                    let message = LiveMessage::NewEntries { doc_id, latest_seq };
+                for news in news {
+                    let message = match news {
+                        News::NewEntries(doc_id, latest_seq) => {
+                            LiveMessage::NewEntries { doc_id, latest_seq }
+                        }
+                        News::RelationshipEnded(relationship_id) => {
+                            LiveMessage::RelationshipEnded { relationship_id }
+                        }
+                    };
                     let Ok(text) = serde_json::to_string(&message) else { continue };
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         return;

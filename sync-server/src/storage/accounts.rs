@@ -249,11 +249,22 @@ impl Database {
     }
 
     /// Deletes an account: its devices, credentials, key bundle, memberships and the documents only
-    /// it owned (with their logs). Relationship documents stay for the partner; a relationship left
-    /// with no member at all is deleted with its documents.
-    pub async fn delete_account(&self, user_id: String) -> Result<(), StorageError> {
+    /// it owned (with their logs). Its current relationship ends for the partner too, whose devices
+    /// must be told (the returned relationship and partners). Relationship documents stay for the partner; a relationship
+    /// left with no member at all is deleted with its documents.
+    pub async fn delete_account(
+        &self,
+        user_id: String,
+        now: String,
+    ) -> Result<Option<(String, Vec<String>)>, StorageError> {
         self.with_conn(move |conn| {
             let tx = conn.unchecked_transaction()?;
+            let mut ended = None;
+            if let Some(current) = super::relationships::current_relationship(&tx, &user_id)? {
+                let mut partners = super::relationships::end_relationship(&tx, &current, &now)?;
+                partners.retain(|member| *member != user_id);
+                ended = Some((current, partners));
+            }
             let relationships: Vec<String> = tx
                 .prepare("SELECT relationship_id FROM memberships WHERE user_id = ?1")?
                 .query_map([&user_id], |row| row.get(0))?
@@ -267,7 +278,7 @@ impl Database {
                 )?;
             }
             tx.commit()?;
-            Ok(())
+            Ok(ended)
         })
         .await
     }

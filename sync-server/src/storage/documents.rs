@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use together_core::address::DocAddress;
 
-use super::relationships::is_member;
+use super::relationships::{Standing, standing};
 use super::{Database, StorageError};
 
 /// Who may reach a document, decided from its id alone (the server never looks inside).
@@ -27,16 +27,34 @@ impl DocAccess {
     }
 }
 
-/// Refuses (as "not found", so nothing leaks) a caller who may not reach the document.
-fn authorize(conn: &Connection, access: &DocAccess, user_id: &str) -> Result<(), StorageError> {
-    let allowed = match access {
-        DocAccess::Owner(owner) => owner == user_id,
-        DocAccess::Relationship(relationship) => is_member(conn, relationship, user_id)?,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(StorageError::NotFound("no such document".into()))
+/// What a caller wants to do with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    /// Pull entries or the snapshot.
+    Read,
+    /// Append entries or store a snapshot.
+    Write,
+}
+
+/// Refuses (as "not found", so nothing leaks) a caller who may not reach the document; a former
+/// member of an ended relationship may read its documents but not write to them.
+fn authorize(
+    conn: &Connection,
+    access: &DocAccess,
+    user_id: &str,
+    intent: Intent,
+) -> Result<(), StorageError> {
+    let not_found = || StorageError::NotFound("no such document".into());
+    match access {
+        DocAccess::Owner(owner) if owner == user_id => Ok(()),
+        DocAccess::Owner(_) => Err(not_found()),
+        DocAccess::Relationship(relationship) => {
+            match (standing(conn, relationship, user_id)?, intent) {
+                (Some(Standing::Current), _) | (Some(Standing::Ended), Intent::Read) => Ok(()),
+                (Some(Standing::Ended), Intent::Write) => Err(StorageError::RelationshipEnded),
+                (None, _) => Err(not_found()),
+            }
+        }
     }
 }
 
@@ -91,7 +109,7 @@ pub(super) fn append_in(conn: &Connection, job: AppendJob) -> Result<Appended, S
         entries,
         now,
     } = job;
-    authorize(conn, &access, &user_id)?;
+    authorize(conn, &access, &user_id, Intent::Write)?;
     let (owner, relationship) = match &access {
         DocAccess::Owner(o) => (Some(o.as_str()), None),
         DocAccess::Relationship(r) => (None, Some(r.as_str())),
@@ -143,7 +161,7 @@ impl Database {
         limit: i64,
     ) -> Result<(Vec<EntryRow>, bool), StorageError> {
         self.with_conn(move |conn| {
-            authorize(conn, &access, &user_id)?;
+            authorize(conn, &access, &user_id, Intent::Read)?;
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, entry_id, device_id, ciphertext, created_at FROM doc_entries
                  WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
@@ -222,7 +240,7 @@ impl Database {
         } = snapshot;
         self.with_conn(move |conn| {
             let tx = conn.unchecked_transaction()?;
-            authorize(&tx, &access, &user_id)?;
+            authorize(&tx, &access, &user_id, Intent::Write)?;
             let latest: i64 = tx.query_row(
                 "SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1",
                 [&doc_id],
@@ -256,7 +274,7 @@ impl Database {
         user_id: String,
     ) -> Result<Option<(i64, Vec<u8>)>, StorageError> {
         self.with_conn(move |conn| {
-            authorize(conn, &access, &user_id)?;
+            authorize(conn, &access, &user_id, Intent::Read)?;
             Ok(conn
                 .query_row(
                     "SELECT covers_seq, ciphertext FROM doc_snapshots WHERE doc_id = ?1",
