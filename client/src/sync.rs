@@ -209,7 +209,13 @@ impl<'a> Session<'a> {
         if let Some(sealed) = this.api.keys().await? {
             Keys::open(&sealed, &derived.wrapping_key, &session.user_id)?.save(this.secrets)?;
         }
-        if let Some(first) = this.api.relationships().await?.into_iter().next() {
+        if let Some(first) = this
+            .api
+            .relationships()
+            .await?
+            .into_iter()
+            .find(|r| r.ended_at.is_none())
+        {
             this.store
                 .adopt_relationship(&first.relationship_id, now())?;
         }
