@@ -3,6 +3,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use crate::secrets::SecretText;
+
 /// Default address: loopback only, so a fresh install is not reachable from the network until the
 /// operator says so.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -36,9 +38,9 @@ pub struct Overrides {
     /// `--trusted-proxy` / `TOGETHER_TRUSTED_PROXIES` (comma-separated).
     pub trusted_proxies: Option<Vec<IpAddr>>,
     /// `TOGETHER_STRIPE_SECRET_KEY`.
-    pub stripe_secret_key: Option<String>,
+    pub stripe_secret_key: Option<SecretText>,
     /// `TOGETHER_STRIPE_WEBHOOK_SECRET` (comma-separated during a rotation).
-    pub stripe_webhook_secrets: Option<Vec<String>>,
+    pub stripe_webhook_secrets: Option<Vec<SecretText>>,
     /// `TOGETHER_STRIPE_API_BASE`.
     pub stripe_api_base: Option<String>,
     /// `TOGETHER_AI_BASE_URL`, `TOGETHER_AI_MODEL`, `TOGETHER_AI_API_KEY`.
@@ -187,7 +189,7 @@ impl Config {
                     b.ai = Some(crate::billing::ai::AiConfig {
                         base_url,
                         model,
-                        api_key: String::new(),
+                        api_key: SecretText::new(""),
                     });
                 }
                 if !(0..=60).contains(&b.grace_days) || !(1..=1000).contains(&b.ai_cost_credits) {
@@ -223,14 +225,17 @@ impl Config {
             config.trusted_proxies = proxies;
         }
         let b = &mut config.billing;
-        if let Some(key) = overrides.stripe_secret_key.filter(|k| !k.trim().is_empty()) {
-            b.stripe_secret_key = Some(key.trim().to_owned());
+        if let Some(key) = overrides
+            .stripe_secret_key
+            .filter(|k| !k.expose().trim().is_empty())
+        {
+            b.stripe_secret_key = Some(SecretText::new(key.expose().trim()));
         }
         if let Some(secrets) = overrides.stripe_webhook_secrets {
             b.webhook_secrets = secrets
                 .into_iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
+                .map(|s| SecretText::new(s.expose().trim()))
+                .filter(|s| !s.expose().is_empty())
                 .collect();
         }
         if let Some(base) = overrides.stripe_api_base.filter(|b| !b.trim().is_empty()) {

@@ -81,6 +81,9 @@ pub enum StorageError {
     /// The relationship ended (a partner left): it is read-only from now on.
     #[error("this relationship has ended: a partner left, so nothing more can be added to it")]
     RelationshipEnded,
+    /// A stored value could not be read back (written by a newer version, or damaged).
+    #[error("a stored value could not be read: {0}")]
+    Corrupt(String),
     /// The account already belongs to another current relationship.
     #[error("you are already in a relationship; leave it before starting or joining another")]
     AlreadyInRelationship,

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::secrets::SecretText;
+
 /// The operator's endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AiConfig {
@@ -12,7 +14,7 @@ pub struct AiConfig {
     /// Model name.
     pub model: String,
     /// Bearer key (may be empty for local servers).
-    pub api_key: String,
+    pub api_key: SecretText,
 }
 
 /// What the device asks for.
@@ -59,8 +61,8 @@ pub async fn suggest(
             config.base_url.trim_end_matches('/')
         ))
         .json(&body);
-    if !config.api_key.is_empty() {
-        request = request.bearer_auth(&config.api_key);
+    if !config.api_key.expose().is_empty() {
+        request = request.bearer_auth(config.api_key.expose());
     }
     let response = request.send().await.map_err(|e| AiError(e.to_string()))?;
     if !response.status().is_success() {

@@ -66,10 +66,21 @@ async fn delete_account(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {
+    // What the person pays for must not keep charging a deleted account: it stops renewing at
+    // the end of the paid period (recorded first, done right after, retried until done).
+    if let Some(billing) = &state.billing {
+        billing
+            .db
+            .schedule_payer_cancellations(caller.user_id.clone(), now_text())
+            .await?;
+    }
     let ended = state
         .database
         .delete_account(caller.user_id.clone(), now_text())
         .await?;
+    if let Some(billing) = state.billing.clone() {
+        tokio::spawn(async move { crate::billing::actions::run_pending(&billing).await });
+    }
     state.hub.disconnect_user(&caller.user_id);
     if let Some((relationship, partners)) = ended {
         state.hub.publish_ended(&partners, &relationship);
