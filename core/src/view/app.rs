@@ -102,6 +102,7 @@ impl SyncStatus {
 
 /// A plan on the Premium screen, as the server lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanView {
     /// Plan id.
     pub id: String,
@@ -194,6 +195,7 @@ pub struct PremiumView {
 
 /// An add-on on sale, such as a pack of AI credits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddonView {
     /// Id.
     pub id: String,
@@ -222,6 +224,7 @@ pub struct IdeasView {
 
 /// What the AI suggested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdeasAnswer {
     /// One suggestion per entry.
     pub suggestions: Vec<String>,

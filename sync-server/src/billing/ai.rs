@@ -1,7 +1,6 @@
 //! AI suggestions through an OpenAI-compatible chat-completions endpoint the operator configures.
 //! The server forwards what the device sends and keeps nothing of it.
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::secrets::SecretText;
@@ -17,15 +16,7 @@ pub struct AiConfig {
     pub api_key: SecretText,
 }
 
-/// What the device asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SuggestionKind {
-    /// Ideas for a date.
-    DateIdeas,
-    /// Questions to talk about.
-    ConversationStarters,
-}
+pub use together_core::wire::billing::IdeaKind;
 
 /// Why the endpoint gave nothing usable.
 #[derive(Debug, thiserror::Error)]
@@ -35,14 +26,12 @@ pub struct AiError(pub String);
 /// Asks for five suggestions of `kind` given `context` (what the couple chose to share).
 pub async fn suggest(
     config: &AiConfig,
-    kind: SuggestionKind,
+    kind: IdeaKind,
     context: &str,
 ) -> Result<Vec<String>, AiError> {
     let ask = match kind {
-        SuggestionKind::DateIdeas => "Suggest five date ideas for this couple",
-        SuggestionKind::ConversationStarters => {
-            "Suggest five warm conversation starters for this couple"
-        }
+        IdeaKind::DateIdeas => "Suggest five date ideas for this couple",
+        IdeaKind::ConversationStarters => "Suggest five warm conversation starters for this couple",
     };
     let body = json!({
         "model": config.model,

@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::Timestamp;
-use serde_json::json;
 use together_core::view::{AddonView, PlanView};
+use together_core::wire::billing::{CreditBalance, PortalSession};
 
 use super::{ApiError, AppState, Caller};
 use crate::billing::entitlement::{Entitlement, OFFLINE_DAYS, SignedEntitlement};
@@ -121,7 +121,7 @@ async fn addons(State(state): State<AppState>) -> Result<Json<Vec<AddonView>>, A
 async fn portal(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PortalSession>, ApiError> {
     let billing = billing(&state)?;
     let stripe = stripe_of(&billing)?;
     let customer = billing
@@ -142,7 +142,7 @@ async fn portal(
         )
         .await
         .map_err(stripe_error)?;
-    Ok(Json(json!({ "url": session.url })))
+    Ok(Json(PortalSession { url: session.url }))
 }
 
 async fn entitlements(
@@ -170,8 +170,8 @@ async fn entitlements(
 async fn credits(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<CreditBalance>, ApiError> {
     let billing = billing(&state)?;
     let balance = billing.db.credit_balance(caller.user_id).await?;
-    Ok(Json(json!({ "balance": balance })))
+    Ok(Json(CreditBalance { balance }))
 }

@@ -5,11 +5,10 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
+use together_core::wire::billing::{SuggestRequest, Suggestions};
 
 use super::{billing, relationship_of};
-use crate::billing::ai::{self, SuggestionKind};
+use crate::billing::ai;
 use crate::billing::store::AiStart;
 use crate::http::{ApiError, ApiJson, AppState, Caller, now_text};
 use crate::storage::StorageError;
@@ -17,22 +16,11 @@ use crate::storage::StorageError;
 /// Longest context a couple may share with the AI, in characters.
 const MAX_CONTEXT_CHARS: usize = 2000;
 
-/// `POST /v1/ai/suggest`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SuggestBody {
-    kind: SuggestionKind,
-    /// What the couple chooses to share (interests, city...), at most 2,000 characters.
-    context: String,
-    /// Makes a retried request spend once and ask once.
-    request_id: String,
-}
-
 pub(super) async fn suggest(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<SuggestBody>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiJson(body): ApiJson<SuggestRequest>,
+) -> Result<Json<Suggestions>, ApiError> {
     let billing = billing(&state)?;
     let config = billing.config.ai.clone().ok_or_else(|| {
         ApiError::new(
@@ -76,9 +64,10 @@ pub(super) async fn suggest(
         })?;
     let balance = match start {
         AiStart::Answered(suggestions, balance) => {
-            return Ok(Json(
-                json!({ "suggestions": suggestions, "balance": balance }),
-            ));
+            return Ok(Json(Suggestions {
+                suggestions,
+                balance,
+            }));
         }
         AiStart::Fresh(balance) => balance,
     };
@@ -88,9 +77,10 @@ pub(super) async fn suggest(
                 .db
                 .finish_ai_request(key, suggestions.clone(), now_text())
                 .await?;
-            Ok(Json(
-                json!({ "suggestions": suggestions, "balance": balance }),
-            ))
+            Ok(Json(Suggestions {
+                suggestions,
+                balance,
+            }))
         }
         Err(error) => {
             tracing::warn!(%error, "AI request failed; credits given back");

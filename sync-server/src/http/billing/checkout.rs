@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
+use together_core::wire::billing::{CheckoutRequest, CheckoutSession, CreditsCheckoutRequest};
 
 use super::{billing, relationship_of, stripe_error, stripe_of};
 use crate::billing::Billing;
@@ -23,29 +23,6 @@ use crate::http::{ApiError, ApiJson, AppState, Caller, now_text};
 /// The one answer to a gift that cannot be given, whatever the reason.
 const GIFT_UNAVAILABLE: &str = "a gift cannot be started for this address: it needs an account \
      with a partner and without Premium (for privacy, we never say which is missing)";
-
-/// `POST /v1/billing/checkout`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct CheckoutBody {
-    plan_id: String,
-    discount_code: Option<String>,
-    /// Gift for another couple: the email of one of its partners.
-    gift_to_email: Option<String>,
-    /// A gift for the caller's own couple, bought ahead.
-    #[serde(default)]
-    gift: bool,
-    /// Accepted from older apps and ignored: a retried request gets the couple's open checkout.
-    #[allow(dead_code)]
-    request_id: Option<String>,
-}
-
-/// Where to send the person.
-#[derive(Debug, Serialize)]
-pub(super) struct CheckoutResponse {
-    session_id: String,
-    checkout_url: String,
-}
 
 /// The couple a gift by email goes to, or the one answer that reveals nothing.
 async fn gift_recipient(
@@ -92,8 +69,8 @@ async fn gift_recipient(
 pub(super) async fn subscription(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<CheckoutBody>,
-) -> Result<(StatusCode, Json<CheckoutResponse>), ApiError> {
+    ApiJson(body): ApiJson<CheckoutRequest>,
+) -> Result<(StatusCode, Json<CheckoutSession>), ApiError> {
     let billing = billing(&state)?;
     let stripe = stripe_of(&billing)?;
     let plan = billing
@@ -154,7 +131,7 @@ pub(super) async fn subscription(
         CheckoutLock::Existing { session_id, url } => {
             return Ok((
                 StatusCode::OK,
-                Json(CheckoutResponse {
+                Json(CheckoutSession {
                     session_id,
                     checkout_url: url,
                 }),
@@ -204,7 +181,7 @@ pub(super) async fn subscription(
                 .await?;
             Ok((
                 StatusCode::CREATED,
-                Json(CheckoutResponse {
+                Json(CheckoutSession {
                     session_id: session.id,
                     checkout_url: session.url,
                 }),
@@ -215,14 +192,6 @@ pub(super) async fn subscription(
             Err(stripe_error(error))
         }
     }
-}
-
-/// `POST /v1/billing/credits/checkout`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct CreditsBody {
-    addon_id: String,
-    request_id: Option<String>,
 }
 
 /// The Idempotency-Key of a purchase: stable for a client's retried request, else unique.
@@ -236,8 +205,8 @@ fn purchase_key(kind: &str, user: &str, request_id: Option<String>) -> String {
 pub(super) async fn credits(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<CreditsBody>,
-) -> Result<(StatusCode, Json<CheckoutResponse>), ApiError> {
+    ApiJson(body): ApiJson<CreditsCheckoutRequest>,
+) -> Result<(StatusCode, Json<CheckoutSession>), ApiError> {
     let billing = billing(&state)?;
     let stripe = stripe_of(&billing)?;
     let addon = billing
@@ -273,7 +242,7 @@ pub(super) async fn credits(
         .map_err(stripe_error)?;
     Ok((
         StatusCode::CREATED,
-        Json(CheckoutResponse {
+        Json(CheckoutSession {
             session_id: session.id,
             checkout_url: session.url,
         }),

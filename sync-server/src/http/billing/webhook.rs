@@ -13,7 +13,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use jiff::Timestamp;
-use serde_json::json;
+use together_core::wire::billing::WebhookAck;
 
 use super::billing;
 use crate::billing::events::Event;
@@ -36,7 +36,7 @@ async fn webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<WebhookAck>, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -110,9 +110,10 @@ async fn webhook(
             // Stripe calls the event made owed (a duplicate to refund) are made now, off the reply.
             let owed = Arc::clone(&billing);
             tokio::spawn(async move { actions::run_pending(&owed).await });
-            Ok(Json(
-                json!({ "received": true, "duplicate": outcome == Processed::Duplicate }),
-            ))
+            Ok(Json(WebhookAck {
+                received: true,
+                duplicate: outcome == Processed::Duplicate,
+            }))
         }
         Err(error) => {
             tracing::error!(%error, event = %event_id, "webhook processing failed; Stripe will retry");
