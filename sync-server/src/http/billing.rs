@@ -8,30 +8,32 @@ mod webhook;
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use jiff::Timestamp;
 use together_core::view::{AddonView, PlanView};
 use together_core::wire::billing::{CreditBalance, PortalSession};
 
+use super::openapi::{Refusals, SignedIn};
 use super::{ApiError, AppState, Caller};
 use crate::billing::entitlement::{Entitlement, OFFLINE_DAYS, SignedEntitlement};
 use crate::billing::store::{Holder, stamp};
 use crate::billing::{Billing, stripe::StripeError};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/plans", get(plans))
-        .route("/v1/addons", get(addons))
-        .route("/v1/billing/checkout", post(checkout::subscription))
-        .route("/v1/billing/credits/checkout", post(checkout::credits))
-        .route("/v1/billing/portal", post(portal))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(plans))
+        .routes(routes!(addons))
+        .routes(routes!(checkout::subscription))
+        .routes(routes!(checkout::credits))
+        .routes(routes!(portal))
         .merge(webhook::router())
-        .route("/v1/entitlements", get(entitlements))
-        .route("/v1/ai/credits", get(credits))
-        .route("/v1/ai/suggest", post(ai::suggest))
+        .routes(routes!(entitlements))
+        .routes(routes!(credits))
+        .routes(routes!(ai::suggest))
 }
 
 fn billing(state: &AppState) -> Result<Arc<Billing>, ApiError> {
@@ -76,6 +78,10 @@ async fn holder_of(state: &AppState, user: &str) -> Result<(Holder, Option<Strin
     Ok((holder, relationship))
 }
 
+/// Plans on sale.
+#[utoipa::path(get, path = "/v1/plans", tag = "billing",
+    responses((status = 200, body = Vec<PlanView>), Refusals,
+        (status = 503, description = "Billing is not available on this server", body = together_core::wire::ErrorBody)))]
 async fn plans(State(state): State<AppState>) -> Result<Json<Vec<PlanView>>, ApiError> {
     let billing = billing(&state)?;
     let plans = billing.db.plans(true).await?;
@@ -95,6 +101,9 @@ async fn plans(State(state): State<AppState>) -> Result<Json<Vec<PlanView>>, Api
 }
 
 /// Add-ons on sale that can be bought online (AI-credit packs and others).
+#[utoipa::path(get, path = "/v1/addons", tag = "billing",
+    responses((status = 200, body = Vec<AddonView>), Refusals,
+        (status = 503, description = "Billing is not available on this server", body = together_core::wire::ErrorBody)))]
 async fn addons(State(state): State<AppState>) -> Result<Json<Vec<AddonView>>, ApiError> {
     let billing = billing(&state)?;
     Ok(Json(
@@ -118,6 +127,10 @@ async fn addons(State(state): State<AppState>) -> Result<Json<Vec<AddonView>>, A
 /// The customer portal of what the caller pays for, and only that: a gift's recipient or a former
 /// partner has nothing to manage there, and a payer keeps managing (and can cancel) what they pay
 /// for after leaving the couple.
+#[utoipa::path(post, path = "/v1/billing/portal", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = PortalSession), SignedIn,
+        (status = 502, description = "Stripe did not answer", body = together_core::wire::ErrorBody),
+        (status = 503, description = "Billing or purchases are not enabled", body = together_core::wire::ErrorBody)))]
 async fn portal(
     State(state): State<AppState>,
     caller: Caller,
@@ -145,6 +158,10 @@ async fn portal(
     Ok(Json(PortalSession { url: session.url }))
 }
 
+/// The couple's (or a lone payer's) access, signed with Ed25519 so the app honours it offline.
+#[utoipa::path(get, path = "/v1/entitlements", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = SignedEntitlement), SignedIn,
+        (status = 503, description = "Billing is not available on this server", body = together_core::wire::ErrorBody)))]
 async fn entitlements(
     State(state): State<AppState>,
     caller: Caller,
@@ -167,6 +184,10 @@ async fn entitlements(
     Ok(Json(billing.signer.sign(&entitlement)))
 }
 
+/// The caller's AI-credit balance.
+#[utoipa::path(get, path = "/v1/ai/credits", tag = "billing", security(("bearer" = [])),
+    responses((status = 200, body = CreditBalance), SignedIn,
+        (status = 503, description = "Billing is not available on this server", body = together_core::wire::ErrorBody)))]
 async fn credits(
     State(state): State<AppState>,
     caller: Caller,

@@ -10,12 +10,25 @@ use together_core::wire::billing::{SuggestRequest, Suggestions};
 use super::{billing, relationship_of};
 use crate::billing::ai;
 use crate::billing::store::AiStart;
+use crate::http::openapi::SignedIn;
 use crate::http::{ApiError, ApiJson, AppState, Caller, now_text};
+use together_core::wire::ErrorBody;
 use crate::storage::StorageError;
 
 /// Longest context a couple may share with the AI, in characters.
 const MAX_CONTEXT_CHARS: usize = 2000;
 
+/// Asks the server's AI for ideas, paying with credits; a replayed request id gets the stored
+/// answer.
+#[utoipa::path(post, path = "/v1/ai/suggest", tag = "billing", security(("bearer" = [])),
+    request_body = SuggestRequest,
+    responses(
+        (status = 200, body = Suggestions),
+        SignedIn,
+        (status = 402, description = "Not enough AI credits", body = ErrorBody),
+        (status = 409, description = "This request id is in flight, failed or expired", body = ErrorBody),
+        (status = 502, description = "The AI endpoint did not answer; credits given back", body = ErrorBody),
+        (status = 503, description = "AI suggestions are not configured", body = ErrorBody)))]
 pub(super) async fn suggest(
     State(state): State<AppState>,
     caller: Caller,

@@ -18,7 +18,9 @@ use crate::billing::Billing;
 use crate::billing::store::{
     CHECKOUT_OPEN_MINUTES, CheckoutLock, CheckoutRequest as LockRequest, Holder, stamp,
 };
+use crate::http::openapi::SignedIn;
 use crate::http::{ApiError, ApiJson, AppState, Caller, now_text};
+use together_core::wire::ErrorBody;
 
 /// The one answer to a gift that cannot be given, whatever the reason.
 const GIFT_UNAVAILABLE: &str = "a gift cannot be started for this address: it needs an account \
@@ -66,6 +68,18 @@ async fn gift_recipient(
     Ok(relationship)
 }
 
+/// Opens a Checkout Session for the caller's couple (or a gift); 200 with the caller's session
+/// already open.
+#[utoipa::path(post, path = "/v1/billing/checkout", tag = "billing", security(("bearer" = [])),
+    request_body = CheckoutRequest,
+    responses(
+        (status = 201, description = "A new Checkout Session", body = CheckoutSession),
+        (status = 200, description = "The caller's session, already open", body = CheckoutSession),
+        SignedIn,
+        (status = 409, description = "Already covered, no couple yet, the partner is paying, or the discount is not usable", body = ErrorBody),
+        (status = 429, description = "Too many gift attempts", body = ErrorBody),
+        (status = 502, description = "Stripe did not answer", body = ErrorBody),
+        (status = 503, description = "Billing or purchases are not enabled", body = ErrorBody)))]
 pub(super) async fn subscription(
     State(state): State<AppState>,
     caller: Caller,
@@ -202,6 +216,15 @@ fn purchase_key(kind: &str, user: &str, request_id: Option<String>) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// Opens a Checkout Session for a pack of AI credits.
+#[utoipa::path(post, path = "/v1/billing/credits/checkout", tag = "billing", security(("bearer" = [])),
+    request_body = CreditsCheckoutRequest,
+    responses(
+        (status = 201, description = "A Checkout Session", body = CheckoutSession),
+        SignedIn,
+        (status = 409, description = "This pack cannot be bought online", body = ErrorBody),
+        (status = 502, description = "Stripe did not answer", body = ErrorBody),
+        (status = 503, description = "Billing or purchases are not enabled", body = ErrorBody)))]
 pub(super) async fn credits(
     State(state): State<AppState>,
     caller: Caller,

@@ -6,12 +6,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use jiff::Timestamp;
 use together_core::wire::billing::WebhookAck;
 
@@ -19,19 +19,28 @@ use super::billing;
 use crate::billing::events::Event;
 use crate::billing::store::Processed;
 use crate::billing::{actions, signature};
+use crate::http::openapi::Refusals;
 use crate::http::{ApiError, AppState, now_text};
+use together_core::wire::ErrorBody;
 
 /// Largest webhook body: Stripe's events are small JSON documents (a few kilobytes; objects with
 /// many line items stay far below this).
 pub const MAX_WEBHOOK_BYTES: usize = 512 * 1024;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new().route(
-        "/v1/stripe/webhook",
-        post(webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES)),
-    )
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(webhook))
+        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
 }
 
+/// Stripe's events, signed with Stripe's scheme (`Stripe-Signature`); each is applied once.
+#[utoipa::path(post, path = "/v1/stripe/webhook", tag = "billing",
+    params(("Stripe-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256>")),
+    request_body(content = Object, description = "A Stripe event", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Stored (and applied once)", body = WebhookAck),
+        Refusals,
+        (status = 503, description = "Webhooks are not configured, or Stripe could not be asked; Stripe retries", body = ErrorBody)))]
 async fn webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
