@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use tower_http::trace::TraceLayer;
 
 pub use auth::Caller;
+pub use documents::MAX_PULL_PAGE_BYTES;
 
 use crate::limiter::LoginLimiter;
 use crate::storage::{Storage, StorageError};
@@ -43,6 +44,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The live WebSockets, told of new entries.
     pub hub: Arc<crate::hub::Hub>,
+    /// Each account's storage quota, in ciphertext bytes.
+    pub max_account_bytes: u64,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -138,6 +141,14 @@ impl From<StorageError> for ApiError {
             StorageError::Conflict(message) => Self::new(StatusCode::CONFLICT, message),
             StorageError::NotFound(message) => Self::new(StatusCode::NOT_FOUND, message),
             StorageError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, message),
+            StorageError::QuotaExceeded { max_bytes } => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!(
+                    "this account's storage is full (its quota is {max_bytes} bytes); \
+                     the changes stay on the device"
+                ),
+            )
+            .with_code(together_core::wire::ErrorCode::QuotaExceeded),
             other => {
                 tracing::error!(error = %other, "request failed");
                 Self::new(

@@ -106,6 +106,7 @@ pub async fn launch_with_storage(
         hub: Arc::new(hub::Hub::default()),
         billing,
         trusted_proxies: config.trusted_proxies.clone().into(),
+        max_account_bytes: config.max_account_bytes,
         shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;

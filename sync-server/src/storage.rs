@@ -14,6 +14,7 @@ use rusqlite::Connection;
 mod accounts;
 mod documents;
 mod group_commit;
+mod quota;
 mod relationships;
 
 pub use accounts::{Credentials, DeviceRow, NewAccount};
@@ -72,6 +73,12 @@ pub enum StorageError {
     /// The request conflicts with what is stored (an email already taken...).
     #[error("{0}")]
     Conflict(String),
+    /// Storing this would take the account over its storage quota.
+    #[error("this upload would take the account over its storage quota of {max_bytes} bytes")]
+    QuotaExceeded {
+        /// The quota.
+        max_bytes: u64,
+    },
     /// Nothing the caller may see matches.
     #[error("{0}")]
     NotFound(String),
@@ -218,7 +225,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()>;
     /// Appends sealed entries to a document's log, idempotently by entry id, committed before returning.
     fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended>;
-    /// Entries after a seq, and whether more follow.
+    /// Up to `limit` entries after a seq, at most `max_bytes` of ciphertext (but at least one
+    /// entry), and whether more follow.
     fn pull_entries(
         &self,
         doc_id: String,
@@ -226,6 +234,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         user_id: String,
         after: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> StorageFuture<'_, (Vec<EntryRow>, bool)>;
     /// Every document the account can reach, with its latest seq.
     fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>>;
@@ -335,9 +344,10 @@ impl Storage for Database {
         user_id: String,
         after: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> StorageFuture<'_, (Vec<EntryRow>, bool)> {
         Box::pin(Database::pull_entries(
-            self, doc_id, access, user_id, after, limit,
+            self, doc_id, access, user_id, after, limit, max_bytes,
         ))
     }
     fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>> {

@@ -175,13 +175,18 @@ async fn pairing_is_single_use_and_for_two() {
     assert_eq!(reused.status, 404);
     let second = [9_u8; 32];
     let rel = &couple.relationship;
-    couple
+    let invited = couple
         .a
         .post(
             &format!("/v1/relationships/{rel}/invites"),
             json!({ "secret_hash": sha256_b64(&second) }),
         )
         .await;
+    assert_eq!(
+        invited.status, 201,
+        "the second invite exists, so its refusal is the full couple's: {}",
+        invited.body
+    );
     let full = carol
         .post("/v1/invites/redeem", json!({ "secret": b64(&second) }))
         .await;
