@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tower_http::trace::TraceLayer;
 
+pub use accounts::MAX_DEVICES_PER_ACCOUNT;
 pub use auth::Caller;
 pub use documents::MAX_PULL_PAGE_BYTES;
 

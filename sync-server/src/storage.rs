@@ -188,7 +188,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn create_account(&self, a: NewAccount) -> StorageFuture<'_, ()>;
     /// The credentials of the account with this email (any case).
     fn credentials(&self, email: String) -> StorageFuture<'_, Option<Credentials>>;
-    /// Signs a new device in.
+    /// Signs a new device in, unless the account has `max_devices` signed in already.
     fn add_device(
         &self,
         user_id: String,
@@ -196,6 +196,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         name: String,
         token_hash: [u8; 32],
         now: String,
+        max_devices: u32,
     ) -> StorageFuture<'_, ()>;
     /// The (user, device) a token hash belongs to, if valid and not revoked; records the device as seen.
     fn authenticate(
@@ -297,9 +298,16 @@ impl Storage for Database {
         name: String,
         token_hash: [u8; 32],
         now: String,
+        max_devices: u32,
     ) -> StorageFuture<'_, ()> {
         Box::pin(Database::add_device(
-            self, user_id, device_id, name, token_hash, now,
+            self,
+            user_id,
+            device_id,
+            name,
+            token_hash,
+            now,
+            max_devices,
         ))
     }
     fn authenticate(

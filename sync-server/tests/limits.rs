@@ -185,3 +185,33 @@ async fn an_attacker_guessing_elsewhere_is_slowed_and_the_owner_still_signs_in()
         );
     }
 }
+
+#[tokio::test]
+async fn an_account_has_a_bounded_number_of_signed_in_devices() {
+    let server = start().await;
+    let first = signup(&server, "sam@example.com", "Sam", "pw").await;
+    let most = together_server::http::MAX_DEVICES_PER_ACCOUNT;
+    let mut last = None;
+    for _ in 1..most {
+        let reply = common::login(&server, "sam@example.com", "pw").await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        last = Some(reply.body["device_id"].as_str().unwrap().to_owned());
+    }
+    let refused = common::login(&server, "sam@example.com", "pw").await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("sign one out")
+    );
+    // Signing one out makes room.
+    let revoked = first
+        .delete(&format!("/v1/devices/{}", last.unwrap()))
+        .await;
+    assert_eq!(revoked.status, 204);
+    assert_eq!(
+        common::login(&server, "sam@example.com", "pw").await.status,
+        200
+    );
+}

@@ -24,6 +24,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/account", delete(delete_account))
 }
 
+/// Most devices an account may have signed in at once: a stolen password cannot fill the
+/// devices table, and the device list stays short.
+pub const MAX_DEVICES_PER_ACCOUNT: u32 = 50;
+
 /// Largest key bundle.
 const MAX_BUNDLE_BYTES: usize = 256 * 1024;
 
@@ -212,6 +216,7 @@ async fn login(
             device_name,
             token_hash,
             now_text(),
+            MAX_DEVICES_PER_ACCOUNT,
         )
         .await?;
     Ok(Json(SessionResponse {
