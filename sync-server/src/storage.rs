@@ -2,7 +2,8 @@
 //!
 //! One connection behind a mutex, used from blocking tasks: SQLite serialises writers anyway, and a
 //! single connection keeps the embedded default simple. Document appends, the hot path, go through
-//! a writer thread that commits whatever is waiting in one transaction ([`group_commit`]). Other
+//! a writer thread that commits whatever is waiting in one transaction ([`group_commit`]); each
+//! upload is charged to its account's storage quota inside that transaction ([`quota`]). Other
 //! backends (PostgreSQL) plug in behind the [`Storage`] trait.
 
 use std::path::{Path, PathBuf};

@@ -68,8 +68,10 @@ async fn accounts_devices_and_sessions() {
     assert_eq!(alice.get("/v1/devices").await.status, 401);
 }
 
+/// Failures from one address on one account back off after a few (see `limiter`), even for the
+/// right password; another account from the same address is not affected.
 #[tokio::test]
-async fn failed_logins_are_rate_limited_per_account() {
+async fn failed_logins_back_off_per_address_and_account() {
     let server = start_with(|config| {
         config.login_limits.per_account = 3;
     })
