@@ -68,6 +68,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// Storage quota per account, in ciphertext bytes (entries and snapshots its devices
+    /// uploaded) [default: 1073741824, 1 GiB].
+    #[arg(long, env = "TOGETHER_MAX_ACCOUNT_BYTES")]
+    pub max_account_bytes: Option<u64>,
     /// Stripe secret key; enables Checkout and the customer portal.
     #[arg(long, env = "TOGETHER_STRIPE_SECRET_KEY", hide_env_values = true)]
     pub stripe_secret_key: Option<SecretText>,
@@ -117,6 +121,7 @@ pub fn run() -> Result<()> {
                 stripe_webhook_secrets: args.stripe_webhook_secrets,
                 stripe_api_base: args.stripe_api_base,
                 ai,
+                max_account_bytes: args.max_account_bytes,
             };
             let config = Config::load(args.place.config.as_deref(), overrides)?;
             runtime.block_on(serve(config))

@@ -26,7 +26,9 @@ use serde::{Deserialize, Serialize};
 use together_core::wire::ErrorCode;
 use tower_http::trace::TraceLayer;
 
+pub use accounts::MAX_DEVICES_PER_ACCOUNT;
 pub use auth::Caller;
+pub use documents::MAX_PULL_PAGE_BYTES;
 
 use crate::limiter::LoginLimiter;
 use crate::storage::{Storage, StorageError};
@@ -47,6 +49,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The live WebSockets, told of new entries.
     pub hub: Arc<crate::hub::Hub>,
+    /// Each account's storage quota, in ciphertext bytes.
+    pub max_account_bytes: u64,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -166,6 +170,14 @@ impl From<StorageError> for ApiError {
                 Self::new(StatusCode::CONFLICT, error.to_string())
                     .with_code(ErrorCode::AlreadyInRelationship)
             }
+            StorageError::QuotaExceeded { max_bytes } => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!(
+                    "this account's storage is full (its quota is {max_bytes} bytes); \
+                     the changes stay on the device"
+                ),
+            )
+            .with_code(ErrorCode::QuotaExceeded),
             other => {
                 tracing::error!(error = %other, "request failed");
                 Self::new(

@@ -12,7 +12,8 @@
 //!   devices, relationships and pairing, encrypted document logs); JSON errors only.
 //! - [`secrets`]: tokens and hashes (SHA-256, constant-time comparison, OS randomness).
 //! - [`hub`]: the live WebSockets by account; new entries reach only the devices that may read them.
-//! - [`limiter`]: failed-login limits per account and per address.
+//! - [`limiter`]: sign-in throttling (backoff per address and account, budgets per address and
+//!   per account that spare the owner's known addresses), in bounded memory.
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
 //!   resolves, so tests run the real server on port 0.
@@ -119,6 +120,7 @@ pub async fn launch_with_storage(
         hub: Arc::new(hub::Hub::default()),
         billing,
         trusted_proxies: config.trusted_proxies.clone().into(),
+        max_account_bytes: config.max_account_bytes,
         shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;

@@ -2,7 +2,8 @@
 //!
 //! One connection behind a mutex, used from blocking tasks: SQLite serialises writers anyway, and a
 //! single connection keeps the embedded default simple. Document appends, the hot path, go through
-//! a writer thread that commits whatever is waiting in one transaction ([`group_commit`]). Other
+//! a writer thread that commits whatever is waiting in one transaction ([`group_commit`]); each
+//! upload is charged to its account's storage quota inside that transaction ([`quota`]). Other
 //! backends (PostgreSQL) plug in behind the [`Storage`] trait.
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use rusqlite::Connection;
 mod accounts;
 mod documents;
 mod group_commit;
+mod quota;
 mod relationships;
 
 pub use accounts::{Credentials, DeviceRow, NewAccount};
@@ -72,6 +74,12 @@ pub enum StorageError {
     /// The request conflicts with what is stored (an email already taken...).
     #[error("{0}")]
     Conflict(String),
+    /// Storing this would take the account over its storage quota.
+    #[error("this upload would take the account over its storage quota of {max_bytes} bytes")]
+    QuotaExceeded {
+        /// The quota.
+        max_bytes: u64,
+    },
     /// Nothing the caller may see matches.
     #[error("{0}")]
     NotFound(String),
@@ -190,7 +198,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn create_account(&self, a: NewAccount) -> StorageFuture<'_, ()>;
     /// The credentials of the account with this email (any case).
     fn credentials(&self, email: String) -> StorageFuture<'_, Option<Credentials>>;
-    /// Signs a new device in.
+    /// Signs a new device in, unless the account has `max_devices` signed in already.
     fn add_device(
         &self,
         user_id: String,
@@ -198,6 +206,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         name: String,
         token_hash: [u8; 32],
         now: String,
+        max_devices: u32,
     ) -> StorageFuture<'_, ()>;
     /// The (user, device) a token hash belongs to, if valid and not revoked; records the device as seen.
     fn authenticate(
@@ -233,7 +242,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> StorageFuture<'_, Option<(String, Vec<String>)>>;
     /// Appends sealed entries to a document's log, idempotently by entry id, committed before returning.
     fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended>;
-    /// Entries after a seq, and whether more follow.
+    /// Up to `limit` entries after a seq, at most `max_bytes` of ciphertext (but at least one
+    /// entry), and whether more follow.
     fn pull_entries(
         &self,
         doc_id: String,
@@ -241,6 +251,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         user_id: String,
         after: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> StorageFuture<'_, (Vec<EntryRow>, bool)>;
     /// Every document the account can reach, with its latest seq.
     fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>>;
@@ -309,9 +320,16 @@ impl Storage for Database {
         name: String,
         token_hash: [u8; 32],
         now: String,
+        max_devices: u32,
     ) -> StorageFuture<'_, ()> {
         Box::pin(Database::add_device(
-            self, user_id, device_id, name, token_hash, now,
+            self,
+            user_id,
+            device_id,
+            name,
+            token_hash,
+            now,
+            max_devices,
         ))
     }
     fn authenticate(
@@ -360,9 +378,10 @@ impl Storage for Database {
         user_id: String,
         after: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> StorageFuture<'_, (Vec<EntryRow>, bool)> {
         Box::pin(Database::pull_entries(
-            self, doc_id, access, user_id, after, limit,
+            self, doc_id, access, user_id, after, limit, max_bytes,
         ))
     }
     fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>> {

@@ -68,8 +68,10 @@ async fn accounts_devices_and_sessions() {
     assert_eq!(alice.get("/v1/devices").await.status, 401);
 }
 
+/// Failures from one address on one account back off after a few (see `limiter`), even for the
+/// right password; another account from the same address is not affected.
 #[tokio::test]
-async fn failed_logins_are_rate_limited_per_account() {
+async fn failed_logins_back_off_per_address_and_account() {
     let server = start_with(|config| {
         config.login_limits.per_account = 3;
     })
@@ -175,13 +177,18 @@ async fn pairing_is_single_use_and_for_two() {
     assert_eq!(reused.status, 404);
     let second = [9_u8; 32];
     let rel = &couple.relationship;
-    couple
+    let invited = couple
         .a
         .post(
             &format!("/v1/relationships/{rel}/invites"),
             json!({ "secret_hash": sha256_b64(&second) }),
         )
         .await;
+    assert_eq!(
+        invited.status, 201,
+        "the second invite exists, so its refusal is the full couple's: {}",
+        invited.body
+    );
     let full = carol
         .post("/v1/invites/redeem", json!({ "secret": b64(&second) }))
         .await;

@@ -24,6 +24,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/account", delete(delete_account))
 }
 
+/// Most devices an account may have signed in at once: a stolen password cannot fill the
+/// devices table, and the device list stays short.
+pub const MAX_DEVICES_PER_ACCOUNT: u32 = 50;
+
 /// Largest key bundle.
 const MAX_BUNDLE_BYTES: usize = 256 * 1024;
 
@@ -130,6 +134,7 @@ fn new_id() -> String {
 
 async fn signup(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
     let email = valid_email(&body.email)?;
@@ -161,7 +166,13 @@ async fn signup(
         now: now_text(),
     };
     let (user_id, device_id) = (account.user_id.clone(), account.device_id.clone());
+    let email = account.email.clone();
     state.database.create_account(account).await?;
+    // Where the account was made is known to it: sign-ins from there are never locked out by
+    // someone else's failures.
+    state
+        .limiter
+        .record_success(&email, address.as_deref(), Instant::now());
     tracing::info!(%user_id, "account created");
     Ok((
         StatusCode::CREATED,
@@ -186,10 +197,12 @@ async fn login(
         .limiter
         .retry_after(&email, address.as_deref(), started)
     {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("too many failed sign-ins; try again in {minutes} minute(s)"),
+            format!(
+                "too many failed sign-ins; try again in {}",
+                wait_in_words(wait)
+            ),
         ));
     }
     let credentials = state.database.credentials(email.clone()).await?;
@@ -204,6 +217,9 @@ async fn login(
             "wrong email or password",
         ));
     };
+    state
+        .limiter
+        .record_success(&email, address.as_deref(), started);
     let (token, token_hash) = secrets::new_token();
     let device_id = new_id();
     state
@@ -214,6 +230,7 @@ async fn login(
             device_name,
             token_hash,
             now_text(),
+            MAX_DEVICES_PER_ACCOUNT,
         )
         .await?;
     Ok(Json(SessionResponse {
@@ -221,6 +238,16 @@ async fn login(
         device_id,
         token,
     }))
+}
+
+/// A wait as a person reads it: seconds under two minutes, minutes above.
+fn wait_in_words(wait: std::time::Duration) -> String {
+    let seconds = wait.as_secs().max(1);
+    if seconds < 120 {
+        format!("{seconds} second(s)")
+    } else {
+        format!("{} minutes", seconds.div_ceil(60))
+    }
 }
 
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
