@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use together_core::wire::{
-    CreateInviteRequest, CreateRelationshipRequest, ErrorBody, InviteResponse,
-    RedeemInviteRequest, RedeemInviteResponse, RelationshipInfo,
+    CreateInviteRequest, CreateRelationshipRequest, ErrorBody, InviteResponse, RedeemInviteRequest,
+    RedeemInviteResponse, RelationshipInfo,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
