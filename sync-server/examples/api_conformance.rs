@@ -1,7 +1,8 @@
 //! A real `together-server` for API conformance runs (schemathesis, in `.ci/run`): billing wired
 //! to a local server speaking Stripe's HTTP shape and to a local OpenAI-compatible endpoint, with a
 //! test couple, a plan and a credit pack. Prints one JSON line once ready —
-//! `{"base", "openapi", "token", "user_id", "relationship_id"}` — and serves until its standard
+//! `{"base", "openapi", "token", "user_id", "relationship_id", "doc_id", "plan_id", "addon_id"}` —
+//! and serves until its standard
 //! input closes.
 //!
 //! `cargo run -p together-server --example api_conformance` (see `scripts/api-conformance.sh`)
@@ -42,26 +43,29 @@ async fn main() -> Result<()> {
         model: "conformance".into(),
         api_key: "".into(),
     });
+    let (plan, addon);
     {
         let db = Database::open(&config.database_path())?;
-        db.add_plan(
-            "Together".into(),
-            "premium".into(),
-            "month".into(),
-            999,
-            "usd".into(),
-            Some("price_conformance".into()),
-            vec!["A year of history".into()],
-        )
-        .await?;
-        db.add_addon(
-            "3 ideas".into(),
-            "ai_credits".into(),
-            300,
-            Some("price_credits".into()),
-            3,
-        )
-        .await?;
+        plan = db
+            .add_plan(
+                "Together".into(),
+                "premium".into(),
+                "month".into(),
+                999,
+                "usd".into(),
+                Some("price_conformance".into()),
+                vec!["A year of history".into()],
+            )
+            .await?;
+        addon = db
+            .add_addon(
+                "3 ideas".into(),
+                "ai_credits".into(),
+                300,
+                Some("price_credits".into()),
+                3,
+            )
+            .await?;
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(launch(config, listener, async {
@@ -101,7 +105,8 @@ async fn main() -> Result<()> {
     println!(
         "{}",
         json!({ "base": base, "openapi": format!("{base}/v1/openapi.json"), "token": alice.0,
-            "user_id": alice.1, "relationship_id": relationship })
+            "user_id": alice.1, "relationship_id": relationship,
+            "doc_id": format!("rel-{relationship}"), "plan_id": plan, "addon_id": addon })
     );
     // Serve until whoever started this closes our standard input.
     tokio::task::spawn_blocking(|| {

@@ -3,6 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The longest request id a client may send.
+pub const MAX_REQUEST_ID_CHARS: usize = 64;
+
+/// Whether `id` is a usable request id (the idempotency key of a purchase or an AI request): 1 to
+/// 64 ASCII letters, digits, `-` or `_`, so it is safe in a header, a log line and a key.
+pub fn is_request_id(id: &str) -> bool {
+    (1..=MAX_REQUEST_ID_CHARS).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// `POST /v1/billing/checkout`: buy a plan for the caller's couple, or give it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -41,8 +53,9 @@ pub struct CheckoutSession {
 pub struct CreditsCheckoutRequest {
     /// The pack (`GET /v1/addons`).
     pub addon_id: String,
-    /// Makes a retried request reuse Stripe's session (1–64 characters).
+    /// Makes a retried request reuse Stripe's session (see [`is_request_id`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$"))]
     pub request_id: Option<String>,
 }
 
@@ -107,8 +120,10 @@ pub struct SuggestRequest {
     /// What to ask for.
     pub kind: IdeaKind,
     /// What the couple chooses to share (interests, city...), at most 2,000 characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub context: String,
-    /// Makes a retried request spend once and ask once (1–64 letters, digits, `-`, `_`).
+    /// Makes a retried request spend once and ask once (see [`is_request_id`]).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$"))]
     pub request_id: String,
 }
 
@@ -130,4 +145,20 @@ pub struct WebhookAck {
     pub received: bool,
     /// The event was seen before and had no new effect.
     pub duplicate: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_short_safe_ascii() {
+        assert!(is_request_id("q-1_A"));
+        assert!(is_request_id(&"a".repeat(64)));
+        assert!(!is_request_id(""));
+        assert!(!is_request_id(&"a".repeat(65)));
+        assert!(!is_request_id("é"));
+        assert!(!is_request_id("a b"));
+        assert!(!is_request_id("a\nb"));
+    }
 }

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use together_core::wire::billing::{SuggestRequest, Suggestions};
+use together_core::wire::billing::{SuggestRequest, Suggestions, is_request_id};
 
 use super::{billing, relationship_of};
 use crate::billing::ai;
@@ -42,12 +42,7 @@ pub(super) async fn suggest(
         )
     })?;
     let request_id = body.request_id.trim().to_owned();
-    if request_id.is_empty()
-        || request_id.len() > 64
-        || !request_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !is_request_id(&request_id) {
         return Err(ApiError::bad_request(
             "request_id must be 1 to 64 letters, digits, '-' or '_'",
         ));

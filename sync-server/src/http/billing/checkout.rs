@@ -11,7 +11,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use jiff::{SignedDuration, Timestamp};
-use together_core::wire::billing::{CheckoutRequest, CheckoutSession, CreditsCheckoutRequest};
+use together_core::wire::billing::{
+    CheckoutRequest, CheckoutSession, CreditsCheckoutRequest, is_request_id,
+};
 
 use super::{billing, relationship_of, stripe_error, stripe_of};
 use crate::billing::Billing;
@@ -209,9 +211,8 @@ pub(super) async fn subscription(
 }
 
 /// The Idempotency-Key of a purchase: stable for a client's retried request, else unique.
-fn purchase_key(kind: &str, user: &str, request_id: Option<String>) -> String {
+fn purchase_key(kind: &str, user: &str, request_id: Option<&str>) -> String {
     request_id
-        .filter(|id| (1..=64).contains(&id.len()))
         .map(|id| format!("{kind}:{user}:{id}"))
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
@@ -230,6 +231,15 @@ pub(super) async fn credits(
     caller: Caller,
     ApiJson(body): ApiJson<CreditsCheckoutRequest>,
 ) -> Result<(StatusCode, Json<CheckoutSession>), ApiError> {
+    if body
+        .request_id
+        .as_deref()
+        .is_some_and(|id| !is_request_id(id))
+    {
+        return Err(ApiError::bad_request(
+            "request_id must be 1 to 64 letters, digits, '-' or '_'",
+        ));
+    }
     let billing = billing(&state)?;
     let stripe = stripe_of(&billing)?;
     let addon = billing
@@ -258,7 +268,7 @@ pub(super) async fn credits(
         ("metadata[addon_id]".into(), addon.id.clone()),
         ("metadata[credits]".into(), addon.credits.to_string()),
     ];
-    let key = purchase_key("credits", &caller.user_id, body.request_id);
+    let key = purchase_key("credits", &caller.user_id, body.request_id.as_deref());
     let session = stripe
         .create_checkout_session(&form, &key)
         .await
