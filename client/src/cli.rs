@@ -35,6 +35,15 @@ use crate::sync::Session;
 
 /// Parses the process arguments, runs the command and reports errors in plain words.
 pub fn run() -> ExitCode {
+    // Warnings of the sync engine (an entry set aside, a snapshot ignored) go to stderr;
+    // RUST_LOG chooses more.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "together_client=warn".into()),
+        )
+        .try_init();
     let cli = Cli::parse();
     match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -487,13 +496,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
             let secrets = secret_store::for_data_dir(&data_dir)?;
             let report =
                 block_on(async { Session::resume(&mut store, secrets.as_ref())?.sync().await })?;
-            out.ok(
-                json!(report),
-                &format!(
-                    "uploaded {}, merged {} ({} records changed)",
-                    report.pushed, report.pulled, report.changed_records
-                ),
-            );
+            out.ok(json!(report), &report_line(&report));
         }
         Command::Sync { watch: true } => {
             let secrets = secret_store::for_data_dir(&data_dir)?;
@@ -507,10 +510,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
                         if json {
                             println!("{}", json!(report));
                         } else {
-                            println!(
-                                "uploaded {}, merged {} ({} records changed)",
-                                report.pushed, report.pulled, report.changed_records
-                            );
+                            println!("{}", report_line(report));
                         }
                     })
                     .await
@@ -549,6 +549,20 @@ pub fn execute(cli: &Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One sync in words: what moved, and what needs the person's attention.
+fn report_line(report: &crate::sync::SyncReport) -> String {
+    let mut line = format!(
+        "uploaded {}, merged {} ({} records changed)",
+        report.pushed, report.pulled, report.changed_records
+    );
+    let count = i64::try_from(report.quarantined).unwrap_or(i64::MAX);
+    if let Some(note) = together_core::view::set_aside_note(count) {
+        line.push_str("; ");
+        line.push_str(&note);
+    }
+    line
 }
 
 /// Runs a sync future on a small runtime: the CLI is otherwise synchronous.

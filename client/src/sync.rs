@@ -4,8 +4,9 @@
 //!   entry id) and appended to the document's log; acknowledged entries leave the outbox. A retried
 //!   upload is a no-op on the server (same entry id).
 //! - **Pull**: for each document the account can reach, the entries after the last merged seq are
-//!   opened (a tampered one stops the pull of that document with an error, merging nothing from the
-//!   page) and merged; the projection follows in the same transaction.
+//!   opened and merged; the projection follows in the same transaction. An entry that does not
+//!   open (altered, or sealed with another key) or does not merge is set aside in quarantine and
+//!   the pull goes on past it (`pull`, `quarantine`).
 //! - **Accounts and pairing**: signing up and in derive secrets from the password on the device
 //!   ([`crate::crypto`]); the person's keys travel to their new devices sealed in a key bundle; the
 //!   partner gets the relationship key inside the pairing code, never through the server in clear.
@@ -16,6 +17,8 @@ mod api;
 mod keys;
 mod local;
 mod pairing;
+mod pull;
+mod quarantine;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -29,6 +32,7 @@ pub use api::Api;
 pub use keys::{Keys, SNAPSHOT_EVERY};
 pub use local::OutboxEntry;
 pub use pairing::PairingInvite;
+pub use quarantine::QuarantinedEntry;
 pub use watch::WatchEvent;
 
 use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name, snapshot_label};
@@ -61,16 +65,6 @@ pub enum SyncError {
     /// Sync is not set up, or set up wrongly.
     #[error("{0}")]
     Config(String),
-    /// A pulled entry could not be decrypted: it was altered, or sealed with another key.
-    #[error("an entry of {doc_id} (seq {seq}) failed to decrypt and was rejected: {source}")]
-    Tampered {
-        /// The document.
-        doc_id: String,
-        /// The entry.
-        seq: i64,
-        /// What failed.
-        source: CryptoError,
-    },
     /// Key derivation failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -109,6 +103,15 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Records that changed because of them.
     pub changed_records: usize,
+    /// Pulled entries this device holds set aside (they did not open or did not merge), in all.
+    pub quarantined: usize,
+}
+
+impl SyncReport {
+    /// Whether anything moved in this sync (uploaded or merged).
+    pub fn moved(&self) -> bool {
+        self.pushed > 0 || self.pulled > 0 || self.changed_records > 0
+    }
 }
 
 fn now() -> Timestamp {
@@ -301,12 +304,13 @@ impl<'a> Session<'a> {
         self.ensure_keys().await?;
         self.register_relationships().await?;
         report.pushed = self.push().await?;
-        let (pulled, changed) = self.pull().await?;
-        report.pulled = pulled;
-        report.changed_records = changed;
+        let pulled = self.pull().await?;
+        report.pulled = pulled.merged;
+        report.changed_records = pulled.changed;
         // Merging can award achievements or raise reminders: send those too.
         report.pushed += self.push().await?;
         self.upload_snapshots().await?;
+        report.quarantined = self.store.quarantined_count()?;
         // Premium is checked now and then, never at the cost of the sync itself.
         if let Err(error) = self.refresh_entitlement(false).await {
             tracing::debug!(%error, "entitlement not refreshed");
@@ -383,28 +387,6 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Starts a document this device has never pulled from the server's snapshot, if there is one.
-    async fn start_from_snapshot(&mut self, address: DocAddress, key: &Key) -> Result<()> {
-        let doc_id = address.doc_id();
-        if self.store.pulled_up_to(&doc_id)? > 0 {
-            return Ok(());
-        }
-        let Some((covers, sealed)) = self.api.snapshot(&doc_id).await? else {
-            return Ok(());
-        };
-        let bytes =
-            crypto::open(key, &doc_id, &snapshot_label(covers), &sealed).map_err(|source| {
-                SyncError::Tampered {
-                    doc_id: doc_id.clone(),
-                    seq: covers,
-                    source,
-                }
-            })?;
-        self.store.merge_pulled(address, &[bytes], covers, now())?;
-        self.store.record_snapshot(&doc_id, covers, now())?;
-        Ok(())
-    }
-
     async fn push(&mut self) -> Result<usize> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
         let mut pushed = 0;
@@ -456,85 +438,10 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Pulls every document this device holds a key for; relationship documents before the
-    /// time series that refer to their people. Returns (entries merged, records changed).
-    async fn pull(&mut self) -> Result<(usize, usize)> {
+    /// Pulls every document this device holds a key for.
+    async fn pull(&mut self) -> Result<pull::Pulled> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
         self.pull_documents(&keys, |_| true).await
-    }
-
-    async fn pull_documents(
-        &mut self,
-        keys: &Keys,
-        wanted: impl Fn(&str) -> bool,
-    ) -> Result<(usize, usize)> {
-        let mut docs = self.api.documents().await?;
-        docs.retain(|d| wanted(&d.doc_id));
-        docs.sort_by_key(|d| {
-            (
-                !d.doc_id.starts_with("user-"),
-                d.doc_id.len(),
-                d.doc_id.clone(),
-            )
-        });
-        let (mut pulled, mut changed) = (0, 0);
-        for info in docs {
-            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
-                continue;
-            };
-            let Some(key) = keys.document_key(&address)? else {
-                continue;
-            };
-            self.start_from_snapshot(address, &key).await?;
-            let (entries, records) = self.pull_document(address, &key, info.latest_seq).await?;
-            pulled += entries;
-            changed += records;
-        }
-        Ok((pulled, changed))
-    }
-
-    /// Pulls one document's log up to `latest`, a page at a time: each page is opened completely
-    /// (a tampered entry rejects the page) before it is merged, with its new position, in one
-    /// transaction.
-    async fn pull_document(
-        &mut self,
-        address: DocAddress,
-        key: &Key,
-        latest: i64,
-    ) -> Result<(usize, usize)> {
-        let doc_id = address.doc_id();
-        let (mut pulled, mut changed) = (0, 0);
-        let mut after = self.store.pulled_up_to(&doc_id)?;
-        while after < latest {
-            let page = self.api.pull(&doc_id, after).await?;
-            let mut changes = Vec::with_capacity(page.entries.len());
-            let mut last = after;
-            for entry in &page.entries {
-                let sealed = STANDARD
-                    .decode(&entry.ciphertext)
-                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                let opened =
-                    crypto::open(key, &doc_id, &entry.entry_id, &sealed).map_err(|source| {
-                        SyncError::Tampered {
-                            doc_id: doc_id.clone(),
-                            seq: entry.seq,
-                            source,
-                        }
-                    })?;
-                changes.push(opened);
-                last = entry.seq;
-            }
-            if changes.is_empty() {
-                break;
-            }
-            changed += self.store.merge_pulled(address, &changes, last, now())?;
-            pulled += changes.len();
-            after = last;
-            if !page.more {
-                break;
-            }
-        }
-        Ok((pulled, changed))
     }
 
     /// Creates a pairing code for the current relationship: the partner types it (or scans it) to

@@ -42,7 +42,7 @@ impl Session<'_> {
     ) -> Result<()> {
         self.watch_with(stop, |event| {
             if let WatchEvent::Synced(report) = event
-                && report != SyncReport::default()
+                && report.moved()
             {
                 on_sync(&report);
             }
