@@ -56,6 +56,9 @@ pub fn run() -> ExitCode {
 
 /// Runs one parsed command.
 pub fn execute(cli: &Cli) -> Result<()> {
+    if cli.allow_http {
+        crate::sync::server_url::allow_http(true);
+    }
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
     let path = paths::database_path(&data_dir);
     let mut store = Store::open(&path)?;

@@ -19,6 +19,7 @@ mod local;
 mod pairing;
 mod pull;
 mod quarantine;
+pub mod server_url;
 mod watch;
 
 use std::collections::BTreeMap;

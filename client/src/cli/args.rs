@@ -19,6 +19,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Accept a plain http:// sync server on your own network (unencrypted: your sign-in secret
+    /// and device token cross the network in clear). Also TOGETHER_ALLOW_HTTP=1. Loopback
+    /// addresses never need it.
+    #[arg(long, global = true)]
+    pub allow_http: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
