@@ -223,6 +223,10 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
             url.clone(),
             "--secret-store".to_owned(),
             "file".to_owned(),
+            // Payment pages open only from Stripe and the origins named at launch: the local
+            // server stands in for Stripe's pages here.
+            "--checkout-origin".to_owned(),
+            url.clone(),
         ]
     };
     // Alice starts the couple's space on her own, then creates an account and invites.
