@@ -565,6 +565,9 @@ fn report_line(report: &crate::sync::SyncReport) -> String {
         line.push_str("; ");
         line.push_str(&note);
     }
+    if let Some(blocked) = report.blocked {
+        line.push_str(&format!("\n{blocked}."));
+    }
     line
 }
 

@@ -18,16 +18,14 @@ mod keys;
 mod local;
 mod pairing;
 mod pull;
+mod push;
 mod quarantine;
 pub mod server_url;
 mod watch;
 
-use std::collections::BTreeMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
-use together_core::document::DocAddress;
 
 pub use api::Api;
 pub use keys::{Keys, SNAPSHOT_EVERY};
@@ -36,7 +34,7 @@ pub use pairing::PairingInvite;
 pub use quarantine::QuarantinedEntry;
 pub use watch::WatchEvent;
 
-use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name, snapshot_label};
+use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name};
 use pairing::PairingCode;
 
 use crate::crypto::{self, CryptoError, Key};
@@ -77,6 +75,20 @@ pub enum SyncError {
     Secrets(#[from] SecretStoreError),
 }
 
+impl SyncError {
+    /// The server refused an upload because the account's storage is full.
+    pub fn is_quota_exceeded(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused { status: 507, .. }
+                | Self::Refused {
+                    code: Some(together_core::wire::ErrorCode::QuotaExceeded),
+                    ..
+                }
+        )
+    }
+}
+
 /// Whether this device holds a session token (the server may still have revoked it).
 pub fn has_session(secrets: &dyn SecretStore) -> Result<bool> {
     Ok(secrets.get(TOKEN)?.is_some())
@@ -106,6 +118,28 @@ pub struct SyncReport {
     pub changed_records: usize,
     /// Pulled entries this device holds set aside (they did not open or did not merge), in all.
     pub quarantined: usize,
+    /// Why uploads stopped, when the server refuses them for a while (changes wait on the
+    /// device); `null` in JSON otherwise.
+    pub blocked: Option<Blocked>,
+}
+
+/// Why the server refuses this device's uploads for now. The changes stay queued on the device,
+/// and a watching device backs off as when offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blocked {
+    /// The account's storage on the server is used up (`507`, `quota_exceeded`).
+    QuotaExceeded,
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::QuotaExceeded => {
+                "Your sync server's storage is full; your changes are kept on this device"
+            }
+        })
+    }
 }
 
 impl SyncReport {
@@ -304,13 +338,21 @@ impl<'a> Session<'a> {
         let mut report = SyncReport::default();
         self.ensure_keys().await?;
         self.register_relationships().await?;
-        report.pushed = self.push().await?;
+        let pushed = self.push().await?;
+        report.pushed = pushed.count;
+        report.blocked = pushed.blocked;
         let pulled = self.pull().await?;
         report.pulled = pulled.merged;
         report.changed_records = pulled.changed;
-        // Merging can award achievements or raise reminders: send those too.
-        report.pushed += self.push().await?;
-        self.upload_snapshots().await?;
+        if report.blocked.is_none() {
+            // Merging can award achievements or raise reminders: send those too.
+            let again = self.push().await?;
+            report.pushed += again.count;
+            report.blocked = again.blocked;
+        }
+        if report.blocked.is_none() {
+            report.blocked = self.upload_snapshots().await?;
+        }
         report.quarantined = self.store.quarantined_count()?;
         // Premium is checked now and then, never at the cost of the sync itself.
         if let Err(error) = self.refresh_entitlement(false).await {
@@ -361,82 +403,6 @@ impl<'a> Session<'a> {
             .checkout(plan_id, discount_code)
             .await?
             .checkout_url)
-    }
-
-    /// Uploads a sealed snapshot of each document whose log grew by [`SNAPSHOT_EVERY`] entries
-    /// since the last one, so a new device starts from it instead of replaying everything.
-    async fn upload_snapshots(&mut self) -> Result<()> {
-        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
-        for info in self.api.documents().await? {
-            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
-                continue;
-            };
-            let Some(key) = keys.document_key(&address)? else {
-                continue;
-            };
-            let merged = self.store.pulled_up_to(&info.doc_id)?;
-            if merged - self.store.snapshot_position(&info.doc_id)? < SNAPSHOT_EVERY {
-                continue;
-            }
-            let Some(bytes) = self.store.save_document(address, now())? else {
-                continue;
-            };
-            let sealed = crypto::seal(&key, &info.doc_id, &snapshot_label(merged), &bytes);
-            self.api.put_snapshot(&info.doc_id, merged, &sealed).await?;
-            self.store.record_snapshot(&info.doc_id, merged, now())?;
-        }
-        Ok(())
-    }
-
-    async fn push(&mut self) -> Result<usize> {
-        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
-        let mut pushed = 0;
-        loop {
-            let batch = self.store.outbox(256)?;
-            if batch.is_empty() {
-                return Ok(pushed);
-            }
-            // Entries are uploaded per document, keeping their order.
-            let mut by_doc: BTreeMap<String, Vec<OutboxEntry>> = BTreeMap::new();
-            for entry in batch {
-                by_doc.entry(entry.doc_id.clone()).or_default().push(entry);
-            }
-            let mut progressed = false;
-            for (doc_id, entries) in by_doc {
-                let address: DocAddress =
-                    doc_id
-                        .parse()
-                        .map_err(|e: together_core::address::InvalidAddress| {
-                            SyncError::Protocol(e.to_string())
-                        })?;
-                let Some(key) = keys.document_key(&address)? else {
-                    continue; // No key (a relationship left): stays local.
-                };
-                let ids: Vec<String> = entries.iter().map(|e| e.entry_id.clone()).collect();
-                let sealed = entries
-                    .into_iter()
-                    .map(|e| {
-                        let bytes = crypto::seal(&key, &doc_id, &e.entry_id, &e.bytes);
-                        (e.entry_id, bytes)
-                    })
-                    .collect();
-                match self.api.append(&doc_id, sealed).await {
-                    Ok(_) => {
-                        self.store.acknowledge(&ids, now())?;
-                        pushed += ids.len();
-                        progressed = true;
-                    }
-                    Err(error) => {
-                        self.store
-                            .record_upload_failure(&ids, &error.to_string(), now())?;
-                        return Err(error);
-                    }
-                }
-            }
-            if !progressed {
-                return Ok(pushed);
-            }
-        }
     }
 
     /// Pulls every document this device holds a key for.

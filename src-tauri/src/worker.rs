@@ -161,6 +161,9 @@ impl Runner {
                     SyncState::Offline,
                     Some("The sync server cannot be reached; your changes are saved here and will sync later.".into()),
                 ),
+                WatchEvent::Blocked(blocked) => {
+                    self.set(SyncState::NeedsAttention, Some(format!("{blocked}.")));
+                }
             })
             .await;
         result.map_err(|error| Stopped::Failed(error.to_string()))

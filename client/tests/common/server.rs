@@ -18,6 +18,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The same server reached through another address (a proxy in front of it).
+    pub fn through(self, url: String) -> Self {
+        Self { url, ..self }
+    }
+
     /// Its database, for looking at what it stores.
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("server/server.sqlite3")).unwrap()
