@@ -22,6 +22,7 @@ timed "build (app, CLI, server)" cargo build --workspace --exclude together-ui
 # A fresh session keyring: the OS-keyring test (and nothing else) uses it, and no user's keyring
 # is ever touched. Without a session keyring, kernel keyring writes can vanish (CI, ssh).
 timed "tests" keyctl session - cargo test --workspace --exclude together-ui
+timed "API conformance (schemathesis)" bash scripts/api-conformance.sh
 timed "lints (host)" cargo clippy --workspace --exclude together-ui --all-targets -- -D warnings
 timed "lints (UI, wasm)" cargo clippy -p together-ui --target wasm32-unknown-unknown -- -D warnings
 

@@ -247,7 +247,13 @@ impl<'a> Session<'a> {
         if let Some(sealed) = this.api.keys().await? {
             Keys::open(&sealed, &derived.wrapping_key, &session.user_id)?.save(this.secrets)?;
         }
-        if let Some(first) = this.api.relationships().await?.into_iter().next() {
+        if let Some(first) = this
+            .api
+            .relationships()
+            .await?
+            .into_iter()
+            .find(|r| r.ended_at.is_none())
+        {
             this.store
                 .adopt_relationship(&first.relationship_id, now())?;
         }
@@ -282,10 +288,29 @@ impl<'a> Session<'a> {
             .unwrap_or_default())
     }
 
+    /// The relationships of this account that ended (a partner left): read-only from now on, so
+    /// nothing is registered or uploaded for them.
+    async fn ended_relationships(&self) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .api
+            .relationships()
+            .await?
+            .into_iter()
+            .filter(|r| r.ended_at.is_some())
+            .map(|r| r.relationship_id)
+            .collect())
+    }
+
     /// Registers the relationships this device syncs (those it holds a key for: leaving one deletes
-    /// its key, and the local copy then stays local).
-    async fn register_relationships(&self) -> Result<()> {
+    /// its key, and the local copy then stays local); an ended one is not registered again.
+    async fn register_relationships(
+        &self,
+        ended: &std::collections::HashSet<String>,
+    ) -> Result<()> {
         for id in self.relationship_ids()? {
+            if ended.contains(&id) {
+                continue;
+            }
             if self.secrets.get(&relationship_key_name(&id))?.is_some() {
                 self.api.register_relationship(&id).await?;
             }
@@ -337,8 +362,9 @@ impl<'a> Session<'a> {
     pub async fn sync(&mut self) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         self.ensure_keys().await?;
-        self.register_relationships().await?;
-        let pushed = self.push().await?;
+        let ended = self.ended_relationships().await?;
+        self.register_relationships(&ended).await?;
+        let pushed = self.push(&ended).await?;
         report.pushed = pushed.count;
         report.blocked = pushed.blocked;
         let pulled = self.pull().await?;
@@ -346,7 +372,7 @@ impl<'a> Session<'a> {
         report.changed_records = pulled.changed;
         if report.blocked.is_none() {
             // Merging can award achievements or raise reminders: send those too.
-            let again = self.push().await?;
+            let again = self.push(&ended).await?;
             report.pushed += again.count;
             report.blocked = again.blocked;
         }

@@ -1,15 +1,20 @@
 //! The sync protocol's JSON bodies, shared by `together-server` and the device's sync engine.
-//! Version 1, described in `docs/sync-protocol.md`: changing a field here is a protocol change.
+//! Version 2, described in `docs/sync-protocol.md`: changing a field here is a protocol change.
 //!
 //! Binary values (secrets, ciphertext) travel as standard base64; tokens as URL-safe base64.
 
 use serde::{Deserialize, Serialize};
 
+pub mod billing;
+
+pub use billing::CheckoutSession;
+
 /// The protocol version these types describe, sent by the server in `GET /healthz` later versions.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// `POST /v1/accounts`: create an account and sign this device in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignupRequest {
     /// The account's email (unique, case-insensitive).
     pub email: String,
@@ -29,6 +34,7 @@ pub struct SignupRequest {
 
 /// `POST /v1/sessions`: sign a device in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// The account's email.
     pub email: String,
@@ -40,6 +46,7 @@ pub struct LoginRequest {
 
 /// The answer to a signup or login: the device's bearer token, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
     /// The account.
     pub user_id: String,
@@ -51,6 +58,7 @@ pub struct SessionResponse {
 
 /// One signed-in device, in `GET /v1/devices`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceInfo {
     /// Id.
     pub device_id: String,
@@ -66,6 +74,7 @@ pub struct DeviceInfo {
 
 /// `POST /v1/relationships`: register a relationship the device created (its id is the device's).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateRelationshipRequest {
     /// The relationship's id (a UUID).
     pub relationship_id: String,
@@ -73,15 +82,21 @@ pub struct CreateRelationshipRequest {
 
 /// A relationship the account belongs to, in `GET /v1/relationships`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RelationshipInfo {
     /// Id.
     pub relationship_id: String,
-    /// The members' user ids.
+    /// The members' user ids (former members too, once it ended).
     pub members: Vec<String>,
+    /// When a partner left and it ended (RFC 3339); `None` while it goes on. An ended relationship
+    /// is read-only. Added in protocol version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
 }
 
 /// `POST /v1/relationships/{id}/invites`: the SHA-256 of a one-time secret made on the device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateInviteRequest {
     /// base64 of the 32-byte SHA-256 of the invite secret.
     pub secret_hash: String,
@@ -95,6 +110,7 @@ pub struct CreateInviteRequest {
 
 /// The answer to an invite creation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteResponse {
     /// When it stops working (RFC 3339).
     pub expires_at: String,
@@ -102,6 +118,7 @@ pub struct InviteResponse {
 
 /// `POST /v1/invites/redeem`: join with the secret from a pairing code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RedeemInviteRequest {
     /// base64 of the invite secret (10 to 64 bytes).
     pub secret: String,
@@ -109,6 +126,7 @@ pub struct RedeemInviteRequest {
 
 /// The relationship joined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RedeemInviteResponse {
     /// Its id.
     pub relationship_id: String,
@@ -119,6 +137,7 @@ pub struct RedeemInviteResponse {
 
 /// One entry to append to a document's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewEntry {
     /// Chosen by the device (a UUID): the same entry uploaded twice is stored once.
     pub entry_id: String,
@@ -128,6 +147,7 @@ pub struct NewEntry {
 
 /// `POST /v1/docs/{doc_id}/entries`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppendRequest {
     /// The entries, in order (at most 256 per request).
     pub entries: Vec<NewEntry>,
@@ -135,6 +155,7 @@ pub struct AppendRequest {
 
 /// Where each appended entry landed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppendedEntry {
     /// The entry.
     pub entry_id: String,
@@ -144,6 +165,7 @@ pub struct AppendedEntry {
 
 /// The answer to an append.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppendResponse {
     /// One per entry sent, in order.
     pub entries: Vec<AppendedEntry>,
@@ -151,6 +173,7 @@ pub struct AppendResponse {
 
 /// One stored entry, in a pull.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredEntry {
     /// Position in the log.
     pub seq: i64,
@@ -166,6 +189,7 @@ pub struct StoredEntry {
 
 /// `GET /v1/docs/{doc_id}/entries?after=N&limit=M`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// Entries with seq > after, oldest first.
     pub entries: Vec<StoredEntry>,
@@ -175,6 +199,7 @@ pub struct PullResponse {
 
 /// A document the account can reach, in `GET /v1/docs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocInfo {
     /// The document id.
     pub doc_id: String,
@@ -184,6 +209,7 @@ pub struct DocInfo {
 
 /// Any error: a status code and this body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A sentence for people.
     pub error: String,
@@ -196,6 +222,7 @@ pub struct ErrorBody {
 /// Machine-readable reasons a device acts on. Unknown codes from a newer server read as
 /// [`ErrorCode::Other`], so adding one is not a breaking change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// `507`: the account's storage quota is used up; the device keeps its changes queued.
@@ -211,6 +238,7 @@ pub enum ErrorCode {
 
 /// `PUT /v1/docs/{doc_id}/snapshot` and its `GET`: an encrypted snapshot of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     /// The snapshot includes every entry with seq ≤ this.
     pub covers_seq: i64,
@@ -221,6 +249,7 @@ pub struct Snapshot {
 /// `PUT /v1/keys` and its `GET`: the user's document keys, wrapped on the device with a key derived
 /// from their password. Opaque to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyBundle {
     /// base64 of the sealed bundle.
     pub bundle: String,
@@ -229,6 +258,7 @@ pub struct KeyBundle {
 /// A message on the live WebSocket (`GET /v1/live`): a document the device can reach has new
 /// entries, or the device should pull everything because it missed messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveMessage {
     /// New entries up to `latest_seq` in `doc_id`.
@@ -240,10 +270,17 @@ pub enum LiveMessage {
     },
     /// Messages were dropped (the device was too slow): pull every document.
     Resync,
+    /// A partner left: the relationship ended for both and is read-only from now on. Added in
+    /// protocol version 2 (older devices ignore it and learn it from `GET /v1/relationships`).
+    RelationshipEnded {
+        /// The relationship.
+        relationship_id: String,
+    },
 }
 
 /// What `GET /v1/entitlements` signs: a couple's access, valid offline until `expires_at`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entitlement {
     /// The person it was issued to.
     pub user_id: String,
@@ -268,6 +305,7 @@ pub struct Entitlement {
 /// `GET /v1/entitlements`: the exact JSON text signed (verify these bytes, then parse them), its
 /// Ed25519 signature and the server's public key, both base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedEntitlement {
     /// An [`Entitlement`] as JSON text.
     pub payload: String,
@@ -275,13 +313,4 @@ pub struct SignedEntitlement {
     pub signature: String,
     /// The server's public key (devices pin the first one they see).
     pub public_key: String,
-}
-
-/// `POST /v1/billing/checkout`: where to send the person to pay.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckoutSession {
-    /// Stripe's Checkout Session id.
-    pub session_id: String,
-    /// The hosted payment page.
-    pub checkout_url: String,
 }

@@ -13,6 +13,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use serde_json::Value;
 use together_server::billing::signature::sign;
+use together_server::billing::store::BillingLedger;
 use together_server::storage::Database;
 use together_server::{Config, launch};
 
@@ -93,7 +94,7 @@ async fn run() -> Result<()> {
         let state = feed(name, sequence).await?;
         if state != reference {
             bail!(
-                "delivered {name}, the final billing state differs from in order:\n{state}\nvs\n{reference}"
+                "delivered {name}, the final billing state differs from in order:\n{state:#?}\nvs\n{reference:#?}"
             );
         }
     }
@@ -101,16 +102,14 @@ async fn run() -> Result<()> {
         "stripe fixtures: {} files ({} distinct event ids) acknowledged in order, shuffled and twice; identical final state ({} subscription row(s), {} payment row(s))",
         in_order.len(),
         groups.len(),
-        reference["subscriptions"].as_array().map_or(0, Vec::len),
-        reference["payment_transactions"]
-            .as_array()
-            .map_or(0, Vec::len)
+        reference.subscriptions.len(),
+        reference.payments.len()
     );
     Ok(())
 }
 
 /// Runs a fresh server, delivers `events` signed, and returns the final billing state.
-async fn feed(name: &str, events: &[Delivery]) -> Result<Value> {
+async fn feed(name: &str, events: &[Delivery]) -> Result<BillingLedger> {
     let data = tempfile::tempdir()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
@@ -148,5 +147,5 @@ async fn feed(name: &str, events: &[Delivery]) -> Result<Value> {
     }
     let _ = stop.send(());
     server.await??;
-    Ok(Database::open(&database_path)?.billing_state().await?)
+    Ok(Database::open(&database_path)?.billing_ledger().await?)
 }

@@ -8,10 +8,13 @@
 //! - [`entitlement`]: Ed25519-signed entitlements the app can honour offline.
 //! - [`revenue`]: daily revenue analytics, recomputable from the raw rows.
 //! - [`ai`]: AI suggestions through an OpenAI-compatible endpoint, paid with credits.
+//! - [`actions`]: the Stripe calls the server owes after an event (refunding a couple's duplicate
+//!   subscription, cancelling what a deleted account paid for), retried until done.
 //!
 //! Billing lives in the embedded SQLite database next to accounts (the sync logs use the
 //! [`crate::storage::Storage`] trait).
 
+pub mod actions;
 pub mod ai;
 pub mod entitlement;
 pub mod events;
@@ -22,15 +25,16 @@ pub mod stripe;
 
 use std::path::Path;
 
+use crate::secrets::SecretText;
 use crate::storage::Database;
 
-/// The operator's billing settings.
+/// The operator's billing settings. Secrets are [`SecretText`]: `Debug` never shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BillingConfig {
     /// Stripe secret key (`sk_…`); without it checkout and the portal are unavailable.
-    pub stripe_secret_key: Option<String>,
+    pub stripe_secret_key: Option<SecretText>,
     /// Webhook signing secrets (`whsec_…`), several during a rotation.
-    pub webhook_secrets: Vec<String>,
+    pub webhook_secrets: Vec<SecretText>,
     /// Stripe's API base URL.
     pub stripe_api_base: String,
     /// Where Checkout returns after paying (the app's deep link by default).
@@ -84,8 +88,8 @@ impl Billing {
             entitlement::Signer25519::load_or_create(&data_dir.join("entitlement-signing.key"))?;
         let stripe = config
             .stripe_secret_key
-            .as_deref()
-            .map(|key| stripe::Stripe::new(&config.stripe_api_base, key));
+            .as_ref()
+            .map(|key| stripe::Stripe::new(&config.stripe_api_base, key.expose()));
         Ok(Self {
             db,
             config,

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, Overrides};
+use crate::secrets::SecretText;
 
 mod admin;
 
@@ -67,9 +68,13 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// Storage quota per account, in ciphertext bytes (entries and snapshots its devices
+    /// uploaded) [default: 1073741824, 1 GiB].
+    #[arg(long, env = "TOGETHER_MAX_ACCOUNT_BYTES")]
+    pub max_account_bytes: Option<u64>,
     /// Stripe secret key; enables Checkout and the customer portal.
     #[arg(long, env = "TOGETHER_STRIPE_SECRET_KEY", hide_env_values = true)]
-    pub stripe_secret_key: Option<String>,
+    pub stripe_secret_key: Option<SecretText>,
     /// Stripe webhook signing secret(s), comma-separated during a rotation.
     #[arg(
         long = "stripe-webhook-secret",
@@ -77,7 +82,7 @@ pub struct ServeArgs {
         value_delimiter = ',',
         hide_env_values = true
     )]
-    pub stripe_webhook_secrets: Option<Vec<String>>,
+    pub stripe_webhook_secrets: Option<Vec<SecretText>>,
     /// Stripe's API base URL [default: https://api.stripe.com].
     #[arg(long, env = "TOGETHER_STRIPE_API_BASE")]
     pub stripe_api_base: Option<String>,
@@ -89,7 +94,7 @@ pub struct ServeArgs {
     pub ai_model: Option<String>,
     /// Key for the AI endpoint.
     #[arg(long, env = "TOGETHER_AI_API_KEY", hide_env_values = true)]
-    pub ai_api_key: Option<String>,
+    pub ai_api_key: Option<SecretText>,
 }
 
 /// Parses the process arguments and runs the command; errors are printed in plain words by `main`.
@@ -104,7 +109,7 @@ pub fn run() -> Result<()> {
                 (Some(base_url), Some(model)) => Some(crate::billing::ai::AiConfig {
                     base_url,
                     model,
-                    api_key: args.ai_api_key.unwrap_or_default(),
+                    api_key: args.ai_api_key.unwrap_or_else(|| SecretText::new("")),
                 }),
                 _ => None,
             };
@@ -116,6 +121,7 @@ pub fn run() -> Result<()> {
                 stripe_webhook_secrets: args.stripe_webhook_secrets,
                 stripe_api_base: args.stripe_api_base,
                 ai,
+                max_account_bytes: args.max_account_bytes,
             };
             let config = Config::load(args.place.config.as_deref(), overrides)?;
             runtime.block_on(serve(config))

@@ -3,12 +3,18 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use crate::secrets::SecretText;
+
 /// Default address: loopback only, so a fresh install is not reachable from the network until the
 /// operator says so.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 
 /// Default data directory, relative to where the server is started.
 pub const DEFAULT_DATA_DIR: &str = "./server-data";
+
+/// Default storage quota per account: 1 GiB of ciphertext, years of a couple's notes and check-ins
+/// with room for photos' thumbnails, while one account cannot fill the operator's disk.
+pub const DEFAULT_MAX_ACCOUNT_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -24,6 +30,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Stripe, discount, entitlement and AI settings.
     pub billing: crate::billing::BillingConfig,
+    /// Most ciphertext bytes one account's devices may have stored (entries, including in the
+    /// couple's documents, and snapshots); an upload that would go over is refused with 507.
+    pub max_account_bytes: u64,
 }
 
 /// What the command line and `TOGETHER_*` environment variables set; each wins over the file.
@@ -36,13 +45,15 @@ pub struct Overrides {
     /// `--trusted-proxy` / `TOGETHER_TRUSTED_PROXIES` (comma-separated).
     pub trusted_proxies: Option<Vec<IpAddr>>,
     /// `TOGETHER_STRIPE_SECRET_KEY`.
-    pub stripe_secret_key: Option<String>,
+    pub stripe_secret_key: Option<SecretText>,
     /// `TOGETHER_STRIPE_WEBHOOK_SECRET` (comma-separated during a rotation).
-    pub stripe_webhook_secrets: Option<Vec<String>>,
+    pub stripe_webhook_secrets: Option<Vec<SecretText>>,
     /// `TOGETHER_STRIPE_API_BASE`.
     pub stripe_api_base: Option<String>,
     /// `TOGETHER_AI_BASE_URL`, `TOGETHER_AI_MODEL`, `TOGETHER_AI_API_KEY`.
     pub ai: Option<crate::billing::ai::AiConfig>,
+    /// `--max-account-bytes` / `TOGETHER_MAX_ACCOUNT_BYTES`.
+    pub max_account_bytes: Option<u64>,
 }
 
 impl Config {
@@ -60,6 +71,7 @@ impl Default for Config {
             login_limits: crate::limiter::Limits::default(),
             trusted_proxies: Vec::new(),
             billing: crate::billing::BillingConfig::default(),
+            max_account_bytes: DEFAULT_MAX_ACCOUNT_BYTES,
         }
     }
 }
@@ -73,6 +85,12 @@ impl Default for Config {
 ///
 /// trusted_proxies = ["127.0.0.1"]
 ///
+/// # Storage quota per account, in ciphertext bytes (entries and snapshots its devices
+/// # uploaded); an upload that would go over is refused with 507. Default 1 GiB.
+/// max_account_bytes = 1073741824
+///
+/// # Sign-in throttling (see `limiter`): failures per window from addresses an account does
+/// # not know before they are refused on it, failures per address across accounts, the window.
 /// [login_limits]
 /// per_account = 10
 /// per_address = 50
@@ -91,6 +109,8 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<IpAddr>>,
     /// `[billing]`: non-secret billing settings (secrets come from the environment).
     pub billing: Option<FileBilling>,
+    /// Storage quota per account, in ciphertext bytes.
+    pub max_account_bytes: Option<u64>,
 }
 
 /// `[billing]` of the configuration file.
@@ -117,9 +137,10 @@ pub struct FileBilling {
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileLimits {
-    /// Failures allowed per account in the window.
+    /// Failures per account in the window, from addresses it does not know, before those
+    /// addresses are refused on it.
     pub per_account: Option<usize>,
-    /// Failures allowed per client address in the window.
+    /// Failures per client address in the window, across accounts, before it is refused.
     pub per_address: Option<usize>,
     /// The window, in seconds.
     pub window_seconds: Option<u64>,
@@ -137,6 +158,9 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// A zero storage quota would refuse every upload.
+    #[error("max_account_bytes must be greater than zero")]
+    Quota,
     /// The file is not valid.
     #[error("the configuration file {path} is not valid: {message}")]
     Invalid {
@@ -170,6 +194,9 @@ impl Config {
             if let Some(proxies) = parsed.trusted_proxies {
                 config.trusted_proxies = proxies;
             }
+            if let Some(bytes) = parsed.max_account_bytes {
+                config.max_account_bytes = bytes;
+            }
             if let Some(billing) = parsed.billing {
                 let b = &mut config.billing;
                 if let Some(base) = billing.stripe_api_base {
@@ -187,7 +214,7 @@ impl Config {
                     b.ai = Some(crate::billing::ai::AiConfig {
                         base_url,
                         model,
-                        api_key: String::new(),
+                        api_key: SecretText::new(""),
                     });
                 }
                 if !(0..=60).contains(&b.grace_days) || !(1..=1000).contains(&b.ai_cost_credits) {
@@ -222,15 +249,24 @@ impl Config {
         if let Some(proxies) = overrides.trusted_proxies {
             config.trusted_proxies = proxies;
         }
+        if let Some(bytes) = overrides.max_account_bytes {
+            config.max_account_bytes = bytes;
+        }
+        if config.max_account_bytes == 0 {
+            return Err(ConfigError::Quota);
+        }
         let b = &mut config.billing;
-        if let Some(key) = overrides.stripe_secret_key.filter(|k| !k.trim().is_empty()) {
-            b.stripe_secret_key = Some(key.trim().to_owned());
+        if let Some(key) = overrides
+            .stripe_secret_key
+            .filter(|k| !k.expose().trim().is_empty())
+        {
+            b.stripe_secret_key = Some(SecretText::new(key.expose().trim()));
         }
         if let Some(secrets) = overrides.stripe_webhook_secrets {
             b.webhook_secrets = secrets
                 .into_iter()
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
+                .map(|s| SecretText::new(s.expose().trim()))
+                .filter(|s| !s.expose().is_empty())
                 .collect();
         }
         if let Some(base) = overrides.stripe_api_base.filter(|b| !b.trim().is_empty()) {
@@ -262,6 +298,10 @@ mod tests {
         assert_eq!(config.login_limits.per_account, 3);
         assert_eq!(config.trusted_proxies, vec![IpAddr::from([10, 0, 0, 1])]);
         assert_eq!(
+            config.max_account_bytes, DEFAULT_MAX_ACCOUNT_BYTES,
+            "the quota's default"
+        );
+        assert_eq!(
             config.login_limits.per_address, 50,
             "unset keys keep their default"
         );
@@ -278,6 +318,31 @@ mod tests {
             .listen,
             flag
         );
+    }
+
+    #[test]
+    fn the_quota_comes_from_the_file_and_the_environment_or_flag_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "max_account_bytes = 5000\n").unwrap();
+        let from_file = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(from_file.max_account_bytes, 5000);
+        let overridden = Config::load(
+            Some(&path),
+            Overrides {
+                max_account_bytes: Some(7000),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(overridden.max_account_bytes, 7000);
+        std::fs::write(&path, "max_account_bytes = 0\n").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), Overrides::default()),
+            Err(ConfigError::Quota)
+        ));
+        std::fs::write(&path, "max_account_bytes = -1\n").unwrap();
+        assert!(Config::load(Some(&path), Overrides::default()).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod auth;
 mod billing;
 mod documents;
 mod live;
+pub(crate) mod openapi;
 mod relationships;
 
 use std::sync::Arc;
@@ -16,13 +17,18 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use together_core::wire::ErrorCode;
 use tower_http::trace::TraceLayer;
 
+pub use accounts::MAX_DEVICES_PER_ACCOUNT;
 pub use auth::Caller;
+pub use documents::MAX_PULL_PAGE_BYTES;
 
 use crate::limiter::LoginLimiter;
 use crate::storage::{Storage, StorageError};
@@ -43,23 +49,40 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The live WebSockets, told of new entries.
     pub hub: Arc<crate::hub::Hub>,
+    /// Each account's storage quota, in ciphertext bytes.
+    pub max_account_bytes: u64,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
-/// Builds the full API router around `state`.
+/// Builds the full API router around `state`, and its OpenAPI description from the same routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .merge(accounts::router())
-        .merge(relationships::router())
-        .merge(documents::router())
-        .merge(live::router())
-        .merge(billing::router())
+    let (router, description) = routes().split_for_parts();
+    router
         .fallback(not_found)
+        .layer(Extension(openapi::Description(Arc::new(
+            serde_json::to_value(&description).unwrap_or_default(),
+        ))))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every route with its description (see [`openapi`]).
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi::description))
+        .merge(accounts::router().into())
+        .merge(relationships::router().into())
+        .merge(documents::router().into())
+        .merge(live::router().into())
+        .merge(billing::router())
+}
+
+/// The API's OpenAPI 3.1 description (what `GET /v1/openapi.json` serves).
+pub fn openapi_description() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
 }
 
 /// The current time as the server stores it (RFC 3339 UTC, milliseconds).
@@ -70,7 +93,7 @@ pub(crate) fn now_text() -> String {
 }
 
 /// The body of `GET /healthz`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     /// `ok` when every dependency answers, `degraded` otherwise.
     pub status: String,
@@ -81,6 +104,9 @@ pub struct Health {
 }
 
 /// Health check for operators and load balancers: 200 when the database answers, 503 when not.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "Every dependency answers", body = Health),
+        (status = 503, description = "The database does not answer", body = Health)))]
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database_ok = match state.database.instance_id().await {
         Ok(_) => true,
@@ -107,7 +133,7 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 pub struct ApiError {
     status: StatusCode,
     message: String,
-    code: Option<together_core::wire::ErrorCode>,
+    code: Option<ErrorCode>,
 }
 
 impl ApiError {
@@ -121,7 +147,7 @@ impl ApiError {
     }
 
     /// The same error with a machine-readable reason devices act on.
-    pub fn with_code(mut self, code: together_core::wire::ErrorCode) -> Self {
+    pub fn with_code(mut self, code: ErrorCode) -> Self {
         self.code = Some(code);
         self
     }
@@ -134,10 +160,24 @@ impl ApiError {
 
 impl From<StorageError> for ApiError {
     fn from(error: StorageError) -> Self {
-        match error {
+        match &error {
             StorageError::Conflict(message) => Self::new(StatusCode::CONFLICT, message),
             StorageError::NotFound(message) => Self::new(StatusCode::NOT_FOUND, message),
             StorageError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, message),
+            StorageError::RelationshipEnded => Self::new(StatusCode::GONE, error.to_string())
+                .with_code(ErrorCode::RelationshipEnded),
+            StorageError::AlreadyInRelationship => {
+                Self::new(StatusCode::CONFLICT, error.to_string())
+                    .with_code(ErrorCode::AlreadyInRelationship)
+            }
+            StorageError::QuotaExceeded { max_bytes } => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!(
+                    "this account's storage is full (its quota is {max_bytes} bytes); \
+                     the changes stay on the device"
+                ),
+            )
+            .with_code(ErrorCode::QuotaExceeded),
             other => {
                 tracing::error!(error = %other, "request failed");
                 Self::new(

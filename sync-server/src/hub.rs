@@ -2,9 +2,9 @@
 //! people who may read its document, without a database query per listener.
 //!
 //! Each connected device has a [`Mailbox`]: the newest seq per document it has not been told about
-//! yet, and a wake-up. Publishing coalesces (a burst of entries on one document is one message), so
-//! a slow device holds at most one pending line per document it can reach; nothing grows without
-//! bound and no publisher ever waits for a socket.
+//! yet, the relationships that ended, and a wake-up. Publishing coalesces (a burst of entries on one
+//! document is one message), so a slow device holds at most one pending line per document it can
+//! reach; nothing grows without bound and no publisher ever waits for a socket.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -12,19 +12,35 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
 
+/// One thing a device is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum News {
+    /// `doc_id` has entries up to this seq.
+    NewEntries(String, i64),
+    /// A partner left this relationship: it ended for both.
+    RelationshipEnded(String),
+}
+
+/// What a device has still to be told: the newest seq per document, and the relationships that
+/// ended (a device is in at most a few).
+#[derive(Debug, Default)]
+struct Pending {
+    entries: HashMap<String, i64>,
+    ended: Vec<String>,
+}
+
 /// What a device has still to be told.
 #[derive(Debug, Default)]
 pub struct Mailbox {
-    pending: Mutex<HashMap<String, i64>>,
+    pending: Mutex<Pending>,
     closed: AtomicBool,
     wake: Notify,
 }
 
 impl Mailbox {
-    /// Waits until there is news or the device was disconnected, then takes the news: document
-    /// ids with their newest seq. `None` once the hub closed this mailbox (device revoked,
-    /// account deleted).
-    pub async fn next(&self) -> Option<Vec<(String, i64)>> {
+    /// Waits until there is news or the device was disconnected, then takes the news. `None`
+    /// once the hub closed this mailbox (device revoked, account deleted).
+    pub async fn next(&self) -> Option<Vec<News>> {
         loop {
             // Register interest before looking, so a publish between the look and the wait is
             // not missed.
@@ -32,7 +48,7 @@ impl Mailbox {
             if self.closed.load(Ordering::Acquire) {
                 return None;
             }
-            let news: Vec<(String, i64)> = lock(&self.pending).drain().collect();
+            let news = self.take();
             if !news.is_empty() {
                 return Some(news);
             }
@@ -40,10 +56,30 @@ impl Mailbox {
         }
     }
 
+    fn take(&self) -> Vec<News> {
+        let mut pending = lock(&self.pending);
+        let mut news: Vec<News> = pending
+            .entries
+            .drain()
+            .map(|(doc_id, seq)| News::NewEntries(doc_id, seq))
+            .collect();
+        news.extend(pending.ended.drain(..).map(News::RelationshipEnded));
+        news
+    }
+
     fn post(&self, doc_id: &str, seq: i64) {
         let mut pending = lock(&self.pending);
-        let newest = pending.entry(doc_id.to_owned()).or_insert(seq);
+        let newest = pending.entries.entry(doc_id.to_owned()).or_insert(seq);
         *newest = (*newest).max(seq);
+        drop(pending);
+        self.wake.notify_one();
+    }
+
+    fn post_ended(&self, relationship_id: &str) {
+        let mut pending = lock(&self.pending);
+        if !pending.ended.iter().any(|r| r == relationship_id) {
+            pending.ended.push(relationship_id.to_owned());
+        }
         drop(pending);
         self.wake.notify_one();
     }
@@ -123,6 +159,16 @@ impl Hub {
         }
     }
 
+    /// Tells every connected device of `members` that their relationship ended.
+    pub fn publish_ended(&self, members: &[String], relationship_id: &str) {
+        let by_user = lock(&self.by_user);
+        for user in members {
+            for listener in by_user.get(user).into_iter().flatten() {
+                listener.mailbox.post_ended(relationship_id);
+            }
+        }
+    }
+
     /// Disconnects one device (it was revoked).
     pub fn disconnect_device(&self, user_id: &str, device_id: &str) {
         let by_user = lock(&self.by_user);
@@ -165,10 +211,29 @@ mod tests {
         hub.publish(&["alice".into()], "rel-x", 3);
         hub.publish(&["alice".into()], "rel-x", 5);
         hub.publish(&["alice".into()], "rel-x", 4);
-        assert_eq!(alice.mailbox.next().await, Some(vec![("rel-x".into(), 5)]));
+        assert_eq!(
+            alice.mailbox.next().await,
+            Some(vec![News::NewEntries("rel-x".into(), 5)])
+        );
         let nothing =
             tokio::time::timeout(std::time::Duration::from_millis(50), bob.mailbox.next()).await;
         assert!(nothing.is_err(), "bob is not in the audience");
+    }
+
+    #[tokio::test]
+    async fn an_ended_relationship_is_told_once_to_its_members() {
+        let hub = Arc::new(Hub::default());
+        let alice = hub.subscribe("alice", "a1");
+        let carol = hub.subscribe("carol", "c1");
+        hub.publish_ended(&["alice".into(), "bob".into()], "r1");
+        hub.publish_ended(&["alice".into()], "r1");
+        assert_eq!(
+            alice.mailbox.next().await,
+            Some(vec![News::RelationshipEnded("r1".into())])
+        );
+        let nothing =
+            tokio::time::timeout(std::time::Duration::from_millis(50), carol.mailbox.next()).await;
+        assert!(nothing.is_err(), "carol was not a member");
     }
 
     #[tokio::test]
@@ -182,7 +247,7 @@ mod tests {
         hub.publish(&["alice".into()], "user-a", 1);
         assert_eq!(
             laptop.mailbox.next().await,
-            Some(vec![("user-a".into(), 1)])
+            Some(vec![News::NewEntries("user-a".into(), 1)])
         );
         drop(phone);
         drop(laptop);

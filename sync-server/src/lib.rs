@@ -12,7 +12,8 @@
 //!   devices, relationships and pairing, encrypted document logs); JSON errors only.
 //! - [`secrets`]: tokens and hashes (SHA-256, constant-time comparison, OS randomness).
 //! - [`hub`]: the live WebSockets by account; new entries reach only the devices that may read them.
-//! - [`limiter`]: failed-login limits per account and per address.
+//! - [`limiter`]: sign-in throttling (backoff per address and account, budgets per address and
+//!   per account that spare the owner's known addresses), in bounded memory.
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
 //!   resolves, so tests run the real server on port 0.
@@ -63,7 +64,7 @@ pub async fn launch(
     let billing = billing::Billing::new(database.clone(), config.billing.clone(), &config.data_dir)
         .map_err(|e| ServerError::Billing(e.to_string()))?;
     let billing = Arc::new(billing);
-    let revenue = tokio::spawn(revenue_job(billing.db.clone()));
+    let revenue = tokio::spawn(hourly_billing_job(Arc::clone(&billing)));
     let result = launch_with_storage(
         config,
         Arc::new(database),
@@ -76,16 +77,29 @@ pub async fn launch(
     result
 }
 
-/// Keeps yesterday's and today's revenue analytics current (the webhook updates the days it
-/// touches; this catches subscriptions crossing midnight).
-async fn revenue_job(db: storage::Database) {
+/// Billing's housekeeping, hourly: keeps yesterday's and today's revenue analytics current (the
+/// webhook updates the days it touches; this catches subscriptions crossing midnight), retries
+/// the Stripe calls still owed, gives back discount uses of checkouts whose `expired` event never
+/// came, and forgets AI answers older than a day.
+async fn hourly_billing_job(billing: Arc<billing::Billing>) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
+        let db = &billing.db;
         let today = jiff::Zoned::now().date();
         let yesterday = today.yesterday().unwrap_or(today);
         if let Err(error) = db.recompute_revenue(yesterday, today).await {
             tracing::warn!(%error, "revenue analytics job failed");
+        }
+        billing::actions::run_pending(&billing).await;
+        let now = jiff::Timestamp::now().as_second();
+        let hour_ago = billing::store::stamp(now - 3600);
+        if let Err(error) = db.sweep_checkouts(hour_ago).await {
+            tracing::warn!(%error, "sweeping expired checkouts failed");
+        }
+        let day_ago = billing::store::stamp(now - billing::store::credits::ANSWER_KEPT_SECONDS);
+        if let Err(error) = db.forget_ai_answers(day_ago).await {
+            tracing::warn!(%error, "forgetting old AI answers failed");
         }
     }
 }
@@ -106,6 +120,7 @@ pub async fn launch_with_storage(
         hub: Arc::new(hub::Hub::default()),
         billing,
         trusted_proxies: config.trusted_proxies.clone().into(),
+        max_account_bytes: config.max_account_bytes,
         shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;

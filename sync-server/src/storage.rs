@@ -2,7 +2,8 @@
 //!
 //! One connection behind a mutex, used from blocking tasks: SQLite serialises writers anyway, and a
 //! single connection keeps the embedded default simple. Document appends, the hot path, go through
-//! a writer thread that commits whatever is waiting in one transaction ([`group_commit`]). Other
+//! a writer thread that commits whatever is waiting in one transaction ([`group_commit`]); each
+//! upload is charged to its account's storage quota inside that transaction ([`quota`]). Other
 //! backends (PostgreSQL) plug in behind the [`Storage`] trait.
 
 use std::path::{Path, PathBuf};
@@ -14,11 +15,12 @@ use rusqlite::Connection;
 mod accounts;
 mod documents;
 mod group_commit;
+mod quota;
 mod relationships;
 
 pub use accounts::{Credentials, DeviceRow, NewAccount};
 pub use documents::{AppendJob, Appended, DocAccess, EntryRow, NewSnapshot};
-pub use relationships::InviteRow;
+pub use relationships::{RelationshipRow, Standing};
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -72,12 +74,27 @@ pub enum StorageError {
     /// The request conflicts with what is stored (an email already taken...).
     #[error("{0}")]
     Conflict(String),
+    /// Storing this would take the account over its storage quota.
+    #[error("this upload would take the account over its storage quota of {max_bytes} bytes")]
+    QuotaExceeded {
+        /// The quota.
+        max_bytes: u64,
+    },
     /// Nothing the caller may see matches.
     #[error("{0}")]
     NotFound(String),
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The relationship ended (a partner left): it is read-only from now on.
+    #[error("this relationship has ended: a partner left, so nothing more can be added to it")]
+    RelationshipEnded,
+    /// A stored value could not be read back (written by a newer version, or damaged).
+    #[error("a stored value could not be read: {0}")]
+    Corrupt(String),
+    /// The account already belongs to another current relationship.
+    #[error("you are already in a relationship; leave it before starting or joining another")]
+    AlreadyInRelationship,
 }
 
 /// The server's database handle; cheap to clone.
@@ -181,7 +198,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn create_account(&self, a: NewAccount) -> StorageFuture<'_, ()>;
     /// The credentials of the account with this email (any case).
     fn credentials(&self, email: String) -> StorageFuture<'_, Option<Credentials>>;
-    /// Signs a new device in.
+    /// Signs a new device in, unless the account has `max_devices` signed in already.
     fn add_device(
         &self,
         user_id: String,
@@ -189,6 +206,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         name: String,
         token_hash: [u8; 32],
         now: String,
+        max_devices: u32,
     ) -> StorageFuture<'_, ()>;
     /// The (user, device) a token hash belongs to, if valid and not revoked; records the device as seen.
     fn authenticate(
@@ -214,11 +232,18 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     ) -> StorageFuture<'_, ()>;
     /// The account's sealed key bundle.
     fn key_bundle(&self, user_id: String) -> StorageFuture<'_, Option<Vec<u8>>>;
-    /// Deletes an account and what only it owned; the partner keeps the couple's documents.
-    fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()>;
+    /// Deletes an account and what only it owned, ending its current relationship; the partner
+    /// keeps the couple's documents. Returns the relationship that ended and the former partners,
+    /// to be told.
+    fn delete_account(
+        &self,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, Option<(String, Vec<String>)>>;
     /// Appends sealed entries to a document's log, idempotently by entry id, committed before returning.
     fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended>;
-    /// Entries after a seq, and whether more follow.
+    /// Up to `limit` entries after a seq, at most `max_bytes` of ciphertext (but at least one
+    /// entry), and whether more follow.
     fn pull_entries(
         &self,
         doc_id: String,
@@ -226,6 +251,7 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         user_id: String,
         after: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> StorageFuture<'_, (Vec<EntryRow>, bool)>;
     /// Every document the account can reach, with its latest seq.
     fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>>;
@@ -238,8 +264,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         access: DocAccess,
         user_id: String,
     ) -> StorageFuture<'_, Option<(i64, Vec<u8>)>>;
-    /// Whether a person is a member of a relationship now.
+    /// Whether a person is a member of a relationship now (it has not ended).
     fn is_member(&self, relationship_id: String, user_id: String) -> StorageFuture<'_, bool>;
+    /// The one relationship a person belongs to now, if any.
+    fn current_relationship(&self, user_id: String) -> StorageFuture<'_, Option<String>>;
     /// Registers a relationship with its creator as first member (idempotent for members).
     fn create_relationship(
         &self,
@@ -247,8 +275,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         user_id: String,
         now: String,
     ) -> StorageFuture<'_, ()>;
-    /// The relationships of an account, with their members.
-    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<(String, Vec<String>)>>;
+    /// The relationships of an account, current and ended, with their members.
+    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<RelationshipRow>>;
     /// Stores an invite (hash of its secret, optional sealed key) made by a member.
     fn create_invite(
         &self,
@@ -266,9 +294,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
         user_id: String,
         now: String,
     ) -> StorageFuture<'_, (String, Option<Vec<u8>>)>;
-    /// Removes a person from a relationship at once.
-    fn leave_relationship(&self, relationship_id: String, user_id: String)
-    -> StorageFuture<'_, ()>;
+    /// Ends a relationship for both partners because one leaves; returns its members.
+    fn leave_relationship(
+        &self,
+        relationship_id: String,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, Vec<String>>;
 }
 
 impl Storage for Database {
@@ -288,9 +320,16 @@ impl Storage for Database {
         name: String,
         token_hash: [u8; 32],
         now: String,
+        max_devices: u32,
     ) -> StorageFuture<'_, ()> {
         Box::pin(Database::add_device(
-            self, user_id, device_id, name, token_hash, now,
+            self,
+            user_id,
+            device_id,
+            name,
+            token_hash,
+            now,
+            max_devices,
         ))
     }
     fn authenticate(
@@ -322,8 +361,12 @@ impl Storage for Database {
     fn key_bundle(&self, user_id: String) -> StorageFuture<'_, Option<Vec<u8>>> {
         Box::pin(Database::key_bundle(self, user_id))
     }
-    fn delete_account(&self, user_id: String) -> StorageFuture<'_, ()> {
-        Box::pin(Database::delete_account(self, user_id))
+    fn delete_account(
+        &self,
+        user_id: String,
+        now: String,
+    ) -> StorageFuture<'_, Option<(String, Vec<String>)>> {
+        Box::pin(Database::delete_account(self, user_id, now))
     }
     fn append_entries(&self, job: AppendJob) -> StorageFuture<'_, Appended> {
         Box::pin(Database::append_entries(self, job))
@@ -335,9 +378,10 @@ impl Storage for Database {
         user_id: String,
         after: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> StorageFuture<'_, (Vec<EntryRow>, bool)> {
         Box::pin(Database::pull_entries(
-            self, doc_id, access, user_id, after, limit,
+            self, doc_id, access, user_id, after, limit, max_bytes,
         ))
     }
     fn accessible_documents(&self, user_id: String) -> StorageFuture<'_, Vec<(String, i64)>> {
@@ -357,6 +401,9 @@ impl Storage for Database {
     fn is_member(&self, relationship_id: String, user_id: String) -> StorageFuture<'_, bool> {
         Box::pin(Database::is_member(self, relationship_id, user_id))
     }
+    fn current_relationship(&self, user_id: String) -> StorageFuture<'_, Option<String>> {
+        Box::pin(Database::current_relationship(self, user_id))
+    }
     fn create_relationship(
         &self,
         relationship_id: String,
@@ -370,7 +417,7 @@ impl Storage for Database {
             now,
         ))
     }
-    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<(String, Vec<String>)>> {
+    fn relationships_of(&self, user_id: String) -> StorageFuture<'_, Vec<RelationshipRow>> {
         Box::pin(Database::relationships_of(self, user_id))
     }
     fn create_invite(
@@ -404,7 +451,13 @@ impl Storage for Database {
         &self,
         relationship_id: String,
         user_id: String,
-    ) -> StorageFuture<'_, ()> {
-        Box::pin(Database::leave_relationship(self, relationship_id, user_id))
+        now: String,
+    ) -> StorageFuture<'_, Vec<String>> {
+        Box::pin(Database::leave_relationship(
+            self,
+            relationship_id,
+            user_id,
+            now,
+        ))
     }
 }

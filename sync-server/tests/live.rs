@@ -102,15 +102,33 @@ async fn partners_hear_of_new_entries_and_nobody_else_does() {
         .await;
     assert_eq!(next(&mut bob_live, Duration::from_millis(500)).await, None);
 
-    // Once Bob leaves, he hears nothing more.
+    // Bob leaves: the relationship ends for both, and both hear it at once.
+    let mut alice_live = connect(&alice).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
     bob.delete(&format!("/v1/relationships/{relationship}/membership"))
         .await;
-    alice
+    let ended = json!({ "type": "relationship_ended", "relationship_id": relationship });
+    assert_eq!(
+        next(&mut bob_live, Duration::from_secs(2)).await,
+        Some(ended.clone())
+    );
+    assert_eq!(
+        next(&mut alice_live, Duration::from_secs(2)).await,
+        Some(ended)
+    );
+    assert_eq!(
+        next(&mut carol_live, Duration::from_millis(300)).await,
+        None,
+        "another couple hears nothing"
+    );
+    // Nothing more can be written to it, so Bob hears nothing more.
+    let refused = alice
         .post(
             &path,
             json!({ "entries": [{ "entry_id": "c2", "ciphertext": b64(b"after") }] }),
         )
         .await;
+    assert_eq!(refused.status, 410);
     assert_eq!(next(&mut bob_live, Duration::from_millis(500)).await, None);
 }
 

@@ -3,7 +3,7 @@
 //! this sync without losing anything: the changes stay queued, the attempt is recorded, and the
 //! sync goes on with the pull.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use together_core::document::DocAddress;
 
@@ -28,8 +28,9 @@ fn blocked_by(error: &SyncError) -> Option<Blocked> {
 
 impl Session<'_> {
     /// Uploads the outbox, per document, keeping each document's order; acknowledged entries
-    /// leave it. A failed upload stays queued with its attempt recorded.
-    pub(super) async fn push(&mut self) -> Result<Pushed> {
+    /// leave it. A failed upload stays queued with its attempt recorded. Changes to an `ended`
+    /// relationship stay on this device.
+    pub(super) async fn push(&mut self, ended: &HashSet<String>) -> Result<Pushed> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
         let mut pushed = Pushed::default();
         loop {
@@ -49,6 +50,12 @@ impl Session<'_> {
                         .map_err(|e: together_core::address::InvalidAddress| {
                             SyncError::Protocol(e.to_string())
                         })?;
+                if address
+                    .relationship()
+                    .is_some_and(|r| ended.contains(&r.to_string()))
+                {
+                    continue; // The relationship ended: read-only, stays local.
+                }
                 let Some(key) = keys.document_key(&address)? else {
                     continue; // No key (a relationship left): stays local.
                 };

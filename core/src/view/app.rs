@@ -114,6 +114,7 @@ pub fn set_aside_note(count: i64) -> Option<String> {
 
 /// A plan on the Premium screen, as the server lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanView {
     /// Plan id.
     pub id: String,
@@ -206,6 +207,7 @@ pub struct PremiumView {
 
 /// An add-on on sale, such as a pack of AI credits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddonView {
     /// Id.
     pub id: String,
@@ -234,6 +236,7 @@ pub struct IdeasView {
 
 /// What the AI suggested.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdeasAnswer {
     /// One suggestion per entry.
     pub suggestions: Vec<String>,

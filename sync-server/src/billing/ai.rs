@@ -1,8 +1,9 @@
 //! AI suggestions through an OpenAI-compatible chat-completions endpoint the operator configures.
 //! The server forwards what the device sends and keeps nothing of it.
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+use crate::secrets::SecretText;
 
 /// The operator's endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,18 +13,10 @@ pub struct AiConfig {
     /// Model name.
     pub model: String,
     /// Bearer key (may be empty for local servers).
-    pub api_key: String,
+    pub api_key: SecretText,
 }
 
-/// What the device asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SuggestionKind {
-    /// Ideas for a date.
-    DateIdeas,
-    /// Questions to talk about.
-    ConversationStarters,
-}
+pub use together_core::wire::billing::IdeaKind;
 
 /// Why the endpoint gave nothing usable.
 #[derive(Debug, thiserror::Error)]
@@ -33,14 +26,12 @@ pub struct AiError(pub String);
 /// Asks for five suggestions of `kind` given `context` (what the couple chose to share).
 pub async fn suggest(
     config: &AiConfig,
-    kind: SuggestionKind,
+    kind: IdeaKind,
     context: &str,
 ) -> Result<Vec<String>, AiError> {
     let ask = match kind {
-        SuggestionKind::DateIdeas => "Suggest five date ideas for this couple",
-        SuggestionKind::ConversationStarters => {
-            "Suggest five warm conversation starters for this couple"
-        }
+        IdeaKind::DateIdeas => "Suggest five date ideas for this couple",
+        IdeaKind::ConversationStarters => "Suggest five warm conversation starters for this couple",
     };
     let body = json!({
         "model": config.model,
@@ -59,8 +50,8 @@ pub async fn suggest(
             config.base_url.trim_end_matches('/')
         ))
         .json(&body);
-    if !config.api_key.is_empty() {
-        request = request.bearer_auth(&config.api_key);
+    if !config.api_key.expose().is_empty() {
+        request = request.bearer_auth(config.api_key.expose());
     }
     let response = request.send().await.map_err(|e| AiError(e.to_string()))?;
     if !response.status().is_success() {

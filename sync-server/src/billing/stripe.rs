@@ -29,12 +29,26 @@ pub enum StripeError {
     Unexpected(String),
 }
 
-/// A Stripe API client.
-#[derive(Debug, Clone)]
+/// A Stripe API client. Its `Debug` never shows the secret key.
+#[derive(Clone)]
 pub struct Stripe {
     http: reqwest::Client,
     base: String,
     secret_key: String,
+}
+
+impl std::fmt::Debug for Stripe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stripe")
+            .field("base", &self.base)
+            .field("secret_key", &"[redacted]")
+            .finish()
+    }
+}
+
+/// Whether `id` looks like a Stripe object id (`sub_…`, `in_…`): safe to put in a URL path.
+pub fn is_object_id(id: &str) -> bool {
+    (3..=255).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
 /// A hosted page (Checkout or the customer portal) to send the person to.
@@ -146,11 +160,85 @@ impl Stripe {
 
     /// Stripe's current subscription object; `None` when Stripe no longer knows it.
     pub async fn retrieve_subscription(&self, id: &str) -> Result<Option<Value>, StripeError> {
+        if !is_object_id(id) {
+            return Err(StripeError::Unexpected(format!(
+                "{id:?} is not a Stripe id"
+            )));
+        }
         match self.get(&format!("/v1/subscriptions/{id}")).await {
             Ok(value) => Ok(Some(value)),
             Err(StripeError::Refused { status: 404, .. }) => Ok(None),
             Err(other) => Err(other),
         }
+    }
+}
+
+impl Stripe {
+    /// DELETEs `path` (cancelling a subscription now).
+    pub async fn delete(&self, path: &str) -> Result<Value, StripeError> {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// Stops renewing subscription `id` at the end of its paid period.
+    pub async fn cancel_at_period_end(&self, id: &str) -> Result<(), StripeError> {
+        check_id(id)?;
+        let form = vec![("cancel_at_period_end".to_owned(), "true".to_owned())];
+        self.post(
+            &format!("/v1/subscriptions/{id}"),
+            &form,
+            &format!("cancel-at-period-end:{id}"),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Cancels subscription `id` now (no further invoice); a subscription already canceled is fine.
+    pub async fn cancel_now(&self, id: &str) -> Result<(), StripeError> {
+        check_id(id)?;
+        match self.delete(&format!("/v1/subscriptions/{id}")).await {
+            Ok(_) | Err(StripeError::Refused { status: 404, .. }) => Ok(()),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Refunds in full what invoice `invoice` collected (its payment intent, as the pinned API
+    /// version lists it under `payments`, or as older versions put it on the invoice; or its
+    /// charge). `Ok(false)` when the invoice collected nothing to refund.
+    pub async fn refund_invoice(
+        &self,
+        invoice: &str,
+        idempotency_key: &str,
+    ) -> Result<bool, StripeError> {
+        check_id(invoice)?;
+        let found = self
+            .get(&format!("/v1/invoices/{invoice}?expand[]=payments"))
+            .await?;
+        let payment_intent = super::events::id_of(found.get("payment_intent")).or_else(|| {
+            found
+                .pointer("/payments/data")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .find_map(|p| super::events::id_of(p.pointer("/payment/payment_intent")))
+        });
+        let form = match (payment_intent, super::events::id_of(found.get("charge"))) {
+            (Some(intent), _) => vec![("payment_intent".to_owned(), intent)],
+            (None, Some(charge)) => vec![("charge".to_owned(), charge)],
+            (None, None) => return Ok(false),
+        };
+        self.post("/v1/refunds", &form, idempotency_key).await?;
+        Ok(true)
+    }
+}
+
+fn check_id(id: &str) -> Result<(), StripeError> {
+    if is_object_id(id) {
+        Ok(())
+    } else {
+        Err(StripeError::Unexpected(format!(
+            "{id:?} is not a Stripe id"
+        )))
     }
 }
 

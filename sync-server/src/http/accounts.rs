@@ -24,6 +24,10 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/account", delete(delete_account))
 }
 
+/// Most devices an account may have signed in at once: a stolen password cannot fill the
+/// devices table, and the device list stays short.
+pub const MAX_DEVICES_PER_ACCOUNT: u32 = 50;
+
 /// Largest key bundle.
 const MAX_BUNDLE_BYTES: usize = 256 * 1024;
 
@@ -66,11 +70,25 @@ async fn delete_account(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {
-    state
+    // What the person pays for must not keep charging a deleted account: it stops renewing at
+    // the end of the paid period (recorded first, done right after, retried until done).
+    if let Some(billing) = &state.billing {
+        billing
+            .db
+            .schedule_payer_cancellations(caller.user_id.clone(), now_text())
+            .await?;
+    }
+    let ended = state
         .database
-        .delete_account(caller.user_id.clone())
+        .delete_account(caller.user_id.clone(), now_text())
         .await?;
+    if let Some(billing) = state.billing.clone() {
+        tokio::spawn(async move { crate::billing::actions::run_pending(&billing).await });
+    }
     state.hub.disconnect_user(&caller.user_id);
+    if let Some((relationship, partners)) = ended {
+        state.hub.publish_ended(&partners, &relationship);
+    }
     tracing::info!(user_id = %caller.user_id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -116,6 +134,7 @@ fn new_id() -> String {
 
 async fn signup(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
     let email = valid_email(&body.email)?;
@@ -147,7 +166,13 @@ async fn signup(
         now: now_text(),
     };
     let (user_id, device_id) = (account.user_id.clone(), account.device_id.clone());
+    let email = account.email.clone();
     state.database.create_account(account).await?;
+    // Where the account was made is known to it: sign-ins from there are never locked out by
+    // someone else's failures.
+    state
+        .limiter
+        .record_success(&email, address.as_deref(), Instant::now());
     tracing::info!(%user_id, "account created");
     Ok((
         StatusCode::CREATED,
@@ -172,10 +197,12 @@ async fn login(
         .limiter
         .retry_after(&email, address.as_deref(), started)
     {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            format!("too many failed sign-ins; try again in {minutes} minute(s)"),
+            format!(
+                "too many failed sign-ins; try again in {}",
+                wait_in_words(wait)
+            ),
         ));
     }
     let credentials = state.database.credentials(email.clone()).await?;
@@ -190,6 +217,9 @@ async fn login(
             "wrong email or password",
         ));
     };
+    state
+        .limiter
+        .record_success(&email, address.as_deref(), started);
     let (token, token_hash) = secrets::new_token();
     let device_id = new_id();
     state
@@ -200,6 +230,7 @@ async fn login(
             device_name,
             token_hash,
             now_text(),
+            MAX_DEVICES_PER_ACCOUNT,
         )
         .await?;
     Ok(Json(SessionResponse {
@@ -207,6 +238,16 @@ async fn login(
         device_id,
         token,
     }))
+}
+
+/// A wait as a person reads it: seconds under two minutes, minutes above.
+fn wait_in_words(wait: std::time::Duration) -> String {
+    let seconds = wait.as_secs().max(1);
+    if seconds < 120 {
+        format!("{seconds} second(s)")
+    } else {
+        format!("{} minutes", seconds.div_ceil(60))
+    }
 }
 
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {

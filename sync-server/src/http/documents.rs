@@ -20,6 +20,9 @@ pub const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
 /// Default and largest page of a pull.
 const DEFAULT_PULL: i64 = 100;
 const MAX_PULL: i64 = 1000;
+/// Most ciphertext bytes in one pull page (the page always holds at least one entry, so a device
+/// makes progress). Bounds the memory one pull takes under the database lock and in the answer.
+pub const MAX_PULL_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -81,6 +84,7 @@ async fn append(
             device_id: caller.device_id,
             entries,
             now: now_text(),
+            max_account_bytes: state.max_account_bytes,
         })
         .await?;
     if let Some(latest_seq) = placed.iter().map(|(_, seq)| *seq).max() {
@@ -119,7 +123,14 @@ async fn pull(
     }
     let (rows, more) = state
         .database
-        .pull_entries(doc_id, rule, caller.user_id, after, limit)
+        .pull_entries(
+            doc_id,
+            rule,
+            caller.user_id,
+            after,
+            limit,
+            MAX_PULL_PAGE_BYTES,
+        )
         .await?;
     Ok(Json(PullResponse {
         entries: rows
@@ -178,6 +189,7 @@ async fn put_snapshot(
             covers_seq: body.covers_seq,
             ciphertext: bytes,
             now: now_text(),
+            max_account_bytes: state.max_account_bytes,
         })
         .await?;
     Ok(if stored {

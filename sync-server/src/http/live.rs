@@ -11,6 +11,7 @@ use axum::routing::get;
 use together_core::wire::LiveMessage;
 
 use super::{AppState, Caller};
+use crate::hub::{News, Subscription};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new().route("/v1/live", get(upgrade))
@@ -29,8 +30,33 @@ const LIVE_BUFFER_BYTES: usize = 4 * 1024;
 /// Devices only send pings and a close on this socket.
 const MAX_INCOMING_BYTES: usize = 64 * 1024;
 
-async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
+/// Registers the caller's device with the hub for its live socket, or `None` if the device is no
+/// longer signed in.
+///
+/// The bearer token was checked before the upgrade; the device may have been revoked (or the
+/// account deleted) since, and that revocation's disconnect found no subscription to close. So
+/// the device subscribes first and is then checked again: a revocation committed before the check
+/// is seen by it, and one committed after it finds the subscription and closes it. No window
+/// remains in which a revoked device keeps a socket.
+async fn accept(state: &AppState, caller: &Caller) -> Option<Subscription> {
     let subscription = state.hub.subscribe(&caller.user_id, &caller.device_id);
+    match state.database.devices(caller.user_id.clone()).await {
+        Ok(devices) if devices.iter().any(|d| d.device_id == caller.device_id) => {
+            Some(subscription)
+        }
+        Ok(_) => None,
+        Err(error) => {
+            tracing::warn!(%error, "live socket refused: the device could not be checked");
+            None
+        }
+    }
+}
+
+async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
+    let Some(subscription) = accept(&state, &caller).await else {
+        let _ = socket.send(Message::Close(None)).await;
+        return;
+    };
     let mut shutdown = state.shutdown.clone();
     loop {
         tokio::select! {
@@ -40,8 +66,15 @@ async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
                     let _ = socket.send(Message::Close(None)).await;
                     break;
                 };
-                for (doc_id, latest_seq) in news {
-                    let message = LiveMessage::NewEntries { doc_id, latest_seq };
+                for news in news {
+                    let message = match news {
+                        News::NewEntries(doc_id, latest_seq) => {
+                            LiveMessage::NewEntries { doc_id, latest_seq }
+                        }
+                        News::RelationshipEnded(relationship_id) => {
+                            LiveMessage::RelationshipEnded { relationship_id }
+                        }
+                    };
                     let Ok(text) = serde_json::to_string(&message) else { continue };
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         return;
@@ -57,5 +90,87 @@ async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::storage::{Database, NewAccount};
+
+    async fn state_with_account(dir: &std::path::Path) -> AppState {
+        let database = Database::open(&dir.join("server.sqlite3")).unwrap();
+        database
+            .create_account(NewAccount {
+                user_id: "alice".into(),
+                email: "alice@example.com".into(),
+                name: None,
+                salt: [1; 16],
+                secret_hash: [2; 32],
+                device_id: "phone".into(),
+                device_name: "phone".into(),
+                token_hash: [3; 32],
+                now: "2026-01-01T00:00:00.000Z".into(),
+            })
+            .await
+            .unwrap();
+        let (_, shutdown) = tokio::sync::watch::channel(false);
+        AppState {
+            database: Arc::new(database),
+            limiter: Arc::default(),
+            billing: None,
+            trusted_proxies: Arc::new([]),
+            max_account_bytes: 1,
+            hub: Arc::default(),
+            shutdown,
+        }
+    }
+
+    fn phone() -> Caller {
+        Caller {
+            user_id: "alice".into(),
+            device_id: "phone".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_device_revoked_after_its_token_was_checked_gets_no_live_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_account(dir.path()).await;
+        // The bearer token was checked (the `Caller` exists)...
+        let caller = phone();
+        // ...then the device is revoked, before its socket subscribes. The revoke's own
+        // disconnect finds nobody to close.
+        state
+            .database
+            .revoke_device(
+                "alice".into(),
+                "phone".into(),
+                "2026-01-01T00:01:00.000Z".into(),
+            )
+            .await
+            .unwrap();
+        state.hub.disconnect_device("alice", "phone");
+
+        let subscription = accept(&state, &caller).await;
+        assert!(subscription.is_none(), "a revoked device was subscribed");
+        assert_eq!(state.hub.connected(), 0, "nothing left registered");
+    }
+
+    #[tokio::test]
+    async fn a_signed_in_device_is_subscribed_and_hears_news() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_account(dir.path()).await;
+        let subscription = accept(&state, &phone()).await.unwrap();
+        assert_eq!(state.hub.connected(), 1);
+        state.hub.publish(&["alice".into()], "user-alice", 4);
+        assert_eq!(
+            subscription.mailbox.next().await,
+            Some(vec![News::NewEntries("user-alice".into(), 4)])
+        );
     }
 }

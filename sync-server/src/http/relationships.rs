@@ -11,6 +11,7 @@ use together_core::wire::{
 
 use super::{ApiError, ApiJson, AppState, Caller, now_text};
 use crate::secrets;
+use crate::storage::RelationshipRow;
 
 /// Default life of an invite.
 const DEFAULT_INVITE_DAYS: u32 = 7;
@@ -48,6 +49,7 @@ async fn create(
         Json(RelationshipInfo {
             relationship_id: id,
             members: vec![caller.user_id],
+            ended_at: None,
         }),
     ))
 }
@@ -57,14 +59,7 @@ async fn list(
     caller: Caller,
 ) -> Result<Json<Vec<RelationshipInfo>>, ApiError> {
     let rows = state.database.relationships_of(caller.user_id).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|(relationship_id, members)| RelationshipInfo {
-                relationship_id,
-                members,
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(info).collect()))
 }
 
 async fn show(
@@ -75,13 +70,8 @@ async fn show(
     let id = relationship_id(&raw)?;
     let rows = state.database.relationships_of(caller.user_id).await?;
     rows.into_iter()
-        .find(|(r, _)| *r == id)
-        .map(|(relationship_id, members)| {
-            Json(RelationshipInfo {
-                relationship_id,
-                members,
-            })
-        })
+        .find(|row| row.id == id)
+        .map(|row| Json(info(row)))
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such relationship"))
 }
 
@@ -146,15 +136,25 @@ async fn redeem(
     }))
 }
 
+/// A partner leaves: the relationship ends for both, and both partners' devices hear of it now.
 async fn leave(
     State(state): State<AppState>,
     caller: Caller,
     Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = relationship_id(&raw)?;
-    state
+    let members = state
         .database
-        .leave_relationship(id, caller.user_id)
+        .leave_relationship(id.clone(), caller.user_id, now_text())
         .await?;
+    state.hub.publish_ended(&members, &id);
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn info(row: RelationshipRow) -> RelationshipInfo {
+    RelationshipInfo {
+        relationship_id: row.id,
+        members: row.members,
+        ended_at: row.ended_at,
+    }
 }

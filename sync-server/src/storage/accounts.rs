@@ -121,7 +121,9 @@ impl Database {
         .await
     }
 
-    /// Signs a new device in for `user_id`.
+    /// Signs a new device in for `user_id`, unless it already has `max_devices` signed in (a
+    /// [`StorageError::Conflict`]). One conditional insert, so concurrent sign-ins cannot pass
+    /// the bound together.
     pub async fn add_device(
         &self,
         user_id: String,
@@ -129,13 +131,20 @@ impl Database {
         name: String,
         token_hash: [u8; 32],
         now: String,
+        max_devices: u32,
     ) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            conn.execute(
+            let added = conn.execute(
                 "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![device_id, user_id, name, token_hash.as_slice(), now],
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?5
+                 WHERE (SELECT count(*) FROM devices WHERE user_id = ?2 AND revoked_at IS NULL) < ?6",
+                params![device_id, user_id, name, token_hash.as_slice(), now, max_devices],
             )?;
+            if added == 0 {
+                return Err(StorageError::Conflict(format!(
+                    "this account has {max_devices} devices signed in; sign one out first"
+                )));
+            }
             Ok(())
         })
         .await
@@ -249,11 +258,22 @@ impl Database {
     }
 
     /// Deletes an account: its devices, credentials, key bundle, memberships and the documents only
-    /// it owned (with their logs). Relationship documents stay for the partner; a relationship left
-    /// with no member at all is deleted with its documents.
-    pub async fn delete_account(&self, user_id: String) -> Result<(), StorageError> {
+    /// it owned (with their logs). Its current relationship ends for the partner too, whose devices
+    /// must be told (the returned relationship and partners). Relationship documents stay for the partner; a relationship
+    /// left with no member at all is deleted with its documents.
+    pub async fn delete_account(
+        &self,
+        user_id: String,
+        now: String,
+    ) -> Result<Option<(String, Vec<String>)>, StorageError> {
         self.with_conn(move |conn| {
             let tx = conn.unchecked_transaction()?;
+            let mut ended = None;
+            if let Some(current) = super::relationships::current_relationship(&tx, &user_id)? {
+                let mut partners = super::relationships::end_relationship(&tx, &current, &now)?;
+                partners.retain(|member| *member != user_id);
+                ended = Some((current, partners));
+            }
             let relationships: Vec<String> = tx
                 .prepare("SELECT relationship_id FROM memberships WHERE user_id = ?1")?
                 .query_map([&user_id], |row| row.get(0))?
@@ -267,7 +287,7 @@ impl Database {
                 )?;
             }
             tx.commit()?;
-            Ok(())
+            Ok(ended)
         })
         .await
     }

@@ -3,7 +3,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use together_core::address::DocAddress;
 
-use super::relationships::is_member;
+use super::quota;
+use super::relationships::{Standing, standing};
 use super::{Database, StorageError};
 
 /// Who may reach a document, decided from its id alone (the server never looks inside).
@@ -27,16 +28,34 @@ impl DocAccess {
     }
 }
 
-/// Refuses (as "not found", so nothing leaks) a caller who may not reach the document.
-fn authorize(conn: &Connection, access: &DocAccess, user_id: &str) -> Result<(), StorageError> {
-    let allowed = match access {
-        DocAccess::Owner(owner) => owner == user_id,
-        DocAccess::Relationship(relationship) => is_member(conn, relationship, user_id)?,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(StorageError::NotFound("no such document".into()))
+/// What a caller wants to do with a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Intent {
+    /// Pull entries or the snapshot.
+    Read,
+    /// Append entries or store a snapshot.
+    Write,
+}
+
+/// Refuses (as "not found", so nothing leaks) a caller who may not reach the document; a former
+/// member of an ended relationship may read its documents but not write to them.
+fn authorize(
+    conn: &Connection,
+    access: &DocAccess,
+    user_id: &str,
+    intent: Intent,
+) -> Result<(), StorageError> {
+    let not_found = || StorageError::NotFound("no such document".into());
+    match access {
+        DocAccess::Owner(owner) if owner == user_id => Ok(()),
+        DocAccess::Owner(_) => Err(not_found()),
+        DocAccess::Relationship(relationship) => {
+            match (standing(conn, relationship, user_id)?, intent) {
+                (Some(Standing::Current), _) | (Some(Standing::Ended), Intent::Read) => Ok(()),
+                (Some(Standing::Ended), Intent::Write) => Err(StorageError::RelationshipEnded),
+                (None, _) => Err(not_found()),
+            }
+        }
     }
 }
 
@@ -70,6 +89,9 @@ pub struct AppendJob {
     pub entries: Vec<(String, Vec<u8>)>,
     /// RFC 3339.
     pub now: String,
+    /// The uploading account's storage quota: the append is refused if its new entries would
+    /// take the account over.
+    pub max_account_bytes: u64,
 }
 
 /// What an append did, once committed.
@@ -90,8 +112,9 @@ pub(super) fn append_in(conn: &Connection, job: AppendJob) -> Result<Appended, S
         device_id,
         entries,
         now,
+        max_account_bytes,
     } = job;
-    authorize(conn, &access, &user_id)?;
+    authorize(conn, &access, &user_id, Intent::Write)?;
     let (owner, relationship) = match &access {
         DocAccess::Owner(o) => (Some(o.as_str()), None),
         DocAccess::Relationship(r) => (None, Some(r.as_str())),
@@ -105,6 +128,8 @@ pub(super) fn append_in(conn: &Connection, job: AppendJob) -> Result<Appended, S
         .prepare_cached("SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1")?
         .query_row([&doc_id], |row| row.get(0))?;
     let mut placed = Vec::with_capacity(entries.len());
+    // Only entries stored now count: a retried entry id was charged when first stored.
+    let mut new_bytes: u64 = 0;
     for (entry_id, ciphertext) in entries {
         let existing: Option<i64> = conn
             .prepare_cached("SELECT seq FROM doc_entries WHERE doc_id = ?1 AND entry_id = ?2")?
@@ -115,6 +140,7 @@ pub(super) fn append_in(conn: &Connection, job: AppendJob) -> Result<Appended, S
             continue;
         }
         seq += 1;
+        new_bytes = new_bytes.saturating_add(u64::try_from(ciphertext.len()).unwrap_or(u64::MAX));
         conn.prepare_cached(
             "INSERT INTO doc_entries (doc_id, seq, entry_id, device_id, ciphertext, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -122,6 +148,8 @@ pub(super) fn append_in(conn: &Connection, job: AppendJob) -> Result<Appended, S
         .execute(params![doc_id, seq, entry_id, device_id, ciphertext, now])?;
         placed.push((entry_id, seq));
     }
+    // Within this append's savepoint: refused, the entries above roll back with it.
+    quota::charge(conn, &user_id, new_bytes, max_account_bytes)?;
     let audience = match access {
         DocAccess::Owner(owner) => vec![owner],
         DocAccess::Relationship(relationship) => conn
@@ -133,7 +161,9 @@ pub(super) fn append_in(conn: &Connection, job: AppendJob) -> Result<Appended, S
 }
 
 impl Database {
-    /// Up to `limit` entries after `after`, and whether more follow.
+    /// Up to `limit` entries after `after`, cut so their ciphertext adds up to at most
+    /// `max_bytes` (but always at least one entry, so the caller makes progress), and whether
+    /// more follow.
     pub async fn pull_entries(
         &self,
         doc_id: String,
@@ -141,15 +171,30 @@ impl Database {
         user_id: String,
         after: i64,
         limit: i64,
+        max_bytes: usize,
     ) -> Result<(Vec<EntryRow>, bool), StorageError> {
         self.with_conn(move |conn| {
-            authorize(conn, &access, &user_id)?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, entry_id, device_id, ciphertext, created_at FROM doc_entries
-                 WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-            )?;
-            let mut rows: Vec<EntryRow> = stmt
-                .query_map(params![doc_id, after, limit + 1], |row| {
+            authorize(conn, &access, &user_id, Intent::Read)?;
+            // First the sizes only: `length()` of a blob reads its header, not its pages, so
+            // entries that will not be sent are never read.
+            let sizes: Vec<(i64, i64)> = conn
+                .prepare_cached(
+                    "SELECT seq, length(ciphertext) FROM doc_entries
+                     WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                )?
+                .query_map(params![doc_id, after, limit.saturating_add(1)], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let Some((last_seq, more)) = page_end(&sizes, limit, max_bytes) else {
+                return Ok((Vec::new(), false));
+            };
+            let rows = conn
+                .prepare_cached(
+                    "SELECT seq, entry_id, device_id, ciphertext, created_at FROM doc_entries
+                     WHERE doc_id = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq",
+                )?
+                .query_map(params![doc_id, after, last_seq], |row| {
                     Ok(EntryRow {
                         seq: row.get(0)?,
                         entry_id: row.get(1)?,
@@ -159,8 +204,6 @@ impl Database {
                     })
                 })?
                 .collect::<Result<_, _>>()?;
-            let more = rows.len() as i64 > limit;
-            rows.truncate(limit as usize);
             Ok((rows, more))
         })
         .await
@@ -188,6 +231,23 @@ impl Database {
     }
 }
 
+/// Where a page ends, from the (seq, size) of the next `limit + 1` entries at most: the last seq
+/// to send and whether more follow; `None` when there is nothing to send.
+fn page_end(sizes: &[(i64, i64)], limit: i64, max_bytes: usize) -> Option<(i64, bool)> {
+    let limit = usize::try_from(limit).unwrap_or(0).max(1);
+    let mut total: u64 = 0;
+    let mut last = None;
+    for (taken, (seq, size)) in sizes.iter().enumerate() {
+        total = total.saturating_add(u64::try_from(*size).unwrap_or(0));
+        let over = total > u64::try_from(max_bytes).unwrap_or(u64::MAX);
+        if taken == limit || (taken > 0 && over) {
+            return last.map(|seq| (seq, true));
+        }
+        last = Some(*seq);
+    }
+    last.map(|seq| (seq, false))
+}
+
 /// A snapshot to store, and who sends it.
 #[derive(Debug, Clone)]
 pub struct NewSnapshot {
@@ -205,6 +265,8 @@ pub struct NewSnapshot {
     pub ciphertext: Vec<u8>,
     /// RFC 3339.
     pub now: String,
+    /// The sender's storage quota (a replaced snapshot's bytes are given back first).
+    pub max_account_bytes: u64,
 }
 
 impl Database {
@@ -219,10 +281,11 @@ impl Database {
             covers_seq,
             ciphertext,
             now,
+            max_account_bytes,
         } = snapshot;
         self.with_conn(move |conn| {
             let tx = conn.unchecked_transaction()?;
-            authorize(&tx, &access, &user_id)?;
+            authorize(&tx, &access, &user_id, Intent::Write)?;
             let latest: i64 = tx.query_row(
                 "SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1",
                 [&doc_id],
@@ -242,6 +305,12 @@ impl Database {
                  WHERE excluded.covers_seq > doc_snapshots.covers_seq",
                 params![doc_id, covers_seq, ciphertext, device_id, now],
             )?;
+            if stored > 0 {
+                // The replaced snapshot's bytes were given back by a trigger (migration V8);
+                // refused, the transaction rolls back on drop and the old snapshot stays.
+                let bytes = u64::try_from(ciphertext.len()).unwrap_or(u64::MAX);
+                quota::charge(&tx, &user_id, bytes, max_account_bytes)?;
+            }
             tx.commit()?;
             Ok(stored > 0)
         })
@@ -256,7 +325,7 @@ impl Database {
         user_id: String,
     ) -> Result<Option<(i64, Vec<u8>)>, StorageError> {
         self.with_conn(move |conn| {
-            authorize(conn, &access, &user_id)?;
+            authorize(conn, &access, &user_id, Intent::Read)?;
             Ok(conn
                 .query_row(
                     "SELECT covers_seq, ciphertext FROM doc_snapshots WHERE doc_id = ?1",
@@ -266,5 +335,30 @@ impl Database {
                 .optional()?)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_end;
+
+    #[test]
+    fn a_page_ends_at_the_limit_or_before_the_byte_cap_but_never_empty() {
+        let sizes = [(1, 4), (2, 4), (3, 4), (4, 4)];
+        assert_eq!(page_end(&sizes, 10, 100), Some((4, false)));
+        assert_eq!(page_end(&sizes, 2, 100), Some((2, true)), "cut by count");
+        assert_eq!(page_end(&sizes, 10, 9), Some((2, true)), "cut by bytes");
+        assert_eq!(
+            page_end(&sizes, 10, 8),
+            Some((2, true)),
+            "exactly the cap fits"
+        );
+        assert_eq!(
+            page_end(&sizes, 10, 1),
+            Some((1, true)),
+            "one entry even over the cap"
+        );
+        assert_eq!(page_end(&sizes[..1], 10, 1), Some((1, false)));
+        assert_eq!(page_end(&[], 10, 1), None);
     }
 }

@@ -65,7 +65,7 @@ fn commit(conn: &Connection, batch: Vec<Pending>) {
     }
 }
 
-fn run_batch(
+pub(super) fn run_batch(
     conn: &Connection,
     jobs: Vec<AppendJob>,
 ) -> Result<Vec<Result<Appended, StorageError>>, rusqlite::Error> {

@@ -1,5 +1,6 @@
 //! A local server that speaks the part of Stripe's HTTP API the billing code uses (Checkout
-//! Sessions, portal sessions, subscription retrieval), checking what real Stripe checks: the
+//! Sessions, portal sessions, subscription retrieval, update and cancellation, invoice retrieval,
+//! refunds), checking what real Stripe checks: the
 //! secret key, a form body, the pinned `Stripe-Version` and an `Idempotency-Key` on POSTs. It
 //! records every request, replays the answer for a reused idempotency key, and serves whatever
 //! subscription objects the test sets as "Stripe's current state". Also a fake OpenAI-compatible
@@ -41,6 +42,8 @@ pub struct FakeState {
     replies: Mutex<HashMap<String, Value>>,
     counter: Mutex<u64>,
     pub fail_ai: Mutex<bool>,
+    pub ai_calls: Mutex<u64>,
+    pub invoices: Mutex<HashMap<String, Value>>,
 }
 
 pub struct FakeStripe {
@@ -157,10 +160,96 @@ async fn subscription(
         })
 }
 
+fn record(state: &FakeState, path: String, headers: &HeaderMap, body: &str) {
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state.requests.lock().unwrap().push(Recorded {
+        path,
+        form,
+        idempotency_key: key,
+    });
+}
+
+async fn update_subscription(
+    State(state): State<Arc<FakeState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    check(&headers, true)?;
+    record(&state, format!("/v1/subscriptions/{id}"), &headers, &body);
+    let mut subscriptions = state.subscriptions.lock().unwrap();
+    let Some(subscription) = subscriptions.get_mut(&id) else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            &format!("No such subscription: '{id}'"),
+        ));
+    };
+    if body.contains("cancel_at_period_end=true") {
+        subscription["cancel_at_period_end"] = json!(true);
+    }
+    Ok(Json(subscription.clone()))
+}
+
+async fn cancel_subscription(
+    State(state): State<Arc<FakeState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    check(&headers, false)?;
+    record(
+        &state,
+        format!("DELETE /v1/subscriptions/{id}"),
+        &headers,
+        "",
+    );
+    let mut subscriptions = state.subscriptions.lock().unwrap();
+    let Some(subscription) = subscriptions.get_mut(&id) else {
+        return Err(refuse(
+            StatusCode::NOT_FOUND,
+            &format!("No such subscription: '{id}'"),
+        ));
+    };
+    subscription["status"] = json!("canceled");
+    Ok(Json(subscription.clone()))
+}
+
+async fn invoice(
+    State(state): State<Arc<FakeState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    check(&headers, false)?;
+    state
+        .invoices
+        .lock()
+        .unwrap()
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| refuse(StatusCode::NOT_FOUND, &format!("No such invoice: '{id}'")))
+}
+
+async fn refund(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<Value>, (StatusCode, Json<Value>)> {
+    check(&headers, true)?;
+    record(&state, "/v1/refunds".into(), &headers, &body);
+    Ok(Json(
+        json!({ "id": "re_test_1", "object": "refund", "status": "succeeded" }),
+    ))
+}
+
 async fn chat(
     State(state): State<Arc<FakeState>>,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, StatusCode> {
+    *state.ai_calls.lock().unwrap() += 1;
     if *state.fail_ai.lock().unwrap() {
         return Err(StatusCode::INTERNAL_SERVER_ERROR);
     }
@@ -180,7 +269,14 @@ impl FakeStripe {
         let app = Router::new()
             .route("/v1/checkout/sessions", post(checkout))
             .route("/v1/billing_portal/sessions", post(portal))
-            .route("/v1/subscriptions/{id}", get(subscription))
+            .route(
+                "/v1/subscriptions/{id}",
+                get(subscription)
+                    .post(update_subscription)
+                    .delete(cancel_subscription),
+            )
+            .route("/v1/invoices/{id}", get(invoice))
+            .route("/v1/refunds", post(refund))
             .route("/ai/chat/completions", post(chat))
             .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -191,6 +287,23 @@ impl FakeStripe {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.requests.lock().unwrap().clone()
+    }
+
+    pub fn ai_calls(&self) -> u64 {
+        *self.state.ai_calls.lock().unwrap()
+    }
+
+    pub fn set_invoice(&self, object: Value) {
+        let id = object["id"].as_str().unwrap().to_owned();
+        self.state.invoices.lock().unwrap().insert(id, object);
+    }
+
+    /// The requests sent to `path` (as recorded: `DELETE …` for deletions).
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 
     pub fn set_subscription(&self, object: Value) {

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod billing;
 pub mod fake_stripe;
 
 use base64::Engine;
@@ -169,4 +170,38 @@ pub fn uuid() -> String {
 pub fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
+}
+
+pub fn unb64(text: &str) -> Vec<u8> {
+    STANDARD.decode(text).unwrap()
+}
+
+/// Two new accounts paired in a new relationship: (creator, partner, relationship id).
+pub async fn couple(server: &Server, a_email: &str, b_email: &str) -> (Device, Device, String) {
+    let a = signup(server, a_email, "A", "pw-a").await;
+    let b = signup(server, b_email, "B", "pw-b").await;
+    let relationship = uuid();
+    let created = a
+        .post(
+            "/v1/relationships",
+            json!({ "relationship_id": relationship }),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let secret: [u8; 32] = {
+        use sha2::Digest;
+        sha2::Sha256::digest(relationship.as_bytes()).into()
+    };
+    let invite = a
+        .post(
+            &format!("/v1/relationships/{relationship}/invites"),
+            json!({ "secret_hash": sha256_b64(&secret) }),
+        )
+        .await;
+    assert_eq!(invite.status, 201, "{}", invite.body);
+    let joined = b
+        .post("/v1/invites/redeem", json!({ "secret": b64(&secret) }))
+        .await;
+    assert_eq!(joined.status, 200, "{}", joined.body);
+    (a, b, relationship)
 }
