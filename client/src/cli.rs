@@ -142,18 +142,58 @@ pub fn execute(cli: &Cli) -> Result<()> {
             let id = store.checkin(&input, now)?;
             out.id("checkin", &id.to_string());
         }
-        Command::Checkins => out.list(&store.visible_checkins()?, |c| {
-            let who = if c.mine { "you" } else { "partner" };
+        Command::Checkins(a) => {
+            let checkins = match &a.relationship {
+                None => store.visible_checkins()?,
+                Some(id) => {
+                    let id: RelationshipId = id.parse()?;
+                    if !store
+                        .relationships()?
+                        .iter()
+                        .any(|r| r.id == id.to_string())
+                    {
+                        return Err(anyhow!(
+                            "you have no relationship {id} (together relationships lists yours)"
+                        ));
+                    }
+                    store.visible_checkins_of(id)?
+                }
+            };
+            out.list(&checkins, |c| {
+                let who = if c.mine { "you" } else { "partner" };
+                format!(
+                    "{}  {who:<7}  connection {}  mood {}  satisfaction {}{}",
+                    c.date,
+                    c.connection_score,
+                    c.mood_score,
+                    c.relationship_satisfaction,
+                    c.gratitude_note
+                        .as_deref()
+                        .map(|n| format!("  “{n}”"))
+                        .unwrap_or_default()
+                )
+            });
+        }
+        Command::Relationships => out.list(&store.relationships()?, |r| {
+            let state = match (&r.ended_at, r.current) {
+                (Some(at), _) => format!("ended {}", at.get(..10).unwrap_or(at)),
+                (None, true) => "current".to_owned(),
+                (None, false) => "not shown".to_owned(),
+            };
+            let kept = if r.kept_on_device > 0 {
+                format!(
+                    "  ({} change(s) kept on this device only)",
+                    r.kept_on_device
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "{}  {who:<7}  connection {}  mood {}  satisfaction {}{}",
-                c.date,
-                c.connection_score,
-                c.mood_score,
-                c.relationship_satisfaction,
-                c.gratitude_note
+                "{}  {state:<16}  {}{kept}",
+                r.id,
+                r.partner
                     .as_deref()
-                    .map(|n| format!("  “{n}”"))
-                    .unwrap_or_default()
+                    .map_or("no partner yet".to_owned(), |p| format!("with {p}"))
             )
         }),
         Command::Goal(GoalCommand::Add(a)) => {
@@ -488,11 +528,11 @@ pub fn execute(cli: &Cli) -> Result<()> {
         }
         Command::Pair(PairCommand::Leave) => {
             let secrets = secret_store::for_data_dir(&data_dir)?;
-            let relationship =
+            let ended =
                 block_on(async { Session::resume(&mut store, secrets.as_ref())?.leave().await })?;
             out.ok(
-                json!({ "left": relationship }),
-                "you left the relationship; your copy stays on this device",
+                json!({ "left": ended.relationship_id, "kept_on_device": ended.kept_on_device }),
+                &ended.left_sentence(),
             );
         }
         Command::Sync { watch: false } => {
@@ -567,6 +607,10 @@ fn report_line(report: &crate::sync::SyncReport) -> String {
     }
     if let Some(blocked) = report.blocked {
         line.push_str(&format!("\n{blocked}."));
+    }
+    for ended in &report.ended {
+        line.push('\n');
+        line.push_str(&ended.learned_sentence());
     }
     line
 }

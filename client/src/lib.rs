@@ -13,6 +13,7 @@
 //!   projection).
 //! - `projection`: documents → the spec's tables, record by record.
 //! - [`exchange`]: `doc export` / `doc import` of standard `.automerge` files, and `rebuild`.
+//! - [`relationships`]: current and past relationships; an ended one is read-only but readable.
 //! - [`queries`]: the read API shared by the UI and the CLI, where visibility rules (reveal) live.
 //! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s rules.
 //! - `catalog`: seeds the built-in challenges and achievements into their tables.
@@ -46,6 +47,7 @@ pub mod paths;
 pub mod payment_pages;
 mod projection;
 pub mod queries;
+pub mod relationships;
 pub mod screens;
 pub mod secret_store;
 pub mod settings;

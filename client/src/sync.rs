@@ -10,12 +10,17 @@
 //! - **Accounts and pairing**: signing up and in derive secrets from the password on the device
 //!   ([`crate::crypto`]); the person's keys travel to their new devices sealed in a key bundle; the
 //!   partner gets the relationship key inside the pairing code, never through the server in clear.
+//! - **The end of a relationship** (`membership`): leaving ends it for both partners; each device
+//!   marks it ended when it learns so, and it stays readable but read-only.
+//! - **Transport** ([`server_url`]): `https://`, or plain `http://` only to this machine unless
+//!   opted in; a full account (`push`) blocks uploads without losing anything.
 //!
 //! Secrets (the device token and root keys) live in a [`SecretStore`].
 
 mod api;
 mod keys;
 mod local;
+mod membership;
 mod pairing;
 mod pull;
 mod push;
@@ -32,6 +37,8 @@ pub use keys::{Keys, SNAPSHOT_EVERY};
 pub use local::OutboxEntry;
 pub use pairing::PairingInvite;
 pub use quarantine::QuarantinedEntry;
+
+pub use crate::relationships::Ended;
 pub use watch::WatchEvent;
 
 use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name};
@@ -121,6 +128,9 @@ pub struct SyncReport {
     /// Why uploads stopped, when the server refuses them for a while (changes wait on the
     /// device); `null` in JSON otherwise.
     pub blocked: Option<Blocked>,
+    /// Relationships this sync learned ended (a partner left), with the changes that stay on
+    /// this device because they never reached the partner.
+    pub ended: Vec<Ended>,
 }
 
 /// Why the server refuses this device's uploads for now. The changes stay queued on the device,
@@ -145,7 +155,7 @@ impl std::fmt::Display for Blocked {
 impl SyncReport {
     /// Whether anything moved in this sync (uploaded or merged).
     pub fn moved(&self) -> bool {
-        self.pushed > 0 || self.pulled > 0 || self.changed_records > 0
+        self.pushed > 0 || self.pulled > 0 || self.changed_records > 0 || !self.ended.is_empty()
     }
 }
 
@@ -280,40 +290,13 @@ impl<'a> Session<'a> {
         })
     }
 
-    fn relationship_ids(&self) -> Result<Vec<String>> {
-        Ok(self
-            .store
-            .current_relationship()?
-            .map(|r| vec![r.to_string()])
-            .unwrap_or_default())
-    }
-
-    /// The relationships of this account that ended (a partner left): read-only from now on, so
-    /// nothing is registered or uploaded for them.
-    async fn ended_relationships(&self) -> Result<std::collections::HashSet<String>> {
-        Ok(self
-            .api
-            .relationships()
-            .await?
-            .into_iter()
-            .filter(|r| r.ended_at.is_some())
-            .map(|r| r.relationship_id)
-            .collect())
-    }
-
-    /// Registers the relationships this device syncs (those it holds a key for: leaving one deletes
-    /// its key, and the local copy then stays local); an ended one is not registered again.
-    async fn register_relationships(
-        &self,
-        ended: &std::collections::HashSet<String>,
-    ) -> Result<()> {
-        for id in self.relationship_ids()? {
-            if ended.contains(&id) {
-                continue;
-            }
-            if self.secrets.get(&relationship_key_name(&id))?.is_some() {
-                self.api.register_relationship(&id).await?;
-            }
+    /// Registers the current relationship, once this device holds its key (harmless when
+    /// registered before); an ended one is never registered again.
+    async fn register_relationships(&self) -> Result<()> {
+        if let Some(id) = self.store.current_relationship()?.map(|r| r.to_string())
+            && self.secrets.get(&relationship_key_name(&id))?.is_some()
+        {
+            self.api.register_relationship(&id).await?;
         }
         Ok(())
     }
@@ -343,10 +326,11 @@ impl<'a> Session<'a> {
             made = true;
         }
         let me = self.store.local_user()?.map(|u| u.to_string());
-        for id in self.relationship_ids()? {
-            if keys.relationships.contains_key(&id) || self.store.relationship_creator(&id)? != me {
-                continue;
-            }
+        // Only the current relationship may get a key: an ended one is never written again.
+        if let Some(id) = self.store.current_relationship()?.map(|r| r.to_string())
+            && !keys.relationships.contains_key(&id)
+            && self.store.relationship_creator(&id)? == me
+        {
             keys.relationships
                 .insert(id, encode_key(&crypto::random_key()));
             made = true;
@@ -360,24 +344,30 @@ impl<'a> Session<'a> {
 
     /// Uploads the outbox, then pulls and merges everything new.
     pub async fn sync(&mut self) -> Result<SyncReport> {
-        let mut report = SyncReport::default();
+        let mut report = SyncReport {
+            ended: self.learn_ended().await?,
+            ..SyncReport::default()
+        };
         self.ensure_keys().await?;
-        let ended = self.ended_relationships().await?;
-        self.register_relationships(&ended).await?;
-        let pushed = self.push(&ended).await?;
+        self.register_relationships().await?;
+        let pushed = self.push().await?;
         report.pushed = pushed.count;
         report.blocked = pushed.blocked;
+        report.ended.extend(pushed.ended);
         let pulled = self.pull().await?;
         report.pulled = pulled.merged;
         report.changed_records = pulled.changed;
         if report.blocked.is_none() {
             // Merging can award achievements or raise reminders: send those too.
-            let again = self.push(&ended).await?;
+            let again = self.push().await?;
             report.pushed += again.count;
             report.blocked = again.blocked;
+            report.ended.extend(again.ended);
         }
         if report.blocked.is_none() {
-            report.blocked = self.upload_snapshots().await?;
+            let uploaded = self.upload_snapshots().await?;
+            report.blocked = uploaded.blocked;
+            report.ended.extend(uploaded.ended);
         }
         report.quarantined = self.store.quarantined_count()?;
         // Premium is checked now and then, never at the cost of the sync itself.
@@ -519,20 +509,6 @@ impl<'a> Session<'a> {
         self.pull_documents(&keys, |doc_id| doc_id.contains(relationship))
             .await?;
         Ok(())
-    }
-
-    /// Leaves the current relationship on the server: nothing new reaches this device from it. The
-    /// local copy stays.
-    pub async fn leave(&mut self) -> Result<String> {
-        let relationship = self
-            .store
-            .current_relationship()?
-            .ok_or_else(|| SyncError::Config("there is no relationship to leave".into()))?
-            .to_string();
-        self.api.leave(&relationship).await?;
-        self.secrets.delete(&relationship_key_name(&relationship))?;
-        self.upload_keys().await?;
-        Ok(relationship)
     }
 
     /// The account's signed-in devices.

@@ -9,16 +9,18 @@ use together_core::document::DocAddress;
 
 use super::keys::{Keys, SNAPSHOT_EVERY, snapshot_label};
 use super::local::OutboxEntry;
-use super::{Blocked, Result, Session, SyncError, now};
+use super::{Blocked, Ended, Result, Session, SyncError, now};
 use crate::crypto;
 
 /// What an upload did.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Pushed {
     /// Local changes the server acknowledged.
     pub(super) count: usize,
     /// Why uploads stopped, if they did.
     pub(super) blocked: Option<Blocked>,
+    /// Relationships an upload found ended (`410`).
+    pub(super) ended: Vec<Ended>,
 }
 
 /// The lasting refusal an upload error stands for, if it is one.
@@ -30,10 +32,11 @@ impl Session<'_> {
     /// Uploads the outbox, per document, keeping each document's order; acknowledged entries
     /// leave it. A failed upload stays queued with its attempt recorded. Changes to an `ended`
     /// relationship stay on this device.
-    pub(super) async fn push(&mut self, ended: &HashSet<String>) -> Result<Pushed> {
+    pub(super) async fn push(&mut self) -> Result<Pushed> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
         let mut pushed = Pushed::default();
         loop {
+            let ended: HashSet<String> = self.store.ended_relationship_ids()?.into_iter().collect();
             let batch = self.store.outbox(256)?;
             if batch.is_empty() {
                 return Ok(pushed);
@@ -57,7 +60,7 @@ impl Session<'_> {
                     continue; // The relationship ended: read-only, stays local.
                 }
                 let Some(key) = keys.document_key(&address)? else {
-                    continue; // No key (a relationship left): stays local.
+                    continue; // No key: stays local.
                 };
                 let ids: Vec<String> = entries.iter().map(|e| e.entry_id.clone()).collect();
                 let sealed = entries
@@ -71,6 +74,15 @@ impl Session<'_> {
                     Ok(_) => {
                         self.store.acknowledge(&ids, now())?;
                         pushed.count += ids.len();
+                        progressed = true;
+                    }
+                    Err(error) if error.is_relationship_ended() => {
+                        // It ended since this sync asked: its queued changes stay here.
+                        if let Some(relationship) = address.relationship()
+                            && let Some(ended) = self.end_here(&relationship.to_string(), None)?
+                        {
+                            pushed.ended.push(ended);
+                        }
                         progressed = true;
                     }
                     Err(error) => {
@@ -93,12 +105,18 @@ impl Session<'_> {
 
     /// Uploads a sealed snapshot of each document whose log grew by [`SNAPSHOT_EVERY`] entries
     /// since the last one, so a new device starts from it instead of replaying everything.
-    pub(super) async fn upload_snapshots(&mut self) -> Result<Option<Blocked>> {
+    pub(super) async fn upload_snapshots(&mut self) -> Result<Pushed> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        let mut uploaded = Pushed::default();
         for info in self.api.documents().await? {
             let Ok(address) = info.doc_id.parse::<DocAddress>() else {
                 continue;
             };
+            if let Some(relationship) = address.relationship()
+                && self.store.is_ended(&relationship.to_string())?
+            {
+                continue; // Read-only: its snapshots are the partner's business no more.
+            }
             let Some(key) = keys.document_key(&address)? else {
                 continue;
             };
@@ -112,12 +130,22 @@ impl Session<'_> {
             let sealed = crypto::seal(&key, &info.doc_id, &snapshot_label(merged), &bytes);
             match self.api.put_snapshot(&info.doc_id, merged, &sealed).await {
                 Ok(()) => self.store.record_snapshot(&info.doc_id, merged, now())?,
+                Err(error) if error.is_relationship_ended() => {
+                    if let Some(relationship) = address.relationship()
+                        && let Some(ended) = self.end_here(&relationship.to_string(), None)?
+                    {
+                        uploaded.ended.push(ended);
+                    }
+                }
                 Err(error) => match blocked_by(&error) {
-                    Some(blocked) => return Ok(Some(blocked)),
+                    Some(blocked) => {
+                        uploaded.blocked = Some(blocked);
+                        return Ok(uploaded);
+                    }
                     None => return Err(error),
                 },
             }
         }
-        Ok(None)
+        Ok(uploaded)
     }
 }

@@ -160,12 +160,16 @@ pub(crate) async fn join(
     Ok(())
 }
 
-/// Leaves the couple on the server; the local copy stays.
+/// Ends the couple for both partners (it becomes read-only); the local copy stays. Answers what
+/// to tell the person.
 #[tauri::command]
-pub(crate) async fn unpair(shell: State<'_, Shell>, app: AppHandle) -> Result<(), CommandError> {
-    in_session(shell.device()?, async |mut s| s.leave().await).await?;
+pub(crate) async fn unpair(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+) -> Result<String, CommandError> {
+    let ended = in_session(shell.device()?, async |mut s| s.leave().await).await?;
     after_account_change(&shell, &app);
-    Ok(())
+    Ok(ended.left_sentence())
 }
 
 /// Signs this device out; its data stays on it.

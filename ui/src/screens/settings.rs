@@ -54,9 +54,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 "export" => ipc::export_data()
                     .await
                     .map(|folder| format!("Exported to {folder}")),
-                "unpair" => ipc::unpair().await.map(|()| {
-                    "You left the couple on the server; your copy stays here.".to_owned()
-                }),
+                "unpair" => ipc::unpair().await,
                 "sign-out" => ipc::sign_out()
                     .await
                     .map(|()| "Signed out. Your data stays on this device.".to_owned()),
