@@ -226,3 +226,38 @@ async fn a_full_account_keeps_changes_on_the_device_says_so_and_backs_off() {
             .any(|c| c["gratitude_note"] == "kept here")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_real_server_quota_blocks_uploads_and_the_device_keeps_them() {
+    let server = common::server::server_with(|config| together_server::Config {
+        max_account_bytes: 64 * 1024,
+        ..config
+    })
+    .await;
+    let mut alice = common::server::signed_up(&server, "alice@example.com", "Alice").await;
+    alice.create_relationship();
+    sync(&mut alice).await;
+    // Long notes fill the account quickly.
+    let note = "a long note ".repeat(150);
+    let mut blocked = None;
+    for day in 1..=60 {
+        let input = CheckinInput {
+            date: date(2026, 10, 1) + jiff::Span::new().days(day),
+            ..checkin(5, &note)
+        };
+        alice.store.checkin(&input, now()).unwrap();
+        let report = sync(&mut alice).await;
+        if report.blocked.is_some() {
+            blocked = report.blocked;
+            break;
+        }
+    }
+    assert_eq!(
+        blocked,
+        Some(together_client::sync::Blocked::QuotaExceeded),
+        "never refused"
+    );
+    let kept = outbox(&alice);
+    assert!(!kept.is_empty());
+    assert!(kept.iter().any(|(attempts, _)| *attempts >= 1));
+}
