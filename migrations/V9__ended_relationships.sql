@@ -1,4 +1,4 @@
--- Better Together, schema version 8: relationships that ended (a partner left). An ended
+-- Better Together, schema version 9: relationships that ended (a partner left). An ended
 -- relationship is no longer current on the device, its documents are read-only, and it stays
 -- readable (docs/sync-protocol.md, "The device's loop"; docs/cli.md, `together relationships`).
 -- Never edit this file once released: add a new migration instead.

@@ -1,4 +1,4 @@
--- Better Together, schema version 7: entries pulled from the sync server that could not be opened
+-- Better Together, schema version 8: entries pulled from the sync server that could not be opened
 -- (decrypted) or merged. They are set aside, sealed as they arrived, so the rest of the document's
 -- log still syncs, and kept for diagnosis (docs/sync-protocol.md, "The device's loop").
 -- Never edit this file once released: add a new migration instead.
