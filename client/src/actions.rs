@@ -65,11 +65,8 @@ fn relationships_of(tx: &WriteTx<'_>, user: UserId) -> Result<Vec<RelationshipId
 fn today_of(tx: &WriteTx<'_>, user: UserId) -> Result<Date> {
     let zone: Option<String> = tx
         .conn
-        .query_row(
-            "SELECT timezone FROM users WHERE id = ?1",
-            [user.to_string()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT timezone FROM users WHERE id = ?1")?
+        .query_row([user.to_string()], |row| row.get(0))
         .ok();
     let tz = zone
         .and_then(|z| jiff::tz::TimeZone::get(&z).ok())
@@ -229,7 +226,7 @@ impl Store {
 
     /// Saves the local person's check-in for their local day (a second one that day edits it).
     pub fn checkin(&mut self, input: &CheckinInput, now: Timestamp) -> Result<RecordId> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let year = year_of(input.date);
@@ -261,7 +258,7 @@ impl Store {
 
     /// Adds a shared goal; returns its id.
     pub fn add_goal(&mut self, input: &GoalInput, now: Timestamp) -> Result<RecordId> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let id = RecordId::generate(now, &mut rand::rng());
@@ -275,7 +272,7 @@ impl Store {
 
     /// Moves a goal forward by `by` steps.
     pub fn progress_goal(&mut self, id: RecordId, by: i64, now: Timestamp) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let relationship = require_relationship(tx)?;
             let user = require_user(tx)?;
             let was_reached = goal_reached(tx, id)?;
@@ -301,7 +298,7 @@ impl Store {
 
     /// Adds an activity; returns its id.
     pub fn add_activity(&mut self, input: &ActivityInput, now: Timestamp) -> Result<RecordId> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let id = RecordId::generate(now, &mut rand::rng());
@@ -325,7 +322,7 @@ impl Store {
         when: Timestamp,
         now: Timestamp,
     ) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             tx.change(DocAddress::Relationship(relationship), |d| {
@@ -337,7 +334,7 @@ impl Store {
 
     /// Records the local person's own rating of an activity.
     pub fn rate_activity(&mut self, id: RecordId, rating: Rating, now: Timestamp) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             tx.change(DocAddress::Relationship(relationship), |d| {
@@ -354,7 +351,7 @@ impl Store {
 
     /// Adds an important date; returns its id.
     pub fn add_date(&mut self, input: &DateInput, now: Timestamp) -> Result<RecordId> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let id = RecordId::generate(now, &mut rand::rng());
@@ -368,7 +365,7 @@ impl Store {
 
     /// Adds a talk-log entry; returns its id.
     pub fn add_log(&mut self, input: &LogInput, now: Timestamp) -> Result<RecordId> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let id = RecordId::generate(now, &mut rand::rng());
@@ -390,7 +387,7 @@ impl Store {
                 "there is no challenge {challenge_id}; see together challenge list"
             ))
         })?;
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let start = today_of(tx, user)?;
@@ -418,7 +415,7 @@ impl Store {
         input: &doc::EntryInput,
         now: Timestamp,
     ) -> Result<RecordId> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             let known: bool = tx
@@ -446,7 +443,7 @@ impl Store {
     /// Raises the date reminders due today for the local person (each once: its id is derived from
     /// the date and the occurrence). Returns how many were new.
     pub fn refresh_reminders(&mut self, now: Timestamp) -> Result<usize> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let (Some(user), Some(relationship)) = (
                 parse_setting::<UserId>(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?,
                 parse_setting::<RelationshipId>(
@@ -509,7 +506,7 @@ impl Store {
 
     /// Adds a private note to the local person's own document: it never reaches the partner.
     pub fn add_private_note(&mut self, text: &str, now: Timestamp) -> Result<RecordId> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let id = RecordId::generate(now, &mut rand::rng());
             tx.change(DocAddress::User(user), |d| {
@@ -521,7 +518,7 @@ impl Store {
 
     /// The local person's private notes, oldest first.
     pub fn private_notes(&mut self, now: Timestamp) -> Result<Vec<doc::PrivateNote>> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             Ok(tx
                 .document(DocAddress::User(user))?
@@ -532,7 +529,7 @@ impl Store {
 
     /// Turns sharing anonymous usage analytics on or off (off until the person opts in).
     pub fn set_analytics_opt_in(&mut self, opt_in: bool, now: Timestamp) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             tx.change(DocAddress::User(user), |d| {
                 doc::set_analytics_opt_in(d, opt_in, now)
@@ -542,7 +539,7 @@ impl Store {
 
     /// Whether the local person shares anonymous usage analytics.
     pub fn analytics_opt_in(&mut self, now: Timestamp) -> Result<bool> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             Ok(tx
                 .document(DocAddress::User(user))?
@@ -552,7 +549,7 @@ impl Store {
 
     /// Marks one of the local person's notifications read.
     pub fn mark_notification_read(&mut self, id: &str, now: Timestamp) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let row: Option<(String, String)> = tx
                 .conn

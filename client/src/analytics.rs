@@ -19,6 +19,11 @@ fn parse_day(text: &str) -> Result<Date> {
         .ok_or_else(|| StoreError::Missing(format!("unreadable date {text:?} in the database")))
 }
 
+/// The day after `day`, as stored text: the exclusive end of a day's range of stored times.
+fn day_after(day: Date) -> String {
+    day.tomorrow().unwrap_or(day).to_string()
+}
+
 /// Computes the summary of `relationship` on `day` from the projected tables.
 pub(crate) fn summarize(
     conn: &Connection,
@@ -26,25 +31,32 @@ pub(crate) fn summarize(
     day: Date,
 ) -> Result<Option<RelationshipSummary>> {
     let row: Option<(String, Option<String>, Option<String>, String)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT user_1_id, user_2_id, start_date, created_at FROM relationships WHERE id = ?1",
-            [relationship],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
+        )?
+        .query_row([relationship], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .optional()?;
     let Some((user_1, user_2, start_date, created_at)) = row else {
         return Ok(None);
     };
     let members: Vec<String> = std::iter::once(user_1).chain(user_2).collect();
-    let month = &day.to_string()[..7];
+    // Stored times start with their UTC date, so a range of text is a range of days (and the
+    // (relationship, status) index applies).
     let activities_completed_this_month: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM activities WHERE relationship_id = ?1 AND status = 'completed'
-               AND substr(completed_date, 1, 7) = ?2 AND substr(completed_date, 1, 10) <= ?3",
+               AND completed_date >= ?2 AND completed_date < ?3",
         )?
-        .query_row(params![relationship, month, day.to_string()], |row| {
-            row.get(0)
-        })?;
+        .query_row(
+            params![
+                relationship,
+                day.first_of_month().to_string(),
+                day_after(day)
+            ],
+            |row| row.get(0),
+        )?;
     let start_date = start_date.as_deref().map(parse_day).transpose()?;
     let created_date = parse_day(&created_at)?;
     // Averages need 30 days; the streak needs as many days as it is long. Load a window and widen
@@ -152,22 +164,37 @@ pub(crate) fn refresh_engagement(
     day: Date,
 ) -> Result<i64> {
     let day_text = day.to_string();
-    let checked_in: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM daily_checkins WHERE user_id = ?1 AND checkin_date = ?2)",
-        )?
-        .query_row(params![user, day_text], |row| row.get(0))?;
+    let next_day = day_after(day);
+    // Check-ins are unique by (relationship, person, day): naming the relationship makes this a
+    // lookup in that index rather than a scan of it.
+    let checked_in: bool = match relationship {
+        Some(relationship) => conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM daily_checkins
+                                WHERE relationship_id = ?1 AND user_id = ?2 AND checkin_date = ?3)",
+            )?
+            .query_row(params![relationship, user, day_text], |row| row.get(0))?,
+        None => false,
+    };
+    // Day ranges over stored times (which start with their UTC date), so the indexes apply.
     let activities_logged: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM activities WHERE relationship_id = ?1 AND substr(completed_date, 1, 10) = ?2",
+            "SELECT count(*) FROM activities
+             WHERE relationship_id = ?1 AND completed_date >= ?2 AND completed_date < ?3",
         )?
-        .query_row(params![relationship, day_text], |row| row.get(0))?;
-    let talks: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM communication_log
-                            WHERE initiated_by_user_id = ?1 AND substr(communication_date, 1, 10) = ?2)",
-        )?
-        .query_row(params![user, day_text], |row| row.get(0))?;
+        .query_row(params![relationship, day_text, next_day], |row| row.get(0))?;
+    let talks: bool = match relationship {
+        Some(relationship) => conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM communication_log
+                                WHERE relationship_id = ?1 AND communication_date >= ?2
+                                  AND communication_date < ?3 AND initiated_by_user_id = ?4)",
+            )?
+            .query_row(params![relationship, day_text, next_day, user], |row| {
+                row.get(0)
+            })?,
+        None => false,
+    };
     let features_used = i64::from(checked_in) + i64::from(activities_logged > 0) + i64::from(talks);
     let score = rules::engagement_score(checked_in, activities_logged, features_used);
     let id = derived(&["engagement", user, &day_text]).to_string();

@@ -39,13 +39,12 @@ impl DocCache {
 /// What SQLite holds for a document: where its snapshot ends and its newest chunk.
 fn stored_position(conn: &Connection, doc_id: &str) -> Result<Option<(i64, i64)>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT d.snapshot_seq,
                     coalesce((SELECT max(seq) FROM document_chunks c WHERE c.doc_id = d.doc_id), 0)
              FROM documents d WHERE d.doc_id = ?1",
-            [doc_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        )?
+        .query_row([doc_id], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
@@ -183,11 +182,9 @@ pub(crate) fn append(
         )?
         .execute(params![entry_id, doc_id, bytes, now_text])?;
     }
-    let snapshot_seq: i64 = conn.query_row(
-        "SELECT snapshot_seq FROM documents WHERE doc_id = ?1",
-        [&doc_id],
-        |row| row.get(0),
-    )?;
+    let snapshot_seq: i64 = conn
+        .prepare_cached("SELECT snapshot_seq FROM documents WHERE doc_id = ?1")?
+        .query_row([&doc_id], |row| row.get(0))?;
     if seq - snapshot_seq >= COMPACT_AFTER_CHUNKS {
         let snapshot = cached.doc.save();
         conn.execute(

@@ -60,11 +60,8 @@ impl Store {
 /// Reads a setting through any connection (a transaction included).
 pub(crate) fn get_setting(conn: &rusqlite::Connection, key: SettingKey) -> Result<Option<String>> {
     Ok(conn
-        .query_row(
-            "SELECT value FROM app_settings WHERE key = ?1",
-            [key.as_str()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT value FROM app_settings WHERE key = ?1")?
+        .query_row([key.as_str()], |row| row.get(0))
         .optional()?)
 }
 

@@ -18,11 +18,10 @@ pub(crate) fn partner_of(
     me: UserId,
 ) -> Result<Option<UserId>> {
     let row: Option<(String, Option<String>)> = conn
-        .query_row(
-            "SELECT user_1_id, user_2_id FROM relationships WHERE id = ?1",
-            [relationship.to_string()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+        .prepare_cached("SELECT user_1_id, user_2_id FROM relationships WHERE id = ?1")?
+        .query_row([relationship.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .optional()?;
     let me = me.to_string();
     Ok(row
@@ -33,11 +32,8 @@ pub(crate) fn partner_of(
 
 pub(crate) fn display_name(conn: &Connection, user: UserId) -> Result<String> {
     Ok(conn
-        .query_row(
-            "SELECT name FROM users WHERE id = ?1",
-            [user.to_string()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT name FROM users WHERE id = ?1")?
+        .query_row([user.to_string()], |row| row.get(0))
         .optional()?
         .unwrap_or_else(|| "Your partner".to_owned()))
 }

@@ -21,6 +21,8 @@ pub const APPLICATION_ID: i32 = 0x4254_6774;
 
 /// How long a write waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Prepared statements kept per connection (rusqlite keeps 16 by default).
+const STATEMENT_CACHE: usize = 256;
 
 /// The table in which refinery records applied migrations.
 const HISTORY_TABLE: &str = "refinery_schema_history";
@@ -192,7 +194,7 @@ impl Store {
         &self.conn
     }
 
-    /// Per-connection settings: WAL for concurrent readers, enforced foreign keys, a busy timeout, and
+    /// Per-connection settings: a statement cache that holds every statement of a save, WAL for concurrent readers, enforced foreign keys, a busy timeout, and
     /// full sync so an acknowledged write survives a power cut.
     fn configure(&self) -> Result<()> {
         let conn = &self.conn;
@@ -206,6 +208,9 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // One save runs a few dozen distinct statements (projection, analytics, achievements): a
+        // cache smaller than that evicts them all in turn and every save compiles its SQL again.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         let app_id: i32 = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
         if app_id == 0 {
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;

@@ -20,21 +20,54 @@ pub(crate) struct WriteTx<'a> {
     pub(crate) now: Timestamp,
 }
 
+/// When foreign keys are checked in a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ForeignKeys {
+    /// At commit: rows may be projected in any order (merges, imports, a new relationship whose
+    /// members arrive after it). Costs a `PRAGMA defer_foreign_keys`, which expires every prepared
+    /// statement of the connection, so the next statements are compiled again.
+    AtCommit,
+    /// Statement by statement: for a person's action on records that exist already, whose rows
+    /// always come after the rows they refer to. Prepared statements stay valid (the hot path).
+    PerStatement,
+}
+
 impl Store {
     /// Runs `action` in one IMMEDIATE transaction (so concurrent writers from another process queue
-    /// behind it). On any error everything is rolled back and the documents this process had loaded
-    /// are forgotten, since they may hold the failed change.
+    /// behind it), foreign keys checked at commit. On any error everything is rolled back and the
+    /// documents this process had loaded are forgotten, since they may hold the failed change.
     pub(crate) fn write<T>(
         &mut self,
         now: Timestamp,
+        action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(now, ForeignKeys::AtCommit, action)
+    }
+
+    /// Like [`Store::write`] for a person's everyday action (a check-in, a goal step...): foreign
+    /// keys are checked statement by statement, which keeps the connection's prepared statements
+    /// valid from one save to the next.
+    pub(crate) fn write_local<T>(
+        &mut self,
+        now: Timestamp,
+        action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(now, ForeignKeys::PerStatement, action)
+    }
+
+    fn write_with<T>(
+        &mut self,
+        now: Timestamp,
+        foreign_keys: ForeignKeys,
         action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
     ) -> Result<T> {
         let Store {
             conn, docs, actor, ..
         } = self;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Rows may be projected in any order inside the transaction; keys are checked at commit.
-        tx.pragma_update(None, "defer_foreign_keys", true)?;
+        if foreign_keys == ForeignKeys::AtCommit {
+            tx.pragma_update(None, "defer_foreign_keys", true)?;
+        }
         let mut write = WriteTx {
             conn: &tx,
             docs,
@@ -70,11 +103,12 @@ impl WriteTx<'_> {
         let before = cached.doc.heads();
         let value = edit(&mut cached.doc)?;
         cached.doc.commit(self.now);
+        // The records the edit touched are known without diffing the document.
+        let changed = cached.doc.take_touched();
         if cached.doc.heads() == before {
             return Ok(value);
         }
         let bytes = cached.doc.save_after(&before);
-        let changed = cached.doc.changed_since(&before);
         let entry_id = RecordId::generate(self.now, &mut rand::rng()).to_string();
         documents::append(self.conn, cached, &bytes, self.now, Some(entry_id))?;
         projection::project(self.conn, &cached.doc, &changed)?;

@@ -83,6 +83,9 @@ pub struct RecordRef {
 pub struct Document {
     doc: AutoCommit,
     address: DocAddress,
+    /// The records local writes touched since [`Document::take_touched`] last took them: what a
+    /// local change must project, known without diffing the document.
+    touched: BTreeSet<RecordRef>,
 }
 
 impl std::fmt::Debug for Document {
@@ -111,7 +114,11 @@ impl Document {
         doc.commit_with(CommitOptions::default().with_time(0));
         doc.set_actor(actor.clone());
         doc.update_diff_cursor();
-        Ok(Self { doc, address })
+        Ok(Self {
+            doc,
+            address,
+            touched: BTreeSet::new(),
+        })
     }
 
     /// Loads a saved document (a full save, possibly followed by incremental chunks) and checks it is
@@ -120,7 +127,11 @@ impl Document {
         let mut doc = AutoCommit::load(bytes)?;
         doc.set_actor(actor.clone());
         doc.update_diff_cursor();
-        let document = Self { doc, address };
+        let document = Self {
+            doc,
+            address,
+            touched: BTreeSet::new(),
+        };
         document.check_identity()?;
         Ok(document)
     }
@@ -130,6 +141,28 @@ impl Document {
     /// reports only what comes after.
     pub fn mark_seen(&mut self) {
         self.doc.update_diff_cursor();
+    }
+
+    /// The records this process's writes touched since the last call (what a local change must
+    /// project), and marks the current state seen, like [`Document::mark_seen`]: a local change
+    /// needs no diff, which costs as much as the rest of the save on a year's document.
+    pub fn take_touched(&mut self) -> BTreeSet<RecordRef> {
+        self.doc.update_diff_cursor();
+        std::mem::take(&mut self.touched)
+    }
+
+    /// Notes that a write is about to change record `key` of `collection` (for singles, the key is
+    /// the collection's own name, as [`Document::all_records`] and the diff name them).
+    pub(crate) fn touch(&mut self, collection: Collection, key: &str) {
+        let key = if collection.is_single() {
+            collection.as_str()
+        } else {
+            key
+        };
+        self.touched.insert(RecordRef {
+            collection,
+            key: key.to_owned(),
+        });
     }
 
     fn check_identity(&self) -> Result<()> {

@@ -118,8 +118,10 @@ async fn main() -> Result<()> {
 async fn signup(http: &reqwest::Client, base: &str, email: &str) -> Result<(String, String)> {
     let reply: Value = http
         .post(format!("{base}/v1/accounts"))
-        .json(&json!({ "email": email, "auth_secret": STANDARD.encode([7_u8; 32]),
-            "device_name": "conformance" }))
+        .json(
+            &json!({ "email": email, "auth_secret": STANDARD.encode([7_u8; 32]),
+            "device_name": "conformance" }),
+        )
         .send()
         .await?
         .error_for_status()?
@@ -148,7 +150,11 @@ async fn call(
         .send()
         .await?;
     if !reply.status().is_success() {
-        bail!("{path} answered {}: {}", reply.status(), reply.text().await?);
+        bail!(
+            "{path} answered {}: {}",
+            reply.status(),
+            reply.text().await?
+        );
     }
     Ok(())
 }

@@ -14,17 +14,18 @@ mod relationships;
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router};
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use together_core::wire::ErrorCode;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use accounts::MAX_DEVICES_PER_ACCOUNT;
 pub use auth::Caller;
@@ -73,10 +74,10 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(openapi::description))
-        .merge(accounts::router().into())
-        .merge(relationships::router().into())
-        .merge(documents::router().into())
-        .merge(live::router().into())
+        .merge(accounts::router())
+        .merge(relationships::router())
+        .merge(documents::router())
+        .merge(live::router())
         .merge(billing::router())
 }
 
@@ -215,6 +216,26 @@ where
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
+/// `Path` whose rejections (a segment that is not valid percent-encoded UTF-8, say) answer in the
+/// API's error format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::new(rejection.status(), rejection.body_text())),
         }
     }
 }

@@ -44,6 +44,7 @@ fn collection_obj(doc: &Document, c: Collection) -> Result<ObjId> {
 /// than replacing the record with a new object).
 fn record_obj_or_create(doc: &mut Document, c: Collection, key: &str) -> Result<ObjId> {
     let parent = collection_obj(doc, c)?;
+    doc.touch(c, key);
     if c.is_single() {
         return Ok(parent);
     }
@@ -53,12 +54,15 @@ fn record_obj_or_create(doc: &mut Document, c: Collection, key: &str) -> Result<
     Ok(doc.inner_mut().put_object(&parent, key, ObjType::Map)?)
 }
 
-fn existing_record(doc: &Document, c: Collection, key: &str) -> Result<ObjId> {
+/// An existing record's map, which the caller is about to change.
+fn existing_record(doc: &mut Document, c: Collection, key: &str) -> Result<ObjId> {
     let parent = collection_obj(doc, c)?;
-    object(doc.inner(), &parent, key).ok_or_else(|| DocumentError::NoSuchRecord {
+    let obj = object(doc.inner(), &parent, key).ok_or_else(|| DocumentError::NoSuchRecord {
         collection: c.as_str(),
         key: key.to_owned(),
-    })
+    })?;
+    doc.touch(c, key);
+    Ok(obj)
 }
 
 fn put(doc: &mut Document, obj: &ObjId, key: &str, value: impl Into<ScalarValue>) -> Result<()> {
@@ -468,6 +472,7 @@ pub fn join_relationship(doc: &mut Document, user: UserId, now: Timestamp) -> Re
         ));
     }
     let obj = collection_obj(doc, Collection::Profile)?;
+    doc.touch(Collection::Profile, "");
     put(doc, &obj, "user_2_id", me)?;
     put(doc, &obj, "status", RelationshipStatus::Active.as_str())?;
     put(doc, &obj, "updated_at", timestamp_text(now))
@@ -536,6 +541,7 @@ pub fn award_achievement(
     if object(doc.inner(), &parent, achievement_id).is_some() {
         return Ok(false);
     }
+    doc.touch(Collection::Achievements, achievement_id);
     let obj = doc
         .inner_mut()
         .put_object(&parent, achievement_id, ObjType::Map)?;
@@ -572,6 +578,7 @@ pub fn add_notification(
     if object(doc.inner(), &parent, key).is_some() {
         return Ok(());
     }
+    doc.touch(Collection::Notifications, key);
     let obj = doc.inner_mut().put_object(&parent, key, ObjType::Map)?;
     put(doc, &obj, "user_id", input.recipient.to_string())?;
     put(doc, &obj, "type", input.notification_type)?;
@@ -605,6 +612,7 @@ pub fn add_private_note(
 pub fn set_analytics_opt_in(doc: &mut Document, opt_in: bool, now: Timestamp) -> Result<()> {
     expect_kind(doc, DocKind::User)?;
     let obj = collection_obj(doc, Collection::Settings)?;
+    doc.touch(Collection::Settings, "");
     put(doc, &obj, "analytics_opt_in", opt_in)?;
     put(doc, &obj, "updated_at", timestamp_text(now))
 }

@@ -2,26 +2,30 @@
 
 use std::time::Instant;
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
-use together_core::wire::{DeviceInfo, KeyBundle, LoginRequest, SessionResponse, SignupRequest};
+use together_core::wire::{
+    DeviceInfo, ErrorBody, KeyBundle, LoginRequest, SessionResponse, SignupRequest,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::ClientAddress;
-use super::{ApiError, ApiJson, AppState, Caller, now_text};
+use super::openapi::{Refusals, SignedIn};
+use super::{ApiError, ApiJson, ApiPath, AppState, Caller, now_text};
 use crate::secrets;
 use crate::storage::NewAccount;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/accounts", post(signup))
-        .route("/v1/sessions", post(login))
-        .route("/v1/sessions/current", delete(logout))
-        .route("/v1/devices", get(devices))
-        .route("/v1/devices/{device_id}", delete(revoke))
-        .route("/v1/keys", put(put_keys).get(get_keys))
-        .route("/v1/account", delete(delete_account))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(devices))
+        .routes(routes!(revoke))
+        .routes(routes!(put_keys, get_keys))
+        .routes(routes!(delete_account))
 }
 
 /// Most devices an account may have signed in at once: a stolen password cannot fill the
@@ -31,6 +35,11 @@ pub const MAX_DEVICES_PER_ACCOUNT: u32 = 50;
 /// Largest key bundle.
 const MAX_BUNDLE_BYTES: usize = 256 * 1024;
 
+/// Replaces the account's key bundle (sealed on the device with a key the server never sees).
+#[utoipa::path(put, path = "/v1/keys", tag = "accounts", security(("bearer" = [])),
+    request_body = KeyBundle,
+    responses((status = 204, description = "Stored"), SignedIn,
+        (status = 507, description = "The account's storage quota is used up", body = ErrorBody)))]
 async fn put_keys(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,6 +59,9 @@ async fn put_keys(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The account's sealed key bundle.
+#[utoipa::path(get, path = "/v1/keys", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = KeyBundle), SignedIn))]
 async fn get_keys(
     State(state): State<AppState>,
     caller: Caller,
@@ -66,6 +78,8 @@ async fn get_keys(
 
 /// Deletes the caller's account and everything only it owned; the partner keeps the couple's
 /// documents, and each partner keeps their local copy.
+#[utoipa::path(delete, path = "/v1/account", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204, description = "Deleted; the current relationship ended for the partner"), SignedIn))]
 async fn delete_account(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,6 +146,11 @@ fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// Creates an account and signs this device in.
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts",
+    request_body = SignupRequest,
+    responses((status = 201, body = SessionResponse), Refusals,
+        (status = 409, description = "The email or user id is taken", body = ErrorBody)))]
 async fn signup(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -184,6 +203,13 @@ async fn signup(
     ))
 }
 
+/// Signs a device in.
+#[utoipa::path(post, path = "/v1/sessions", tag = "accounts",
+    request_body = LoginRequest,
+    responses((status = 200, body = SessionResponse), Refusals,
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 409, description = "Too many devices signed in; sign one out first", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; try again later", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -250,6 +276,9 @@ fn wait_in_words(wait: std::time::Duration) -> String {
     }
 }
 
+/// Signs this device out.
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204, description = "Signed out"), SignedIn))]
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
     state
         .database
@@ -261,6 +290,9 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusC
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The account's signed-in devices.
+#[utoipa::path(get, path = "/v1/devices", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DeviceInfo>), SignedIn))]
 async fn devices(
     State(state): State<AppState>,
     caller: Caller,
@@ -279,10 +311,14 @@ async fn devices(
     ))
 }
 
+/// Signs one of the account's devices out (its live socket closes at once).
+#[utoipa::path(delete, path = "/v1/devices/{device_id}", tag = "accounts", security(("bearer" = [])),
+    params(("device_id" = String, Path, description = "The device")),
+    responses((status = 204, description = "Signed out"), SignedIn))]
 async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
-    Path(device_id): Path<String>,
+    ApiPath(device_id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     state
         .database

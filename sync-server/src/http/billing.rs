@@ -11,11 +11,11 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use jiff::Timestamp;
 use together_core::view::{AddonView, PlanView};
 use together_core::wire::billing::{CreditBalance, PortalSession};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::openapi::{Refusals, SignedIn};
 use super::{ApiError, AppState, Caller};

@@ -1,15 +1,18 @@
 //! The encrypted document logs: append (idempotent), pull after a seq, list what the caller can reach.
 
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use serde::Deserialize;
 use together_core::wire::{
-    AppendRequest, AppendResponse, AppendedEntry, DocInfo, PullResponse, Snapshot, StoredEntry,
+    AppendRequest, AppendResponse, AppendedEntry, DocInfo, ErrorBody, PullResponse, Snapshot,
+    StoredEntry,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{ApiError, ApiJson, AppState, Caller, now_text};
+use super::openapi::SignedIn;
+use super::{ApiError, ApiJson, ApiPath, AppState, Caller, now_text};
 use crate::secrets;
 use crate::storage::{AppendJob, Appended, DocAccess, NewSnapshot};
 
@@ -24,14 +27,11 @@ const MAX_PULL: i64 = 1000;
 /// makes progress). Bounds the memory one pull takes under the database lock and in the answer.
 pub const MAX_PULL_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/docs", get(list))
-        .route("/v1/docs/{doc_id}/entries", post(append).get(pull))
-        .route(
-            "/v1/docs/{doc_id}/snapshot",
-            put(put_snapshot).get(get_snapshot),
-        )
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(append, pull))
+        .routes(routes!(put_snapshot, get_snapshot))
 }
 
 fn access(doc_id: &str) -> Result<DocAccess, ApiError> {
@@ -39,10 +39,18 @@ fn access(doc_id: &str) -> Result<DocAccess, ApiError> {
         .ok_or_else(|| ApiError::bad_request(format!("{doc_id:?} is not a document id")))
 }
 
+/// Appends sealed entries to a document's log (idempotent by entry id), committed before the
+/// answer.
+#[utoipa::path(post, path = "/v1/docs/{doc_id}/entries", tag = "documents", security(("bearer" = [])),
+    params(("doc_id" = String, Path, description = "`user-<uuid>`, `rel-<uuid>` or `rel-<uuid>-<year>`")),
+    request_body = AppendRequest,
+    responses((status = 200, body = AppendResponse), SignedIn,
+        (status = 410, description = "The relationship ended (`relationship_ended`)", body = ErrorBody),
+        (status = 507, description = "The account's storage quota is used up (`quota_exceeded`)", body = ErrorBody)))]
 async fn append(
     State(state): State<AppState>,
     caller: Caller,
-    Path(doc_id): Path<String>,
+    ApiPath(doc_id): ApiPath<String>,
     ApiJson(body): ApiJson<AppendRequest>,
 ) -> Result<Json<AppendResponse>, ApiError> {
     let rule = access(&doc_id)?;
@@ -100,16 +108,25 @@ async fn append(
 }
 
 /// Query of a pull.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PullQuery {
+    /// Entries after this seq (default 0).
+    #[param(minimum = 0)]
     after: Option<i64>,
+    /// Most entries in the page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
+/// Entries after a seq, a page at a time (`more` says whether to ask again).
+#[utoipa::path(get, path = "/v1/docs/{doc_id}/entries", tag = "documents", security(("bearer" = [])),
+    params(("doc_id" = String, Path, description = "`user-<uuid>`, `rel-<uuid>` or `rel-<uuid>-<year>`"), PullQuery),
+    responses((status = 200, body = PullResponse), SignedIn))]
 async fn pull(
     State(state): State<AppState>,
     caller: Caller,
-    Path(doc_id): Path<String>,
+    ApiPath(doc_id): ApiPath<String>,
     query: Result<Query<PullQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PullResponse>, ApiError> {
     let rule = access(&doc_id)?;
@@ -147,6 +164,9 @@ async fn pull(
     }))
 }
 
+/// Every document the caller can reach, with its latest seq.
+#[utoipa::path(get, path = "/v1/docs", tag = "documents", security(("bearer" = [])),
+    responses((status = 200, body = Vec<DocInfo>), SignedIn))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,10 +182,19 @@ async fn list(
 /// Largest snapshot.
 pub const MAX_SNAPSHOT_BYTES: usize = 12 * 1024 * 1024;
 
+/// Stores a sealed snapshot unless a newer one exists (204 stored, 200 kept the newer one).
+#[utoipa::path(put, path = "/v1/docs/{doc_id}/snapshot", tag = "documents", security(("bearer" = [])),
+    params(("doc_id" = String, Path, description = "`user-<uuid>`, `rel-<uuid>` or `rel-<uuid>-<year>`")),
+    request_body = Snapshot,
+    responses((status = 204, description = "Stored"), (status = 200, description = "A newer snapshot is kept"),
+        SignedIn,
+        (status = 409, description = "It covers entries the log does not have", body = ErrorBody),
+        (status = 410, description = "The relationship ended (`relationship_ended`)", body = ErrorBody),
+        (status = 507, description = "The account's storage quota is used up (`quota_exceeded`)", body = ErrorBody)))]
 async fn put_snapshot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(doc_id): Path<String>,
+    ApiPath(doc_id): ApiPath<String>,
     ApiJson(body): ApiJson<Snapshot>,
 ) -> Result<StatusCode, ApiError> {
     let rule = access(&doc_id)?;
@@ -199,10 +228,14 @@ async fn put_snapshot(
     })
 }
 
+/// The newest sealed snapshot of a document.
+#[utoipa::path(get, path = "/v1/docs/{doc_id}/snapshot", tag = "documents", security(("bearer" = [])),
+    params(("doc_id" = String, Path, description = "`user-<uuid>`, `rel-<uuid>` or `rel-<uuid>-<year>`")),
+    responses((status = 200, body = Snapshot), SignedIn))]
 async fn get_snapshot(
     State(state): State<AppState>,
     caller: Caller,
-    Path(doc_id): Path<String>,
+    ApiPath(doc_id): ApiPath<String>,
 ) -> Result<Json<Snapshot>, ApiError> {
     let rule = access(&doc_id)?;
     let (covers_seq, bytes) = state

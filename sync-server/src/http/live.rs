@@ -3,21 +3,43 @@
 //! or the relationship's members at that moment, see [`crate::hub`]), so a partner who leaves stops
 //! hearing at once and another couple never hears anything.
 
-use axum::Router;
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::response::Response;
-use axum::routing::get;
-use together_core::wire::LiveMessage;
+use axum::response::{IntoResponse, Response};
+use together_core::wire::{ErrorBody, LiveMessage};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{AppState, Caller};
+use super::openapi::SignedIn;
+use super::{ApiError, AppState, Caller};
 use crate::hub::{News, Subscription};
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/v1/live", get(upgrade))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(upgrade))
 }
 
-async fn upgrade(State(state): State<AppState>, caller: Caller, ws: WebSocketUpgrade) -> Response {
+/// The live WebSocket: the server tells the device, as JSON text messages (`LiveMessage`), which
+/// documents have new entries and when a relationship ended.
+#[utoipa::path(get, path = "/v1/live", tag = "documents", security(("bearer" = [])),
+    responses((status = 101, description = "Switching to the WebSocket protocol"), SignedIn,
+        (status = 405, description = "Not a GET", body = ErrorBody),
+        (status = 426, description = "The connection cannot be upgraded", body = ErrorBody)))]
+async fn upgrade(
+    State(state): State<AppState>,
+    caller: Caller,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => {
+            return ApiError::new(
+                rejection.status(),
+                "open this as a WebSocket (Connection: upgrade, Upgrade: websocket)",
+            )
+            .into_response();
+        }
+    };
     // Only small JSON lines travel here: small buffers keep 10,000 idle sockets cheap.
     ws.read_buffer_size(LIVE_BUFFER_BYTES)
         .write_buffer_size(LIVE_BUFFER_BYTES)

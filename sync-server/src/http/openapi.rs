@@ -74,7 +74,10 @@ impl IntoResponses for Refusals {
         answers(&[
             ("400", "The request is malformed or a value is out of range"),
             ("413", "The body is larger than the route accepts"),
-            ("415", "The body is not JSON (`Content-Type: application/json`)"),
+            (
+                "415",
+                "The body is not JSON (`Content-Type: application/json`)",
+            ),
             ("422", "The JSON does not have the expected fields"),
             ("500", "Internal error; details are never sent, only logged"),
         ])
@@ -89,7 +92,10 @@ impl IntoResponses for SignedIn {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let mut all = Refusals::responses();
         all.append(&mut answers(&[
-            ("401", "Sign in first: no, a malformed or a revoked device token"),
+            (
+                "401",
+                "Sign in first: no, a malformed or a revoked device token",
+            ),
             ("404", "Nothing the caller may see matches"),
         ]));
         all
@@ -107,6 +113,8 @@ pub struct Description(pub std::sync::Arc<serde_json::Value>);
     tag = "health",
     responses((status = 200, description = "The OpenAPI 3.1 description of this API", body = Object))
 )]
-pub async fn description(Extension(description): Extension<Description>) -> Json<serde_json::Value> {
+pub async fn description(
+    Extension(description): Extension<Description>,
+) -> Json<serde_json::Value> {
     Json(description.0.as_ref().clone())
 }

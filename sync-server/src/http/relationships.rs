@@ -1,31 +1,30 @@
 //! Relationships and pairing: register, list, invite, redeem, leave. Membership only.
 
-use axum::extract::{Path, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use together_core::wire::{
-    CreateInviteRequest, CreateRelationshipRequest, InviteResponse, RedeemInviteRequest,
+    CreateInviteRequest, CreateRelationshipRequest, ErrorBody, InviteResponse, RedeemInviteRequest,
     RedeemInviteResponse, RelationshipInfo,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{ApiError, ApiJson, AppState, Caller, now_text};
+use super::openapi::SignedIn;
+use super::{ApiError, ApiJson, ApiPath, AppState, Caller, now_text};
 use crate::secrets;
 use crate::storage::RelationshipRow;
 
 /// Default life of an invite.
 const DEFAULT_INVITE_DAYS: u32 = 7;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/relationships", post(create).get(list))
-        .route("/v1/relationships/{relationship_id}/invites", post(invite))
-        .route(
-            "/v1/relationships/{relationship_id}/membership",
-            delete(leave),
-        )
-        .route("/v1/invites/redeem", post(redeem))
-        .route("/v1/relationships/{relationship_id}", get(show))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(invite))
+        .routes(routes!(leave))
+        .routes(routes!(redeem))
+        .routes(routes!(show))
 }
 
 fn relationship_id(raw: &str) -> Result<String, ApiError> {
@@ -34,6 +33,12 @@ fn relationship_id(raw: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
+/// Registers a relationship the device created, with the caller as its first member.
+#[utoipa::path(post, path = "/v1/relationships", tag = "relationships", security(("bearer" = [])),
+    request_body = CreateRelationshipRequest,
+    responses((status = 201, body = RelationshipInfo), SignedIn,
+        (status = 409, description = "Someone else's id, or the caller is in another relationship (`already_in_relationship`)", body = ErrorBody),
+        (status = 410, description = "This relationship ended (`relationship_ended`)", body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -54,6 +59,9 @@ async fn create(
     ))
 }
 
+/// The caller's relationships, current and ended.
+#[utoipa::path(get, path = "/v1/relationships", tag = "relationships", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RelationshipInfo>), SignedIn))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -62,10 +70,14 @@ async fn list(
     Ok(Json(rows.into_iter().map(info).collect()))
 }
 
+/// One of the caller's relationships.
+#[utoipa::path(get, path = "/v1/relationships/{relationship_id}", tag = "relationships", security(("bearer" = [])),
+    params(("relationship_id" = String, Path, description = "The relationship (a UUID)")),
+    responses((status = 200, body = RelationshipInfo), SignedIn))]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    ApiPath(raw): ApiPath<String>,
 ) -> Result<Json<RelationshipInfo>, ApiError> {
     let id = relationship_id(&raw)?;
     let rows = state.database.relationships_of(caller.user_id).await?;
@@ -75,10 +87,17 @@ async fn show(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no such relationship"))
 }
 
+/// Stores an invite (the hash of its one-time secret and the sealed relationship key).
+#[utoipa::path(post, path = "/v1/relationships/{relationship_id}/invites", tag = "relationships", security(("bearer" = [])),
+    params(("relationship_id" = String, Path, description = "The relationship (a UUID)")),
+    request_body = CreateInviteRequest,
+    responses((status = 201, body = InviteResponse), SignedIn,
+        (status = 409, description = "This invite exists already", body = ErrorBody),
+        (status = 410, description = "This relationship ended (`relationship_ended`)", body = ErrorBody)))]
 async fn invite(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    ApiPath(raw): ApiPath<String>,
     ApiJson(body): ApiJson<CreateInviteRequest>,
 ) -> Result<(StatusCode, Json<InviteResponse>), ApiError> {
     let id = relationship_id(&raw)?;
@@ -118,6 +137,11 @@ async fn invite(
     Ok((StatusCode::CREATED, Json(InviteResponse { expires_at })))
 }
 
+/// Joins a relationship with an invite's secret.
+#[utoipa::path(post, path = "/v1/invites/redeem", tag = "relationships", security(("bearer" = [])),
+    request_body = RedeemInviteRequest,
+    responses((status = 200, body = RedeemInviteResponse), SignedIn,
+        (status = 409, description = "The caller is in another relationship (`already_in_relationship`)", body = ErrorBody)))]
 async fn redeem(
     State(state): State<AppState>,
     caller: Caller,
@@ -137,10 +161,13 @@ async fn redeem(
 }
 
 /// A partner leaves: the relationship ends for both, and both partners' devices hear of it now.
+#[utoipa::path(delete, path = "/v1/relationships/{relationship_id}/membership", tag = "relationships", security(("bearer" = [])),
+    params(("relationship_id" = String, Path, description = "The relationship (a UUID)")),
+    responses((status = 204, description = "Ended for both"), SignedIn))]
 async fn leave(
     State(state): State<AppState>,
     caller: Caller,
-    Path(raw): Path<String>,
+    ApiPath(raw): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = relationship_id(&raw)?;
     let members = state

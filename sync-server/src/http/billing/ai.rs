@@ -12,8 +12,8 @@ use crate::billing::ai;
 use crate::billing::store::AiStart;
 use crate::http::openapi::SignedIn;
 use crate::http::{ApiError, ApiJson, AppState, Caller, now_text};
-use together_core::wire::ErrorBody;
 use crate::storage::StorageError;
+use together_core::wire::ErrorBody;
 
 /// Longest context a couple may share with the AI, in characters.
 const MAX_CONTEXT_CHARS: usize = 2000;

@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
 use together_core::wire::billing::WebhookAck;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::billing;
 use crate::billing::events::Event;
