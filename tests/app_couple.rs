@@ -223,6 +223,10 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
             url.clone(),
             "--secret-store".to_owned(),
             "file".to_owned(),
+            // Payment pages open only from Stripe and the origins named at launch: the local
+            // server stands in for Stripe's pages here.
+            "--checkout-origin".to_owned(),
+            url.clone(),
         ]
     };
     // Alice starts the couple's space on her own, then creates an account and invites.
@@ -461,6 +465,28 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     bob.resize(390, 844).await?;
     bob.click("#nav-today").await?;
     bob.screenshot("bob-today-390x844").await?;
+    bob.resize(1024, 760).await?;
+
+    // Bob unpairs: the relationship ends for both. Neither Partner screen says "together" any
+    // more (Alice's device hears of it live), and the app keeps working.
+    bob.click("#nav-settings").await?;
+    bob.click("#unpair").await?;
+    bob.wait_until("#settings-notice", T, |t| t.contains("You left"))
+        .await?;
+    for person in [&bob, &alice] {
+        person.click("#nav-partner").await?;
+        person
+            .wait_until("#partner-state", T, |t| t.contains("Enter the code"))
+            .await?;
+        person.click("#nav-today").await?;
+        person.wait_for("#today-title").await?;
+    }
+    alice.click("#nav-settings").await?;
+    alice
+        .wait_until("#settings-sync-message", T, |t| {
+            t.contains("Your partner left")
+        })
+        .await?;
     alice.close().await?;
     bob.close().await?;
     Ok(())

@@ -42,10 +42,12 @@ fn require_relationship(tx: &WriteTx<'_>) -> Result<RelationshipId> {
     })
 }
 
-/// The relationships this device knows `user` to be a member of.
+/// The relationships this device knows `user` to be a member of, except those that ended (they
+/// are read-only).
 fn relationships_of(tx: &WriteTx<'_>, user: UserId) -> Result<Vec<RelationshipId>> {
     let mut stmt = tx.conn.prepare(
-        "SELECT id FROM relationships WHERE user_1_id = ?1 OR user_2_id = ?1 ORDER BY id",
+        "SELECT id FROM relationships WHERE (user_1_id = ?1 OR user_2_id = ?1)
+           AND id NOT IN (SELECT relationship_id FROM ended_relationships) ORDER BY id",
     )?;
     let ids: Vec<String> = stmt
         .query_map([user.to_string()], |row| row.get(0))?

@@ -35,6 +35,15 @@ use crate::sync::Session;
 
 /// Parses the process arguments, runs the command and reports errors in plain words.
 pub fn run() -> ExitCode {
+    // Warnings of the sync engine (an entry set aside, a snapshot ignored) go to stderr;
+    // RUST_LOG chooses more.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "together_client=warn".into()),
+        )
+        .try_init();
     let cli = Cli::parse();
     match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -47,6 +56,9 @@ pub fn run() -> ExitCode {
 
 /// Runs one parsed command.
 pub fn execute(cli: &Cli) -> Result<()> {
+    if cli.allow_http {
+        crate::sync::server_url::allow_http(true);
+    }
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
     let path = paths::database_path(&data_dir);
     let mut store = Store::open(&path)?;
@@ -130,18 +142,58 @@ pub fn execute(cli: &Cli) -> Result<()> {
             let id = store.checkin(&input, now)?;
             out.id("checkin", &id.to_string());
         }
-        Command::Checkins => out.list(&store.visible_checkins()?, |c| {
-            let who = if c.mine { "you" } else { "partner" };
+        Command::Checkins(a) => {
+            let checkins = match &a.relationship {
+                None => store.visible_checkins()?,
+                Some(id) => {
+                    let id: RelationshipId = id.parse()?;
+                    if !store
+                        .relationships()?
+                        .iter()
+                        .any(|r| r.id == id.to_string())
+                    {
+                        return Err(anyhow!(
+                            "you have no relationship {id} (together relationships lists yours)"
+                        ));
+                    }
+                    store.visible_checkins_of(id)?
+                }
+            };
+            out.list(&checkins, |c| {
+                let who = if c.mine { "you" } else { "partner" };
+                format!(
+                    "{}  {who:<7}  connection {}  mood {}  satisfaction {}{}",
+                    c.date,
+                    c.connection_score,
+                    c.mood_score,
+                    c.relationship_satisfaction,
+                    c.gratitude_note
+                        .as_deref()
+                        .map(|n| format!("  “{n}”"))
+                        .unwrap_or_default()
+                )
+            });
+        }
+        Command::Relationships => out.list(&store.relationships()?, |r| {
+            let state = match (&r.ended_at, r.current) {
+                (Some(at), _) => format!("ended {}", at.get(..10).unwrap_or(at)),
+                (None, true) => "current".to_owned(),
+                (None, false) => "not shown".to_owned(),
+            };
+            let kept = if r.kept_on_device > 0 {
+                format!(
+                    "  ({} change(s) kept on this device only)",
+                    r.kept_on_device
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "{}  {who:<7}  connection {}  mood {}  satisfaction {}{}",
-                c.date,
-                c.connection_score,
-                c.mood_score,
-                c.relationship_satisfaction,
-                c.gratitude_note
+                "{}  {state:<16}  {}{kept}",
+                r.id,
+                r.partner
                     .as_deref()
-                    .map(|n| format!("  “{n}”"))
-                    .unwrap_or_default()
+                    .map_or("no partner yet".to_owned(), |p| format!("with {p}"))
             )
         }),
         Command::Goal(GoalCommand::Add(a)) => {
@@ -476,24 +528,18 @@ pub fn execute(cli: &Cli) -> Result<()> {
         }
         Command::Pair(PairCommand::Leave) => {
             let secrets = secret_store::for_data_dir(&data_dir)?;
-            let relationship =
+            let ended =
                 block_on(async { Session::resume(&mut store, secrets.as_ref())?.leave().await })?;
             out.ok(
-                json!({ "left": relationship }),
-                "you left the relationship; your copy stays on this device",
+                json!({ "left": ended.relationship_id, "kept_on_device": ended.kept_on_device }),
+                &ended.left_sentence(),
             );
         }
         Command::Sync { watch: false } => {
             let secrets = secret_store::for_data_dir(&data_dir)?;
             let report =
                 block_on(async { Session::resume(&mut store, secrets.as_ref())?.sync().await })?;
-            out.ok(
-                json!(report),
-                &format!(
-                    "uploaded {}, merged {} ({} records changed)",
-                    report.pushed, report.pulled, report.changed_records
-                ),
-            );
+            out.ok(json!(report), &report_line(&report));
         }
         Command::Sync { watch: true } => {
             let secrets = secret_store::for_data_dir(&data_dir)?;
@@ -507,10 +553,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
                         if json {
                             println!("{}", json!(report));
                         } else {
-                            println!(
-                                "uploaded {}, merged {} ({} records changed)",
-                                report.pushed, report.pulled, report.changed_records
-                            );
+                            println!("{}", report_line(report));
                         }
                     })
                     .await
@@ -549,6 +592,27 @@ pub fn execute(cli: &Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// One sync in words: what moved, and what needs the person's attention.
+fn report_line(report: &crate::sync::SyncReport) -> String {
+    let mut line = format!(
+        "uploaded {}, merged {} ({} records changed)",
+        report.pushed, report.pulled, report.changed_records
+    );
+    let count = i64::try_from(report.quarantined).unwrap_or(i64::MAX);
+    if let Some(note) = together_core::view::set_aside_note(count) {
+        line.push_str("; ");
+        line.push_str(&note);
+    }
+    if let Some(blocked) = report.blocked {
+        line.push_str(&format!("\n{blocked}."));
+    }
+    for ended in &report.ended {
+        line.push('\n');
+        line.push_str(&ended.learned_sentence());
+    }
+    line
 }
 
 /// Runs a sync future on a small runtime: the CLI is otherwise synchronous.

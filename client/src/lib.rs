@@ -13,6 +13,7 @@
 //!   projection).
 //! - `projection`: documents → the spec's tables, record by record.
 //! - [`exchange`]: `doc export` / `doc import` of standard `.automerge` files, and `rebuild`.
+//! - [`relationships`]: current and past relationships; an ended one is read-only but readable.
 //! - [`queries`]: the read API shared by the UI and the CLI, where visibility rules (reveal) live.
 //! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s rules.
 //! - `catalog`: seeds the built-in challenges and achievements into their tables.
@@ -22,6 +23,8 @@
 //! - [`screens`]: read models for the app's screens (Today with the reveal rule, History, dates...).
 //! - [`forms`]: the UI's forms validated into inputs, with a sentence for each bad field.
 //! - [`entitlement`]: the couple's signed Premium entitlement, pinned key, offline gate, mirror.
+//! - [`payment_pages`]: which checkout and billing pages the app may open (Stripe's, plus origins
+//!   named at launch).
 //! - [`crypto`]: end-to-end encryption (Argon2id, HKDF, XChaCha20-Poly1305).
 //! - [`secret_store`]: the OS keyring, or an explicit file fallback, for tokens and keys.
 //! - [`sync`]: the sync engine (push, pull, accounts, pairing), end-to-end encrypted.
@@ -41,8 +44,10 @@ pub mod entitlement;
 pub mod exchange;
 pub mod forms;
 pub mod paths;
+pub mod payment_pages;
 mod projection;
 pub mod queries;
+pub mod relationships;
 pub mod screens;
 pub mod secret_store;
 pub mod settings;

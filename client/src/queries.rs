@@ -3,6 +3,7 @@
 //! person has checked in that day too.
 
 use rusqlite::{Connection, Row};
+use together_core::ids::RelationshipId;
 
 use crate::store::{Result, Store};
 
@@ -25,8 +26,16 @@ impl Store {
     /// The check-ins of the current relationship the local person may see, newest day first: all of
     /// their own, and their partner's on the days they checked in too.
     pub fn visible_checkins(&self) -> Result<Vec<CheckinView>> {
-        let (Some(me), Some(relationship)) = (self.local_user()?, self.current_relationship()?)
-        else {
+        match self.current_relationship()? {
+            Some(relationship) => self.visible_checkins_of(relationship),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Like [`Store::visible_checkins`], for any relationship the local person is or was in (an
+    /// ended one stays readable).
+    pub fn visible_checkins_of(&self, relationship: RelationshipId) -> Result<Vec<CheckinView>> {
+        let Some(me) = self.local_user()? else {
             return Ok(Vec::new());
         };
         let me = me.to_string();
@@ -161,7 +170,7 @@ impl Store {
         )
     }
 
-    /// The local person's notifications, newest first.
+    /// The local person's notifications, newest first (not those of a relationship that ended).
     pub fn notifications(&self) -> Result<Vec<NotificationView>> {
         let Some(me) = self.local_user()? else {
             return Ok(Vec::new());
@@ -169,7 +178,9 @@ impl Store {
         collect(
             self.conn(),
             "SELECT id, notification_type, title, message, is_read, created_at
-             FROM notifications WHERE user_id = ?1 ORDER BY created_at DESC, id DESC",
+             FROM notifications WHERE user_id = ?1
+               AND coalesce(relationship_id, '') NOT IN (SELECT relationship_id FROM ended_relationships)
+             ORDER BY created_at DESC, id DESC",
             [me.to_string()],
             |row| {
                 Ok(NotificationView {

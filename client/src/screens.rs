@@ -61,7 +61,8 @@ impl Store {
             return Ok(0);
         };
         Ok(self.conn().query_row(
-            "SELECT count(*) FROM notifications WHERE user_id = ?1 AND is_read = 0",
+            "SELECT count(*) FROM notifications WHERE user_id = ?1 AND is_read = 0
+               AND coalesce(relationship_id, '') NOT IN (SELECT relationship_id FROM ended_relationships)",
             [me.to_string()],
             |row| row.get(0),
         )?)

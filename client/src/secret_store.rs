@@ -2,7 +2,8 @@
 //!
 //! By default the operating system's keyring (Keychain, Credential Manager, the Linux kernel
 //! keyring). Where none exists (a headless server, CI), `TOGETHER_SECRET_STORE=file` selects an
-//! explicit fallback: a `secrets.json` file in the data directory, readable only by its owner.
+//! explicit fallback: a `secrets.json` file in the data directory, readable only by its owner from
+//! the moment it is created (written to a private temporary file, flushed, renamed into place).
 //! Tests use the file store and never touch a real keyring.
 
 use std::collections::BTreeMap;
@@ -133,19 +134,62 @@ impl FileStore {
         }
     }
 
+    /// Where this process writes a new version of the file before it replaces the old one (one
+    /// name per process, so two processes never write into each other's).
+    fn temporary_path(&self) -> PathBuf {
+        self.path
+            .with_extension(format!("{}.partial", std::process::id()))
+    }
+
+    /// Replaces the file atomically: the new version is written to a temporary file in the same
+    /// directory, created readable by its owner only (never widened and narrowed later), flushed
+    /// to disk, renamed over the old one, and the directory flushed so the rename survives a
+    /// power cut.
     fn save(&self, secrets: &BTreeMap<String, String>) -> Result<(), SecretStoreError> {
-        let partial = self.path.with_extension("partial");
+        let partial = self.temporary_path();
         let bytes = serde_json::to_vec_pretty(secrets).map_err(|e| self.error(e))?;
-        std::fs::write(&partial, bytes).map_err(|e| self.error(e))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| self.error(e))?;
+        // A leftover from a crash (or planted) is removed, never reused: someone may hold it open.
+        match std::fs::remove_file(&partial) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(self.error(e)),
         }
-        std::fs::rename(&partial, &self.path).map_err(|e| self.error(e))
+        let mut file = create_private(&partial).map_err(|e| self.error(e))?;
+        let written = std::io::Write::write_all(&mut file, &bytes).and_then(|()| file.sync_all());
+        drop(file);
+        if let Err(e) = written.and_then(|()| std::fs::rename(&partial, &self.path)) {
+            let _ = std::fs::remove_file(&partial);
+            return Err(self.error(e));
+        }
+        sync_directory(&self.path).map_err(|e| self.error(e))
     }
 }
+
+/// Creates `path` for writing, readable and writable by its owner only from the first moment;
+/// refuses a path that already exists (a file or link someone else put there).
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Flushes the directory holding `path`, so a rename into it is durable (Unix; elsewhere the
+/// rename is as durable as the platform makes it).
+fn sync_directory(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Serialises this process's changes to secrets files (the app's threads), so none is lost
+/// between reading the file and replacing it.
+static FILE_WRITES: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl SecretStore for FileStore {
     fn get(&self, name: &str) -> Result<Option<String>, SecretStoreError> {
@@ -153,12 +197,14 @@ impl SecretStore for FileStore {
     }
 
     fn set(&self, name: &str, value: &str) -> Result<(), SecretStoreError> {
+        let _writing = FILE_WRITES.lock().unwrap_or_else(|e| e.into_inner());
         let mut secrets = self.load()?;
         secrets.insert(name.to_owned(), value.to_owned());
         self.save(&secrets)
     }
 
     fn delete(&self, name: &str) -> Result<(), SecretStoreError> {
+        let _writing = FILE_WRITES.lock().unwrap_or_else(|e| e.into_inner());
         let mut secrets = self.load()?;
         if secrets.remove(name).is_some() {
             self.save(&secrets)?;
@@ -192,6 +238,60 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+}
+
+/// The secrets file is never readable by others, not even for a moment: another local user who
+/// opened a leftover temporary file earlier must not read what is written next.
+#[cfg(all(test, unix))]
+mod file_mode_tests {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path)
+            .expect("the file exists")
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[test]
+    fn a_leftover_world_readable_temporary_file_never_receives_the_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets.json");
+        // A temporary file left world-readable (a crash, or planted by someone else), which an
+        // onlooker keeps open.
+        let leftover = FileStore::new(path.clone()).temporary_path();
+        std::fs::write(&leftover, b"").unwrap();
+        std::fs::set_permissions(&leftover, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut onlooker = std::fs::File::open(&leftover).unwrap();
+
+        FileStore::new(path.clone())
+            .set("token", "device-token-secret")
+            .unwrap();
+
+        let mut seen = String::new();
+        onlooker.read_to_string(&mut seen).unwrap();
+        assert!(!seen.contains("device-token-secret"), "leaked: {seen}");
+        assert_eq!(mode(&path), 0o600);
+        assert!(!leftover.exists(), "no temporary file stays behind");
+    }
+
+    #[test]
+    fn the_temporary_file_is_created_private_from_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("secrets.json"));
+        let temporary = store.temporary_path();
+        let file = create_private(&temporary).unwrap();
+        // Before anything is written or any permission changed.
+        assert_eq!(mode(&temporary), 0o600);
+        assert_eq!(file.metadata().unwrap().len(), 0);
+        // And it never opens a file that is already there (a link planted in its place).
+        drop(file);
+        assert!(create_private(&temporary).is_err());
     }
 }
 

@@ -101,6 +101,11 @@ pub enum StoreError {
     /// The action needs something that does not exist yet (a profile, a relationship, a record).
     #[error("{0}")]
     Missing(String),
+    /// The action would change a relationship that ended (a partner left): it is read-only.
+    #[error(
+        "this relationship ({0}) ended when a partner left; it is read-only now (together relationships lists it)"
+    )]
+    Ended(String),
 }
 
 /// Convenience alias for store results.

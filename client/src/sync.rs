@@ -4,34 +4,44 @@
 //!   entry id) and appended to the document's log; acknowledged entries leave the outbox. A retried
 //!   upload is a no-op on the server (same entry id).
 //! - **Pull**: for each document the account can reach, the entries after the last merged seq are
-//!   opened (a tampered one stops the pull of that document with an error, merging nothing from the
-//!   page) and merged; the projection follows in the same transaction.
+//!   opened and merged; the projection follows in the same transaction. An entry that does not
+//!   open (altered, or sealed with another key) or does not merge is set aside in quarantine and
+//!   the pull goes on past it (`pull`, `quarantine`).
 //! - **Accounts and pairing**: signing up and in derive secrets from the password on the device
 //!   ([`crate::crypto`]); the person's keys travel to their new devices sealed in a key bundle; the
 //!   partner gets the relationship key inside the pairing code, never through the server in clear.
+//! - **The end of a relationship** (`membership`): leaving ends it for both partners; each device
+//!   marks it ended when it learns so, and it stays readable but read-only.
+//! - **Transport** ([`server_url`]): `https://`, or plain `http://` only to this machine unless
+//!   opted in; a full account (`push`) blocks uploads without losing anything.
 //!
 //! Secrets (the device token and root keys) live in a [`SecretStore`].
 
 mod api;
 mod keys;
 mod local;
+mod membership;
 mod pairing;
+mod pull;
+mod push;
+mod quarantine;
+pub mod server_url;
 mod watch;
-
-use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use jiff::Timestamp;
-use together_core::document::DocAddress;
 
 pub use api::Api;
 pub use keys::{Keys, SNAPSHOT_EVERY};
 pub use local::OutboxEntry;
 pub use pairing::PairingInvite;
+pub use quarantine::QuarantinedEntry;
+
+pub use crate::relationships::Ended;
 pub use watch::WatchEvent;
 
-use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name, snapshot_label};
+use keys::{TOKEN, WRAPPING_KEY, decode_key, encode_key, relationship_key_name};
 use pairing::PairingCode;
 
 use crate::crypto::{self, CryptoError, Key};
@@ -61,16 +71,6 @@ pub enum SyncError {
     /// Sync is not set up, or set up wrongly.
     #[error("{0}")]
     Config(String),
-    /// A pulled entry could not be decrypted: it was altered, or sealed with another key.
-    #[error("an entry of {doc_id} (seq {seq}) failed to decrypt and was rejected: {source}")]
-    Tampered {
-        /// The document.
-        doc_id: String,
-        /// The entry.
-        seq: i64,
-        /// What failed.
-        source: CryptoError,
-    },
     /// Key derivation failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -80,6 +80,20 @@ pub enum SyncError {
     /// The secret store failed.
     #[error(transparent)]
     Secrets(#[from] SecretStoreError),
+}
+
+impl SyncError {
+    /// The server refused an upload because the account's storage is full.
+    pub fn is_quota_exceeded(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused { status: 507, .. }
+                | Self::Refused {
+                    code: Some(together_core::wire::ErrorCode::QuotaExceeded),
+                    ..
+                }
+        )
+    }
 }
 
 /// Whether this device holds a session token (the server may still have revoked it).
@@ -109,6 +123,40 @@ pub struct SyncReport {
     pub pulled: usize,
     /// Records that changed because of them.
     pub changed_records: usize,
+    /// Pulled entries this device holds set aside (they did not open or did not merge), in all.
+    pub quarantined: usize,
+    /// Why uploads stopped, when the server refuses them for a while (changes wait on the
+    /// device); `null` in JSON otherwise.
+    pub blocked: Option<Blocked>,
+    /// Relationships this sync learned ended (a partner left), with the changes that stay on
+    /// this device because they never reached the partner.
+    pub ended: Vec<Ended>,
+}
+
+/// Why the server refuses this device's uploads for now. The changes stay queued on the device,
+/// and a watching device backs off as when offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blocked {
+    /// The account's storage on the server is used up (`507`, `quota_exceeded`).
+    QuotaExceeded,
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::QuotaExceeded => {
+                "Your sync server's storage is full; your changes are kept on this device"
+            }
+        })
+    }
+}
+
+impl SyncReport {
+    /// Whether anything moved in this sync (uploaded or merged).
+    pub fn moved(&self) -> bool {
+        self.pushed > 0 || self.pulled > 0 || self.changed_records > 0 || !self.ended.is_empty()
+    }
 }
 
 fn now() -> Timestamp {
@@ -242,40 +290,13 @@ impl<'a> Session<'a> {
         })
     }
 
-    fn relationship_ids(&self) -> Result<Vec<String>> {
-        Ok(self
-            .store
-            .current_relationship()?
-            .map(|r| vec![r.to_string()])
-            .unwrap_or_default())
-    }
-
-    /// The relationships of this account that ended (a partner left): read-only from now on, so
-    /// nothing is registered or uploaded for them.
-    async fn ended_relationships(&self) -> Result<std::collections::HashSet<String>> {
-        Ok(self
-            .api
-            .relationships()
-            .await?
-            .into_iter()
-            .filter(|r| r.ended_at.is_some())
-            .map(|r| r.relationship_id)
-            .collect())
-    }
-
-    /// Registers the relationships this device syncs (those it holds a key for: leaving one deletes
-    /// its key, and the local copy then stays local); an ended one is not registered again.
-    async fn register_relationships(
-        &self,
-        ended: &std::collections::HashSet<String>,
-    ) -> Result<()> {
-        for id in self.relationship_ids()? {
-            if ended.contains(&id) {
-                continue;
-            }
-            if self.secrets.get(&relationship_key_name(&id))?.is_some() {
-                self.api.register_relationship(&id).await?;
-            }
+    /// Registers the current relationship, once this device holds its key (harmless when
+    /// registered before); an ended one is never registered again.
+    async fn register_relationships(&self) -> Result<()> {
+        if let Some(id) = self.store.current_relationship()?.map(|r| r.to_string())
+            && self.secrets.get(&relationship_key_name(&id))?.is_some()
+        {
+            self.api.register_relationship(&id).await?;
         }
         Ok(())
     }
@@ -305,10 +326,11 @@ impl<'a> Session<'a> {
             made = true;
         }
         let me = self.store.local_user()?.map(|u| u.to_string());
-        for id in self.relationship_ids()? {
-            if keys.relationships.contains_key(&id) || self.store.relationship_creator(&id)? != me {
-                continue;
-            }
+        // Only the current relationship may get a key: an ended one is never written again.
+        if let Some(id) = self.store.current_relationship()?.map(|r| r.to_string())
+            && !keys.relationships.contains_key(&id)
+            && self.store.relationship_creator(&id)? == me
+        {
             keys.relationships
                 .insert(id, encode_key(&crypto::random_key()));
             made = true;
@@ -322,17 +344,32 @@ impl<'a> Session<'a> {
 
     /// Uploads the outbox, then pulls and merges everything new.
     pub async fn sync(&mut self) -> Result<SyncReport> {
-        let mut report = SyncReport::default();
+        let mut report = SyncReport {
+            ended: self.learn_ended().await?,
+            ..SyncReport::default()
+        };
         self.ensure_keys().await?;
-        let ended = self.ended_relationships().await?;
-        self.register_relationships(&ended).await?;
-        report.pushed = self.push(&ended).await?;
-        let (pulled, changed) = self.pull().await?;
-        report.pulled = pulled;
-        report.changed_records = changed;
-        // Merging can award achievements or raise reminders: send those too.
-        report.pushed += self.push(&ended).await?;
-        self.upload_snapshots().await?;
+        self.register_relationships().await?;
+        let pushed = self.push().await?;
+        report.pushed = pushed.count;
+        report.blocked = pushed.blocked;
+        report.ended.extend(pushed.ended);
+        let pulled = self.pull().await?;
+        report.pulled = pulled.merged;
+        report.changed_records = pulled.changed;
+        if report.blocked.is_none() {
+            // Merging can award achievements or raise reminders: send those too.
+            let again = self.push().await?;
+            report.pushed += again.count;
+            report.blocked = again.blocked;
+            report.ended.extend(again.ended);
+        }
+        if report.blocked.is_none() {
+            let uploaded = self.upload_snapshots().await?;
+            report.blocked = uploaded.blocked;
+            report.ended.extend(uploaded.ended);
+        }
+        report.quarantined = self.store.quarantined_count()?;
         // Premium is checked now and then, never at the cost of the sync itself.
         if let Err(error) = self.refresh_entitlement(false).await {
             tracing::debug!(%error, "entitlement not refreshed");
@@ -384,190 +421,10 @@ impl<'a> Session<'a> {
             .checkout_url)
     }
 
-    /// Uploads a sealed snapshot of each document whose log grew by [`SNAPSHOT_EVERY`] entries
-    /// since the last one, so a new device starts from it instead of replaying everything.
-    async fn upload_snapshots(&mut self) -> Result<()> {
-        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
-        for info in self.api.documents().await? {
-            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
-                continue;
-            };
-            let Some(key) = keys.document_key(&address)? else {
-                continue;
-            };
-            let merged = self.store.pulled_up_to(&info.doc_id)?;
-            if merged - self.store.snapshot_position(&info.doc_id)? < SNAPSHOT_EVERY {
-                continue;
-            }
-            let Some(bytes) = self.store.save_document(address, now())? else {
-                continue;
-            };
-            let sealed = crypto::seal(&key, &info.doc_id, &snapshot_label(merged), &bytes);
-            self.api.put_snapshot(&info.doc_id, merged, &sealed).await?;
-            self.store.record_snapshot(&info.doc_id, merged, now())?;
-        }
-        Ok(())
-    }
-
-    /// Starts a document this device has never pulled from the server's snapshot, if there is one.
-    async fn start_from_snapshot(&mut self, address: DocAddress, key: &Key) -> Result<()> {
-        let doc_id = address.doc_id();
-        if self.store.pulled_up_to(&doc_id)? > 0 {
-            return Ok(());
-        }
-        let Some((covers, sealed)) = self.api.snapshot(&doc_id).await? else {
-            return Ok(());
-        };
-        let bytes =
-            crypto::open(key, &doc_id, &snapshot_label(covers), &sealed).map_err(|source| {
-                SyncError::Tampered {
-                    doc_id: doc_id.clone(),
-                    seq: covers,
-                    source,
-                }
-            })?;
-        self.store.merge_pulled(address, &[bytes], covers, now())?;
-        self.store.record_snapshot(&doc_id, covers, now())?;
-        Ok(())
-    }
-
-    /// Uploads the outbox; changes to an `ended` relationship stay on this device.
-    async fn push(&mut self, ended: &std::collections::HashSet<String>) -> Result<usize> {
-        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
-        let mut pushed = 0;
-        loop {
-            let batch = self.store.outbox(256)?;
-            if batch.is_empty() {
-                return Ok(pushed);
-            }
-            // Entries are uploaded per document, keeping their order.
-            let mut by_doc: BTreeMap<String, Vec<OutboxEntry>> = BTreeMap::new();
-            for entry in batch {
-                by_doc.entry(entry.doc_id.clone()).or_default().push(entry);
-            }
-            let mut progressed = false;
-            for (doc_id, entries) in by_doc {
-                let address: DocAddress =
-                    doc_id
-                        .parse()
-                        .map_err(|e: together_core::address::InvalidAddress| {
-                            SyncError::Protocol(e.to_string())
-                        })?;
-                if address
-                    .relationship()
-                    .is_some_and(|r| ended.contains(&r.to_string()))
-                {
-                    continue; // The relationship ended: read-only, stays local.
-                }
-                let Some(key) = keys.document_key(&address)? else {
-                    continue; // No key (a relationship left): stays local.
-                };
-                let ids: Vec<String> = entries.iter().map(|e| e.entry_id.clone()).collect();
-                let sealed = entries
-                    .into_iter()
-                    .map(|e| {
-                        let bytes = crypto::seal(&key, &doc_id, &e.entry_id, &e.bytes);
-                        (e.entry_id, bytes)
-                    })
-                    .collect();
-                match self.api.append(&doc_id, sealed).await {
-                    Ok(_) => {
-                        self.store.acknowledge(&ids, now())?;
-                        pushed += ids.len();
-                        progressed = true;
-                    }
-                    Err(error) => {
-                        self.store
-                            .record_upload_failure(&ids, &error.to_string(), now())?;
-                        return Err(error);
-                    }
-                }
-            }
-            if !progressed {
-                return Ok(pushed);
-            }
-        }
-    }
-
-    /// Pulls every document this device holds a key for; relationship documents before the
-    /// time series that refer to their people. Returns (entries merged, records changed).
-    async fn pull(&mut self) -> Result<(usize, usize)> {
+    /// Pulls every document this device holds a key for.
+    async fn pull(&mut self) -> Result<pull::Pulled> {
         let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
         self.pull_documents(&keys, |_| true).await
-    }
-
-    async fn pull_documents(
-        &mut self,
-        keys: &Keys,
-        wanted: impl Fn(&str) -> bool,
-    ) -> Result<(usize, usize)> {
-        let mut docs = self.api.documents().await?;
-        docs.retain(|d| wanted(&d.doc_id));
-        docs.sort_by_key(|d| {
-            (
-                !d.doc_id.starts_with("user-"),
-                d.doc_id.len(),
-                d.doc_id.clone(),
-            )
-        });
-        let (mut pulled, mut changed) = (0, 0);
-        for info in docs {
-            let Ok(address) = info.doc_id.parse::<DocAddress>() else {
-                continue;
-            };
-            let Some(key) = keys.document_key(&address)? else {
-                continue;
-            };
-            self.start_from_snapshot(address, &key).await?;
-            let (entries, records) = self.pull_document(address, &key, info.latest_seq).await?;
-            pulled += entries;
-            changed += records;
-        }
-        Ok((pulled, changed))
-    }
-
-    /// Pulls one document's log up to `latest`, a page at a time: each page is opened completely
-    /// (a tampered entry rejects the page) before it is merged, with its new position, in one
-    /// transaction.
-    async fn pull_document(
-        &mut self,
-        address: DocAddress,
-        key: &Key,
-        latest: i64,
-    ) -> Result<(usize, usize)> {
-        let doc_id = address.doc_id();
-        let (mut pulled, mut changed) = (0, 0);
-        let mut after = self.store.pulled_up_to(&doc_id)?;
-        while after < latest {
-            let page = self.api.pull(&doc_id, after).await?;
-            let mut changes = Vec::with_capacity(page.entries.len());
-            let mut last = after;
-            for entry in &page.entries {
-                let sealed = STANDARD
-                    .decode(&entry.ciphertext)
-                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                let opened =
-                    crypto::open(key, &doc_id, &entry.entry_id, &sealed).map_err(|source| {
-                        SyncError::Tampered {
-                            doc_id: doc_id.clone(),
-                            seq: entry.seq,
-                            source,
-                        }
-                    })?;
-                changes.push(opened);
-                last = entry.seq;
-            }
-            if changes.is_empty() {
-                break;
-            }
-            changed += self.store.merge_pulled(address, &changes, last, now())?;
-            pulled += changes.len();
-            after = last;
-            if !page.more {
-                break;
-            }
-        }
-        Ok((pulled, changed))
     }
 
     /// Creates a pairing code for the current relationship: the partner types it (or scans it) to
@@ -652,20 +509,6 @@ impl<'a> Session<'a> {
         self.pull_documents(&keys, |doc_id| doc_id.contains(relationship))
             .await?;
         Ok(())
-    }
-
-    /// Leaves the current relationship on the server: nothing new reaches this device from it. The
-    /// local copy stays.
-    pub async fn leave(&mut self) -> Result<String> {
-        let relationship = self
-            .store
-            .current_relationship()?
-            .ok_or_else(|| SyncError::Config("there is no relationship to leave".into()))?
-            .to_string();
-        self.api.leave(&relationship).await?;
-        self.secrets.delete(&relationship_key_name(&relationship))?;
-        self.upload_keys().await?;
-        Ok(relationship)
     }
 
     /// The account's signed-in devices.

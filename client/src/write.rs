@@ -88,12 +88,16 @@ impl Store {
 
 impl WriteTx<'_> {
     /// Applies a local change to the document at `address` (created at genesis if this device does
-    /// not hold it yet), stores it, queues it for upload and projects it.
+    /// not hold it yet), stores it, queues it for upload and projects it. A relationship that
+    /// ended is read-only: changes to its documents are refused.
     pub(crate) fn change<T>(
         &mut self,
         address: DocAddress,
         edit: impl FnOnce(&mut Document) -> together_core::document::Result<T>,
     ) -> Result<T> {
+        if let Some(relationship) = address.relationship() {
+            crate::relationships::ensure_open(self.conn, relationship)?;
+        }
         let cached =
             documents::checkout_or_create(self.conn, self.docs, self.actor, address, self.now)?;
         let before = cached.doc.heads();

@@ -5,106 +5,13 @@
 mod common;
 
 use common::couple::{Replica, TABLES};
+use common::server::{checkin, paired_through, partner_joins, secrets, server, sync};
 use jiff::civil::date;
-use together_client::secret_store::FileStore;
 use together_client::sync::{Session, SyncError};
 use together_core::document::{CheckinInput, GoalInput};
-use together_core::domain::{GoalType, Score};
-use tokio::net::TcpListener;
+use together_core::domain::GoalType;
 
 const NOTE: &str = "grateful for the pancakes at dawn";
-
-struct Server {
-    url: String,
-    dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let config = together_server::Config {
-        listen: address,
-        data_dir: dir.path().join("server"),
-        ..together_server::Config::default()
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(together_server::launch(config, listener, async {
-        let _ = stopped.await;
-    }));
-    Server {
-        url: format!("http://{address}"),
-        dir,
-        _stop: stop,
-    }
-}
-
-fn secrets(replica: &Replica) -> FileStore {
-    FileStore::new(replica.dir.path().join("secrets.json"))
-}
-
-fn checkin(score: i64, note: &str) -> CheckinInput {
-    CheckinInput {
-        date: date(2026, 11, 25),
-        connection: Score::new("c", score).unwrap(),
-        mood: Score::new("m", score).unwrap(),
-        satisfaction: Score::new("s", score).unwrap(),
-        note: Some(note.into()),
-    }
-}
-
-async fn sync(replica: &mut Replica) -> together_client::sync::SyncReport {
-    let secrets = secrets(replica);
-    Session::resume(&mut replica.store, &secrets)
-        .unwrap()
-        .sync()
-        .await
-        .unwrap()
-}
-
-/// Bob signs up on a new device and joins with the pairing code.
-async fn partner_joins(server: &Server, code: &str) -> Replica {
-    let mut bob = Replica::new();
-    let bob_secrets = secrets(&bob);
-    let mut session = Session::signup(
-        &mut bob.store,
-        &bob_secrets,
-        &server.url,
-        "bob@example.com",
-        "Bob",
-        "bob-password",
-    )
-    .await
-    .unwrap();
-    session.join(code).await.unwrap();
-    drop(session);
-    bob
-}
-
-/// Alice signs up with her solo data, invites; Bob signs up and joins with the code.
-async fn paired_through(server: &Server) -> (Replica, Replica) {
-    let mut alice = Replica::new();
-    alice.profile("Alice", "Pacific/Auckland");
-    alice.create_relationship();
-    let code = {
-        let secrets = secrets(&alice);
-        let mut session = Session::signup(
-            &mut alice.store,
-            &secrets,
-            &server.url,
-            "alice@example.com",
-            "Alice",
-            "alice-password",
-        )
-        .await
-        .unwrap();
-        session.invite().await.unwrap().code
-    };
-    let bob = partner_joins(server, &code).await;
-    sync(&mut alice).await;
-    (alice, bob)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn partners_converge_through_the_server_which_sees_only_ciphertext() {
@@ -243,53 +150,6 @@ async fn a_second_device_logs_in_with_the_password_and_reads_everything() {
         refused,
         Err(SyncError::Refused { status: 401, .. })
     ));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn tampered_ciphertext_is_rejected_and_nothing_merged() {
-    let server = server().await;
-    let (mut alice, mut bob) = paired_through(&server).await;
-    alice
-        .store
-        .checkin(&checkin(7, NOTE), common::couple::now())
-        .unwrap();
-    sync(&mut alice).await;
-    // Someone with access to the server's disk flips a byte of the newest entry.
-    let db = rusqlite::Connection::open(server.dir.path().join("server/server.sqlite3")).unwrap();
-    let (doc_id, seq, mut bytes): (String, i64, Vec<u8>) = db
-        .query_row("SELECT doc_id, seq, ciphertext FROM doc_entries WHERE doc_id LIKE '%-2026' ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap();
-    let last = bytes.len() - 1;
-    bytes[last] ^= 0x55;
-    db.execute(
-        "UPDATE doc_entries SET ciphertext = ?1 WHERE doc_id = ?2 AND seq = ?3",
-        rusqlite::params![bytes, doc_id, seq],
-    )
-    .unwrap();
-
-    let checkins_before = bob.table("daily_checkins");
-    let notifications_before = bob.table("notifications");
-    let position_before = bob.store.pulled_up_to(&doc_id).unwrap();
-    let secrets = secrets(&bob);
-    let result = Session::resume(&mut bob.store, &secrets)
-        .unwrap()
-        .sync()
-        .await;
-    match &result {
-        Err(SyncError::Tampered {
-            doc_id: rejected,
-            seq: at,
-            ..
-        }) => {
-            assert_eq!((rejected, *at), (&doc_id, seq));
-        }
-        other => panic!("expected a rejected entry, got {other:?}"),
-    }
-    // Nothing of the tampered document's page reached Bob's tables, and he will retry it. (Other
-    // documents, such as the achievement Alice's check-in earned, merge normally.)
-    assert_eq!(bob.table("daily_checkins"), checkins_before);
-    assert_eq!(bob.table("notifications"), notifications_before);
-    assert_eq!(bob.store.pulled_up_to(&doc_id).unwrap(), position_before);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,7 +12,7 @@ mod today;
 
 pub use app::{
     AccountSummary, AddonView, AppOverview, IdeasAnswer, IdeasView, InviteView, PlanView,
-    PremiumView, ProfileSummary, SyncState, SyncStatus,
+    PremiumView, ProfileSummary, SyncState, SyncStatus, set_aside_note,
 };
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,

@@ -5,8 +5,8 @@
 //! `together-core`, every bit of IO in `together-client`.
 //!
 //! ## Layout
-//! - [`options`]: the launch options (`--data-dir`, `--server`, `--secret-store`, and their
-//!   environment variables).
+//! - [`options`]: the launch options (`--data-dir`, `--server`, `--secret-store`,
+//!   `--checkout-origin`, and their environment variables).
 //! - [`shell`]: the state the commands share (the open store, or why it could not be opened) and
 //!   [`shell::CommandError`], the sentence every failing command answers with.
 //! - `commands`: the IPC commands, thin and typed.

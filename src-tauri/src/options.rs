@@ -1,8 +1,8 @@
 //! Launch options of the app, from the command line and the environment.
 //!
 //! The app is started by people (no arguments), by `scripts/run.sh` (a sync server URL) and by the
-//! end-to-end tests (a data directory per instance, passed as arguments because WebDriver can set a
-//! binary's arguments but not its environment). Unknown arguments are ignored: platforms add their own.
+//! end-to-end tests (a data directory per instance and the origin of their fake Stripe, passed as
+//! arguments because WebDriver can set a binary's arguments but not its environment). Unknown arguments are ignored: platforms add their own.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -11,6 +11,8 @@ use std::path::PathBuf;
 pub const DATA_DIR_ENV: &str = "TOGETHER_DATA_DIR";
 /// Environment variable naming the sync server's base URL.
 pub const SERVER_URL_ENV: &str = "TOGETHER_SERVER_URL";
+/// Environment variable naming extra origins payment pages may come from, comma-separated.
+pub const CHECKOUT_ORIGINS_ENV: &str = "TOGETHER_CHECKOUT_ORIGINS";
 
 /// What the app was asked to use at launch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,6 +23,9 @@ pub struct LaunchOptions {
     pub server_url: Option<String>,
     /// Where device secrets go: `keyring` (default) or `file` (headless machines, tests).
     pub secret_store: Option<String>,
+    /// Origins besides Stripe's that payment pages may be opened from (a local fake Stripe in
+    /// tests), normalised: `--checkout-origin URL` (repeatable), else `TOGETHER_CHECKOUT_ORIGINS`.
+    pub checkout_origins: Vec<String>,
     /// A launch option that was given but unusable, to show to the person instead of guessing.
     pub problem: Option<String>,
 }
@@ -43,6 +48,7 @@ impl LaunchOptions {
                 "--data-dir" => Slot::DataDir,
                 "--server" => Slot::Server,
                 "--secret-store" => Slot::SecretStore,
+                "--checkout-origin" => Slot::CheckoutOrigin,
                 _ => continue,
             };
             match inline.or_else(|| args.next()) {
@@ -60,6 +66,13 @@ impl LaunchOptions {
                 .and_then(|v| v.into_string().ok())
                 .filter(|v| v == "keyring" || v == "file");
         }
+        if options.checkout_origins.is_empty()
+            && let Some(list) = env(CHECKOUT_ORIGINS_ENV).and_then(|v| v.into_string().ok())
+        {
+            for origin in list.split(',').filter(|o| !o.trim().is_empty()) {
+                options.set(Slot::CheckoutOrigin, origin.to_owned());
+            }
+        }
         if options.server_url.is_none() {
             options.server_url = env(SERVER_URL_ENV)
                 .and_then(|v| v.into_string().ok())
@@ -72,6 +85,10 @@ impl LaunchOptions {
         match slot {
             Slot::DataDir => self.data_dir = Some(PathBuf::from(value)),
             Slot::Server => self.server_url = Some(value),
+            Slot::CheckoutOrigin => match together_client::payment_pages::parse_origin(&value) {
+                Ok(origin) => self.checkout_origins.push(origin),
+                Err(error) => self.problem = Some(format!("--checkout-origin: {error}")),
+            },
             Slot::SecretStore => match value.as_str() {
                 "keyring" | "file" => self.secret_store = Some(value),
                 other => {
@@ -89,6 +106,7 @@ enum Slot {
     DataDir,
     Server,
     SecretStore,
+    CheckoutOrigin,
 }
 
 #[cfg(test)]
@@ -135,5 +153,36 @@ mod tests {
         assert!(options.problem.unwrap().contains("keyring or file"));
         let options = parse(&["--secret-store=file"], &[]);
         assert_eq!(options.secret_store.as_deref(), Some("file"));
+    }
+
+    #[test]
+    fn checkout_origins_come_from_repeated_flags_else_the_environment() {
+        let options = parse(
+            &[
+                "--checkout-origin",
+                "http://127.0.0.1:4242/",
+                "--checkout-origin=https://pay.example.com/x",
+            ],
+            &[(CHECKOUT_ORIGINS_ENV, "https://env.example.com")],
+        );
+        assert_eq!(
+            options.checkout_origins,
+            ["http://127.0.0.1:4242", "https://pay.example.com"]
+        );
+        assert_eq!(options.problem, None);
+        let options = parse(
+            &[],
+            &[(
+                CHECKOUT_ORIGINS_ENV,
+                "https://a.example.com, http://[::1]:9",
+            )],
+        );
+        assert_eq!(
+            options.checkout_origins,
+            ["https://a.example.com", "http://[::1]:9"]
+        );
+        let options = parse(&["--checkout-origin", "pay.example.com"], &[]);
+        assert!(options.problem.unwrap().contains("--checkout-origin"));
+        assert!(parse(&[], &[]).checkout_origins.is_empty());
     }
 }

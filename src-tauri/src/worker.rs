@@ -149,6 +149,11 @@ impl Runner {
             .watch_with(stop, |event| match event {
                 WatchEvent::Synced(report) => {
                     self.synced();
+                    if let Some(ended) = report.ended.last() {
+                        // A partner left: the screens change (no partner, nothing current).
+                        self.tell(ended.learned_sentence());
+                        let _ = self.app.emit(DATA_CHANGED, ());
+                    }
                     if report.changed_records > 0 {
                         let _ = self.app.emit(DATA_CHANGED, ());
                         if let Some(reader) = &reader {
@@ -161,6 +166,9 @@ impl Runner {
                     SyncState::Offline,
                     Some("The sync server cannot be reached; your changes are saved here and will sync later.".into()),
                 ),
+                WatchEvent::Blocked(blocked) => {
+                    self.set(SyncState::NeedsAttention, Some(format!("{blocked}.")));
+                }
             })
             .await;
         result.map_err(|error| Stopped::Failed(error.to_string()))
@@ -173,6 +181,14 @@ impl Runner {
             }
             status.state = state;
             status.message = message;
+            let _ = self.app.emit(SYNC_STATUS, status.clone());
+        }
+    }
+
+    /// Shows a sentence with the status, whatever the state.
+    fn tell(&self, message: String) {
+        if let Ok(mut status) = self.status.lock() {
+            status.message = Some(message);
             let _ = self.app.emit(SYNC_STATUS, status.clone());
         }
     }

@@ -95,6 +95,7 @@ fn Frame(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             .or_else(|| overview.get().map(|o| o.sync))
             .unwrap_or_else(|| SyncStatus::local_only(0));
         status.pending_changes = pending;
+        status.quarantined = overview.get().map_or(0, |o| o.sync.quarantined);
         if overview.get().is_some_and(|o| o.account.is_none()) {
             status.state = SyncState::LocalOnly;
         }
@@ -150,8 +151,20 @@ fn SyncPill(status: Signal<SyncStatus>) -> impl IntoView {
         }
     };
     view! {
-        <span class=class id="sync-status" role="status" title=move || status.get().message.unwrap_or_default()>
+        <span class=class id="sync-status" role="status" title=move || pill_title(&status.get())>
             {text}
         </span>
     }
+}
+
+/// The indicator's tooltip: what is wrong, and what was set aside.
+fn pill_title(status: &SyncStatus) -> String {
+    [
+        status.message.clone(),
+        together_core::view::set_aside_note(status.quarantined),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ")
 }

@@ -238,7 +238,7 @@ pub async fn join(code: &str) -> Result<(), String> {
 }
 
 /// Leaves the couple.
-pub async fn unpair() -> Result<(), String> {
+pub async fn unpair() -> Result<String, String> {
     call("unpair", &None {}).await
 }
 

@@ -19,6 +19,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Accept a plain http:// sync server on your own network (unencrypted: your sign-in secret
+    /// and device token cross the network in clear). Also TOGETHER_ALLOW_HTTP=1. Loopback
+    /// addresses never need it.
+    #[arg(long, global = true)]
+    pub allow_http: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -38,7 +44,9 @@ pub enum Command {
     /// Check in for today (or --date): how connected, how you feel, how satisfied (1-10 each).
     Checkin(CheckinArgs),
     /// The check-ins you can see: yours, and your partner's on days you both checked in.
-    Checkins,
+    Checkins(CheckinsArgs),
+    /// Your relationships: the current one and those that ended (read-only, still readable).
+    Relationships,
     /// Shared goals.
     #[command(subcommand)]
     Goal(GoalCommand),
@@ -132,7 +140,7 @@ pub enum PairCommand {
         /// The pairing code.
         code: String,
     },
-    /// Leave the relationship on the server; your local copy stays.
+    /// End the relationship, for both of you: it becomes read-only; your local copy stays.
     Leave,
 }
 
@@ -214,6 +222,15 @@ pub struct CheckinArgs {
     /// The day (YYYY-MM-DD); default: today in your time zone.
     #[arg(long)]
     pub date: Option<String>,
+}
+
+/// `together checkins`
+#[derive(Debug, Args)]
+pub struct CheckinsArgs {
+    /// A relationship of yours other than the current one, such as one that ended (ids from
+    /// `together relationships`).
+    #[arg(long, value_name = "ID")]
+    pub relationship: Option<String>,
 }
 
 /// `together goal ...`

@@ -21,14 +21,11 @@ pub struct Api {
 }
 
 impl Api {
-    /// A client for the server at `base` (such as `https://sync.example.com`).
+    /// A client for the server at `base` (such as `https://sync.example.com`); plain `http://`
+    /// only as [`super::server_url`] allows.
     pub fn new(base: &str, token: Option<String>) -> Result<Self, SyncError> {
         let base = base.trim().trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(SyncError::Config(format!(
-                "{base:?} is not a server URL (http:// or https://)"
-            )));
-        }
+        super::server_url::check_server_url(&base, super::server_url::http_opted_in())?;
         // rustls with the ring provider; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()

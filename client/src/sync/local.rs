@@ -93,11 +93,7 @@ impl Store {
             for bytes in changes {
                 changed += tx.merge(address, bytes)?;
             }
-            tx.conn.execute(
-                "INSERT INTO sync_state (doc_id, last_seq, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (doc_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at",
-                params![address.doc_id(), last_seq, timestamp_text(now)],
-            )?;
+            record_position(tx.conn, &address.doc_id(), last_seq, now)?;
             Ok(changed)
         })
     }
@@ -191,4 +187,19 @@ impl Store {
     pub fn sync_setting(&self, key: SettingKey) -> Result<Option<String>> {
         self.setting(key)
     }
+}
+
+/// Records that `doc_id` was merged up to `last_seq` (inside the merge's transaction).
+pub(super) fn record_position(
+    conn: &rusqlite::Connection,
+    doc_id: &str,
+    last_seq: i64,
+    now: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (doc_id, last_seq, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (doc_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at",
+        params![doc_id, last_seq, timestamp_text(now)],
+    )?;
+    Ok(())
 }

@@ -9,7 +9,7 @@ use together_core::wire::LiveMessage;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use super::{Result, Session, SyncError, SyncReport};
+use super::{Blocked, Result, Session, SyncError, SyncReport};
 
 /// How often local changes are looked for (a cheap query).
 const OUTBOX_CHECK: Duration = Duration::from_millis(500);
@@ -30,6 +30,9 @@ pub enum WatchEvent {
     Live,
     /// The server cannot be reached (the reason, for logs); changes wait on the device.
     Offline(String),
+    /// The server refuses uploads for now (its `Display` is the sentence for people); changes
+    /// wait on the device and the watcher backs off as when offline.
+    Blocked(Blocked),
 }
 
 impl Session<'_> {
@@ -42,7 +45,7 @@ impl Session<'_> {
     ) -> Result<()> {
         self.watch_with(stop, |event| {
             if let WatchEvent::Synced(report) = event
-                && report != SyncReport::default()
+                && (report.moved() || report.blocked.is_some())
             {
                 on_sync(&report);
             }
@@ -59,57 +62,59 @@ impl Session<'_> {
         tokio::pin!(stop);
         let mut backoff = Duration::from_secs(1);
         loop {
-            match self.sync().await {
-                Ok(report) => {
-                    backoff = Duration::from_secs(1);
-                    on_event(WatchEvent::Synced(report));
-                }
-                Err(SyncError::Offline(reason)) => on_event(WatchEvent::Offline(reason)),
-                Err(other) => return Err(other),
-            }
-            let mut socket = self.connect_live().await.ok();
-            if socket.is_some() {
-                on_event(WatchEvent::Live);
-            }
-            let mut poll = tokio::time::interval(POLL_EVERY);
-            poll.tick().await;
-            let mut outbox = tokio::time::interval(OUTBOX_CHECK);
-            loop {
-                let wake = tokio::select! {
-                    () = &mut stop => return Ok(()),
-                    message = next_message(&mut socket) => match message {
-                        Some(_) => true,
-                        None => {
-                            // The socket closed: poll until it can be reopened.
-                            socket = None;
-                            false
-                        }
-                    },
-                    _ = poll.tick() => true,
-                    _ = outbox.tick() => !self.store.outbox(1)?.is_empty(),
-                };
-                if wake {
-                    match self.sync().await {
-                        Ok(report) => on_event(WatchEvent::Synced(report)),
-                        Err(SyncError::Offline(reason)) => {
-                            on_event(WatchEvent::Offline(reason));
-                            break;
-                        }
-                        Err(other) => return Err(other),
-                    }
-                }
-                if socket.is_none() {
-                    socket = self.connect_live().await.ok();
-                    if socket.is_some() {
-                        on_event(WatchEvent::Live);
-                    }
+            let result = self.sync().await;
+            if report_sync(result, &mut on_event)? {
+                backoff = Duration::from_secs(1);
+                if self.stay_in_sync(&mut stop, &mut on_event).await? == Until::Stopped {
+                    return Ok(());
                 }
             }
+            // Offline, or uploads refused for now: wait longer each time before trying again.
             tokio::select! {
                 () = &mut stop => return Ok(()),
                 () = tokio::time::sleep(backoff) => {}
             }
             backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Syncs whenever something happens (live news, a local change, the polling clock) until
+    /// `stop` resolves, or the server cannot be reached or refuses uploads.
+    async fn stay_in_sync(
+        &mut self,
+        stop: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+        on_event: &mut impl FnMut(WatchEvent),
+    ) -> Result<Until> {
+        let mut socket = self.connect_live().await.ok();
+        if socket.is_some() {
+            on_event(WatchEvent::Live);
+        }
+        let mut poll = tokio::time::interval(POLL_EVERY);
+        poll.tick().await;
+        let mut outbox = tokio::time::interval(OUTBOX_CHECK);
+        loop {
+            let wake = tokio::select! {
+                () = stop.as_mut() => return Ok(Until::Stopped),
+                message = next_message(&mut socket) => match message {
+                    Some(_) => true,
+                    None => {
+                        // The socket closed: poll until it can be reopened.
+                        socket = None;
+                        false
+                    }
+                },
+                _ = poll.tick() => true,
+                _ = outbox.tick() => !self.store.outbox(1)?.is_empty(),
+            };
+            if wake && !report_sync(self.sync().await, on_event)? {
+                return Ok(Until::BackingOff);
+            }
+            if socket.is_none() {
+                socket = self.connect_live().await.ok();
+                if socket.is_some() {
+                    on_event(WatchEvent::Live);
+                }
+            }
         }
     }
 
@@ -127,6 +132,38 @@ impl Session<'_> {
             .await
             .map_err(|e| SyncError::Offline(e.to_string()))?;
         Ok(socket)
+    }
+}
+
+/// Why a watcher stopped syncing as usual.
+#[derive(Debug, PartialEq, Eq)]
+enum Until {
+    /// It was asked to stop.
+    Stopped,
+    /// Offline or refused: it waits before trying again.
+    BackingOff,
+}
+
+/// Reports a sync's outcome; answers whether the device may keep syncing as usual (`false`
+/// when offline or when uploads are refused for now). Any other error ends the watch.
+fn report_sync(result: Result<SyncReport>, on_event: &mut impl FnMut(WatchEvent)) -> Result<bool> {
+    match result {
+        Ok(report) => {
+            let blocked = report.blocked;
+            on_event(WatchEvent::Synced(report));
+            match blocked {
+                None => Ok(true),
+                Some(blocked) => {
+                    on_event(WatchEvent::Blocked(blocked));
+                    Ok(false)
+                }
+            }
+        }
+        Err(SyncError::Offline(reason)) => {
+            on_event(WatchEvent::Offline(reason));
+            Ok(false)
+        }
+        Err(other) => Err(other),
     }
 }
 

@@ -75,6 +75,10 @@ pub struct SyncStatus {
     pub pending_changes: i64,
     /// A sentence for people when something is wrong.
     pub message: Option<String>,
+    /// Changes received from the server that could not be read (they did not open or did not
+    /// merge) and were set aside on this device; shown when not zero.
+    #[serde(default)]
+    pub quarantined: i64,
 }
 
 impl SyncStatus {
@@ -85,6 +89,7 @@ impl SyncStatus {
             last_sync_at: None,
             pending_changes,
             message: None,
+            quarantined: 0,
         }
     }
 
@@ -98,6 +103,13 @@ impl SyncStatus {
             SyncState::NeedsAttention => "Sync needs attention",
         }
     }
+}
+
+/// What a person reads about changes set aside (see [`SyncStatus::quarantined`]); `None` for 0.
+pub fn set_aside_note(count: i64) -> Option<String> {
+    (count > 0).then(|| {
+        format!("{count} received change(s) could not be read and were set aside on this device.")
+    })
 }
 
 /// A plan on the Premium screen, as the server lists it.

@@ -53,12 +53,17 @@ async fn in_session<T: Send + 'static>(
     .await
 }
 
-/// Opens a Stripe page in the system browser.
-fn open_in_browser(app: &AppHandle, url: &str) -> Result<(), CommandError> {
+/// Opens a payment page the server sent in the system browser, if it is a Stripe page (or on an
+/// origin named at launch): a server must not make the app open just any address.
+fn open_in_browser(shell: &Shell, app: &AppHandle, url: &str) -> Result<String, CommandError> {
     use tauri_plugin_opener::OpenerExt;
+    let url =
+        together_client::payment_pages::check_payment_page(url, &shell.options.checkout_origins)
+            .map_err(|refused| CommandError::Invalid(refused.to_string()))?;
     app.opener()
-        .open_url(url, None::<&str>)
-        .map_err(|error| CommandError::Invalid(format!("cannot open the browser: {error}")))
+        .open_url(&url, None::<&str>)
+        .map_err(|error| CommandError::Invalid(format!("cannot open the browser: {error}")))?;
+    Ok(url)
 }
 
 fn after_account_change(shell: &Shell, app: &AppHandle) {
@@ -155,12 +160,16 @@ pub(crate) async fn join(
     Ok(())
 }
 
-/// Leaves the couple on the server; the local copy stays.
+/// Ends the couple for both partners (it becomes read-only); the local copy stays. Answers what
+/// to tell the person.
 #[tauri::command]
-pub(crate) async fn unpair(shell: State<'_, Shell>, app: AppHandle) -> Result<(), CommandError> {
-    in_session(shell.device()?, async |mut s| s.leave().await).await?;
+pub(crate) async fn unpair(
+    shell: State<'_, Shell>,
+    app: AppHandle,
+) -> Result<String, CommandError> {
+    let ended = in_session(shell.device()?, async |mut s| s.leave().await).await?;
     after_account_change(&shell, &app);
-    Ok(())
+    Ok(ended.left_sentence())
 }
 
 /// Signs this device out; its data stays on it.
@@ -303,8 +312,7 @@ pub(crate) async fn buy_premium(
         s.checkout(&plan_id, code).await
     })
     .await?;
-    open_in_browser(&app, &url)?;
-    Ok(url)
+    open_in_browser(&shell, &app, &url)
 }
 
 /// The AI ideas card: the person's credits and the packs on sale.
@@ -384,6 +392,5 @@ pub(crate) async fn buy_credits(
         Ok(s.api().buy_addon(&addon_id).await?.checkout_url)
     })
     .await?;
-    open_in_browser(&app, &url)?;
-    Ok(url)
+    open_in_browser(&shell, &app, &url)
 }

@@ -33,6 +33,7 @@ pub(crate) fn overview(shell: State<'_, Shell>) -> Result<AppOverview, CommandEr
         };
         let mut sync = worker_status.unwrap_or_else(|| SyncStatus::local_only(pending));
         sync.pending_changes = pending;
+        sync.quarantined = i64::try_from(store.quarantined_count()?).unwrap_or(i64::MAX);
         if account.is_none() && sync.state != SyncState::NeedsAttention {
             sync.state = SyncState::LocalOnly;
         }

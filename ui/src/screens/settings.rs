@@ -54,9 +54,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 "export" => ipc::export_data()
                     .await
                     .map(|folder| format!("Exported to {folder}")),
-                "unpair" => ipc::unpair().await.map(|()| {
-                    "You left the couple on the server; your copy stays here.".to_owned()
-                }),
+                "unpair" => ipc::unpair().await,
                 "sign-out" => ipc::sign_out()
                     .await
                     .map(|()| "Signed out. Your data stays on this device.".to_owned()),
@@ -81,6 +79,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
     let signed_in = Memo::new(move |_| overview.get().is_some_and(|o| o.account.is_some()));
     let paired = Memo::new(move |_| overview.get().is_some_and(|o| o.partner_name.is_some()));
     let pending = move || overview.get().map_or(0, |o| o.sync.pending_changes);
+    let quarantined = move || overview.get().map_or(0, |o| o.sync.quarantined);
     view! {
         <section class="card" aria-labelledby="settings-title">
             <h1 id="settings-title">"Settings"</h1>
@@ -97,6 +96,12 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 <dt>"Status"</dt><dd id="settings-status">{move || if account().is_some() { live_status().label() } else { "On this device" }}</dd>
                 <dt>"Last sync"</dt><dd>{move || live_status().last_sync_at.map(|t| t.replace('T', " ").chars().take(19).collect::<String>()).unwrap_or_else(|| "–".to_owned())}</dd>
                 <dt>"Changes waiting"</dt><dd id="settings-pending">{pending}</dd>
+                {move || together_core::view::set_aside_note(quarantined()).map(|note| view! {
+                    <dt>"Set aside"</dt><dd id="settings-quarantined">{note}</dd>
+                })}
+                {move || live_status().message.map(|message| view! {
+                    <dt>"Note"</dt><dd id="settings-sync-message">{message}</dd>
+                })}
             </dl>
             {move || if signed_in.get() {
                 view! {

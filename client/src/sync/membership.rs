@@ -1,0 +1,116 @@
+//! Which relationships a device syncs, and their end.
+//!
+//! The **current** relationship is registered, written and read. A relationship that **ended** (a
+//! partner left, here or on the other device) is read-only: never registered or written again,
+//! still pulled (former members may read it, so the person's new devices restore it too; its key
+//! stays in the key bundle). A device learns the end from `GET /v1/relationships` (`ended_at`) at
+//! every sync, from a `410 relationship_ended` answer to an upload, or by leaving; the live
+//! socket's `relationship_ended` wakes a sync. It then marks the relationship ended in its store
+//! ([`crate::relationships`]), which takes the changes still queued for it out of the upload
+//! queue, counted.
+
+use together_core::ids::RelationshipId;
+
+use super::{Result, Session, SyncError, now};
+use crate::relationships::Ended;
+
+impl SyncError {
+    /// The server refused a write because the relationship ended.
+    pub fn is_relationship_ended(&self) -> bool {
+        matches!(
+            self,
+            Self::Refused { status: 410, .. }
+                | Self::Refused {
+                    code: Some(together_core::wire::ErrorCode::RelationshipEnded),
+                    ..
+                }
+        )
+    }
+}
+
+impl Session<'_> {
+    /// Every relationship whose documents this device reads (and whose keys its bundle carries):
+    /// the current one and those that ended.
+    pub(super) fn relationship_ids(&self) -> Result<Vec<String>> {
+        let mut ids = self.store.ended_relationship_ids()?;
+        if let Some(current) = self.store.current_relationship()? {
+            ids.push(current.to_string());
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Asks the server which of the account's relationships ended, and marks them so here.
+    /// Answers those this device had not marked yet.
+    pub(super) async fn learn_ended(&mut self) -> Result<Vec<Ended>> {
+        let mut learned = Vec::new();
+        for info in self.api.relationships().await? {
+            let Some(ended_at) = info.ended_at else {
+                continue;
+            };
+            if let Some(ended) = self.end_here(&info.relationship_id, Some(&ended_at))? {
+                learned.push(ended);
+            }
+        }
+        Ok(learned)
+    }
+
+    /// Marks a relationship ended on this device (it may have ended on the other one); `None`
+    /// when it was marked before.
+    pub(super) fn end_here(
+        &mut self,
+        relationship_id: &str,
+        ended_at: Option<&str>,
+    ) -> Result<Option<Ended>> {
+        let id: RelationshipId = relationship_id.parse().map_err(|_| {
+            SyncError::Protocol(format!("{relationship_id:?} is not a relationship id"))
+        })?;
+        let ended = self
+            .store
+            .end_relationship(&id.to_string(), ended_at, now())?;
+        if let Some(ended) = &ended {
+            tracing::info!(
+                relationship = %ended.relationship_id,
+                kept = ended.kept_on_device,
+                "the relationship ended; it is read-only on this device"
+            );
+        }
+        Ok(ended)
+    }
+
+    /// Leaves the current relationship: it ends for both partners on the server and becomes
+    /// read-only here (and on the partner's devices once they hear of it). What was still queued
+    /// is uploaded first; the local copy and its key stay, so it remains readable here and on the
+    /// person's new devices.
+    pub async fn leave(&mut self) -> Result<Ended> {
+        let relationship = self
+            .store
+            .current_relationship()?
+            .ok_or_else(|| SyncError::Config("there is no relationship to leave".into()))?
+            .to_string();
+        // The partner gets everything written until now.
+        self.sync().await?;
+        if let Err(error) = self.api.leave(&relationship).await {
+            // The partner may have left first: then it has ended already.
+            let gone = matches!(error, SyncError::Refused { status: 404, .. })
+                || error.is_relationship_ended();
+            let learned = if gone {
+                self.learn_ended().await?
+            } else {
+                Vec::new()
+            };
+            return match learned
+                .into_iter()
+                .find(|e| e.relationship_id == relationship)
+            {
+                Some(ended) => Ok(ended),
+                None => Err(error),
+            };
+        }
+        Ok(self.end_here(&relationship, None)?.unwrap_or(Ended {
+            relationship_id: relationship,
+            kept_on_device: 0,
+        }))
+    }
+}
