@@ -40,6 +40,8 @@ mod documents;
 pub mod entitlement;
 pub mod exchange;
 pub mod forms;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod paths;
 mod projection;
 pub mod queries;
