@@ -8,9 +8,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use automerge::ActorId;
 use jiff::Timestamp;
 use together_client::Store;
 use together_core::address::DocAddress;
+use together_core::document::Document;
 
 /// The time the harness writes at.
 pub fn now() -> Timestamp {
@@ -139,6 +141,32 @@ pub fn document_merge(data: &[u8]) {
         // A second merge of the same change is a no-op on the document.
         let _ = store.merge_pulled(address, &[change.to_vec()], 3, now());
         read_everything(&mut store, &work);
+    }
+}
+
+/// Target `automerge_load`: the layer under the store, without SQLite, so it runs fast:
+/// `<doc id>\n<bytes>` loaded as a saved document (`Document::load`) and merged into a fresh
+/// genesis document (`Document::merge_bytes`), each then read the way the projection and export
+/// read a document (every record, the changes since a state, a save).
+pub fn automerge_load(data: &[u8]) {
+    let Some((address, bytes)) = split(data) else {
+        return;
+    };
+    let actor = ActorId::from(vec![7; 16]);
+    if let Ok(mut doc) = Document::load(address, bytes, &actor) {
+        let heads = doc.heads();
+        let _ = doc.all_records();
+        let _ = doc.changed_since(&[]);
+        let _ = doc.save_after(&heads);
+        let _ = doc.save();
+    }
+    if let Ok(mut doc) = Document::genesis(address, &actor) {
+        let before = doc.heads();
+        if doc.merge_bytes(bytes).is_ok() {
+            let _ = doc.changed_since(&before);
+            let _ = doc.all_records();
+            let _ = doc.save_after(&before);
+        }
     }
 }
 

@@ -35,7 +35,7 @@ pub fn for_target(target: &str) -> Vec<Seed> {
         "doc_ids" => doc_ids(),
         "pairing_code" => pairing_code(),
         "sealed_envelope" => sealed_envelope(),
-        "document_import" => document_import(),
+        "document_import" | "automerge_load" => document_import(),
         "document_merge" => document_merge(),
         "stripe_event" => stripe_event(),
         "stripe_signature" => stripe_signature(),
