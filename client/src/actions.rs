@@ -563,7 +563,7 @@ impl Store {
             let relationship: RelationshipId = relationship
                 .parse()
                 .map_err(|_| StoreError::Missing("unreadable relationship id".into()))?;
-            let year: i16 = created_at[..4].parse().map_err(|_| StoreError::Missing("unreadable date".into()))?;
+            let year: i16 = created_at.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| StoreError::Missing("unreadable date".into()))?;
             tx.change(DocAddress::Series(relationship, year), |d| doc::mark_notification_read(d, id))
         })
     }

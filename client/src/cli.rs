@@ -380,7 +380,12 @@ pub fn execute(cli: &Cli) -> Result<()> {
             }
             out.list(&store.notifications()?, |n| {
                 let dot = if n.is_read { " " } else { "•" };
-                format!("{dot} {}  {}  {}", &n.created_at[..16], n.title, n.message)
+                format!(
+                    "{dot} {}  {}  {}",
+                    to_the_minute(&n.created_at),
+                    n.title,
+                    n.message
+                )
             });
         }
         Command::Note(NoteCommand::Add { text }) => {
@@ -390,7 +395,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         }
         Command::Note(NoteCommand::List) => {
             out.list(&store.private_notes(now)?, |n| {
-                format!("{}  {}", &n.created_at[..16], n.text)
+                format!("{}  {}", to_the_minute(&n.created_at), n.text)
             });
         }
         Command::Settings(SettingsCommand::Show) => {
@@ -642,6 +647,12 @@ fn activity_ids(store: &Store) -> Result<Vec<String>> {
 }
 
 /// Refuses an id the current relationship does not have, with a clear message.
+/// `YYYY-MM-DDTHH:MM` of a stored timestamp, or the text as it is when shorter: it comes from
+/// documents other devices wrote, so it is cut only where `str::get` finds a character boundary.
+fn to_the_minute(timestamp: &str) -> &str {
+    timestamp.get(..16).unwrap_or(timestamp)
+}
+
 fn require_record(known: &[String], id: &RecordId, what: &str) -> Result<()> {
     if known.iter().any(|k| *k == id.to_string()) {
         Ok(())

@@ -43,6 +43,8 @@ mod documents;
 pub mod entitlement;
 pub mod exchange;
 pub mod forms;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod paths;
 pub mod payment_pages;
 mod projection;

@@ -289,3 +289,33 @@ fn bad_input_is_refused_with_a_message_and_nothing_written() {
     assert_eq!(before["tables"], after["tables"]);
     assert_eq!(before["daily_checkins"], after["daily_checkins"]);
 }
+
+/// A file name crafted so that byte 36 after `rel-` falls inside a multi-byte character once made
+/// `together doc import` panic: it is refused with a sentence naming the file, and nothing is
+/// imported.
+#[test]
+fn doc_import_refuses_a_crafted_file_name_with_a_message_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    ok_in(dir.path(), &["init"]);
+    let crafted = format!("rel-{}é1234.automerge", "a".repeat(35));
+    std::fs::write(files.path().join(&crafted), b"not read").unwrap();
+    let output = together(
+        &[
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "doc",
+            "import",
+            files.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        stderr.contains(&crafted) && stderr.contains("is not a Better Together document name"),
+        "{stderr}"
+    );
+}

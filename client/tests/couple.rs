@@ -454,3 +454,87 @@ fn date_reminders_arrive_once_in_the_window() {
     assert_eq!(reminders.len(), 1);
     assert_eq!(reminders[0].title, "Our anniversary is in 3 days");
 }
+
+/// A notification's `created_at` comes from a document another device wrote, and SQLite's check
+/// (`julianday(created_at)`) lets through short spellings such as a bare date: `together
+/// notifications` once cut that text at byte 16 and panicked.
+#[test]
+fn a_notification_with_a_short_date_is_listed_without_a_panic() {
+    let (mut alice, _bob) = paired();
+    let anniversary = DateInput {
+        date: date(2019, 11, 28),
+        name: "Our anniversary".into(),
+        event_type: DateEventType::Anniversary,
+        recurring: true,
+        reminder_days_before: Some(7),
+    };
+    alice.store.add_date(&anniversary, now()).unwrap();
+    assert_eq!(alice.store.refresh_reminders(now()).unwrap(), 1);
+
+    // Another replica rewrites the notification's date in the series document.
+    let files = alice.export();
+    let mut rewritten = 0;
+    for entry in std::fs::read_dir(files.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let mut doc = automerge::AutoCommit::load(&std::fs::read(&path).unwrap()).unwrap();
+        use automerge::ReadDoc;
+        use automerge::transaction::Transactable;
+        let Some((_, notifications)) = doc.get(automerge::ROOT, "notifications").unwrap() else {
+            continue;
+        };
+        // A copy of each notification under a new key, so that it arrives as a new row.
+        let keys: Vec<String> = doc.keys(&notifications).collect();
+        for key in keys {
+            let (_, record) = doc.get(&notifications, &key).unwrap().unwrap();
+            let fields: Vec<(String, automerge::ScalarValue)> = doc
+                .keys(&record)
+                .filter_map(|field| {
+                    let (value, _) = doc.get(&record, &field).unwrap()?;
+                    Some((field, value.into_scalar().ok()?))
+                })
+                .collect();
+            let copy = doc
+                .put_object(
+                    &notifications,
+                    format!("{key}-copy"),
+                    automerge::ObjType::Map,
+                )
+                .unwrap();
+            for (field, value) in fields {
+                doc.put(&copy, &field, value).unwrap();
+            }
+            doc.put(&copy, "created_at", "2026-11-22").unwrap();
+            rewritten += 1;
+        }
+        std::fs::write(&path, doc.save()).unwrap();
+    }
+    assert!(rewritten >= 1);
+    alice.import(files.path());
+
+    let notification = alice
+        .store
+        .notifications()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.notification_type == "date_reminder" && n.id.ends_with("-copy"))
+        .unwrap();
+    assert_eq!(notification.created_at, "2026-11-22");
+    alice
+        .store
+        .mark_notification_read(&notification.id, now())
+        .unwrap();
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_together"))
+        .arg("--data-dir")
+        .arg(alice.dir.path())
+        .arg("notifications")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("2026-11-22  Our anniversary is in 3 days"),
+        "{output:?}"
+    );
+}

@@ -180,30 +180,90 @@ impl fmt::Display for DocAddress {
     }
 }
 
+/// Length of a hyphenated UUID, the only spelling a document id uses.
+const UUID_LEN: usize = 36;
+
 impl FromStr for DocAddress {
     type Err = InvalidAddress;
 
+    /// Reads a document id, which comes from outside (URLs, file names, the server's lists): only
+    /// the exact text [`DocAddress::doc_id`] writes is accepted, so one document has one id, and
+    /// the text is cut only where `str::get` finds a character boundary, never by a byte index
+    /// that could fall inside a multi-byte character.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = || InvalidAddress(s.to_owned());
-        if let Some(rest) = s.strip_prefix("user-") {
-            return rest.parse().map(Self::User).map_err(|_| invalid());
-        }
-        let rest = s.strip_prefix("rel-").ok_or_else(invalid)?;
-        // A UUID is 36 characters; a series id adds "-YYYY".
-        match rest.len() {
-            36 => rest.parse().map(Self::Relationship).map_err(|_| invalid()),
-            41 => {
-                let (id, year) = rest.split_at(36);
-                let year: i16 = year
+        let address = if let Some(rest) = s.strip_prefix("user-") {
+            Self::User(rest.parse().map_err(|_| invalid())?)
+        } else {
+            let rest = s.strip_prefix("rel-").ok_or_else(invalid)?;
+            let (id, tail) = rest
+                .get(..UUID_LEN)
+                .zip(rest.get(UUID_LEN..))
+                .ok_or_else(invalid)?;
+            let id: RelationshipId = id.parse().map_err(|_| invalid())?;
+            if tail.is_empty() {
+                Self::Relationship(id)
+            } else {
+                let year: i16 = tail
                     .strip_prefix('-')
                     .and_then(|y| y.parse().ok())
                     .filter(|y| (1900..=9999).contains(y))
                     .ok_or_else(invalid)?;
-                id.parse()
-                    .map(|id| Self::Series(id, year))
-                    .map_err(|_| invalid())
+                Self::Series(id, year)
             }
-            _ => Err(invalid()),
+        };
+        // Refuses other spellings the UUID parser forgives (upper case, braces, spaces, "+2026").
+        if address.doc_id() == s {
+            Ok(address)
+        } else {
+            Err(invalid())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_multibyte_character_where_the_year_starts_is_refused_not_a_panic() {
+        // 35 ASCII bytes, then "é" (2 bytes) straddling byte 36, then 4 more: 41 bytes after "rel-".
+        let crafted = format!("rel-{}é{}", "a".repeat(35), "1234");
+        assert_eq!(crafted.len() - "rel-".len(), 41);
+        assert_eq!(
+            crafted.parse::<DocAddress>(),
+            Err(InvalidAddress(crafted.clone()))
+        );
+        // Same length, the multi-byte character elsewhere.
+        let elsewhere = format!("rel-{}é-202", "a".repeat(34));
+        assert!(elsewhere.parse::<DocAddress>().is_err());
+    }
+
+    #[test]
+    fn every_document_id_round_trips_through_text() {
+        let id: RelationshipId = "0190a4f8-5c1e-7d2a-9b3c-4d5e6f708192".parse().unwrap();
+        let user: UserId = "0190a4f8-5c1e-7d2a-9b3c-4d5e6f708193".parse().unwrap();
+        for address in [
+            DocAddress::Relationship(id),
+            DocAddress::Series(id, 2026),
+            DocAddress::User(user),
+        ] {
+            assert_eq!(address.doc_id().parse::<DocAddress>(), Ok(address));
+        }
+        let spaced = format!("rel-  {}  ", id.as_uuid().simple());
+        let upper = format!("user-{}", user.to_string().to_uppercase());
+        for bad in [
+            "",
+            "rel-",
+            "user-",
+            "rel-x",
+            "rel-0190a4f8-5c1e-7d2a-9b3c-4d5e6f708192-1899",
+            "rel-0190a4f8-5c1e-7d2a-9b3c-4d5e6f708192-+202",
+            "rel-0190a4f8-5c1e-7d2a-9b3c-4d5e6f708192-",
+            &spaced,
+            &upper,
+        ] {
+            assert!(bad.parse::<DocAddress>().is_err(), "{bad:?}");
         }
     }
 }

@@ -53,6 +53,10 @@ pub enum DocumentError {
     /// Written by a newer version of the app.
     #[error("the document uses schema version {0}, newer than this app understands; please update")]
     SchemaTooNew(i64),
+    /// Automerge panicked on the bytes (Automerge 0.12 does on some malformed documents): the
+    /// document or change is damaged, and nothing of it was taken.
+    #[error("this document is damaged and cannot be read")]
+    Damaged,
     /// A record the change refers to does not exist.
     #[error("no {collection} record {key} in this document")]
     NoSuchRecord {
@@ -124,9 +128,12 @@ impl Document {
     /// Loads a saved document (a full save, possibly followed by incremental chunks) and checks it is
     /// the document `address` names.
     pub fn load(address: DocAddress, bytes: &[u8], actor: &ActorId) -> Result<Self> {
-        let mut doc = AutoCommit::load(bytes)?;
-        doc.set_actor(actor.clone());
-        doc.update_diff_cursor();
+        let doc = guarded(|| {
+            let mut doc = AutoCommit::load(bytes)?;
+            doc.set_actor(actor.clone());
+            doc.update_diff_cursor();
+            Ok(doc)
+        })?;
         let document = Self {
             doc,
             address,
@@ -201,9 +208,13 @@ impl Document {
 
     /// Merges changes from another replica (a saved document or incremental chunks). Duplicates are
     /// ignored, so merging the same bytes twice is harmless.
+    ///
+    /// After [`DocumentError::Damaged`] the document may hold part of the damaged bytes: the caller
+    /// must drop it and load it again from storage (the client's write path forgets every loaded
+    /// document when a transaction fails).
     pub fn merge_bytes(&mut self, bytes: &[u8]) -> Result<()> {
-        self.doc.load_incremental(bytes)?;
-        Ok(())
+        let doc = &mut self.doc;
+        guarded(|| Ok(doc.load_incremental(bytes).map(drop)?))
     }
 
     /// Commits pending operations with `now` as the change's (advisory) time.
@@ -290,6 +301,17 @@ impl Document {
     pub(crate) fn inner_mut(&mut self) -> &mut AutoCommit {
         &mut self.doc
     }
+}
+
+/// Runs an Automerge call on bytes from outside the process. Automerge 0.12 panics on some
+/// malformed documents instead of returning an error; the panic is caught here, at the lowest layer
+/// that reads outside bytes, and becomes [`DocumentError::Damaged`], so a damaged file or a hostile
+/// peer's change is refused instead of taking the app down.
+fn guarded<T>(call: impl FnOnce() -> Result<T>) -> Result<T> {
+    // Unwind safety: on a panic the caller gets `Damaged` and must drop the document (see
+    // `merge_bytes`); `load` builds its document inside the closure, so nothing half-made escapes.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call))
+        .unwrap_or(Err(DocumentError::Damaged))
 }
 
 #[cfg(test)]

@@ -599,3 +599,33 @@ async fn a_device_keeps_its_user_id_and_invites_carry_a_sealed_key() {
         .await;
     assert_eq!(too_short.status, 400);
 }
+
+/// A document id crafted so that byte 36 after `rel-` falls inside a multi-byte character once
+/// took the server down mid-request (an empty reply): every document route answers a 400 instead.
+#[tokio::test]
+async fn a_document_id_with_a_multibyte_character_at_the_year_is_a_400_not_a_dropped_connection() {
+    let server = start().await;
+    let alice = signup(&server, "alice@example.com", "Alice", "correct horse").await;
+    let crafted = format!("rel-{}é1234", "a".repeat(35));
+    let path = format!("/v1/docs/{crafted}/entries");
+    let replies = [
+        alice.get(&format!("{path}?after=0")).await,
+        alice
+            .post(
+                &path,
+                json!({ "entries": [{ "entry_id": "e1", "ciphertext": b64(b"sealed") }] }),
+            )
+            .await,
+        alice.get(&format!("/v1/docs/{crafted}/snapshot")).await,
+    ];
+    for reply in replies {
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert!(
+            reply.body["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("is not a document id")),
+            "a JSON error body: {}",
+            reply.body
+        );
+    }
+}

@@ -209,3 +209,21 @@ fn every_collection_belongs_to_exactly_one_kind_and_round_trips_its_name() {
         assert_eq!(owners, 1, "{collection:?}");
     }
 }
+
+#[test]
+fn a_panic_inside_a_guarded_automerge_call_becomes_a_damaged_document() {
+    // Automerge 0.12 panics on some malformed bytes; the guard around every call on outside bytes
+    // turns the panic into an error, and lets Automerge's own errors through unchanged.
+    let panicked: Result<()> = guarded(|| panic!("as Automerge does on some malformed chunks"));
+    assert!(matches!(panicked, Err(DocumentError::Damaged)));
+    assert_eq!(
+        DocumentError::Damaged.to_string(),
+        "this document is damaged and cannot be read"
+    );
+    let refused: Result<()> = guarded(|| Err(DocumentError::SchemaTooNew(9)));
+    assert!(matches!(refused, Err(DocumentError::SchemaTooNew(9))));
+    // Garbage that Automerge refuses with an error is still that error, not `Damaged`.
+    let address = DocAddress::Relationship(rid());
+    let garbage = Document::load(address, b"not an automerge document", &actor(1));
+    assert!(matches!(garbage, Err(DocumentError::Automerge(_))));
+}
