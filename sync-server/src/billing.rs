@@ -24,6 +24,9 @@ pub mod store;
 pub mod stripe;
 
 use std::path::Path;
+use std::sync::Arc;
+
+use crate::clock::Clock;
 
 use crate::secrets::SecretText;
 use crate::storage::Database;
@@ -75,6 +78,8 @@ pub struct Billing {
     pub stripe: Option<stripe::Stripe>,
     /// The entitlement signing key.
     pub signer: entitlement::Signer25519,
+    /// The server's clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Billing {
@@ -83,6 +88,7 @@ impl Billing {
         db: Database,
         config: BillingConfig,
         data_dir: &Path,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, entitlement::KeyError> {
         let signer =
             entitlement::Signer25519::load_or_create(&data_dir.join("entitlement-signing.key"))?;
@@ -95,6 +101,7 @@ impl Billing {
             config,
             stripe,
             signer,
+            clock,
         })
     }
 }

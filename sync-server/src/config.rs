@@ -33,6 +33,8 @@ pub struct Config {
     /// Most ciphertext bytes one account's devices may have stored (entries, including in the
     /// couple's documents, and snapshots); an upload that would go over is refused with 507.
     pub max_account_bytes: u64,
+    /// Where the server reads the time (the system's; tests move a manual one).
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 /// What the command line and `TOGETHER_*` environment variables set; each wins over the file.
@@ -71,6 +73,7 @@ impl Default for Config {
             login_limits: crate::limiter::Limits::default(),
             trusted_proxies: Vec::new(),
             billing: crate::billing::BillingConfig::default(),
+            clock: std::sync::Arc::new(crate::clock::SystemClock),
             max_account_bytes: DEFAULT_MAX_ACCOUNT_BYTES,
         }
     }

@@ -52,6 +52,8 @@ pub struct AppState {
     pub hub: Arc<crate::hub::Hub>,
     /// Each account's storage quota, in ciphertext bytes.
     pub max_account_bytes: u64,
+    /// Where handlers read the time.
+    pub clock: Arc<dyn crate::clock::Clock>,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -86,11 +88,16 @@ pub fn openapi_description() -> utoipa::openapi::OpenApi {
     routes().into_openapi()
 }
 
-/// The current time as the server stores it (RFC 3339 UTC, milliseconds).
-pub(crate) fn now_text() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+impl AppState {
+    /// The current time, from the state's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// The current time as the server stores it (RFC 3339 UTC, milliseconds).
+    pub fn now_text(&self) -> String {
+        crate::clock::stamp(self.now())
+    }
 }
 
 /// The body of `GET /healthz`.

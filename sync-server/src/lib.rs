@@ -23,6 +23,7 @@
 
 pub mod billing;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod http;
 pub mod hub;
@@ -61,8 +62,13 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let database = storage::Database::open(&config.database_path())?;
-    let billing = billing::Billing::new(database.clone(), config.billing.clone(), &config.data_dir)
-        .map_err(|e| ServerError::Billing(e.to_string()))?;
+    let billing = billing::Billing::new(
+        database.clone(),
+        config.billing.clone(),
+        &config.data_dir,
+        Arc::clone(&config.clock),
+    )
+    .map_err(|e| ServerError::Billing(e.to_string()))?;
     let billing = Arc::new(billing);
     let revenue = tokio::spawn(hourly_billing_job(Arc::clone(&billing)));
     let result = launch_with_storage(
@@ -86,13 +92,17 @@ async fn hourly_billing_job(billing: Arc<billing::Billing>) {
     loop {
         every.tick().await;
         let db = &billing.db;
-        let today = jiff::Zoned::now().date();
+        let today = billing
+            .clock
+            .now()
+            .to_zoned(jiff::tz::TimeZone::system())
+            .date();
         let yesterday = today.yesterday().unwrap_or(today);
         if let Err(error) = db.recompute_revenue(yesterday, today).await {
             tracing::warn!(%error, "revenue analytics job failed");
         }
         billing::actions::run_pending(&billing).await;
-        let now = jiff::Timestamp::now().as_second();
+        let now = billing.clock.now().as_second();
         let hour_ago = billing::store::stamp(now - 3600);
         if let Err(error) = db.sweep_checkouts(hour_ago).await {
             tracing::warn!(%error, "sweeping expired checkouts failed");
@@ -121,6 +131,7 @@ pub async fn launch_with_storage(
         billing,
         trusted_proxies: config.trusted_proxies.clone().into(),
         max_account_bytes: config.max_account_bytes,
+        clock: Arc::clone(&config.clock),
         shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;

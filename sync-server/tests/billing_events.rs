@@ -297,7 +297,11 @@ async fn in_order_shuffled_and_doubled_deliveries_reach_the_same_state() {
     assert_eq!(reference.credit_balance(BOB.into()).await.unwrap(), 10);
     assert_eq!(
         reference
-            .access(Holder::Relationship(COUPLE.into()), 3)
+            .access(
+                Holder::Relationship(COUPLE.into()),
+                3,
+                jiff::Timestamp::now()
+            )
             .await
             .unwrap()
             .level,
@@ -339,10 +343,14 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
         .await
         .unwrap();
     assert_eq!(
-        db.access(Holder::Relationship(COUPLE.into()), 3)
-            .await
-            .unwrap()
-            .level,
+        db.access(
+            Holder::Relationship(COUPLE.into()),
+            3,
+            jiff::Timestamp::now()
+        )
+        .await
+        .unwrap()
+        .level,
         "premium"
     );
     // past_due after the period ended: access for the grace days only.
@@ -352,18 +360,26 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
         .await
         .unwrap();
     assert_eq!(
-        db.access(Holder::Relationship(COUPLE.into()), 3)
-            .await
-            .unwrap()
-            .level,
+        db.access(
+            Holder::Relationship(COUPLE.into()),
+            3,
+            jiff::Timestamp::now()
+        )
+        .await
+        .unwrap()
+        .level,
         "premium",
         "within 3 grace days"
     );
     assert_eq!(
-        db.access(Holder::Relationship(COUPLE.into()), 0)
-            .await
-            .unwrap()
-            .level,
+        db.access(
+            Holder::Relationship(COUPLE.into()),
+            0,
+            jiff::Timestamp::now()
+        )
+        .await
+        .unwrap()
+        .level,
         "free",
         "no grace configured"
     );
@@ -381,10 +397,14 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
             .await
             .unwrap();
         assert_eq!(
-            db.access(Holder::Relationship(COUPLE.into()), 3)
-                .await
-                .unwrap()
-                .level,
+            db.access(
+                Holder::Relationship(COUPLE.into()),
+                3,
+                jiff::Timestamp::now()
+            )
+            .await
+            .unwrap()
+            .level,
             "free",
             "{status}"
         );
@@ -400,10 +420,14 @@ async fn status_decides_access_with_a_grace_period_for_past_due() {
         .await
         .unwrap();
     assert_eq!(
-        db.access(Holder::Relationship(COUPLE.into()), 3)
-            .await
-            .unwrap()
-            .level,
+        db.access(
+            Holder::Relationship(COUPLE.into()),
+            3,
+            jiff::Timestamp::now()
+        )
+        .await
+        .unwrap()
+        .level,
         "free"
     );
 }

@@ -6,7 +6,6 @@
 use super::Billing;
 use super::store::{ActionKind, BillingAction};
 use super::stripe::{Stripe, StripeError};
-use crate::http::now_text;
 
 /// Most actions tried per run.
 const BATCH: i64 = 50;
@@ -30,7 +29,11 @@ pub async fn run_pending(billing: &Billing) {
         }
         if let Err(error) = billing
             .db
-            .action_tried(action.id.clone(), outcome, now_text())
+            .action_tried(
+                action.id.clone(),
+                outcome,
+                crate::clock::stamp(billing.clock.now()),
+            )
             .await
         {
             tracing::warn!(%error, "cannot record a billing action's outcome");

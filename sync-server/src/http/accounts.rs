@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use super::auth::ClientAddress;
 use super::openapi::{Refusals, SignedIn};
-use super::{ApiError, ApiJson, ApiPath, AppState, Caller, now_text};
+use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
 use crate::storage::NewAccount;
 
@@ -54,7 +54,7 @@ async fn put_keys(
         })?;
     state
         .database
-        .put_key_bundle(caller.user_id, bytes, now_text())
+        .put_key_bundle(caller.user_id, bytes, state.now_text())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -89,12 +89,12 @@ async fn delete_account(
     if let Some(billing) = &state.billing {
         billing
             .db
-            .schedule_payer_cancellations(caller.user_id.clone(), now_text())
+            .schedule_payer_cancellations(caller.user_id.clone(), state.now_text())
             .await?;
     }
     let ended = state
         .database
-        .delete_account(caller.user_id.clone(), now_text())
+        .delete_account(caller.user_id.clone(), state.now_text())
         .await?;
     if let Some(billing) = state.billing.clone() {
         tokio::spawn(async move { crate::billing::actions::run_pending(&billing).await });
@@ -182,7 +182,7 @@ async fn signup(
         device_id: new_id(),
         device_name,
         token_hash,
-        now: now_text(),
+        now: state.now_text(),
     };
     let (user_id, device_id) = (account.user_id.clone(), account.device_id.clone());
     let email = account.email.clone();
@@ -255,7 +255,7 @@ async fn login(
             device_id.clone(),
             device_name,
             token_hash,
-            now_text(),
+            state.now_text(),
             MAX_DEVICES_PER_ACCOUNT,
         )
         .await?;
@@ -282,7 +282,11 @@ fn wait_in_words(wait: std::time::Duration) -> String {
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
     state
         .database
-        .revoke_device(caller.user_id.clone(), caller.device_id.clone(), now_text())
+        .revoke_device(
+            caller.user_id.clone(),
+            caller.device_id.clone(),
+            state.now_text(),
+        )
         .await?;
     state
         .hub
@@ -322,7 +326,7 @@ async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     state
         .database
-        .revoke_device(caller.user_id.clone(), device_id.clone(), now_text())
+        .revoke_device(caller.user_id.clone(), device_id.clone(), state.now_text())
         .await?;
     state.hub.disconnect_device(&caller.user_id, &device_id);
     Ok(StatusCode::NO_CONTENT)

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
-use super::{ApiError, AppState, now_text};
+use super::{ApiError, AppState};
 use crate::secrets;
 
 /// The signed-in device making the request.
@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| unauthorized("this is not a valid device token"))?;
         let (user_id, device_id) = state
             .database
-            .authenticate(hash, now_text())
+            .authenticate(hash, state.now_text())
             .await?
             .ok_or_else(|| unauthorized("this device is signed out; sign in again"))?;
         Ok(Self { user_id, device_id })

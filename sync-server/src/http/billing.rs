@@ -11,7 +11,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiff::Timestamp;
 use together_core::view::{AddonView, PlanView};
 use together_core::wire::billing::{CreditBalance, PortalSession};
 use utoipa_axum::router::OpenApiRouter;
@@ -168,8 +167,11 @@ async fn entitlements(
 ) -> Result<Json<SignedEntitlement>, ApiError> {
     let billing = billing(&state)?;
     let (holder, relationship) = holder_of(&state, &caller.user_id).await?;
-    let access = billing.db.access(holder, billing.config.grace_days).await?;
-    let now = Timestamp::now().as_second();
+    let access = billing
+        .db
+        .access(holder, billing.config.grace_days, state.now())
+        .await?;
+    let now = state.now().as_second();
     let entitlement = Entitlement {
         user_id: caller.user_id,
         relationship_id: relationship,

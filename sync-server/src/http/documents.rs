@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::openapi::SignedIn;
-use super::{ApiError, ApiJson, ApiPath, AppState, Caller, now_text};
+use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
 use crate::storage::{AppendJob, Appended, DocAccess, NewSnapshot};
 
@@ -91,7 +91,7 @@ async fn append(
             user_id: caller.user_id,
             device_id: caller.device_id,
             entries,
-            now: now_text(),
+            now: state.now_text(),
             max_account_bytes: state.max_account_bytes,
         })
         .await?;
@@ -217,7 +217,7 @@ async fn put_snapshot(
             device_id: caller.device_id,
             covers_seq: body.covers_seq,
             ciphertext: bytes,
-            now: now_text(),
+            now: state.now_text(),
             max_account_bytes: state.max_account_bytes,
         })
         .await?;

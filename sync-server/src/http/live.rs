@@ -148,6 +148,7 @@ mod tests {
             trusted_proxies: Arc::new([]),
             max_account_bytes: 1,
             hub: Arc::default(),
+            clock: Arc::new(crate::clock::SystemClock),
             shutdown,
         }
     }

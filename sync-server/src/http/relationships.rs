@@ -11,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::openapi::SignedIn;
-use super::{ApiError, ApiJson, ApiPath, AppState, Caller, now_text};
+use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
 use crate::storage::RelationshipRow;
 
@@ -47,7 +47,7 @@ async fn create(
     let id = relationship_id(&body.relationship_id)?;
     state
         .database
-        .create_relationship(id.clone(), caller.user_id.clone(), now_text())
+        .create_relationship(id.clone(), caller.user_id.clone(), state.now_text())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -109,10 +109,9 @@ async fn invite(
             "expires_in_days must be between 1 and 30",
         ));
     }
-    let expires_at = (jiff::Timestamp::now()
-        + jiff::SignedDuration::from_hours(24 * i64::from(days)))
-    .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
-    .to_string();
+    let expires_at = (state.now() + jiff::SignedDuration::from_hours(24 * i64::from(days)))
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
     let wrapped_key = match &body.wrapped_key {
         Some(text) => Some(
             secrets::decode(text)
@@ -130,7 +129,7 @@ async fn invite(
             caller.user_id,
             hash,
             wrapped_key,
-            now_text(),
+            state.now_text(),
             expires_at.clone(),
         )
         .await?;
@@ -152,7 +151,11 @@ async fn redeem(
         .ok_or_else(|| ApiError::bad_request("secret must be base64 of 10 to 64 bytes"))?;
     let (relationship_id, wrapped_key) = state
         .database
-        .redeem_invite(secrets::sha256(&[&secret]), caller.user_id, now_text())
+        .redeem_invite(
+            secrets::sha256(&[&secret]),
+            caller.user_id,
+            state.now_text(),
+        )
         .await?;
     Ok(Json(RedeemInviteResponse {
         relationship_id,
@@ -172,7 +175,7 @@ async fn leave(
     let id = relationship_id(&raw)?;
     let members = state
         .database
-        .leave_relationship(id.clone(), caller.user_id, now_text())
+        .leave_relationship(id.clone(), caller.user_id, state.now_text())
         .await?;
     state.hub.publish_ended(&members, &id);
     Ok(StatusCode::NO_CONTENT)

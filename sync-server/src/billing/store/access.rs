@@ -154,8 +154,13 @@ pub(crate) fn access(
 
 impl Database {
     /// A couple's (or a lone payer's) access now.
-    pub async fn access(&self, holder: Holder, grace_days: i64) -> Result<Access, StorageError> {
-        self.with_conn(move |conn| access(conn, &holder, grace_days, Timestamp::now().as_second()))
+    pub async fn access(
+        &self,
+        holder: Holder,
+        grace_days: i64,
+        now: Timestamp,
+    ) -> Result<Access, StorageError> {
+        self.with_conn(move |conn| access(conn, &holder, grace_days, now.as_second()))
             .await
     }
 

@@ -11,7 +11,7 @@ use super::{billing, relationship_of};
 use crate::billing::ai;
 use crate::billing::store::AiStart;
 use crate::http::openapi::SignedIn;
-use crate::http::{ApiError, ApiJson, AppState, Caller, now_text};
+use crate::http::{ApiError, ApiJson, AppState, Caller};
 use crate::storage::StorageError;
 use together_core::wire::ErrorBody;
 
@@ -61,7 +61,7 @@ pub(super) async fn suggest(
             relationship,
             billing.config.ai_cost_credits,
             key.clone(),
-            now_text(),
+            state.now_text(),
         )
         .await
         .map_err(|error| match error {
@@ -83,7 +83,7 @@ pub(super) async fn suggest(
         Ok(suggestions) => {
             billing
                 .db
-                .finish_ai_request(key, suggestions.clone(), now_text())
+                .finish_ai_request(key, suggestions.clone(), state.now_text())
                 .await?;
             Ok(Json(Suggestions {
                 suggestions,
@@ -92,7 +92,7 @@ pub(super) async fn suggest(
         }
         Err(error) => {
             tracing::warn!(%error, "AI request failed; credits given back");
-            billing.db.fail_ai_request(key, now_text()).await?;
+            billing.db.fail_ai_request(key, state.now_text()).await?;
             Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "the AI service did not answer; your credits were not used",

@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use together_core::wire::billing::{
     CheckoutRequest, CheckoutSession, CreditsCheckoutRequest, is_request_id,
 };
@@ -21,7 +21,7 @@ use crate::billing::store::{
     CHECKOUT_OPEN_MINUTES, CheckoutLock, CheckoutRequest as LockRequest, Holder, stamp,
 };
 use crate::http::openapi::SignedIn;
-use crate::http::{ApiError, ApiJson, AppState, Caller, now_text};
+use crate::http::{ApiError, ApiJson, AppState, Caller};
 use together_core::wire::ErrorBody;
 
 /// The one answer to a gift that cannot be given, whatever the reason.
@@ -35,7 +35,7 @@ async fn gift_recipient(
     giver: &str,
     email: &str,
 ) -> Result<String, ApiError> {
-    let now = Timestamp::now();
+    let now = state.now();
     let allowed = billing
         .db
         .allow_gift_lookup(
@@ -62,6 +62,7 @@ async fn gift_recipient(
         .access(
             Holder::Relationship(relationship.clone()),
             billing.config.grace_days,
+            state.now(),
         )
         .await?;
     if access.level != "free" {
@@ -113,6 +114,7 @@ pub(super) async fn subscription(
             .access(
                 Holder::Relationship(relationship.clone()),
                 billing.config.grace_days,
+                state.now(),
             )
             .await?;
         if access.level != "free" {
@@ -129,7 +131,7 @@ pub(super) async fn subscription(
             ));
         }
     }
-    let now = Timestamp::now();
+    let now = state.now();
     let expires = now + SignedDuration::from_mins(CHECKOUT_OPEN_MINUTES);
     let lock = billing
         .db
@@ -139,7 +141,7 @@ pub(super) async fn subscription(
             plan_id: plan.id.clone(),
             price_cents: plan.price_cents,
             discount_code: body.discount_code.clone(),
-            now: now_text(),
+            now: state.now_text(),
             expires_at: stamp(expires.as_second()),
         })
         .await?;

@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use jiff::Timestamp;
 use together_core::wire::billing::WebhookAck;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -20,7 +19,7 @@ use crate::billing::events::Event;
 use crate::billing::store::Processed;
 use crate::billing::{actions, signature};
 use crate::http::openapi::Refusals;
-use crate::http::{ApiError, AppState, now_text};
+use crate::http::{ApiError, AppState};
 use together_core::wire::ErrorBody;
 
 /// Largest webhook body: Stripe's events are small JSON documents (a few kilobytes; objects with
@@ -75,8 +74,9 @@ async fn webhook(
         .map(|s| s.expose().to_owned())
         .collect();
     let checked = body.clone();
+    let now = state.now().as_second();
     let event = tokio::task::spawn_blocking(move || {
-        signature::verify(&header, &checked, &secrets, Timestamp::now().as_second())
+        signature::verify(&header, &checked, &secrets, now)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         Event::parse(&checked).map_err(|e| ApiError::bad_request(e.to_string()))
     })
@@ -97,7 +97,7 @@ async fn webhook(
         && let Some(stripe) = &billing.stripe
         && let Some(id) = event.object.get("id").and_then(|v| v.as_str())
     {
-        retrieved_at = Timestamp::now().as_second().max(event.created);
+        retrieved_at = state.now().as_second().max(event.created);
         match stripe.retrieve_subscription(id).await {
             Ok(found) => current = found,
             Err(error) => {
@@ -112,7 +112,7 @@ async fn webhook(
     let event_id = event.id.clone();
     match billing
         .db
-        .process_event(event, raw, current, retrieved_at, now_text())
+        .process_event(event, raw, current, retrieved_at, state.now_text())
         .await
     {
         Ok(outcome) => {
