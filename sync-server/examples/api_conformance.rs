@@ -18,7 +18,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use together_server::billing::ai::AiConfig;
-use together_server::storage::Database;
+use together_server::billing::store::Catalog;
+use together_server::storage::SqliteStorage;
 use together_server::{Config, launch};
 
 const WEBHOOK_SECRET: &str = "whsec_conformance";
@@ -45,7 +46,7 @@ async fn main() -> Result<()> {
     });
     let (plan, addon);
     {
-        let db = Database::open(&config.database_path())?;
+        let db = SqliteStorage::open(&config.database_path())?;
         plan = db
             .add_plan(
                 "Together".into(),

@@ -14,7 +14,8 @@ use rand::seq::SliceRandom;
 use serde_json::Value;
 use together_server::billing::signature::sign;
 use together_server::billing::store::BillingLedger;
-use together_server::storage::Database;
+use together_server::billing::store::Ledger;
+use together_server::storage::SqliteStorage;
 use together_server::{Config, launch};
 
 const SECRET: &str = "whsec_fixture_feed";
@@ -147,5 +148,7 @@ async fn feed(name: &str, events: &[Delivery]) -> Result<BillingLedger> {
     }
     let _ = stop.send(());
     server.await??;
-    Ok(Database::open(&database_path)?.billing_ledger().await?)
+    Ok(SqliteStorage::open(&database_path)?
+        .billing_ledger()
+        .await?)
 }

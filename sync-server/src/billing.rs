@@ -4,21 +4,21 @@
 //! - [`signature`]: Stripe's webhook signature scheme.
 //! - [`stripe`]: Stripe's HTTP API with reqwest (form posts, pinned version, idempotency keys).
 //! - [`events`]: lenient reading of Stripe events across API versions.
-//! - [`store`]: the billing tables and the webhook's effects, one transaction per event.
+//! - [`store`]: billing's part of the storage seam: one trait per concept (catalog, discounts,
+//!   entitlements, checkouts, credits, gifts, webhooks, owed actions, ledger, revenue) with the
+//!   rules that must not differ between backends.
 //! - [`entitlement`]: Ed25519-signed entitlements the app can honour offline.
-//! - [`revenue`]: daily revenue analytics, recomputable from the raw rows.
 //! - [`ai`]: AI suggestions through an OpenAI-compatible endpoint, paid with credits.
 //! - [`actions`]: the Stripe calls the server owes after an event (refunding a couple's duplicate
 //!   subscription, cancelling what a deleted account paid for), retried until done.
 //!
-//! Billing lives in the embedded SQLite database next to accounts (the sync logs use the
-//! [`crate::storage::Storage`] trait).
+//! Billing's tables live in the server's database, behind [`crate::storage::Storage`] like
+//! everything else.
 
 pub mod actions;
 pub mod ai;
 pub mod entitlement;
 pub mod events;
-pub mod revenue;
 pub mod signature;
 pub mod store;
 pub mod stripe;
@@ -29,7 +29,6 @@ use std::sync::Arc;
 use crate::clock::Clock;
 
 use crate::secrets::SecretText;
-use crate::storage::Database;
 
 /// The operator's billing settings. Secrets are [`SecretText`]: `Debug` never shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +66,9 @@ impl Default for BillingConfig {
     }
 }
 
-/// Billing's shared state.
+/// Billing's shared state (its tables are behind the storage seam, in the server's state).
 #[derive(Debug)]
 pub struct Billing {
-    /// The database.
-    pub db: Database,
     /// Settings.
     pub config: BillingConfig,
     /// The Stripe client, when a secret key is configured.
@@ -83,9 +80,8 @@ pub struct Billing {
 }
 
 impl Billing {
-    /// Billing over `db`, with its signing key in `data_dir`.
+    /// Billing with its signing key in `data_dir`.
     pub fn new(
-        db: Database,
         config: BillingConfig,
         data_dir: &Path,
         clock: Arc<dyn Clock>,
@@ -97,7 +93,6 @@ impl Billing {
             .as_ref()
             .map(|key| stripe::Stripe::new(&config.stripe_api_base, key.expose()));
         Ok(Self {
-            db,
             config,
             stripe,
             signer,

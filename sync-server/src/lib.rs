@@ -31,6 +31,7 @@ pub mod limiter;
 pub mod secrets;
 pub mod storage;
 
+use crate::storage::Storage;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -61,24 +62,19 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let database = storage::Database::open(&config.database_path())?;
+    let database = storage::open(&config)?;
     let billing = billing::Billing::new(
-        database.clone(),
         config.billing.clone(),
         &config.data_dir,
         Arc::clone(&config.clock),
     )
     .map_err(|e| ServerError::Billing(e.to_string()))?;
     let billing = Arc::new(billing);
-    let revenue = tokio::spawn(hourly_billing_job(Arc::clone(&billing)));
-    let result = launch_with_storage(
-        config,
-        Arc::new(database),
-        Some(billing),
-        listener,
-        shutdown,
-    )
-    .await;
+    let revenue = tokio::spawn(hourly_billing_job(
+        Arc::clone(&database),
+        Arc::clone(&billing),
+    ));
+    let result = launch_with_storage(config, database, Some(billing), listener, shutdown).await;
     revenue.abort();
     result
 }
@@ -87,11 +83,10 @@ pub async fn launch(
 /// webhook updates the days it touches; this catches subscriptions crossing midnight), retries
 /// the Stripe calls still owed, gives back discount uses of checkouts whose `expired` event never
 /// came, and forgets AI answers older than a day.
-async fn hourly_billing_job(billing: Arc<billing::Billing>) {
+async fn hourly_billing_job(db: Arc<dyn Storage>, billing: Arc<billing::Billing>) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
-        let db = &billing.db;
         let today = billing
             .clock
             .now()
@@ -101,7 +96,7 @@ async fn hourly_billing_job(billing: Arc<billing::Billing>) {
         if let Err(error) = db.recompute_revenue(yesterday, today).await {
             tracing::warn!(%error, "revenue analytics job failed");
         }
-        billing::actions::run_pending(&billing).await;
+        billing::actions::run_pending(&*db, &billing).await;
         let now = billing.clock.now().as_second();
         let hour_ago = billing::store::stamp(now - 3600);
         if let Err(error) = db.sweep_checkouts(hour_ago).await {
@@ -118,7 +113,7 @@ async fn hourly_billing_job(billing: Arc<billing::Billing>) {
 /// plugged in, and how one API test suite can run against every backend.
 pub async fn launch_with_storage(
     config: Config,
-    database: Arc<dyn storage::Storage>,
+    database: Arc<dyn Storage>,
     billing: Option<Arc<billing::Billing>>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,

@@ -5,12 +5,16 @@
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
+mod common;
+
+use std::sync::Arc;
+
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use serde_json::{Value, json};
 use together_server::billing::events::Event;
 use together_server::billing::store::{Holder, Processed};
-use together_server::storage::{Database, NewAccount};
+use together_server::storage::{NewAccount, Storage};
 
 const ALICE: &str = "0193a0f0-0000-7000-8000-00000000000a";
 const BOB: &str = "0193a0f0-0000-7000-8000-00000000000b";
@@ -19,7 +23,7 @@ const DAY: i64 = 86_400;
 /// 2026-11-02T00:00:00Z.
 const T0: i64 = 1_793_577_600;
 
-async fn account(db: &Database, id: &str, email: &str) {
+async fn account(db: &Arc<dyn Storage>, id: &str, email: &str) {
     db.create_account(NewAccount {
         user_id: id.into(),
         email: email.into(),
@@ -35,9 +39,8 @@ async fn account(db: &Database, id: &str, email: &str) {
     .unwrap();
 }
 
-async fn database() -> (tempfile::TempDir, Database) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::open(&dir.path().join("server.sqlite3")).unwrap();
+async fn database() -> (common::backend::Backend, Arc<dyn Storage>) {
+    let (dir, db) = common::backend::storage().await;
     account(&db, ALICE, "alice@example.com").await;
     account(&db, BOB, "bob@example.com").await;
     db.create_relationship(
@@ -236,7 +239,7 @@ fn lifecycle() -> Vec<Value> {
     ]
 }
 
-async fn feed(db: &Database, events: &[Value]) -> usize {
+async fn feed(db: &Arc<dyn Storage>, events: &[Value]) -> usize {
     let mut applied = 0;
     for value in events {
         let raw = value.to_string();

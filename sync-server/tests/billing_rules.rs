@@ -6,12 +6,16 @@
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
+mod common;
+
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 use together_server::billing::events::Event;
 use together_server::billing::store::{
     ActionKind, AiStart, CheckoutLock, CheckoutRequest, DiscountCode,
 };
-use together_server::storage::{Database, NewAccount, StorageError};
+use together_server::storage::{NewAccount, Storage, StorageError};
 
 const NOW: &str = "2026-11-25T12:00:00.000Z";
 const LATER: &str = "2026-11-25T13:00:00.000Z";
@@ -24,13 +28,11 @@ fn relationship_id(n: usize) -> String {
     format!("0193a0f0-0000-7000-9000-{n:012}")
 }
 
-async fn database() -> (tempfile::TempDir, Database) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::open(&dir.path().join("server.sqlite3")).unwrap();
-    (dir, db)
+async fn database() -> (common::backend::Backend, Arc<dyn Storage>) {
+    common::backend::storage().await
 }
 
-async fn account(db: &Database, id: &str) {
+async fn account(db: &Arc<dyn Storage>, id: &str) {
     db.create_account(NewAccount {
         user_id: id.into(),
         email: format!("{id}@example.com"),
@@ -47,7 +49,7 @@ async fn account(db: &Database, id: &str) {
 }
 
 /// Two people and their relationship, numbered `n`.
-async fn couple(db: &Database, n: usize) -> (String, String, String) {
+async fn couple(db: &Arc<dyn Storage>, n: usize) -> (String, String, String) {
     let (a, b, r) = (user(2 * n), user(2 * n + 1), relationship_id(n));
     account(db, &a).await;
     account(db, &b).await;
@@ -71,7 +73,7 @@ fn event(id: &str, kind: &str, created: i64, object: Value) -> (Event, String) {
     (Event::parse(raw.as_bytes()).unwrap(), raw)
 }
 
-async fn process(db: &Database, (event, raw): (Event, String)) {
+async fn process(db: &Arc<dyn Storage>, (event, raw): (Event, String)) {
     db.process_event(event, raw, None, 0, NOW.into())
         .await
         .unwrap();
@@ -89,7 +91,7 @@ fn credits_bought(user: &str, credits: i64, session: &str) -> (Event, String) {
     )
 }
 
-async fn spend(db: &Database, who: &str, key: &str) -> Result<AiStart, StorageError> {
+async fn spend(db: &Arc<dyn Storage>, who: &str, key: &str) -> Result<AiStart, StorageError> {
     db.begin_ai_request(who.into(), None, 1, key.into(), NOW.into())
         .await
 }

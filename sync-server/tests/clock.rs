@@ -23,7 +23,10 @@ async fn an_invite_expires_when_the_servers_clock_says_so() {
     let bob = signup(&server, "b@example.com", "B", "pw").await;
     let relationship = uuid();
     alice
-        .post("/v1/relationships", json!({ "relationship_id": relationship }))
+        .post(
+            "/v1/relationships",
+            json!({ "relationship_id": relationship }),
+        )
         .await;
     let secret = [5_u8; 16];
     let made = alice

@@ -6,16 +6,17 @@
 use super::Billing;
 use super::store::{ActionKind, BillingAction};
 use super::stripe::{Stripe, StripeError};
+use crate::storage::Storage;
 
 /// Most actions tried per run.
 const BATCH: i64 = 50;
 
 /// Tries every pending action once. Without a Stripe key nothing can be charged, so nothing is owed.
-pub async fn run_pending(billing: &Billing) {
+pub async fn run_pending(storage: &dyn Storage, billing: &Billing) {
     let Some(stripe) = &billing.stripe else {
         return;
     };
-    let pending = match billing.db.pending_actions(BATCH).await {
+    let pending = match storage.pending_actions(BATCH).await {
         Ok(pending) => pending,
         Err(error) => {
             tracing::warn!(%error, "cannot read owed billing actions");
@@ -27,8 +28,7 @@ pub async fn run_pending(billing: &Billing) {
         if let Err(error) = &outcome {
             tracing::warn!(%error, subscription = %action.stripe_subscription_id, attempts = action.attempts + 1, "a billing action failed; it will be retried");
         }
-        if let Err(error) = billing
-            .db
+        if let Err(error) = storage
             .action_tried(
                 action.id.clone(),
                 outcome,

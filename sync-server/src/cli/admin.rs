@@ -7,9 +7,9 @@ use clap::Subcommand;
 use super::Place;
 use crate::billing::store::DiscountCode;
 use crate::config::{Config, Overrides};
-use crate::storage::Database;
+use crate::storage::Storage;
 
-fn open(place: &Place) -> Result<Database> {
+fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
     let config = Config::load(
         place.config.as_deref(),
         Overrides {
@@ -17,7 +17,7 @@ fn open(place: &Place) -> Result<Database> {
             ..Overrides::default()
         },
     )?;
-    Ok(Database::open(&config.database_path())?)
+    Ok(crate::storage::open(&config)?)
 }
 
 fn one_of<'a>(what: &str, value: &'a str, allowed: &[&str]) -> Result<&'a str> {

@@ -1,5 +1,6 @@
 //! Accounts and devices: sign up, log in, log out, list and revoke devices.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
@@ -86,9 +87,9 @@ async fn delete_account(
 ) -> Result<StatusCode, ApiError> {
     // What the person pays for must not keep charging a deleted account: it stops renewing at
     // the end of the paid period (recorded first, done right after, retried until done).
-    if let Some(billing) = &state.billing {
-        billing
-            .db
+    if state.billing.is_some() {
+        state
+            .database
             .schedule_payer_cancellations(caller.user_id.clone(), state.now_text())
             .await?;
     }
@@ -97,7 +98,10 @@ async fn delete_account(
         .delete_account(caller.user_id.clone(), state.now_text())
         .await?;
     if let Some(billing) = state.billing.clone() {
-        tokio::spawn(async move { crate::billing::actions::run_pending(&billing).await });
+        let storage = Arc::clone(&state.database);
+        tokio::spawn(
+            async move { crate::billing::actions::run_pending(&*storage, &billing).await },
+        );
     }
     state.hub.disconnect_user(&caller.user_id);
     if let Some((relationship, partners)) = ended {

@@ -82,8 +82,8 @@ async fn holder_of(state: &AppState, user: &str) -> Result<(Holder, Option<Strin
     responses((status = 200, body = Vec<PlanView>), Refusals,
         (status = 503, description = "Billing is not available on this server", body = together_core::wire::ErrorBody)))]
 async fn plans(State(state): State<AppState>) -> Result<Json<Vec<PlanView>>, ApiError> {
-    let billing = billing(&state)?;
-    let plans = billing.db.plans(true).await?;
+    billing(&state)?;
+    let plans = state.database.plans(true).await?;
     Ok(Json(
         plans
             .into_iter()
@@ -104,10 +104,10 @@ async fn plans(State(state): State<AppState>) -> Result<Json<Vec<PlanView>>, Api
     responses((status = 200, body = Vec<AddonView>), Refusals,
         (status = 503, description = "Billing is not available on this server", body = together_core::wire::ErrorBody)))]
 async fn addons(State(state): State<AppState>) -> Result<Json<Vec<AddonView>>, ApiError> {
-    let billing = billing(&state)?;
+    billing(&state)?;
     Ok(Json(
-        billing
-            .db
+        state
+            .database
             .addons()
             .await?
             .into_iter()
@@ -136,8 +136,8 @@ async fn portal(
 ) -> Result<Json<PortalSession>, ApiError> {
     let billing = billing(&state)?;
     let stripe = stripe_of(&billing)?;
-    let customer = billing
-        .db
+    let customer = state
+        .database
         .customer_of_payer(caller.user_id)
         .await?
         .ok_or_else(|| {
@@ -167,8 +167,8 @@ async fn entitlements(
 ) -> Result<Json<SignedEntitlement>, ApiError> {
     let billing = billing(&state)?;
     let (holder, relationship) = holder_of(&state, &caller.user_id).await?;
-    let access = billing
-        .db
+    let access = state
+        .database
         .access(holder, billing.config.grace_days, state.now())
         .await?;
     let now = state.now().as_second();
@@ -194,7 +194,7 @@ async fn credits(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<CreditBalance>, ApiError> {
-    let billing = billing(&state)?;
-    let balance = billing.db.credit_balance(caller.user_id).await?;
+    billing(&state)?;
+    let balance = state.database.credit_balance(caller.user_id).await?;
     Ok(Json(CreditBalance { balance }))
 }

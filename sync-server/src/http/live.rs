@@ -122,10 +122,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::storage::{Database, NewAccount};
+    use crate::storage::{Accounts, NewAccount, SqliteStorage};
 
     async fn state_with_account(dir: &std::path::Path) -> AppState {
-        let database = Database::open(&dir.join("server.sqlite3")).unwrap();
+        let database = SqliteStorage::open(&dir.join("server.sqlite3")).unwrap();
         database
             .create_account(NewAccount {
                 user_id: "alice".into(),

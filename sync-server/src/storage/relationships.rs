@@ -1,29 +1,6 @@
-//! Relationships, memberships and invites. The server knows who belongs to which couple, nothing
-//! more.
-//!
-//! A relationship lives until one partner leaves (or deletes their account): then it **ends for
-//! both**. An ended relationship is frozen — no appends, no snapshots, no invites — and stays
-//! readable by its former members, so each keeps their history and their new devices can restore
-//! it. A new partner always starts a new relationship (new documents, new key), so they never read
-//! what the previous partner wrote, and the previous partner's key opens nothing written later.
-//! A person belongs to at most one current relationship (a unique index says so).
+//! Relationships, memberships and invites: who belongs to which couple, and nothing more.
 
-use rusqlite::{Connection, OptionalExtension, params};
-
-use super::{Database, StorageError};
-
-/// An invite as stored, with the state of its relationship.
-#[derive(Debug)]
-struct StoredInvite {
-    relationship_id: String,
-    redeemed_by: Option<String>,
-    expires_at: String,
-    wrapped_key: Option<Vec<u8>>,
-    relationship_ended_at: Option<String>,
-}
-
-/// The most members a relationship has: the two partners.
-const MAX_MEMBERS: i64 = 2;
+use crate::storage::StorageError;
 
 /// Where a person stands in a relationship.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,164 +22,35 @@ pub struct RelationshipRow {
     pub ended_at: Option<String>,
 }
 
-/// `user_id`'s standing in `relationship_id`, or `None` if they never belonged to it (or deleted
-/// their account).
-pub(crate) fn standing(
-    conn: &Connection,
-    relationship_id: &str,
-    user_id: &str,
-) -> Result<Option<Standing>, StorageError> {
-    let ended: Option<Option<String>> = conn
-        .prepare_cached(
-            "SELECT ended_at FROM memberships WHERE relationship_id = ?1 AND user_id = ?2",
-        )?
-        .query_row([relationship_id, user_id], |row| row.get(0))
-        .optional()?;
-    Ok(ended.map(|ended| match ended {
-        None => Standing::Current,
-        Some(_) => Standing::Ended,
-    }))
-}
-
-/// The one relationship `user_id` currently belongs to.
-pub(crate) fn current_relationship(
-    conn: &Connection,
-    user_id: &str,
-) -> Result<Option<String>, StorageError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT relationship_id FROM memberships WHERE user_id = ?1 AND ended_at IS NULL",
-        )?
-        .query_row([user_id], |row| row.get(0))
-        .optional()?)
-}
-
-/// Ends `relationship_id` for every member at `now`; returns its members (who must be told).
-pub(crate) fn end_relationship(
-    conn: &Connection,
-    relationship_id: &str,
-    now: &str,
-) -> Result<Vec<String>, StorageError> {
-    conn.execute(
-        "UPDATE relationships SET ended_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
-        params![relationship_id, now],
-    )?;
-    conn.execute(
-        "UPDATE memberships SET ended_at = ?2 WHERE relationship_id = ?1 AND ended_at IS NULL",
-        params![relationship_id, now],
-    )?;
-    let members = conn
-        .prepare_cached("SELECT user_id FROM memberships WHERE relationship_id = ?1")?
-        .query_map([relationship_id], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(members)
-}
-
-/// Maps the one-current-relationship index to its sentence.
-fn one_current(error: rusqlite::Error) -> StorageError {
-    match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => StorageError::AlreadyInRelationship,
-        _ => error.into(),
-    }
-}
-
-impl Database {
+/// Relationships, memberships and invites.
+#[async_trait::async_trait]
+pub trait Relationships {
     /// Whether `user_id` is a member of `relationship_id` right now (it has not ended).
-    pub async fn is_member(
+    async fn is_member(
         &self,
         relationship_id: String,
         user_id: String,
-    ) -> Result<bool, StorageError> {
-        self.with_conn(move |conn| {
-            Ok(standing(conn, &relationship_id, &user_id)? == Some(Standing::Current))
-        })
-        .await
-    }
+    ) -> Result<bool, StorageError>;
 
     /// The relationship `user_id` belongs to now, if any.
-    pub async fn current_relationship(
-        &self,
-        user_id: String,
-    ) -> Result<Option<String>, StorageError> {
-        self.with_conn(move |conn| current_relationship(conn, &user_id))
-            .await
-    }
+    async fn current_relationship(&self, user_id: String) -> Result<Option<String>, StorageError>;
 
     /// Registers a relationship created on `user_id`'s device, with them as its first member.
     /// Registering again is harmless; someone else's relationship id is a conflict; an ended one is
     /// gone; a second current relationship is refused.
-    pub async fn create_relationship(
+    async fn create_relationship(
         &self,
         relationship_id: String,
         user_id: String,
         now: String,
-    ) -> Result<(), StorageError> {
-        self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
-            let exists: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM relationships WHERE id = ?1)",
-                [&relationship_id],
-                |row| row.get(0),
-            )?;
-            if exists {
-                return match standing(&tx, &relationship_id, &user_id)? {
-                    Some(Standing::Current) => Ok(()),
-                    Some(Standing::Ended) => Err(StorageError::RelationshipEnded),
-                    None => Err(StorageError::Conflict(
-                        "this relationship id is already taken".into(),
-                    )),
-                };
-            }
-            if current_relationship(&tx, &user_id)?.is_some() {
-                return Err(StorageError::AlreadyInRelationship);
-            }
-            tx.execute(
-                "INSERT INTO relationships (id, created_by, created_at) VALUES (?1, ?2, ?3)",
-                params![relationship_id, user_id, now],
-            )?;
-            tx.execute(
-                "INSERT INTO memberships (relationship_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
-                params![relationship_id, user_id, now],
-            )
-            .map_err(one_current)?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
-    }
+    ) -> Result<(), StorageError>;
 
     /// The relationships `user_id` belongs or belonged to (current and ended), with their members.
-    pub async fn relationships_of(
-        &self,
-        user_id: String,
-    ) -> Result<Vec<RelationshipRow>, StorageError> {
-        self.with_conn(move |conn| {
-            let mut stmt = conn.prepare(
-                "SELECT r.id, r.ended_at, group_concat(o.user_id, ',')
-                 FROM memberships m
-                 JOIN relationships r ON r.id = m.relationship_id
-                 JOIN memberships o ON o.relationship_id = m.relationship_id
-                 WHERE m.user_id = ?1 GROUP BY r.id ORDER BY r.created_at, r.id",
-            )?;
-            let rows = stmt
-                .query_map([&user_id], |row| {
-                    let members: String = row.get(2)?;
-                    let mut members: Vec<String> = members.split(',').map(str::to_owned).collect();
-                    members.sort();
-                    Ok(RelationshipRow {
-                        id: row.get(0)?,
-                        ended_at: row.get(1)?,
-                        members,
-                    })
-                })?
-                .collect::<Result<_, _>>()?;
-            Ok(rows)
-        })
-        .await
-    }
+    async fn relationships_of(&self, user_id: String)
+    -> Result<Vec<RelationshipRow>, StorageError>;
 
     /// Stores an invite to `relationship_id` made by one of its current members.
-    pub async fn create_invite(
+    async fn create_invite(
         &self,
         relationship_id: String,
         user_id: String,
@@ -210,114 +58,25 @@ impl Database {
         wrapped_key: Option<Vec<u8>>,
         now: String,
         expires_at: String,
-    ) -> Result<(), StorageError> {
-        self.with_conn(move |conn| {
-            match standing(conn, &relationship_id, &user_id)? {
-                Some(Standing::Current) => {}
-                Some(Standing::Ended) => return Err(StorageError::RelationshipEnded),
-                None => return Err(StorageError::NotFound("no such relationship".into())),
-            }
-            conn.execute(
-                "INSERT INTO invites (secret_hash, relationship_id, created_by, created_at, expires_at, wrapped_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![secret_hash.as_slice(), relationship_id, user_id, now, expires_at, wrapped_key],
-            )
-            .map_err(|e| match e.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                    StorageError::Conflict("this invite already exists".into())
-                }
-                _ => e.into(),
-            })?;
-            Ok(())
-        })
-        .await
-    }
+    ) -> Result<(), StorageError>;
 
     /// Redeems an invite: `user_id` joins its relationship. Unknown, expired and used invites, full
     /// and ended relationships are refused with the same message, so codes cannot be probed. A
     /// person who already belongs to another current relationship is refused before the invite is
     /// spent.
-    pub async fn redeem_invite(
+    async fn redeem_invite(
         &self,
         secret_hash: [u8; 32],
         user_id: String,
         now: String,
-    ) -> Result<(String, Option<Vec<u8>>), StorageError> {
-        self.with_conn(move |conn| {
-            let invalid = || StorageError::NotFound("this invite code is not valid (it may have expired or been used)".into());
-            let tx = conn.unchecked_transaction()?;
-            let invite = tx
-                .query_row(
-                    "SELECT i.relationship_id, i.redeemed_by, i.expires_at, i.wrapped_key, r.ended_at
-                     FROM invites i JOIN relationships r ON r.id = i.relationship_id
-                     WHERE i.secret_hash = ?1",
-                    [secret_hash.as_slice()],
-                    |row| {
-                        Ok(StoredInvite {
-                            relationship_id: row.get(0)?,
-                            redeemed_by: row.get(1)?,
-                            expires_at: row.get(2)?,
-                            wrapped_key: row.get(3)?,
-                            relationship_ended_at: row.get(4)?,
-                        })
-                    },
-                )
-                .optional()?;
-            let Some(StoredInvite { relationship_id, redeemed_by, expires_at, wrapped_key, relationship_ended_at }) = invite else {
-                return Err(invalid());
-            };
-            if redeemed_by.is_some() || expires_at <= now || relationship_ended_at.is_some() {
-                return Err(invalid());
-            }
-            match standing(&tx, &relationship_id, &user_id)? {
-                Some(Standing::Current) => {}
-                Some(Standing::Ended) => return Err(invalid()),
-                None => {
-                    if current_relationship(&tx, &user_id)?.is_some() {
-                        return Err(StorageError::AlreadyInRelationship);
-                    }
-                    let members: i64 = tx.query_row(
-                        "SELECT count(*) FROM memberships WHERE relationship_id = ?1",
-                        [&relationship_id],
-                        |row| row.get(0),
-                    )?;
-                    if members >= MAX_MEMBERS {
-                        return Err(invalid());
-                    }
-                    tx.execute(
-                        "INSERT INTO memberships (relationship_id, user_id, joined_at) VALUES (?1, ?2, ?3)",
-                        params![relationship_id, user_id, now],
-                    )
-                    .map_err(one_current)?;
-                }
-            }
-            tx.execute(
-                "UPDATE invites SET redeemed_by = ?2, redeemed_at = ?3 WHERE secret_hash = ?1",
-                params![secret_hash.as_slice(), user_id, now],
-            )?;
-            tx.commit()?;
-            Ok((relationship_id, wrapped_key))
-        })
-        .await
-    }
+    ) -> Result<(String, Option<Vec<u8>>), StorageError>;
 
     /// Ends the relationship for both partners because `user_id` leaves it: nobody writes to it
     /// any more, and both keep reading what it holds. Returns its members, to be told at once.
-    pub async fn leave_relationship(
+    async fn leave_relationship(
         &self,
         relationship_id: String,
         user_id: String,
         now: String,
-    ) -> Result<Vec<String>, StorageError> {
-        self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
-            if standing(&tx, &relationship_id, &user_id)? != Some(Standing::Current) {
-                return Err(StorageError::NotFound("no such relationship".into()));
-            }
-            let members = end_relationship(&tx, &relationship_id, &now)?;
-            tx.commit()?;
-            Ok(members)
-        })
-        .await
-    }
+    ) -> Result<Vec<String>, StorageError>;
 }

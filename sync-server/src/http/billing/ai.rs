@@ -54,8 +54,8 @@ pub(super) async fn suggest(
     }
     let relationship = relationship_of(&state, &caller.user_id).await?;
     let key = format!("ai:{}:{request_id}", caller.user_id);
-    let start = billing
-        .db
+    let start = state
+        .database
         .begin_ai_request(
             caller.user_id.clone(),
             relationship,
@@ -81,8 +81,8 @@ pub(super) async fn suggest(
     };
     match ai::suggest(&config, body.kind, &body.context).await {
         Ok(suggestions) => {
-            billing
-                .db
+            state
+                .database
                 .finish_ai_request(key, suggestions.clone(), state.now_text())
                 .await?;
             Ok(Json(Suggestions {
@@ -92,7 +92,10 @@ pub(super) async fn suggest(
         }
         Err(error) => {
             tracing::warn!(%error, "AI request failed; credits given back");
-            billing.db.fail_ai_request(key, state.now_text()).await?;
+            state
+                .database
+                .fail_ai_request(key, state.now_text())
+                .await?;
             Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "the AI service did not answer; your credits were not used",

@@ -36,8 +36,8 @@ async fn gift_recipient(
     email: &str,
 ) -> Result<String, ApiError> {
     let now = state.now();
-    let allowed = billing
-        .db
+    let allowed = state
+        .database
         .allow_gift_lookup(
             giver.to_owned(),
             stamp(now.as_second()),
@@ -57,8 +57,8 @@ async fn gift_recipient(
     let relationship = relationship_of(state, &credentials.user_id)
         .await?
         .ok_or_else(unavailable)?;
-    let access = billing
-        .db
+    let access = state
+        .database
         .access(
             Holder::Relationship(relationship.clone()),
             billing.config.grace_days,
@@ -90,8 +90,8 @@ pub(super) async fn subscription(
 ) -> Result<(StatusCode, Json<CheckoutSession>), ApiError> {
     let billing = billing(&state)?;
     let stripe = stripe_of(&billing)?;
-    let plan = billing
-        .db
+    let plan = state
+        .database
         .plans(true)
         .await?
         .into_iter()
@@ -109,8 +109,8 @@ pub(super) async fn subscription(
             .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, "create your couple space first"))?,
     };
     if !gifting_other {
-        let access = billing
-            .db
+        let access = state
+            .database
             .access(
                 Holder::Relationship(relationship.clone()),
                 billing.config.grace_days,
@@ -133,8 +133,8 @@ pub(super) async fn subscription(
     }
     let now = state.now();
     let expires = now + SignedDuration::from_mins(CHECKOUT_OPEN_MINUTES);
-    let lock = billing
-        .db
+    let lock = state
+        .database
         .begin_checkout(LockRequest {
             relationship_id: relationship.clone(),
             user_id: caller.user_id.clone(),
@@ -193,8 +193,8 @@ pub(super) async fn subscription(
         .await
     {
         Ok(session) => {
-            billing
-                .db
+            state
+                .database
                 .attach_checkout(lock_id, session.id.clone(), session.url.clone())
                 .await?;
             Ok((
@@ -206,7 +206,7 @@ pub(super) async fn subscription(
             ))
         }
         Err(error) => {
-            billing.db.abandon_checkout(lock_id).await?;
+            state.database.abandon_checkout(lock_id).await?;
             Err(stripe_error(error))
         }
     }
@@ -244,8 +244,8 @@ pub(super) async fn credits(
     }
     let billing = billing(&state)?;
     let stripe = stripe_of(&billing)?;
-    let addon = billing
-        .db
+    let addon = state
+        .database
         .addons()
         .await?
         .into_iter()

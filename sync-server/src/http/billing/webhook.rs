@@ -110,15 +110,16 @@ async fn webhook(
         }
     }
     let event_id = event.id.clone();
-    match billing
-        .db
+    match state
+        .database
         .process_event(event, raw, current, retrieved_at, state.now_text())
         .await
     {
         Ok(outcome) => {
             // Stripe calls the event made owed (a duplicate to refund) are made now, off the reply.
             let owed = Arc::clone(&billing);
-            tokio::spawn(async move { actions::run_pending(&owed).await });
+            let storage = Arc::clone(&state.database);
+            tokio::spawn(async move { actions::run_pending(&*storage, &owed).await });
             Ok(Json(WebhookAck {
                 received: true,
                 duplicate: outcome == Processed::Duplicate,

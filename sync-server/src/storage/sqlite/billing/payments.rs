@@ -5,8 +5,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::credits;
-use super::{new_id, stamp};
+use super::new_id;
 use crate::billing::events::{Event, id_of, int, invoice_subscription, meta, text};
+use crate::billing::store::stamp;
 use crate::storage::StorageError;
 
 /// The kind of payment a Checkout Session made.

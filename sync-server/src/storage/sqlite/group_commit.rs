@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::StorageError;
-use super::documents::{AppendJob, Appended, append_in};
+use super::documents::append_in;
+use crate::storage::{AppendJob, Appended, StorageError};
 
 /// Most appends committed together; bounds how long the first of them waits.
 const MAX_BATCH: usize = 512;

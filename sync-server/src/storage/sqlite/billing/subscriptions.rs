@@ -5,14 +5,17 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-use super::access::{finality, held_subscriptions_where};
-use super::actions::{self, ActionKind};
+use super::access::candidates;
+use super::actions;
 use super::checkouts;
 use super::credits::{self, Movement};
 use super::payments::{PaymentRow, upsert_payment};
 use super::webhooks::record_analytics;
-use super::{known_relationship, known_user, new_id, stamp};
+use super::{known_relationship, known_user, new_id};
 use crate::billing::events::{SubscriptionState, id_of, int, meta, text};
+use crate::billing::store::ActionKind;
+use crate::billing::store::entitlements::{Holder, entitles, finality, holds};
+use crate::billing::store::stamp;
 use crate::storage::StorageError;
 
 pub(super) fn checkout_completed(
@@ -174,18 +177,27 @@ fn refund_newcomer(
     let Some(this_created) = this else {
         return Ok(());
     };
-    let others: Vec<(String, String)> = conn
-        .prepare_cached(&held_subscriptions_where(
-            "s.stripe_subscription_id, s.created_at",
-            "AND s.stripe_subscription_id IS NOT NULL AND s.stripe_subscription_id <> ?3
-             AND s.status IN ('trialing', 'active', 'past_due')
-             AND (s.current_period_end IS NULL OR s.current_period_end > ?4)",
-        ))?
-        .query_map(
-            params![relationship, Option::<String>::None, subscription, now],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?
-        .collect::<Result<_, _>>()?;
+    // The couple's other subscriptions that entitle now (grace days aside: a past-due one still
+    // covers the couple while Stripe retries).
+    let now_unix = now
+        .parse::<jiff::Timestamp>()
+        .map(|t| t.as_second())
+        .unwrap_or_default();
+    let others: Vec<(String, String)> = candidates(
+        conn,
+        &Holder::Relationship(relationship.to_owned()),
+        "",
+        &[],
+    )?
+    .into_iter()
+    .filter(|c| holds(c) && entitles(c, 0, now_unix))
+    .filter_map(|c| {
+        c.stripe_subscription_id
+            .clone()
+            .map(|id| (id, c.created_at))
+    })
+    .filter(|(id, _)| id != subscription)
+    .collect();
     for (other, other_created) in others {
         let newcomer =
             if (this_created.as_str(), subscription) > (other_created.as_str(), other.as_str()) {

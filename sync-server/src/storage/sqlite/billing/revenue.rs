@@ -12,7 +12,9 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use rusqlite::{Connection, params};
 
-use crate::storage::{Database, StorageError};
+use crate::billing::store::revenue::{Revenue, RevenueDay};
+use crate::storage::StorageError;
+use crate::storage::sqlite::SqliteStorage;
 
 /// The days to recompute after an event: each `YYYY-MM-DD` given, and for `>YYYY-MM-DD` (a
 /// subscription changed, so MRR from its start did) that day and every stored day after it.
@@ -102,30 +104,9 @@ pub(crate) fn recompute_day(conn: &Connection, day: &str) -> Result<(), StorageE
     Ok(())
 }
 
-/// One day's figures.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RevenueDay {
-    /// The day.
-    pub date: String,
-    /// Subscriptions, gifts, add-ons.
-    pub subscription_revenue_cents: i64,
-    /// AI credits.
-    pub credits_revenue_cents: i64,
-    /// Both, minus refunds that day.
-    pub total_revenue_cents: i64,
-    /// Started that day.
-    pub new_subscriptions: i64,
-    /// Canceled that day.
-    pub canceled_subscriptions: i64,
-    /// Monthly recurring revenue at the end of the day.
-    pub mrr_cents: i64,
-    /// 12 × MRR.
-    pub arr_cents: i64,
-}
-
-impl Database {
-    /// Recomputes every day from `from` to `to` (inclusive) from the raw rows.
-    pub async fn recompute_revenue(&self, from: Date, to: Date) -> Result<usize, StorageError> {
+#[async_trait::async_trait]
+impl Revenue for SqliteStorage {
+    async fn recompute_revenue(&self, from: Date, to: Date) -> Result<usize, StorageError> {
         if to < from {
             return Err(StorageError::Conflict(format!("{to} is before {from}")));
         }
@@ -143,9 +124,7 @@ impl Database {
         })
         .await
     }
-
-    /// The stored figures from `from` to `to`.
-    pub async fn revenue(&self, from: Date, to: Date) -> Result<Vec<RevenueDay>, StorageError> {
+    async fn revenue(&self, from: Date, to: Date) -> Result<Vec<RevenueDay>, StorageError> {
         self.with_conn(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT analytics_date, subscription_revenue_cents, credits_revenue_cents,

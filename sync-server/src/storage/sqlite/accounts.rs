@@ -1,0 +1,231 @@
+//! Accounts, credentials and devices.
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::storage::StorageError;
+use crate::storage::accounts::{Accounts, Credentials, DeviceRow, NewAccount};
+
+use super::SqliteStorage;
+
+fn to_array<const N: usize>(bytes: Vec<u8>) -> Result<[u8; N], StorageError> {
+    bytes
+        .try_into()
+        .map_err(|_| StorageError::Conflict("stored credential has the wrong length".into()))
+}
+
+#[async_trait::async_trait]
+impl Accounts for SqliteStorage {
+    async fn create_account(&self, a: NewAccount) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE)",
+                [&a.email],
+                |row| row.get(0),
+            )?;
+            if taken {
+                return Err(StorageError::Conflict("an account with this email already exists".into()));
+            }
+            let id_taken: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+                [&a.user_id],
+                |row| row.get(0),
+            )?;
+            if id_taken {
+                return Err(StorageError::Conflict("this user id is already taken".into()));
+            }
+            tx.execute(
+                "INSERT INTO users (id, email, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                params![a.user_id, a.email, a.name, a.now],
+            )?;
+            tx.execute(
+                "INSERT INTO credentials (user_id, salt, secret_hash, updated_at) VALUES (?1, ?2, ?3, ?4)",
+                params![a.user_id, a.salt.as_slice(), a.secret_hash.as_slice(), a.now],
+            )?;
+            tx.execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                params![a.device_id, a.user_id, a.device_name, a.token_hash.as_slice(), a.now],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+    async fn credentials(&self, email: String) -> Result<Option<Credentials>, StorageError> {
+        self.with_conn(move |conn| {
+            let row: Option<(String, Vec<u8>, Vec<u8>)> = conn
+                .query_row(
+                    "SELECT c.user_id, c.salt, c.secret_hash FROM credentials c
+                     JOIN users u ON u.id = c.user_id WHERE u.email = ?1 COLLATE NOCASE",
+                    [&email],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(user_id, salt, hash)| {
+                Ok(Credentials {
+                    user_id,
+                    salt: to_array(salt)?,
+                    secret_hash: to_array(hash)?,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+    async fn add_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        name: String,
+        token_hash: [u8; 32],
+        now: String,
+        max_devices: u32,
+    ) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            let added = conn.execute(
+                "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?5
+                 WHERE (SELECT count(*) FROM devices WHERE user_id = ?2 AND revoked_at IS NULL) < ?6",
+                params![device_id, user_id, name, token_hash.as_slice(), now, max_devices],
+            )?;
+            if added == 0 {
+                return Err(StorageError::Conflict(format!(
+                    "this account has {max_devices} devices signed in; sign one out first"
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+    async fn authenticate(
+        &self,
+        token_hash: [u8; 32],
+        now: String,
+    ) -> Result<Option<(String, String)>, StorageError> {
+        self.with_conn(move |conn| {
+            let found: Option<(String, String, String)> = conn
+                .prepare_cached(
+                    "SELECT user_id, id, last_seen_at FROM devices
+                     WHERE token_hash = ?1 AND revoked_at IS NULL",
+                )?
+                .query_row([token_hash.as_slice()], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
+                .optional()?;
+            let Some((user, device, last_seen)) = found else {
+                return Ok(None);
+            };
+            // "Last seen" is shown to the minute: writing it on every request would cost
+            // every read a durable write.
+            if !same_minute(&last_seen, &now) {
+                conn.prepare_cached("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1")?
+                    .execute(params![device, now])?;
+            }
+            Ok(Some((user, device)))
+        })
+        .await
+    }
+    async fn devices(&self, user_id: String) -> Result<Vec<DeviceRow>, StorageError> {
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, name, created_at, last_seen_at FROM devices
+                 WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY created_at, id",
+            )?;
+            let rows = stmt
+                .query_map([&user_id], |row| {
+                    Ok(DeviceRow {
+                        device_id: row.get(0)?,
+                        name: row.get(1)?,
+                        created_at: row.get(2)?,
+                        last_seen_at: row.get(3)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+    async fn revoke_device(
+        &self,
+        user_id: String,
+        device_id: String,
+        now: String,
+    ) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            let changed = conn.execute(
+                "UPDATE devices SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+                params![device_id, user_id, now],
+            )?;
+            if changed == 0 {
+                return Err(StorageError::NotFound("no such device".into()));
+            }
+            Ok(())
+        })
+        .await
+    }
+    async fn put_key_bundle(
+        &self,
+        user_id: String,
+        bundle: Vec<u8>,
+        now: String,
+    ) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO key_bundles (user_id, bundle, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET bundle = excluded.bundle, updated_at = excluded.updated_at",
+                params![user_id, bundle, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+    async fn key_bundle(&self, user_id: String) -> Result<Option<Vec<u8>>, StorageError> {
+        self.with_conn(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT bundle FROM key_bundles WHERE user_id = ?1",
+                    [&user_id],
+                    |row| row.get(0),
+                )
+                .optional()?)
+        })
+        .await
+    }
+    async fn delete_account(
+        &self,
+        user_id: String,
+        now: String,
+    ) -> Result<Option<(String, Vec<String>)>, StorageError> {
+        self.with_conn(move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            let mut ended = None;
+            if let Some(current) = super::relationships::current_relationship(&tx, &user_id)? {
+                let mut partners = super::relationships::end_relationship(&tx, &current, &now)?;
+                partners.retain(|member| *member != user_id);
+                ended = Some((current, partners));
+            }
+            let relationships: Vec<String> = tx
+                .prepare("SELECT relationship_id FROM memberships WHERE user_id = ?1")?
+                .query_map([&user_id], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            tx.execute("DELETE FROM users WHERE id = ?1", [&user_id])?;
+            for relationship in relationships {
+                tx.execute(
+                    "DELETE FROM relationships WHERE id = ?1
+                       AND NOT EXISTS (SELECT 1 FROM memberships WHERE relationship_id = ?1)",
+                    [&relationship],
+                )?;
+            }
+            tx.commit()?;
+            Ok(ended)
+        })
+        .await
+    }
+}
+
+/// Whether two stored RFC 3339 times (`YYYY-MM-DDTHH:MM…`) fall in the same minute.
+fn same_minute(a: &str, b: &str) -> bool {
+    a.get(..16)
+        .is_some_and(|prefix| Some(prefix) == b.get(..16))
+}
