@@ -27,6 +27,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::storage::Storage;
 
 use crate::secrets::SecretText;
 
@@ -80,14 +81,20 @@ pub struct Billing {
 }
 
 impl Billing {
-    /// Billing with its signing key in `data_dir`.
-    pub fn new(
+    /// Billing with the entitlement signing key kept in `storage` (every instance signs with the
+    /// same key). A key file left in `data_dir` by an earlier version becomes that key, so devices
+    /// that pinned it keep trusting the server.
+    pub async fn new(
+        storage: &dyn Storage,
         config: BillingConfig,
         data_dir: &Path,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, entitlement::KeyError> {
-        let signer =
-            entitlement::Signer25519::load_or_create(&data_dir.join("entitlement-signing.key"))?;
+        let signer = entitlement::Signer25519::from_storage(
+            storage,
+            &data_dir.join(entitlement::LEGACY_KEY_FILE),
+        )
+        .await?;
         let stripe = config
             .stripe_secret_key
             .as_ref()

@@ -54,6 +54,8 @@ pub struct AppState {
     pub max_account_bytes: u64,
     /// Where handlers read the time.
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// This process's random id, the origin of its broadcasts (it ignores its own).
+    pub origin: Arc<str>,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
@@ -89,6 +91,20 @@ pub fn openapi_description() -> utoipa::openapi::OpenApi {
 }
 
 impl AppState {
+    /// Applies `news` to this instance's live sockets now, and passes it to the other instances
+    /// sharing the database. A failed broadcast is logged: the request itself succeeded, and other
+    /// instances' devices still learn it from their next poll.
+    pub async fn announce(&self, news: crate::storage::Broadcast) {
+        self.hub.apply(&news);
+        let envelope = crate::storage::Envelope {
+            origin: self.origin.to_string(),
+            news,
+        };
+        if let Err(error) = self.database.broadcast(envelope).await {
+            tracing::warn!(%error, "live news not passed to the other instances");
+        }
+    }
+
     /// The current time, from the state's clock.
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()

@@ -19,6 +19,8 @@ pub enum News {
     NewEntries(String, i64),
     /// A partner left this relationship: it ended for both.
     RelationshipEnded(String),
+    /// News may have been missed (another instance's feed was cut): pull everything.
+    Resync,
 }
 
 /// What a device has still to be told: the newest seq per document, and the relationships that
@@ -27,6 +29,7 @@ pub enum News {
 struct Pending {
     entries: HashMap<String, i64>,
     ended: Vec<String>,
+    resync: bool,
 }
 
 /// What a device has still to be told.
@@ -64,6 +67,9 @@ impl Mailbox {
             .map(|(doc_id, seq)| News::NewEntries(doc_id, seq))
             .collect();
         news.extend(pending.ended.drain(..).map(News::RelationshipEnded));
+        if std::mem::take(&mut pending.resync) {
+            news.push(News::Resync);
+        }
         news
     }
 
@@ -81,6 +87,11 @@ impl Mailbox {
             pending.ended.push(relationship_id.to_owned());
         }
         drop(pending);
+        self.wake.notify_one();
+    }
+
+    fn post_resync(&self) {
+        lock(&self.pending).resync = true;
         self.wake.notify_one();
     }
 
@@ -187,6 +198,34 @@ impl Hub {
         }
     }
 
+    /// Tells every connected device to pull everything (news may have been missed).
+    pub fn resync_all(&self) {
+        let by_user = lock(&self.by_user);
+        for listener in by_user.values().flatten() {
+            listener.mailbox.post_resync();
+        }
+    }
+
+    /// Applies news broadcast by an instance (this one or another sharing the database).
+    pub fn apply(&self, news: &crate::storage::Broadcast) {
+        use crate::storage::Broadcast;
+        match news {
+            Broadcast::NewEntries {
+                audience,
+                doc_id,
+                seq,
+            } => self.publish(audience, doc_id, *seq),
+            Broadcast::RelationshipEnded {
+                members,
+                relationship_id,
+            } => self.publish_ended(members, relationship_id),
+            Broadcast::DeviceSignedOut { user_id, device_id } => {
+                self.disconnect_device(user_id, device_id);
+            }
+            Broadcast::AccountDeleted { user_id } => self.disconnect_user(user_id),
+        }
+    }
+
     /// How many devices are connected (for logs and benchmarks).
     pub fn connected(&self) -> usize {
         lock(&self.by_user).values().map(Vec::len).sum()
@@ -234,6 +273,35 @@ mod tests {
         let nothing =
             tokio::time::timeout(std::time::Duration::from_millis(50), carol.mailbox.next()).await;
         assert!(nothing.is_err(), "carol was not a member");
+    }
+
+    #[tokio::test]
+    async fn another_instances_news_applies_here_and_a_gap_asks_everyone_to_resync() {
+        use crate::storage::Broadcast;
+        let hub = Arc::new(Hub::default());
+        let alice = hub.subscribe("alice", "a1");
+        let bob = hub.subscribe("bob", "b1");
+        hub.apply(&Broadcast::NewEntries {
+            audience: vec!["alice".into()],
+            doc_id: "rel-x".into(),
+            seq: 7,
+        });
+        assert_eq!(
+            alice.mailbox.next().await,
+            Some(vec![News::NewEntries("rel-x".into(), 7)])
+        );
+        hub.resync_all();
+        assert_eq!(alice.mailbox.next().await, Some(vec![News::Resync]));
+        assert_eq!(bob.mailbox.next().await, Some(vec![News::Resync]));
+        hub.apply(&Broadcast::DeviceSignedOut {
+            user_id: "bob".into(),
+            device_id: "b1".into(),
+        });
+        assert_eq!(
+            bob.mailbox.next().await,
+            None,
+            "signed out elsewhere: closed here"
+        );
     }
 
     #[tokio::test]

@@ -64,10 +64,12 @@ pub async fn launch(
 ) -> Result<(), ServerError> {
     let database = storage::open(&config)?;
     let billing = billing::Billing::new(
+        &*database,
         config.billing.clone(),
         &config.data_dir,
         Arc::clone(&config.clock),
     )
+    .await
     .map_err(|e| ServerError::Billing(e.to_string()))?;
     let billing = Arc::new(billing);
     let revenue = tokio::spawn(hourly_billing_job(
@@ -79,14 +81,52 @@ pub async fn launch(
     result
 }
 
+/// Applies the other instances' broadcasts to this instance's live sockets; after a gap in the
+/// feed (the database connection dropped), tells every local device to pull everything.
+async fn relay_broadcasts(
+    mut heard: tokio::sync::mpsc::UnboundedReceiver<storage::Heard>,
+    hub: Arc<hub::Hub>,
+    origin: Arc<str>,
+) {
+    while let Some(heard) = heard.recv().await {
+        match heard {
+            storage::Heard::News(envelope) if *envelope.origin != *origin => {
+                hub.apply(&envelope.news);
+            }
+            storage::Heard::News(_) => {}
+            storage::Heard::Gap => hub.resync_all(),
+        }
+    }
+}
+
 /// Billing's housekeeping, hourly: keeps yesterday's and today's revenue analytics current (the
 /// webhook updates the days it touches; this catches subscriptions crossing midnight), retries
 /// the Stripe calls still owed, gives back discount uses of checkouts whose `expired` event never
 /// came, and forgets AI answers older than a day.
 async fn hourly_billing_job(db: Arc<dyn Storage>, billing: Arc<billing::Billing>) {
+    let holder = uuid::Uuid::now_v7().to_string();
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
+        // Once per database, whatever the number of instances: the lease holder runs it.
+        let now = billing.clock.now();
+        let until = now + jiff::SignedDuration::from_mins(90);
+        match db
+            .take_lease(
+                "billing-hourly".into(),
+                holder.clone(),
+                clock::stamp(now),
+                clock::stamp(until),
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::warn!(%error, "cannot take the billing job's lease");
+                continue;
+            }
+        }
         let today = billing
             .clock
             .now()
@@ -119,14 +159,24 @@ pub async fn launch_with_storage(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let (stop_live, shutdown_seen) = tokio::sync::watch::channel(false);
+    let hub = Arc::new(hub::Hub::default());
+    let origin: Arc<str> = uuid::Uuid::now_v7().to_string().into();
+    let listening = database.listen().await?.map(|heard| {
+        tokio::spawn(relay_broadcasts(
+            heard,
+            Arc::clone(&hub),
+            Arc::clone(&origin),
+        ))
+    });
     let state = http::AppState {
         database,
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
-        hub: Arc::new(hub::Hub::default()),
+        hub,
         billing,
         trusted_proxies: config.trusted_proxies.clone().into(),
         max_account_bytes: config.max_account_bytes,
         clock: Arc::clone(&config.clock),
+        origin,
         shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
@@ -140,6 +190,9 @@ pub async fn launch_with_storage(
         })
         .await
         .map_err(ServerError::Serve)?;
+    if let Some(listening) = listening {
+        listening.abort();
+    }
     tracing::info!("together-server stopped");
     Ok(())
 }

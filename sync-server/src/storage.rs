@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod documents;
+pub mod instance;
 pub mod quota;
 pub mod relationships;
 pub mod rules;
@@ -23,13 +24,14 @@ use std::path::PathBuf;
 
 pub use accounts::{Accounts, Credentials, DeviceRow, NewAccount};
 pub use documents::{AppendJob, Appended, DocAccess, Documents, EntryRow, NewSnapshot};
+pub use instance::{Broadcast, Envelope, Heard, Instance};
 pub use quota::Quota;
 pub use relationships::{RelationshipRow, Relationships, Standing};
 pub use sqlite::SqliteStorage;
 
 /// Every storage trait, for callers of `dyn Storage`: `use crate::storage::prelude::*;`.
 pub mod prelude {
-    pub use super::{Accounts, Documents, Quota, Relationships, Storage};
+    pub use super::{Accounts, Documents, Instance, Quota, Relationships, Storage};
     pub use crate::billing::store::{
         Catalog, Checkouts, Credits, Discounts, Entitlements, Gifts, Ledger, OwedActions, Revenue,
         Webhooks,
@@ -114,11 +116,10 @@ pub enum StorageError {
     AlreadyInRelationship,
 }
 
-/// Everything the server stores, whatever the database: the traits of every concept, and the
-/// database's own identity.
-#[async_trait::async_trait]
+/// Everything the server stores, whatever the database: the traits of every concept.
 pub trait Storage:
-    Accounts
+    Instance
+    + Accounts
     + Relationships
     + Documents
     + Quota
@@ -128,6 +129,18 @@ pub trait Storage:
     + Sync
     + 'static
 {
-    /// This server's stable identity; also proves the database answers.
-    async fn instance_id(&self) -> Result<String, StorageError>;
+}
+
+impl<T> Storage for T where
+    T: Instance
+        + Accounts
+        + Relationships
+        + Documents
+        + Quota
+        + crate::billing::store::BillingStore
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static
+{
 }

@@ -7,6 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signer, SigningKey};
 
+use crate::storage::Storage;
+
 /// How long a signed entitlement may be honoured offline.
 pub const OFFLINE_DAYS: i64 = 7;
 
@@ -26,31 +28,41 @@ pub struct KeyError {
     detail: String,
 }
 
+/// The key file earlier versions kept in the data directory; read once, to keep its key.
+pub const LEGACY_KEY_FILE: &str = "entitlement-signing.key";
+
 impl Signer25519 {
-    /// Loads the key from `path`, creating it (mode 0600) on first start.
-    pub fn load_or_create(path: &Path) -> Result<Self, KeyError> {
+    /// The key stored in `storage` (shared by every instance, moved and backed up with the
+    /// database). On first start the key becomes the one in `legacy_file` when an earlier version
+    /// left one there (devices pinned it), else a new random one.
+    pub async fn from_storage(storage: &dyn Storage, legacy_file: &Path) -> Result<Self, KeyError> {
         let error = |detail: String| KeyError {
-            path: path.display().to_string(),
+            path: legacy_file.display().to_string(),
             detail,
         };
-        if let Ok(bytes) = std::fs::read(path) {
-            let seed: [u8; 32] = bytes
+        let candidate: [u8; 32] = match std::fs::read(legacy_file) {
+            Ok(bytes) => bytes
                 .as_slice()
                 .try_into()
-                .map_err(|_| error("it is not a 32-byte key".into()))?;
-            return Ok(Self {
-                key: SigningKey::from_bytes(&seed),
-            });
+                .map_err(|_| error("it is not a 32-byte key".into()))?,
+            Err(_) => {
+                let mut seed = [0_u8; 32];
+                getrandom::fill(&mut seed).map_err(|e| error(e.to_string()))?;
+                seed
+            }
+        };
+        let seed = storage
+            .signing_seed(candidate)
+            .await
+            .map_err(|e| error(e.to_string()))?;
+        Ok(Self::from_seed(&seed))
+    }
+
+    /// The key with this 32-byte seed.
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        Self {
+            key: SigningKey::from_bytes(seed),
         }
-        let mut seed = [0_u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| error(e.to_string()))?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| error(e.to_string()))?;
-        }
-        write_private(path, &seed).map_err(|e| error(e.to_string()))?;
-        Ok(Self {
-            key: SigningKey::from_bytes(&seed),
-        })
     }
 
     /// The public key, base64.
@@ -70,24 +82,6 @@ impl Signer25519 {
     }
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use ed25519_dalek::{Signature, Verifier, VerifyingKey};
@@ -96,11 +90,9 @@ mod tests {
 
     #[test]
     fn a_signed_entitlement_verifies_and_a_changed_one_does_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("key");
-        let signer = Signer25519::load_or_create(&path).unwrap();
-        let again = Signer25519::load_or_create(&path).unwrap();
-        assert_eq!(signer.public_key(), again.public_key(), "the key persists");
+        let signer = Signer25519::from_seed(&[7; 32]);
+        let again = Signer25519::from_seed(&[7; 32]);
+        assert_eq!(signer.public_key(), again.public_key(), "one seed, one key");
         let signed = signer.sign(&Entitlement {
             user_id: "u".into(),
             relationship_id: Some("r".into()),

@@ -16,6 +16,7 @@ use super::auth::ClientAddress;
 use super::openapi::{Refusals, SignedIn};
 use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
+use crate::storage::Broadcast;
 use crate::storage::NewAccount;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -103,9 +104,18 @@ async fn delete_account(
             async move { crate::billing::actions::run_pending(&*storage, &billing).await },
         );
     }
-    state.hub.disconnect_user(&caller.user_id);
+    state
+        .announce(Broadcast::AccountDeleted {
+            user_id: caller.user_id.clone(),
+        })
+        .await;
     if let Some((relationship, partners)) = ended {
-        state.hub.publish_ended(&partners, &relationship);
+        state
+            .announce(Broadcast::RelationshipEnded {
+                members: partners,
+                relationship_id: relationship,
+            })
+            .await;
     }
     tracing::info!(user_id = %caller.user_id, "account deleted");
     Ok(StatusCode::NO_CONTENT)
@@ -293,8 +303,11 @@ async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusC
         )
         .await?;
     state
-        .hub
-        .disconnect_device(&caller.user_id, &caller.device_id);
+        .announce(Broadcast::DeviceSignedOut {
+            user_id: caller.user_id,
+            device_id: caller.device_id,
+        })
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -332,6 +345,11 @@ async fn revoke(
         .database
         .revoke_device(caller.user_id.clone(), device_id.clone(), state.now_text())
         .await?;
-    state.hub.disconnect_device(&caller.user_id, &device_id);
+    state
+        .announce(Broadcast::DeviceSignedOut {
+            user_id: caller.user_id.clone(),
+            device_id,
+        })
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,6 +14,7 @@ use utoipa_axum::routes;
 use super::openapi::SignedIn;
 use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
+use crate::storage::Broadcast;
 use crate::storage::{AppendJob, Appended, DocAccess, NewSnapshot};
 
 /// Most entries per append.
@@ -97,7 +98,13 @@ async fn append(
         .await?;
     if let Some(latest_seq) = placed.iter().map(|(_, seq)| *seq).max() {
         // Nobody listening is fine: devices pull when they connect.
-        state.hub.publish(&audience, &doc_id, latest_seq);
+        state
+            .announce(Broadcast::NewEntries {
+                audience,
+                doc_id: doc_id.clone(),
+                seq: latest_seq,
+            })
+            .await;
     }
     Ok(Json(AppendResponse {
         entries: placed

@@ -96,6 +96,7 @@ async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
                         News::RelationshipEnded(relationship_id) => {
                             LiveMessage::RelationshipEnded { relationship_id }
                         }
+                        News::Resync => LiveMessage::Resync,
                     };
                     let Ok(text) = serde_json::to_string(&message) else { continue };
                     if socket.send(Message::Text(text.into())).await.is_err() {
@@ -149,6 +150,7 @@ mod tests {
             max_account_bytes: 1,
             hub: Arc::default(),
             clock: Arc::new(crate::clock::SystemClock),
+            origin: "test".into(),
             shutdown,
         }
     }

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use super::openapi::SignedIn;
 use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
+use crate::storage::Broadcast;
 use crate::storage::RelationshipRow;
 
 /// Default life of an invite.
@@ -177,7 +178,12 @@ async fn leave(
         .database
         .leave_relationship(id.clone(), caller.user_id, state.now_text())
         .await?;
-    state.hub.publish_ended(&members, &id);
+    state
+        .announce(Broadcast::RelationshipEnded {
+            members,
+            relationship_id: id,
+        })
+        .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

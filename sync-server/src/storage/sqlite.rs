@@ -9,6 +9,7 @@ mod accounts;
 pub(crate) mod billing;
 mod documents;
 pub(crate) mod group_commit;
+mod instance;
 mod quota;
 pub(crate) mod relationships;
 
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::{AppendJob, Appended, Storage, StorageError};
+use super::{AppendJob, Appended, StorageError};
 
 pub(crate) mod embedded {
     refinery::embed_migrations!("migrations");
@@ -97,20 +98,5 @@ impl SqliteStorage {
             .send((job, reply))
             .map_err(|_| StorageError::WriterGone)?;
         answer.await.map_err(|_| StorageError::WriterGone)?
-    }
-}
-
-#[async_trait::async_trait]
-impl Storage for SqliteStorage {
-    /// Proves the database answers: reads this server's instance id.
-    async fn instance_id(&self) -> Result<String, StorageError> {
-        self.with_conn(|conn| {
-            Ok(conn.query_row(
-                "SELECT value FROM server_info WHERE key = 'instance_id'",
-                [],
-                |row| row.get(0),
-            )?)
-        })
-        .await
     }
 }
