@@ -10,7 +10,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::{Device, signup, start_with};
 use ed25519_dalek::SigningKey;
-use together_server::storage::Instance;
 
 #[tokio::test]
 async fn the_first_signing_key_stored_is_the_one_every_instance_gets() {
