@@ -16,9 +16,21 @@ mod admin;
 #[derive(Debug, Parser)]
 #[command(name = "together-server", version, about, long_about = None)]
 pub struct Cli {
+    /// How log lines are written to stderr: `pretty` for people, `json` for log collectors.
+    #[arg(long, global = true, env = "TOGETHER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event; coloured only on a terminal.
+    Pretty,
+    /// One JSON object per line, for journald, Loki, Elasticsearch and the like.
+    Json,
 }
 
 /// Where the server's files are: shared by `serve` and the admin commands.
@@ -100,7 +112,12 @@ pub struct ServeArgs {
 /// Parses the process arguments and runs the command; errors are printed in plain words by `main`.
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
-    init_tracing();
+    // The server logs what it serves; an admin command prints its answer and only problems.
+    let default_level = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
+    init_tracing(cli.log_format, default_level);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     match cli.command {
         Command::Serve(args) => {
@@ -143,14 +160,20 @@ async fn serve(config: Config) -> Result<()> {
     Ok(())
 }
 
-/// Logs to stderr; `RUST_LOG` overrides the default level.
-fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+/// Logs to stderr in `format`; `RUST_LOG` overrides `default_level`. Refinery's "migrations
+/// applied" chatter is kept to warnings (the server logs its own start-up line).
+fn init_tracing(format: LogFormat, default_level: &str) {
+    use std::io::IsTerminal as _;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{default_level},refinery_core=warn"))
+    });
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => builder.json().with_current_span(true).init(),
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM: the signals operators and service managers send.

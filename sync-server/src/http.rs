@@ -3,6 +3,7 @@
 //! Every response body is JSON, errors included, and a 500 never carries internals: details go to the
 //! log, the client gets a short message. Request bodies are limited in size and validated before use.
 
+mod access_log;
 mod accounts;
 mod auth;
 mod billing;
@@ -22,7 +23,6 @@ use axum::{Extension, Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use together_core::wire::ErrorCode;
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -63,14 +63,14 @@ pub struct AppState {
 /// Builds the full API router around `state`, and its OpenAPI description from the same routes.
 pub fn router(state: AppState) -> Router {
     let (router, description) = routes().split_for_parts();
-    router
+    let router = router
         .fallback(not_found)
         .layer(Extension(openapi::Description(Arc::new(
             serde_json::to_value(&description).unwrap_or_default(),
         ))))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    access_log::layer(router)
 }
 
 /// Every route with its description (see [`openapi`]).
@@ -158,6 +158,7 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     code: Option<ErrorCode>,
+    expected: bool,
 }
 
 impl ApiError {
@@ -167,7 +168,15 @@ impl ApiError {
             status,
             message: message.into(),
             code: None,
+            expected: false,
         }
+    }
+
+    /// The same error, answered on purpose (a feature switched off): the access log does not
+    /// count it as the server failing.
+    pub fn expected(mut self) -> Self {
+        self.expected = true;
+        self
     }
 
     /// The same error with a machine-readable reason devices act on.
@@ -219,7 +228,11 @@ impl IntoResponse for ApiError {
             error: self.message,
             code: self.code,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.expected {
+            response.extensions_mut().insert(access_log::Expected);
+        }
+        response
     }
 }
 

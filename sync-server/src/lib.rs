@@ -62,6 +62,7 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let _serving = storage::claim_for_serving(&config)?;
     let database = storage::open(&config)?;
     let billing = billing::Billing::new(
         &*database,
@@ -79,6 +80,18 @@ pub async fn launch(
     let result = launch_with_storage(config, database, Some(billing), listener, shutdown).await;
     revenue.abort();
     result
+}
+
+/// Billing's state in the start-up line: what an operator checks first when purchases fail.
+fn billing_summary(billing: &billing::BillingConfig) -> &'static str {
+    match (
+        billing.stripe_secret_key.is_some(),
+        billing.webhook_secrets.is_empty(),
+    ) {
+        (false, _) => "off (no Stripe key: nothing can be bought)",
+        (true, true) => "on, but no webhook secret: payments will not be recorded",
+        (true, false) => "on",
+    }
 }
 
 /// Applies the other instances' broadcasts to this instance's live sockets; after a gap in the
@@ -180,7 +193,14 @@ pub async fn launch_with_storage(
         shutdown: shutdown_seen,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
-    tracing::info!(%address, data_dir = %config.data_dir.display(), "together-server listening");
+    tracing::info!(
+        listen = %address,
+        database = %storage::describe(&config),
+        billing = %billing_summary(&config.billing),
+        ai = %config.billing.ai.as_ref().map_or("off", |ai| ai.model.as_str()),
+        version = %env!("CARGO_PKG_VERSION"),
+        "together-server listening"
+    );
     let app = http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

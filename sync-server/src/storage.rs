@@ -45,9 +45,50 @@ pub fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn Storage>, Stora
     )?))
 }
 
+/// Opens the storage `config` names only if it already exists: for the commands that read or change
+/// an existing server's data, so one run from the wrong directory never creates an empty database.
+pub fn open_existing(config: &crate::Config) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
+    Ok(std::sync::Arc::new(SqliteStorage::open_existing(
+        &config.database_path(),
+    )?))
+}
+
+/// Claims the storage for one serving process where the backend needs it (SQLite: one server per
+/// data directory); dropped when the server stops.
+pub fn claim_for_serving(
+    config: &crate::Config,
+) -> Result<Option<sqlite::ServeLock>, StorageError> {
+    sqlite::ServeLock::take(&config.data_dir).map(Some)
+}
+
+/// Where the storage `config` names lives, in words for an operator (a path; never a password).
+pub fn describe(config: &crate::Config) -> String {
+    let path = config.database_path();
+    std::path::absolute(&path)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 /// Why the database could not be opened or used, whatever the backend.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
+    /// A command that works on an existing server's data found no database there.
+    #[error(
+        "there is no server database at {path}: point --data-dir or --config at the server's data (`together-server serve` creates it)"
+    )]
+    Missing {
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// Another `serve` process already runs on this SQLite data directory.
+    #[error(
+        "another together-server is already serving {path}: stop it first, or give this one its own --data-dir (several instances share one database only on PostgreSQL)"
+    )]
+    InUse {
+        /// The data directory.
+        path: PathBuf,
+    },
     /// The data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {

@@ -58,7 +58,7 @@ async fn a_key_file_from_an_earlier_version_stays_the_key_and_the_database_keeps
     let server = start_with(move |config| config.data_dir = dir).await;
     let alice = signup(&server, "a@example.com", "A", "pw").await;
     assert_eq!(public_key(&alice).await, pinned);
-    drop(server);
+    server.shut_down().await;
     // The file is gone (a moved server, a restored database): the database still has the key.
     std::fs::remove_file(server_data.join("entitlement-signing.key")).unwrap();
     let dir = server_data.clone();

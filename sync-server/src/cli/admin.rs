@@ -17,7 +17,31 @@ fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
             ..Overrides::default()
         },
     )?;
-    Ok(crate::storage::open(&config)?)
+    // stdout stays clean for --json and ids: where the data is goes to stderr.
+    eprintln!(
+        "using the server database {}",
+        crate::storage::describe(&config)
+    );
+    Ok(crate::storage::open_existing(&config)?)
+}
+
+/// Prints a listing: one JSON array with `--json` (for scripts), else one line per item.
+fn print_list<T: serde::Serialize>(
+    json: bool,
+    items: &[T],
+    line: impl Fn(&T) -> String,
+) -> Result<()> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(items).context("cannot print")?
+        );
+    } else {
+        for item in items {
+            println!("{}", line(item));
+        }
+    }
+    Ok(())
 }
 
 fn one_of<'a>(what: &str, value: &'a str, allowed: &[&str]) -> Result<&'a str> {
@@ -64,6 +88,9 @@ pub enum PlansCommand {
     List {
         #[command(flatten)]
         place: Place,
+        /// Prints one JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Takes a plan off sale (subscribers keep it).
     Deactivate {
@@ -122,9 +149,10 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
                 .await?;
             println!("{id}");
         }
-        PlansCommand::List { place } => {
-            for plan in open(&place)?.plans(false).await? {
-                println!(
+        PlansCommand::List { place, json } => {
+            let plans = open(&place)?.plans(false).await?;
+            print_list(json, &plans, |plan| {
+                format!(
                     "{}  {:<20} {:<12} {:>8} {} / {:<8} {}  {}",
                     plan.id,
                     plan.name,
@@ -138,8 +166,8 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
                     } else {
                         "off sale"
                     }
-                );
-            }
+                )
+            })?;
         }
         PlansCommand::Deactivate { place, id } => {
             open(&place)?.set_plan_active(id, false).await?;
@@ -180,6 +208,9 @@ pub enum AddonsCommand {
     List {
         #[command(flatten)]
         place: Place,
+        /// Prints one JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -216,9 +247,10 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
                 .await?;
             println!("{id}");
         }
-        AddonsCommand::List { place } => {
-            for addon in open(&place)?.addons().await? {
-                println!(
+        AddonsCommand::List { place, json } => {
+            let addons = open(&place)?.addons().await?;
+            print_list(json, &addons, |addon| {
+                format!(
                     "{}  {:<20} {:<12} {:>8}  {} credits  {}",
                     addon.id,
                     addon.name,
@@ -226,8 +258,8 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
                     addon.price_cents,
                     addon.credits,
                     addon.stripe_price_id.as_deref().unwrap_or("-")
-                );
-            }
+                )
+            })?;
         }
     }
     Ok(())
@@ -263,6 +295,9 @@ pub enum DiscountsCommand {
     List {
         #[command(flatten)]
         place: Place,
+        /// Prints one JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -311,9 +346,10 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
                 .await?;
             println!("{id}");
         }
-        DiscountsCommand::List { place } => {
-            for code in open(&place)?.discounts().await? {
-                println!(
+        DiscountsCommand::List { place, json } => {
+            let codes = open(&place)?.discounts().await?;
+            print_list(json, &codes, |code| {
+                format!(
                     "{:<16} {:>4} {:<7} used {}/{}  until {}",
                     code.code,
                     code.discount_value,
@@ -321,8 +357,8 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
                     code.current_uses,
                     code.max_uses.map_or("∞".to_owned(), |m| m.to_string()),
                     code.valid_until.as_deref().unwrap_or("-")
-                );
-            }
+                )
+            })?;
         }
     }
     Ok(())

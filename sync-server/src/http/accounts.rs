@@ -237,6 +237,11 @@ async fn login(
         .limiter
         .retry_after(&email, address.as_deref(), started)
     {
+        // The address, never the email: the log must not become a list of who tried to sign in.
+        tracing::warn!(
+            client = address.as_deref().unwrap_or("-"),
+            "sign-in refused: too many failures"
+        );
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(
@@ -249,6 +254,10 @@ async fn login(
     let Some(credentials) = credentials
         .filter(|c| secrets::same(&secrets::secret_hash(&c.salt, &secret), &c.secret_hash))
     else {
+        tracing::warn!(
+            client = address.as_deref().unwrap_or("-"),
+            "sign-in failed: wrong email or password"
+        );
         state
             .limiter
             .record_failure(&email, address.as_deref(), started);

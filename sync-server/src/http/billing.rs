@@ -41,6 +41,7 @@ fn billing(state: &AppState) -> Result<Arc<Billing>, ApiError> {
             StatusCode::SERVICE_UNAVAILABLE,
             "billing is not available on this server",
         )
+        .expected()
     })
 }
 
@@ -51,6 +52,7 @@ fn stripe_of(billing: &Billing) -> Result<crate::billing::stripe::Stripe, ApiErr
             StatusCode::SERVICE_UNAVAILABLE,
             "purchases are not enabled on this server",
         )
+        .expected()
     })
 }
 

@@ -21,6 +21,66 @@ use rusqlite::Connection;
 
 use super::{AppendJob, Appended, StorageError};
 
+/// Creates `dir` (and its parents) if needed; a directory this creates is the owner's only (0700):
+/// it will hold the couples' encrypted logs and the server's signing key.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the database file owner-only (0600) before SQLite opens it; SQLite gives its `-wal`
+/// and `-shm` files the same mode. An existing file keeps its mode (the operator's choice).
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
+/// Held while `serve` runs on a data directory: one server process per SQLite database (two would
+/// each keep their own live sockets and sign-in limits). The operating system releases it when the
+/// process ends, however it ends; admin commands do not take it and keep working beside the server.
+#[derive(Debug)]
+pub struct ServeLock {
+    _file: std::fs::File,
+}
+
+impl ServeLock {
+    /// Takes the lock on `data_dir` (creating the directory owner-only if needed), or says which
+    /// directory another server already serves.
+    pub fn take(data_dir: &Path) -> Result<Self, StorageError> {
+        let data_dir_error = |source| StorageError::DataDir {
+            path: data_dir.to_path_buf(),
+            source,
+        };
+        private_dir(data_dir).map_err(data_dir_error)?;
+        let path = data_dir.join("serve.lock");
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).map_err(data_dir_error)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StorageError::InUse {
+                path: data_dir.to_path_buf(),
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(data_dir_error(source)),
+        }
+    }
+}
+
 pub(crate) mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -38,11 +98,15 @@ impl SqliteStorage {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
         if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StorageError::DataDir {
+            private_dir(dir).map_err(|source| StorageError::DataDir {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        private_file(path).map_err(|source| StorageError::DataDir {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let open_error = |source| StorageError::Open {
             path: path.to_path_buf(),
             source,
@@ -71,6 +135,17 @@ impl SqliteStorage {
                 source,
             })?;
         Ok(Self { conn, appends })
+    }
+
+    /// Opens the database at `path` only if it exists: for commands that read or change an existing
+    /// server's data, so a command run from the wrong directory never creates an empty database.
+    pub fn open_existing(path: &Path) -> Result<Self, StorageError> {
+        if !path.is_file() {
+            return Err(StorageError::Missing {
+                path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+            });
+        }
+        Self::open(path)
     }
 
     /// Runs `f` with the connection on a blocking thread.

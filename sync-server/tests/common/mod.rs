@@ -16,7 +16,20 @@ use tokio::sync::oneshot;
 pub struct Server {
     pub base: String,
     stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), together_server::ServerError>>>,
     pub dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Stops the server and waits until it has let go of its data (a restart on the same data).
+    pub async fn shut_down(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
 }
 
 impl Drop for Server {
@@ -42,14 +55,23 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
     };
     adjust(&mut config);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(together_server::launch(config, listener, async {
+    let task = tokio::spawn(together_server::launch(config, listener, async {
         let _ = stopped.await;
     }));
-    Server {
+    let server = Server {
         base: format!("http://{address}"),
         stop: Some(stop),
+        task: Some(task),
         dir,
-    }
+    };
+    // Ready once it answers (its database exists then: admin commands never create one).
+    let health = http()
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(health.status().is_success(), "{}", health.status());
+    server
 }
 
 /// One device's view of the API.

@@ -40,6 +40,7 @@ pub(super) async fn suggest(
             StatusCode::SERVICE_UNAVAILABLE,
             "AI suggestions are not configured on this server",
         )
+        .expected()
     })?;
     let request_id = body.request_id.trim().to_owned();
     if !is_request_id(&request_id) {

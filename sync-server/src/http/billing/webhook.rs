@@ -60,7 +60,8 @@ async fn webhook(
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "webhooks are not configured on this server",
-        ));
+        )
+        .expected());
     }
     let header = headers
         .get("stripe-signature")
