@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+// The limits below are the rules `together-client`'s forms enforce; the UI reads the same
+// constants for its inputs' bounds, so a limit is written once.
+
 /// Onboarding and the profile section of Settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProfileForm {
@@ -14,6 +17,27 @@ pub struct ProfileForm {
     pub love_language_primary: String,
     /// Second love language word, or empty.
     pub love_language_secondary: String,
+}
+
+impl ProfileForm {
+    /// The longest nickname, in characters.
+    pub const NICKNAME_MAX_CHARS: usize = 80;
+    /// The longest photo URL, in characters.
+    pub const PHOTO_URL_MAX_CHARS: usize = 2048;
+}
+
+/// Starting the couple's relationship. Every field may stay empty: a dating couple with balanced
+/// privacy, start and anniversary unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationshipForm {
+    /// Relationship type word, or empty.
+    pub relationship_type: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub start_date: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub anniversary_date: String,
+    /// Privacy level word, or empty.
+    pub privacy_level: String,
 }
 
 /// Creating an account.
@@ -53,6 +77,11 @@ pub struct CheckinForm {
     pub gratitude: String,
 }
 
+impl CheckinForm {
+    /// The longest gratitude note, in characters.
+    pub const GRATITUDE_MAX_CHARS: usize = 2000;
+}
+
 /// Planning an activity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityForm {
@@ -66,6 +95,13 @@ pub struct ActivityForm {
     pub duration_minutes: Option<i64>,
 }
 
+impl ActivityForm {
+    /// The longest activity name, in characters.
+    pub const NAME_MAX_CHARS: usize = 200;
+    /// The longest activity, in minutes (two weeks).
+    pub const DURATION_MAX_MINUTES: i64 = 20_160;
+}
+
 /// A shared goal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoalForm {
@@ -77,6 +113,13 @@ pub struct GoalForm {
     pub target_count: i64,
     /// `YYYY-MM-DD`, or empty.
     pub target_date: String,
+}
+
+impl GoalForm {
+    /// The longest goal name, in characters.
+    pub const NAME_MAX_CHARS: usize = 200;
+    /// The largest target count.
+    pub const TARGET_MAX: i64 = 1_000_000;
 }
 
 /// An important date.
@@ -94,6 +137,13 @@ pub struct DateForm {
     pub reminder_days_before: Option<i64>,
 }
 
+impl DateForm {
+    /// The longest name of a date, in characters.
+    pub const NAME_MAX_CHARS: usize = 200;
+    /// The most days ahead a reminder may come.
+    pub const REMINDER_MAX_DAYS: i64 = 365;
+}
+
 /// A talk-log entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogForm {
@@ -107,4 +157,11 @@ pub struct LogForm {
     pub duration_minutes: Option<i64>,
     /// Needs a follow-up.
     pub follow_up_needed: bool,
+}
+
+impl LogForm {
+    /// The longest topic, in characters.
+    pub const TOPIC_MAX_CHARS: usize = 200;
+    /// The longest conversation, in minutes.
+    pub const DURATION_MAX_MINUTES: i64 = 1440;
 }
