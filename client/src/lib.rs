@@ -3,20 +3,15 @@
 //! Better Together as it runs on one device, below any user interface.
 //!
 //! ## Layout
+//! - [`error`]: [`StoreError`] and its `Result`.
 //! - [`store`]: opens the local SQLite database (WAL, foreign keys, busy timeout), refuses files it must
 //!   not touch (newer schema, foreign or damaged files) and applies the embedded migrations from the
-//!   repository's `migrations/` folder.
-//! - [`settings`]: the device's own key/value settings (`app_settings`), such as who uses this device.
-//! - `documents`: the Automerge documents kept in SQLite (snapshot + chunks), with a cache checked
-//!   against SQLite before every use.
-//! - `write`: the write path: one SQLite transaction per action or merge (change, store, outbox,
-//!   projection).
-//! - `projection`: documents → the spec's tables, record by record.
+//!   repository's `migrations/` folder. Under it, the storage engine: documents in SQLite (snapshot and
+//!   chunks), the write path (one transaction per action or merge), the projection, derived
+//!   analytics, the catalogue seed, and [`settings`] (the device's own key/value settings).
 //! - [`exchange`]: `doc export` / `doc import` of standard `.automerge` files, and `rebuild`.
 //! - [`relationships`]: current and past relationships; an ended one is read-only but readable.
 //! - [`queries`]: the read API shared by the UI and the CLI, where visibility rules (reveal) live.
-//! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s rules.
-//! - `catalog`: seeds the built-in challenges and achievements into their tables.
 //! - `social`: what follows an action: notifications for the partner, achievements for the couple.
 //! - `actions`: what a person does (`set_profile`, `checkin`, `add_goal`...), as `Store` methods.
 //! - [`views`]: small read helpers (the local person's name and calendar day).
@@ -35,28 +30,25 @@
 //! Business rules live in `together-core`; this crate does the IO around them. No UI code here.
 
 mod actions;
-mod analytics;
-mod catalog;
 pub mod cli;
 pub mod crypto;
-mod documents;
 pub mod entitlement;
+pub mod error;
 pub mod exchange;
 pub mod forms;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod paths;
 pub mod payment_pages;
-mod projection;
 pub mod queries;
 pub mod relationships;
 pub mod screens;
 pub mod secret_store;
-pub mod settings;
 mod social;
 pub mod store;
 pub mod sync;
 pub mod views;
-mod write;
 
+pub use store::settings;
 pub use store::{Store, StoreError};
+use store::{analytics, documents, projection, write};
