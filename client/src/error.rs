@@ -1,6 +1,7 @@
-//! The crate's errors: [`StoreError`] (the local store and every action on it) and its
-//! [`Result`]. They live apart from the modules that raise them, so the storage engine and the
-//! features import them without importing each other.
+//! The crate's errors: [`StoreError`] (the local store and every action on it), its [`Result`],
+//! and [`FormError`], the sentence a refused form answers with. They live apart from the modules
+//! that raise them, so the storage engine and the features import them without importing each
+//! other.
 
 use std::path::PathBuf;
 
@@ -77,6 +78,9 @@ pub enum StoreError {
     /// An input was refused; nothing was written.
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
+    /// A form (the app's, or the command line's flags) was refused; nothing was written.
+    #[error(transparent)]
+    Form(#[from] FormError),
     /// The action needs something that does not exist yet (a profile, a relationship, a record).
     #[error("{0}")]
     Missing(String),
@@ -89,3 +93,22 @@ pub enum StoreError {
 
 /// Convenience alias for store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Why a form was refused: the sentence to show, naming the field. Every feature's `form`
+/// function answers it, for the app and for the command line alike.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FormError(String);
+
+impl FormError {
+    /// A refusal in the feature's own words.
+    pub(crate) fn new(sentence: impl Into<String>) -> Self {
+        Self(sentence.into())
+    }
+}
+
+impl From<InvalidInput> for FormError {
+    fn from(error: InvalidInput) -> Self {
+        Self(error.to_string())
+    }
+}

@@ -14,7 +14,7 @@
 //! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s
 //!   rules.
 //! - `catalog`: seeds the built-in challenges and achievements into their tables.
-//! - [`settings`]: the device's own key/value settings (`app_settings`), such as who uses this
+//! - `settings`: the device's own key/value settings (`app_settings`), such as who uses this
 //!   device.
 //!
 //! The features (`crate::goals`, `crate::checkins`...) read the projected tables and act through
@@ -25,15 +25,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
 
-pub use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError};
 
 pub(crate) mod analytics;
 pub(crate) mod catalog;
 pub(crate) mod documents;
 pub(crate) mod projection;
-pub mod settings;
+pub(crate) mod settings;
 pub(crate) mod write;
 
 mod embedded {
@@ -167,6 +167,18 @@ impl Store {
             })?;
         Ok(())
     }
+}
+
+/// Runs a read query and collects its rows: the reads of every feature go through it.
+pub(crate) fn rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, map)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Looks at an existing file without writing to it and refuses anything Better Together must not

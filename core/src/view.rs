@@ -11,8 +11,8 @@ mod records;
 mod today;
 
 pub use app::{
-    AccountSummary, AddonView, AppOverview, IdeasAnswer, IdeasView, InviteView, PlanView,
-    PremiumView, ProfileSummary, SyncState, SyncStatus, set_aside_note,
+    AccountSummary, AddonView, AppOverview, IdeasView, InviteView, PlanView, PremiumView,
+    ProfileSummary, SyncState, SyncStatus, set_aside_note,
 };
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,

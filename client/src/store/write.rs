@@ -97,7 +97,7 @@ impl WriteTx<'_> {
         edit: impl FnOnce(&mut Document) -> together_core::document::Result<T>,
     ) -> Result<T> {
         if let Some(relationship) = address.relationship() {
-            crate::relationships::ensure_open(self.conn, relationship)?;
+            crate::relationship::ensure_open(self.conn, relationship)?;
         }
         let cached =
             documents::checkout_or_create(self.conn, self.docs, self.actor, address, self.now)?;

@@ -1,5 +1,7 @@
-//! What the UI sends: typed but not yet validated. The shell checks each field with the domain rules
-//! (`together-client`'s `forms`), so a bad value is a sentence for people and nothing is saved.
+//! What the UI sends: typed but not yet validated. `together-client`'s feature modules check each
+//! field with the domain rules (`goals::form`, `checkins::form`...), so a bad value is a sentence for
+//! people and nothing is saved. The `together` CLI fills the same forms from its flags, so a rule is
+//! written once for both; fields only the CLI sets default to empty (and the UI leaves them out).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +19,12 @@ pub struct ProfileForm {
     pub love_language_primary: String,
     /// Second love language word, or empty.
     pub love_language_secondary: String,
+    /// A nickname, or empty.
+    #[serde(default)]
+    pub nickname: String,
+    /// A photo URL, or empty.
+    #[serde(default)]
+    pub photo_url: String,
 }
 
 impl ProfileForm {
@@ -75,6 +83,9 @@ pub struct CheckinForm {
     pub satisfaction: i64,
     /// Gratitude, optional.
     pub gratitude: String,
+    /// `YYYY-MM-DD`, or empty for the person's today (the app always leaves it empty).
+    #[serde(default)]
+    pub date: String,
 }
 
 impl CheckinForm {
@@ -89,10 +100,13 @@ pub struct ActivityForm {
     pub name: String,
     /// Activity type word.
     pub activity_type: String,
-    /// `YYYY-MM-DD`, or empty.
+    /// `YYYY-MM-DD` (noon that day in the person's time zone), an RFC 3339 time, or empty.
     pub planned_date: String,
     /// Minutes, optional.
     pub duration_minutes: Option<i64>,
+    /// What it costs, such as `42.50`, or empty.
+    #[serde(default)]
+    pub cost: String,
 }
 
 impl ActivityForm {
@@ -113,6 +127,9 @@ pub struct GoalForm {
     pub target_count: i64,
     /// `YYYY-MM-DD`, or empty.
     pub target_date: String,
+    /// `YYYY-MM-DD`, or empty for the day it is added.
+    #[serde(default)]
+    pub start_date: String,
 }
 
 impl GoalForm {
@@ -157,6 +174,9 @@ pub struct LogForm {
     pub duration_minutes: Option<i64>,
     /// Needs a follow-up.
     pub follow_up_needed: bool,
+    /// When it happened (RFC 3339), or empty for now.
+    #[serde(default)]
+    pub when: String,
 }
 
 impl LogForm {
