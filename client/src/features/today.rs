@@ -2,7 +2,7 @@
 //! dates coming up and a challenge to try.
 
 use jiff::Timestamp;
-use together_core::view::{PartnerToday, TodayView};
+use together_core::view::{ParticipationView, PartnerToday, TodayView};
 
 use crate::error::Result;
 use crate::relationship::{display_name, partner_of};
@@ -52,7 +52,11 @@ impl Store {
                 (days <= before).then(|| crate::dates::coming_up(&d.name, days))
             })
             .collect();
-        if self.participations()?.iter().all(|p| p.status != "active") {
+        if !self
+            .participations()?
+            .iter()
+            .any(ParticipationView::is_running)
+        {
             let challenges = self.challenges()?;
             if !challenges.is_empty() {
                 let pick = usize::try_from(today.day_of_year()).unwrap_or(0) % challenges.len();

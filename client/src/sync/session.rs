@@ -69,17 +69,12 @@ impl<'a> Session<'a> {
         let user = match store.local_user()? {
             Some(user) => user,
             None => {
-                let input = together_core::document::ProfileInput {
-                    name: together_core::profile::DisplayName::parse(name)
-                        .map_err(|e| SyncError::Config(e.to_string()))?
-                        .to_string(),
-                    nickname: None,
-                    photo_url: None,
-                    timezone: "UTC".into(),
-                    love_language_primary: None,
-                    love_language_secondary: None,
+                // The same profile form as onboarding, with the name alone.
+                let profile = together_core::view::ProfileForm {
+                    name: name.to_owned(),
+                    ..Default::default()
                 };
-                store.set_profile(&input, now())?
+                store.set_profile(&crate::profile::form(&profile)?, now())?
             }
         };
         let session = api

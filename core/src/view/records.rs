@@ -77,6 +77,13 @@ pub struct ActivityView {
     pub partner_rating: Option<i64>,
 }
 
+impl ActivityView {
+    /// Whether it was done (the screen offers "Mark done" until then).
+    pub fn is_done(&self) -> bool {
+        self.status == crate::domain::ActivityStatus::Completed.as_str()
+    }
+}
+
 /// A catalogue challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeView {
@@ -111,6 +118,17 @@ pub struct ParticipationView {
     pub status: String,
     /// Days marked done.
     pub days_done: i64,
+}
+
+impl ParticipationView {
+    /// The status of a challenge the couple is doing now.
+    pub const RUNNING: &'static str = "active";
+
+    /// Whether the couple is doing it now (not finished): Today suggests a new challenge only
+    /// when none runs, and the screen offers "Done today" on running ones.
+    pub fn is_running(&self) -> bool {
+        self.status == Self::RUNNING
+    }
 }
 
 /// An achievement, earned or not.

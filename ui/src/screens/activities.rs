@@ -71,7 +71,7 @@ fn ActivityRow(activity: ActivityView) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let notice = RwSignal::new(None);
     let id = activity.id.clone();
-    let done = activity.status == "completed";
+    let done = activity.is_done();
     let complete = {
         let id = id.clone();
         move |_| {
