@@ -3,60 +3,47 @@
 //! Better Together as it runs on one device, below any user interface.
 //!
 //! ## Layout
-//! - [`store`]: opens the local SQLite database (WAL, foreign keys, busy timeout), refuses files it must
-//!   not touch (newer schema, foreign or damaged files) and applies the embedded migrations from the
-//!   repository's `migrations/` folder.
-//! - [`settings`]: the device's own key/value settings (`app_settings`), such as who uses this device.
-//! - `documents`: the Automerge documents kept in SQLite (snapshot + chunks), with a cache checked
-//!   against SQLite before every use.
-//! - `write`: the write path: one SQLite transaction per action or merge (change, store, outbox,
-//!   projection).
-//! - `projection`: documents → the spec's tables, record by record.
-//! - [`exchange`]: `doc export` / `doc import` of standard `.automerge` files, and `rebuild`.
-//! - [`relationships`]: current and past relationships; an ended one is read-only but readable.
-//! - [`queries`]: the read API shared by the UI and the CLI, where visibility rules (reveal) live.
-//! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s rules.
-//! - `catalog`: seeds the built-in challenges and achievements into their tables.
-//! - `social`: what follows an action: notifications for the partner, achievements for the couple.
-//! - `actions`: what a person does (`set_profile`, `checkin`, `add_goal`...), as `Store` methods.
-//! - [`views`]: small read helpers (the local person's name and calendar day).
-//! - [`screens`]: read models for the app's screens (Today with the reveal rule, History, dates...).
-//! - [`forms`]: the UI's forms validated into inputs, with a sentence for each bad field.
-//! - [`entitlement`]: the couple's signed Premium entitlement, pinned key, offline gate, mirror.
-//! - [`payment_pages`]: which checkout and billing pages the app may open (Stripe's, plus origins
-//!   named at launch).
+//! - [`error`]: [`StoreError`] and its [`Result`], and [`FormError`] (the sentence a refused form
+//!   answers with).
+//! - [`store`]: [`Store`] opens the local SQLite database (WAL, foreign keys, busy timeout),
+//!   refuses files it must not touch (newer schema, foreign or damaged files) and applies the
+//!   embedded migrations from the repository's `migrations/` folder. Under it, crate-private, the
+//!   storage engine: documents in SQLite (snapshot + chunks), the write path (one transaction per
+//!   action or merge), the projection into the spec's tables, derived analytics, the catalogue
+//!   seed, the device's settings.
+//! - **The features**, one module each, in `src/features/` and re-exported here: [`profile`],
+//!   [`relationship`], [`checkins`], [`today`], [`history`], [`goals`], [`activities`], [`dates`],
+//!   [`talk_log`], [`challenges`], [`inbox`], [`notes`], [`account`], [`overview`], [`premium`],
+//!   [`ideas`], [`data`]. Each holds its feature's reads (view models, visibility rules), forms (a
+//!   `together_core::view` form → a validated input, a sentence for each bad field), actions (the
+//!   `Store` methods a person's action runs) and screen operations (what a button of the app
+//!   does). The app's Tauri commands and the CLI's commands are one-line calls into them.
+//! - [`sync`]: the sync engine (session, push, pull, pairing, membership, watch), end-to-end
+//!   encrypted. The store's sync bookkeeping (outbox, positions, quarantine) is crate-private.
 //! - [`crypto`]: end-to-end encryption (Argon2id, HKDF, XChaCha20-Poly1305).
 //! - [`secret_store`]: the OS keyring, or an explicit file fallback, for tokens and keys.
-//! - [`sync`]: the sync engine (push, pull, accounts, pairing), end-to-end encrypted.
 //! - [`paths`]: where the data lives by default on each platform.
-//! - [`cli`]: the `together` command line, a thin layer over the modules above.
+//! - [`cli`]: the `together` command line, one function per command.
 //!
 //! ## Architecture invariant
-//! Business rules live in `together-core`; this crate does the IO around them. No UI code here.
+//! Business rules live in `together-core` and in the feature modules here; shells (the Tauri app,
+//! the CLI) validate nothing themselves. No UI code here.
 
-mod actions;
-mod analytics;
-mod catalog;
+mod features;
+
 pub mod cli;
 pub mod crypto;
-mod documents;
-pub mod entitlement;
-pub mod exchange;
-pub mod forms;
+pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod paths;
-pub mod payment_pages;
-mod projection;
-pub mod queries;
-pub mod relationships;
-pub mod screens;
 pub mod secret_store;
-pub mod settings;
-mod social;
 pub mod store;
 pub mod sync;
-pub mod views;
-mod write;
 
-pub use store::{Store, StoreError};
+pub use error::{FormError, Result, StoreError};
+pub use features::{
+    account, activities, challenges, checkins, data, dates, goals, history, ideas, inbox, notes,
+    overview, premium, profile, record_id, relationship, talk_log, today,
+};
+pub use store::Store;

@@ -4,13 +4,37 @@
 //! opened at all: it must be a SQLite database, belong to Better Together (or be empty), and carry a
 //! schema no newer than this binary knows. Only then is it opened for writing, switched to WAL and
 //! migrated. A refused file is never written to, so a newer app version's data survives an old binary.
+//!
+//! ## The storage engine (crate-private)
+//! - `documents`: the Automerge documents kept in SQLite (snapshot + chunks), with a cache checked
+//!   against SQLite before every use.
+//! - `write`: the write path: one SQLite transaction per action or merge (change, store, outbox,
+//!   projection).
+//! - `projection`: documents → the spec's tables, record by record.
+//! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s
+//!   rules.
+//! - `catalog`: seeds the built-in challenges and achievements into their tables.
+//! - `settings`: the device's own key/value settings (`app_settings`), such as who uses this
+//!   device.
+//!
+//! The features (`crate::goals`, `crate::checkins`...) read the projected tables and act through
+//! `write`; nothing outside this crate reaches the engine.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
+
+use crate::error::{Result, StoreError};
+
+pub(crate) mod analytics;
+pub(crate) mod catalog;
+pub(crate) mod documents;
+pub(crate) mod projection;
+pub(crate) mod settings;
+pub(crate) mod write;
 
 mod embedded {
     refinery::embed_migrations!("../migrations");
@@ -27,90 +51,6 @@ const STATEMENT_CACHE: usize = 256;
 /// The table in which refinery records applied migrations.
 const HISTORY_TABLE: &str = "refinery_schema_history";
 
-/// Why the store could not be opened or used. Each message names the file and says what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The file or its directory could not be read or created (permissions, missing disk...).
-    #[error("cannot access {path}: {source}")]
-    Io {
-        /// The path concerned.
-        path: PathBuf,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The path names a directory where a database file was expected.
-    #[error("{path} is a directory, not a database file")]
-    IsADirectory {
-        /// The path concerned.
-        path: PathBuf,
-    },
-    /// The file does not start like a SQLite database: another kind of file, or badly damaged.
-    #[error("{path} is not a Better Together database (it is not a SQLite file, or it is damaged)")]
-    NotADatabase {
-        /// The path concerned.
-        path: PathBuf,
-    },
-    /// SQLite reports the file as damaged.
-    #[error("{path} is damaged and cannot be read: {detail}")]
-    Corrupt {
-        /// The path concerned.
-        path: PathBuf,
-        /// SQLite's own description.
-        detail: String,
-    },
-    /// A valid SQLite database, but another application's: left alone.
-    #[error(
-        "{path} is a SQLite database of another application; Better Together will not modify it"
-    )]
-    ForeignDatabase {
-        /// The path concerned.
-        path: PathBuf,
-    },
-    /// Written by a newer Better Together: this binary does not understand it and leaves it untouched.
-    #[error(
-        "{path} was written by a newer version of Better Together (schema version {found}, this \
-         version knows up to {supported}); please update the app. The file was not changed."
-    )]
-    SchemaTooNew {
-        /// The path concerned.
-        path: PathBuf,
-        /// The newest schema version recorded in the file.
-        found: i64,
-        /// The newest schema version this binary carries.
-        supported: i64,
-    },
-    /// Applying a migration failed; SQLite rolled the failed migration back.
-    #[error("upgrading the database schema of {path} failed: {source}")]
-    Migration {
-        /// The path concerned.
-        path: PathBuf,
-        /// refinery's report.
-        #[source]
-        source: Box<refinery::Error>,
-    },
-    /// Any other SQLite error while using the store.
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    /// A document could not be read, merged or changed.
-    #[error(transparent)]
-    Document(#[from] together_core::document::DocumentError),
-    /// An input was refused; nothing was written.
-    #[error(transparent)]
-    Invalid(#[from] together_core::domain::InvalidInput),
-    /// The action needs something that does not exist yet (a profile, a relationship, a record).
-    #[error("{0}")]
-    Missing(String),
-    /// The action would change a relationship that ended (a partner left): it is read-only.
-    #[error(
-        "this relationship ({0}) ended when a partner left; it is read-only now (together relationships lists it)"
-    )]
-    Ended(String),
-}
-
-/// Convenience alias for store results.
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
-
 /// An open, migrated local database, with the documents this process has loaded.
 pub struct Store {
     /// The single connection; SQLite in WAL mode lets other processes (the CLI beside the app) read
@@ -122,7 +62,7 @@ pub struct Store {
     /// documents (the app and the CLI) never reuse an actor's sequence numbers.
     pub(crate) actor: automerge::ActorId,
     /// Documents loaded by this process, checked against SQLite before every use.
-    pub(crate) docs: crate::documents::DocCache,
+    pub(crate) docs: documents::DocCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -157,11 +97,11 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             actor: automerge::ActorId::from(actor.to_vec()),
-            docs: crate::documents::DocCache::default(),
+            docs: documents::DocCache::default(),
         };
         store.configure()?;
         store.migrate()?;
-        crate::catalog::seed(&mut store.conn, jiff::Timestamp::now())?;
+        catalog::seed(&mut store.conn, jiff::Timestamp::now())?;
         Ok(store)
     }
 
@@ -227,6 +167,18 @@ impl Store {
             })?;
         Ok(())
     }
+}
+
+/// Runs a read query and collects its rows: the reads of every feature go through it.
+pub(crate) fn rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map(params, map)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// Looks at an existing file without writing to it and refuses anything Better Together must not

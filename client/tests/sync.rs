@@ -398,5 +398,5 @@ async fn a_new_device_starts_from_a_snapshot_instead_of_the_whole_log() {
         "SELECT count(*) FROM document_chunks WHERE doc_id = '{doc}'"
     ));
     assert!(chunks < 20, "{chunks} chunks: the log was replayed");
-    assert_eq!(tablet.store.snapshot_position(&doc).unwrap(), covers);
+    assert_eq!(tablet.snapshot_position(&doc), covers);
 }

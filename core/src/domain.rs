@@ -320,9 +320,14 @@ word_enum!(
 pub struct Score(u8);
 
 impl Score {
+    /// The lowest score.
+    pub const MIN: i64 = 1;
+    /// The highest score.
+    pub const MAX: i64 = 10;
+
     /// Validates a score for `field`.
     pub fn new(field: &'static str, value: i64) -> Result<Self, InvalidInput> {
-        in_range(field, value, 1, 10).map(|v| Self(v as u8))
+        in_range(field, value, Self::MIN, Self::MAX).map(|v| Self(v as u8))
     }
 
     /// The score.
@@ -336,9 +341,14 @@ impl Score {
 pub struct Rating(u8);
 
 impl Rating {
+    /// The lowest rating.
+    pub const MIN: i64 = 1;
+    /// The highest rating.
+    pub const MAX: i64 = 5;
+
     /// Validates a rating.
     pub fn new(value: i64) -> Result<Self, InvalidInput> {
-        in_range("rating", value, 1, 5).map(|v| Self(v as u8))
+        in_range("rating", value, Self::MIN, Self::MAX).map(|v| Self(v as u8))
     }
 
     /// The rating.

@@ -11,14 +11,16 @@ mod records;
 mod today;
 
 pub use app::{
-    AccountSummary, AddonView, AppOverview, IdeasAnswer, IdeasView, InviteView, PlanView,
-    PremiumView, ProfileSummary, SyncState, SyncStatus, set_aside_note,
+    AccountSummary, AddonView, AppOverview, IdeasView, InviteView, PlanView, PremiumView,
+    ProfileSummary, SyncState, SyncStatus, set_aside_note,
 };
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,
+    RelationshipForm,
 };
 pub use records::{
-    AchievementView, ActivityView, ChallengeView, CheckinView, DateView, DayPoint, GoalView,
-    HeatDay, HistoryView, LogView, NotificationView, ParticipationView, Scores,
+    AchievementView, ActivityView, ChallengeView, CheckinView, DEFAULT_HISTORY_DAYS, DateView,
+    DayPoint, FREE_HISTORY_DAYS, GoalView, HISTORY_WINDOWS, HeatDay, HistoryView, LogView,
+    NotificationView, ParticipationView, Scores, history_needs_premium,
 };
 pub use today::{PartnerToday, TodayView};

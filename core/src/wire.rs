@@ -286,7 +286,8 @@ pub struct Entitlement {
     pub user_id: String,
     /// Their couple, if any.
     pub relationship_id: Option<String>,
-    /// `free`, `premium`, `premium_plus`, `lifetime`.
+    /// `free`, `premium`, `premium_plus`, `lifetime` (see [`billing::AccessLevel`]; text here, as
+    /// the server signs it).
     pub level: String,
     /// The entitling subscription's status.
     pub status: Option<String>,
@@ -300,6 +301,14 @@ pub struct Entitlement {
     pub issued_at: String,
     /// After this the app must ask again (RFC 3339).
     pub expires_at: String,
+}
+
+impl Entitlement {
+    /// The level as a type. A word this version does not know grants nothing (`Free`): Premium
+    /// is never opened by a level it cannot name.
+    pub fn access_level(&self) -> billing::AccessLevel {
+        self.level.parse().unwrap_or_default()
+    }
 }
 
 /// `GET /v1/entitlements`: the exact JSON text signed (verify these bytes, then parse them), its

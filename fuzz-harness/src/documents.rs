@@ -1,6 +1,7 @@
-//! Automerge documents from outside: a `.automerge` file given to `together doc import`, and the
-//! changes a sync pull merges (`Store::merge_pulled`). Both run the client's real write path: the
-//! merge into the document, the SQLite transaction and the projection of every touched record.
+//! Automerge documents from outside: a `.automerge` file given to `together doc import`, and
+//! changes merged one after the other on top of a document the device holds, as successive pulls
+//! do. Both run the client's real write path (`WriteTx::merge`, which a pull uses too): the merge
+//! into the document, the SQLite transaction and the projection of every touched record.
 //!
 //! Each run gets a fresh store, copied from a migrated template made once per process, so runs do
 //! not depend on each other. Inputs carry the document id they are for on their first line.
@@ -122,8 +123,19 @@ pub fn join_merge(address: DocAddress, base: &[u8], change: &[u8]) -> Vec<u8> {
     join(address, &bytes)
 }
 
-/// Target `document_merge`: `<doc id>\n<base length><base><change>` pulled as two entries of the
-/// document's log (`Store::merge_pulled`), the base an empty slice or a saved document.
+/// Merges `bytes` into the document at `address` through the public door a device has for
+/// outside bytes, `doc import` (one file, one transaction); whether it merged.
+fn merge_file(store: &mut Store, work: &Path, address: DocAddress, bytes: &[u8]) -> bool {
+    let files = work.join("merge");
+    let _ = std::fs::remove_dir_all(&files);
+    std::fs::create_dir_all(&files).is_ok()
+        && std::fs::write(files.join(format!("{address}.automerge")), bytes).is_ok()
+        && store.import_documents(&files, now()).is_ok()
+}
+
+/// Target `document_merge`: `<doc id>\n<base length><base><change>`: the base (an empty slice or
+/// a saved document) merged, then the change on top of it, each in its own transaction as two
+/// pulls would be.
 pub fn document_merge(data: &[u8]) {
     let Some((address, bytes)) = split(data) else {
         return;
@@ -132,14 +144,12 @@ pub fn document_merge(data: &[u8]) {
     let Some((mut store, work)) = fresh_store() else {
         return;
     };
-    let mut changes = Vec::new();
-    if !base.is_empty() {
-        changes.push(base.to_vec());
+    if !base.is_empty() && !merge_file(&mut store, &work, address, base) {
+        return;
     }
-    changes.push(change.to_vec());
-    if store.merge_pulled(address, &changes, 2, now()).is_ok() {
+    if merge_file(&mut store, &work, address, change) {
         // A second merge of the same change is a no-op on the document.
-        let _ = store.merge_pulled(address, &[change.to_vec()], 3, now());
+        let _ = merge_file(&mut store, &work, address, change);
         read_everything(&mut store, &work);
     }
 }

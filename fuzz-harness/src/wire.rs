@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use together_core::view::{AddonView, IdeasAnswer, PlanView};
+use together_core::view::{AddonView, PlanView};
 use together_core::wire::*;
 
 /// Reads `data` as a `T`; what is accepted must write back to JSON and read back equal, so a body
@@ -71,5 +71,5 @@ pub fn responses(data: &[u8]) {
         let _ = plan.price_label();
     }
     decode::<Vec<AddonView>>(data);
-    decode::<IdeasAnswer>(data);
+    decode::<billing::Suggestions>(data);
 }

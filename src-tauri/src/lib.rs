@@ -7,15 +7,17 @@
 //! ## Layout
 //! - [`options`]: the launch options (`--data-dir`, `--server`, `--secret-store`,
 //!   `--checkout-origin`, and their environment variables).
-//! - [`shell`]: the state the commands share (the open store, or why it could not be opened) and
-//!   [`shell::CommandError`], the sentence every failing command answers with.
-//! - `commands`: the IPC commands, thin and typed.
+//! - [`shell`]: the state the commands share (the open store, or why it could not be opened), and
+//!   how commands that talk to the sync server run off the UI's threads.
+//! - [`error`]: [`error::CommandError`], the sentence every failing command answers with.
+//! - `commands`: the IPC commands, one call each into `together-client`'s features.
 //! - [`worker`]: the background sync thread and the reminder schedule; the `data-changed` and
 //!   `sync-status` events the UI listens to.
 //! - [`notify`]: OS notifications for new partner events and reminders.
 //! - `premium_return`: the `bettertogether://` deep link Stripe Checkout returns through.
 
 mod commands;
+pub mod error;
 pub mod notify;
 pub mod options;
 mod premium_return;

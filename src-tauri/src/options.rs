@@ -85,10 +85,12 @@ impl LaunchOptions {
         match slot {
             Slot::DataDir => self.data_dir = Some(PathBuf::from(value)),
             Slot::Server => self.server_url = Some(value),
-            Slot::CheckoutOrigin => match together_client::payment_pages::parse_origin(&value) {
-                Ok(origin) => self.checkout_origins.push(origin),
-                Err(error) => self.problem = Some(format!("--checkout-origin: {error}")),
-            },
+            Slot::CheckoutOrigin => {
+                match together_client::premium::payment_pages::parse_origin(&value) {
+                    Ok(origin) => self.checkout_origins.push(origin),
+                    Err(error) => self.problem = Some(format!("--checkout-origin: {error}")),
+                }
+            }
             Slot::SecretStore => match value.as_str() {
                 "keyring" | "file" => self.secret_store = Some(value),
                 other => {

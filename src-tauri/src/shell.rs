@@ -1,49 +1,17 @@
-//! The state the app's commands share, and the error every command answers with.
+//! The state the app's commands share: the UI's store connection, where the device's data lives,
+//! the launch options and the background sync worker; and how commands that talk to the sync
+//! server run (their own thread, connection and runtime, never the UI's).
 
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
-use together_client::secret_store::{self, SecretStore, SecretStoreError};
+use together_client::secret_store::{self, SecretStore};
+use together_client::sync::SyncError;
 use together_client::{Store, paths};
 
+use crate::error::CommandError;
 use crate::options::LaunchOptions;
 use crate::worker::SyncWorker;
-
-/// Why a command could not answer. Its `Display` text is what the UI shows, so it is written for
-/// people, and it serializes as that text.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    /// The local store could not be opened at start; the message says why.
-    #[error("{0}")]
-    StoreUnavailable(String),
-    /// Reading or writing the local store failed.
-    #[error("{0}")]
-    Store(#[from] together_client::StoreError),
-    /// A form field is invalid; nothing was saved.
-    #[error("{0}")]
-    Form(#[from] together_client::forms::FormError),
-    /// The sync server refused or could not be reached.
-    #[error("{0}")]
-    Sync(#[from] together_client::sync::SyncError),
-    /// The device's secrets could not be read or written.
-    #[error("{0}")]
-    Secrets(#[from] SecretStoreError),
-    /// Writing an export failed.
-    #[error("cannot write the export: {0}")]
-    Export(String),
-    /// The request itself is not usable (an unknown id, say).
-    #[error("{0}")]
-    Invalid(String),
-    /// The store lock was poisoned by an earlier panic, or a background task died.
-    #[error("the app hit an internal error; please restart it")]
-    Internal,
-}
-
-impl serde::Serialize for CommandError {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_string())
-    }
-}
 
 /// Where this device keeps its data and secrets: enough to open another connection to the store
 /// (for the sync worker and account operations) without touching the UI's.
@@ -168,5 +136,56 @@ impl Shell {
     /// The background sync worker, once started.
     pub fn worker(&self) -> Option<&SyncWorker> {
         self.worker.get()
+    }
+
+    /// The sync server the app was started with (`--server`), if any.
+    pub fn launch_server(&self) -> Option<&str> {
+        self.options.server_url.as_deref()
+    }
+
+    /// Runs `op` with the UI's store connection and the device's secret store when it can be
+    /// opened (for reads that depend on being signed in).
+    pub fn with_store_and_secrets<T>(
+        &self,
+        f: impl FnOnce(&mut Store, Option<&dyn SecretStore>) -> Result<T, CommandError>,
+    ) -> Result<T, CommandError> {
+        let secrets = self.device().and_then(|device| device.secrets()).ok();
+        self.with_store(|store| f(store, secrets.as_deref()))
+    }
+
+    /// Runs a client operation that may talk to the sync server on a blocking thread, with its
+    /// own store connection, the secret store and a small runtime: a sync session holds the store
+    /// across network waits, and the UI's connection must stay free.
+    pub async fn on_device<T: Send + 'static>(
+        &self,
+        op: impl AsyncFnOnce(&mut Store, &dyn SecretStore) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, CommandError> {
+        let device = self.device()?;
+        tauri::async_runtime::spawn_blocking(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|_| CommandError::Internal)?;
+            let mut store = device.open_store()?;
+            let secrets = device.secrets()?;
+            Ok(runtime.block_on(op(&mut store, secrets.as_ref()))?)
+        })
+        .await
+        .map_err(|_| CommandError::Internal)?
+    }
+
+    /// Like [`Shell::on_device`] for an operation that changes the account or the couple
+    /// (signing in or out, pairing): the background sync restarts with the new state afterwards.
+    pub async fn on_account<T: Send + 'static>(
+        &self,
+        op: impl AsyncFnOnce(&mut Store, &dyn SecretStore) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, CommandError> {
+        let result = self.on_device(op).await;
+        if result.is_ok()
+            && let Some(worker) = self.worker()
+        {
+            worker.kick();
+        }
+        result
     }
 }

@@ -15,8 +15,9 @@ use together_client::sync::{Session, SyncError, WatchEvent};
 use together_core::view::{SyncState, SyncStatus};
 use tokio::sync::watch;
 
+use crate::error::CommandError;
 use crate::notify::Announcer;
-use crate::shell::{CommandError, DeviceContext};
+use crate::shell::DeviceContext;
 
 /// Event the UI refreshes its data on.
 pub const DATA_CHANGED: &str = "data-changed";
@@ -122,11 +123,7 @@ impl Runner {
         let failed = |error: CommandError| Stopped::Failed(error.to_string());
         let mut store = self.device.open_store().map_err(failed)?;
         let secrets = self.device.secrets().map_err(failed)?;
-        let had_account = store
-            .sync_setting(together_client::settings::SettingKey::SyncServer)
-            .ok()
-            .flatten()
-            .is_some();
+        let had_account = store.sync_server().ok().flatten().is_some();
         let mut session = match Session::resume(&mut store, secrets.as_ref()) {
             Ok(session) => session,
             Err(SyncError::Config(message)) => {

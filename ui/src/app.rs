@@ -1,45 +1,22 @@
 //! The root component: the frame (top bar with the sync indicator, navigation) and the current
-//! screen. Screens refresh when the shell says data changed (the partner's changes arriving, or
-//! another action), without reloading the page.
+//! screen. Screens refresh when data changed (their own action, or the shell's `data-changed` for
+//! the partner's changes arriving), without reloading the page: see [`crate::context`].
 
 use leptos::prelude::*;
 use together_core::view::{AppOverview, SyncState, SyncStatus};
 
+use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::{self, Screen};
-
-/// What every screen can reach: the data version (bumped on `data-changed`), the current screen and
-/// the live sync status.
-#[derive(Clone, Copy)]
-pub struct Ctx {
-    /// Bumped whenever data may have changed; resources read it to refetch.
-    pub version: RwSignal<u64>,
-    /// The current screen.
-    pub screen: RwSignal<Screen>,
-    /// The latest sync status pushed by the shell.
-    pub status: RwSignal<Option<SyncStatus>>,
-}
-
-impl Ctx {
-    /// Asks every screen to refetch.
-    pub fn refresh(&self) {
-        self.version.update(|v| *v += 1);
-    }
-}
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    let version = RwSignal::new(0_u64);
+    let ctx = Ctx::new(Screen::Today);
     let overview = LocalResource::new(move || {
-        version.track();
+        ctx.version.track();
         ipc::overview()
     });
-    let ctx = Ctx {
-        version,
-        screen: RwSignal::new(Screen::Today),
-        status: RwSignal::new(None),
-    };
     provide_context(ctx);
     ipc::listen("data-changed", move |_| ctx.refresh());
     ipc::listen("sync-status", move |payload| {

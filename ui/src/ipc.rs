@@ -5,11 +5,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use together_core::view::{
     AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
-    CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasAnswer, IdeasView,
-    InviteView, LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView,
-    ProfileForm, SyncStatus, TodayView,
+    CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasView, InviteView,
+    LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm,
+    SyncStatus, TodayView,
 };
 use together_core::wire::DeviceInfo;
+use together_core::wire::billing::{IdeaKind, Suggestions};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -310,12 +311,13 @@ pub async fn ideas() -> Result<IdeasView, String> {
 }
 
 /// Asks the AI for ideas of `kind` about `context`.
-pub async fn ask_ideas(kind: &str, context: &str) -> Result<IdeasAnswer, String> {
+pub async fn ask_ideas(kind: IdeaKind, context: &str) -> Result<Suggestions, String> {
     #[derive(Serialize)]
     struct Args<'a> {
         kind: &'a str,
         context: &'a str,
     }
+    let kind = kind.as_str();
     call("ask_ideas", &Args { kind, context }).await
 }
 

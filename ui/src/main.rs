@@ -5,6 +5,8 @@
 //! ## Layout
 //! - [`ipc`]: the one place that talks to the shell (Tauri's `invoke` and `listen`), typed.
 //! - [`app`]: the root component: the frame, the sync indicator, live refresh on `data-changed`.
+//! - [`context`]: what every screen shares (the data version, the current screen, the sync
+//!   status), and the one way screens refresh.
 //! - [`screens`]: one module per screen (onboarding, Today, History, activities, goals, dates, talk
 //!   log, challenges, inbox, partner, premium, settings).
 //! - [`widgets`] and [`charts`]: small shared pieces and SVG charts.
@@ -14,6 +16,7 @@
 
 mod app;
 mod charts;
+mod context;
 mod ipc;
 mod screens;
 mod widgets;

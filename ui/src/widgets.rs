@@ -1,6 +1,7 @@
 //! Small pieces shared by the screens: loading and error states, a score slider, a labelled field.
 
 use leptos::prelude::*;
+use together_core::domain::Score;
 
 /// A screen's data: a placeholder while it loads, a sentence when it fails, else `render`.
 #[component]
@@ -48,7 +49,7 @@ pub fn ScoreInput(
         <div class="score">
             <label for=id.clone()>{label}</label>
             <input
-                type="range" min="1" max="10" step="1" id=id
+                type="range" min=Score::MIN max=Score::MAX step="1" id=id
                 prop:value=move || value.get().to_string()
                 on:input=move |ev| {
                     if let Ok(v) = event_target_value(&ev).parse() { value.set(v) }

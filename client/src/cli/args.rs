@@ -470,7 +470,7 @@ pub enum DocCommand {
     },
 }
 
-/// A moment from `YYYY-MM-DD` (midnight UTC) or RFC 3339.
+/// A moment from `YYYY-MM-DD` (midnight UTC) or RFC 3339: the command line's `WHEN`.
 pub fn parse_moment(text: &str) -> Result<Timestamp> {
     let text = text.trim();
     if let Ok(date) = together_core::domain::parse_date("date", text) {
@@ -483,39 +483,9 @@ pub fn parse_moment(text: &str) -> Result<Timestamp> {
     })
 }
 
-/// An amount such as `42`, `42.5` or `42.50`, in cents.
-pub fn cents(text: &str) -> Result<i64> {
-    let bad = || anyhow!("{text:?} is not an amount such as 42.50");
-    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || !whole.chars().all(|c| c.is_ascii_digit())
-        || !fraction.chars().all(|c| c.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad())?;
-    whole
-        .checked_mul(100)
-        .and_then(|c| c.checked_add(fraction))
-        .filter(|c| *c <= 100_000_000)
-        .ok_or_else(bad)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_become_cents() {
-        assert_eq!(cents("42").unwrap(), 4200);
-        assert_eq!(cents("42.5").unwrap(), 4250);
-        assert_eq!(cents("0.07").unwrap(), 7);
-        for bad in ["-1", "1.234", "abc", ".5", "1e3"] {
-            assert!(cents(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn moments_accept_days_and_rfc3339() {

@@ -4,6 +4,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use together_core::wire::billing::{
+    CheckoutRequest, CheckoutSession, CreditBalance, CreditsCheckoutRequest, IdeaKind,
+    SuggestRequest, Suggestions,
+};
 use together_core::wire::{
     AppendRequest, AppendResponse, CreateInviteRequest, CreateRelationshipRequest, DocInfo,
     ErrorBody, InviteResponse, KeyBundle, LoginRequest, NewEntry, PullResponse,
@@ -168,31 +172,32 @@ impl Api {
 
     /// The person's AI-credit balance.
     pub async fn credits(&self) -> Result<i64, SyncError> {
-        let answer: serde_json::Value = self.get("/v1/ai/credits").await?;
-        answer["balance"]
-            .as_i64()
-            .ok_or_else(|| SyncError::Protocol("no balance in the answer".into()))
+        self.get::<CreditBalance>("/v1/ai/credits")
+            .await
+            .map(|answer| answer.balance)
     }
 
-    /// Asks for AI suggestions (`date_ideas` or `conversation_starters`), spending credits once
-    /// per `request_id`.
+    /// Asks for AI suggestions, spending credits once per `request_id`.
     pub async fn suggest(
         &self,
-        kind: &str,
+        kind: IdeaKind,
         context: &str,
         request_id: &str,
-    ) -> Result<together_core::view::IdeasAnswer, SyncError> {
-        let body =
-            serde_json::json!({ "kind": kind, "context": context, "request_id": request_id });
+    ) -> Result<Suggestions, SyncError> {
+        let body = SuggestRequest {
+            kind,
+            context: context.to_owned(),
+            request_id: request_id.to_owned(),
+        };
         self.post("/v1/ai/suggest", &body).await
     }
 
     /// Starts paying for a credit pack (Stripe Checkout, one-time).
-    pub async fn buy_addon(
-        &self,
-        addon_id: &str,
-    ) -> Result<together_core::wire::CheckoutSession, SyncError> {
-        let body = serde_json::json!({ "addon_id": addon_id });
+    pub async fn buy_addon(&self, addon_id: &str) -> Result<CheckoutSession, SyncError> {
+        let body = CreditsCheckoutRequest {
+            addon_id: addon_id.to_owned(),
+            request_id: None,
+        };
         self.post("/v1/billing/credits/checkout", &body).await
     }
 
@@ -201,8 +206,14 @@ impl Api {
         &self,
         plan_id: &str,
         discount_code: Option<&str>,
-    ) -> Result<together_core::wire::CheckoutSession, SyncError> {
-        let body = serde_json::json!({ "plan_id": plan_id, "discount_code": discount_code });
+    ) -> Result<CheckoutSession, SyncError> {
+        let body = CheckoutRequest {
+            plan_id: plan_id.to_owned(),
+            discount_code: discount_code.map(str::to_owned),
+            gift_to_email: None,
+            gift: false,
+            request_id: None,
+        };
         self.post("/v1/billing/checkout", &body).await
     }
 

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use together_core::document::DocAddress;
 
-use super::{Result, SyncError};
+use super::{Result, Session, SyncError};
 use crate::crypto::{self, Key};
 use crate::secret_store::SecretStore;
 
@@ -106,6 +106,49 @@ impl Keys {
     pub(super) fn open(sealed: &[u8], wrapping_key: &Key, user_id: &str) -> Result<Self> {
         let json = crypto::open(wrapping_key, "key-bundle", user_id, sealed)?;
         serde_json::from_slice(&json).map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+}
+
+impl Session<'_> {
+    /// Re-seals the key bundle (for this person's other devices) after keys changed.
+    pub(super) async fn upload_keys(&self) -> Result<()> {
+        let user = self
+            .store
+            .local_user()?
+            .ok_or_else(|| SyncError::Config("no profile".into()))?;
+        let wrapping = self.secrets.get(WRAPPING_KEY)?.ok_or_else(|| {
+            SyncError::Config("this device lost its account keys; sign in again".into())
+        })?;
+        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        self.api
+            .put_keys(&keys.seal(&decode_key(&wrapping)?, &user.to_string())?)
+            .await
+    }
+
+    /// Makes sure the person has a root key, and that a relationship they created has one (made
+    /// before or after signing up); uploads the sealed bundle when a key was made.
+    pub(super) async fn ensure_keys(&self) -> Result<()> {
+        let mut keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        let mut made = false;
+        if keys.user.is_none() {
+            keys.user = Some(encode_key(&crypto::random_key()));
+            made = true;
+        }
+        let me = self.store.local_user()?.map(|u| u.to_string());
+        // Only the current relationship may get a key: an ended one is never written again.
+        if let Some(id) = self.store.current_relationship()?.map(|r| r.to_string())
+            && !keys.relationships.contains_key(&id)
+            && self.store.relationship_creator(&id)? == me
+        {
+            keys.relationships
+                .insert(id, encode_key(&crypto::random_key()));
+            made = true;
+        }
+        if made {
+            keys.save(self.secrets)?;
+            self.upload_keys().await?;
+        }
+        Ok(())
     }
 }
 

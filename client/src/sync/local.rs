@@ -1,32 +1,40 @@
-//! The store's side of sync: the outbox to upload, how far each document was pulled, and merging
-//! pulled changes (which records the new position in the same transaction).
+//! The store's side of sync: the outbox to upload, how far each document was pulled, snapshots,
+//! and which account this device acts for. Crate-private: only the sync engine keeps these books.
 
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use together_core::document::{DocAddress, timestamp_text};
 
-use crate::settings::{SettingKey, get_setting, put_setting};
-use crate::store::{Result, Store, StoreError};
+use crate::error::{Result, StoreError};
+use crate::store::Store;
+use crate::store::settings::{SettingKey, get_setting, put_setting};
 
 /// A local change waiting for upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxEntry {
+pub(crate) struct OutboxEntry {
     /// The idempotency key.
-    pub entry_id: String,
+    pub(crate) entry_id: String,
     /// The document.
-    pub doc_id: String,
+    pub(crate) doc_id: String,
     /// The Automerge change bytes (plaintext: sealed just before upload).
-    pub bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Store {
+    /// Local changes waiting to be uploaded, for the sync indicator.
+    pub(crate) fn pending_changes(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM outbox", [], |row| row.get(0))?)
+    }
+
     /// The oldest `limit` changes waiting for upload.
-    pub fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+    pub(crate) fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
         let mut stmt = self.conn().prepare(
             "SELECT entry_id, doc_id, bytes FROM outbox ORDER BY created_at, rowid LIMIT ?1",
         )?;
         let rows = stmt
-            .query_map([limit as i64], |row| {
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
                 Ok(OutboxEntry {
                     entry_id: row.get(0)?,
                     doc_id: row.get(1)?,
@@ -38,7 +46,7 @@ impl Store {
     }
 
     /// Forgets uploaded changes (the server acknowledged them).
-    pub fn acknowledge(&mut self, entry_ids: &[String], now: Timestamp) -> Result<()> {
+    pub(crate) fn acknowledge(&mut self, entry_ids: &[String], now: Timestamp) -> Result<()> {
         self.write(now, |tx| {
             for id in entry_ids {
                 tx.conn
@@ -49,7 +57,7 @@ impl Store {
     }
 
     /// Records a failed upload attempt, for diagnostics.
-    pub fn record_upload_failure(
+    pub(crate) fn record_upload_failure(
         &mut self,
         entry_ids: &[String],
         error: &str,
@@ -67,7 +75,7 @@ impl Store {
     }
 
     /// The last seq of `doc_id` this device has merged.
-    pub fn pulled_up_to(&self, doc_id: &str) -> Result<i64> {
+    pub(crate) fn pulled_up_to(&self, doc_id: &str) -> Result<i64> {
         Ok(self
             .conn()
             .query_row(
@@ -81,7 +89,7 @@ impl Store {
 
     /// Merges pulled changes (already opened) into the document and records `last_seq`, in one
     /// transaction; returns how many records changed.
-    pub fn merge_pulled(
+    pub(crate) fn merge_pulled(
         &mut self,
         address: DocAddress,
         changes: &[Vec<u8>],
@@ -99,7 +107,7 @@ impl Store {
     }
 
     /// The seq covered by the newest snapshot this device uploaded or started from.
-    pub fn snapshot_position(&self, doc_id: &str) -> Result<i64> {
+    pub(crate) fn snapshot_position(&self, doc_id: &str) -> Result<i64> {
         Ok(self
             .conn()
             .query_row(
@@ -112,7 +120,7 @@ impl Store {
     }
 
     /// Records that a snapshot covering `seq` exists for `doc_id`.
-    pub fn record_snapshot(&mut self, doc_id: &str, seq: i64, now: Timestamp) -> Result<()> {
+    pub(crate) fn record_snapshot(&mut self, doc_id: &str, seq: i64, now: Timestamp) -> Result<()> {
         self.write(now, |tx| {
             tx.conn.execute(
                 "INSERT INTO sync_state (doc_id, last_seq, snapshot_seq, updated_at) VALUES (?1, 0, ?2, ?3)
@@ -125,7 +133,7 @@ impl Store {
     }
 
     /// A full, standard save of a document this device holds (what a snapshot carries).
-    pub fn save_document(
+    pub(crate) fn save_document(
         &mut self,
         address: DocAddress,
         now: Timestamp,
@@ -135,7 +143,7 @@ impl Store {
 
     /// Makes this device act for the account `user_id` (after signing in on a new device). A device
     /// already used by someone else is refused: its local data is theirs.
-    pub fn adopt_user(&mut self, user_id: &str, now: Timestamp) -> Result<()> {
+    pub(crate) fn adopt_user(&mut self, user_id: &str, now: Timestamp) -> Result<()> {
         self.write(now, |tx| match get_setting(tx.conn, SettingKey::LocalUserId)? {
             Some(existing) if existing != user_id => Err(StoreError::Missing(format!(
                 "this device already belongs to another person ({existing}); use another data directory"
@@ -145,47 +153,14 @@ impl Store {
         })
     }
 
-    /// Makes `relationship_id` the one this device shows, when it shows none yet (after signing in
-    /// on a new device).
-    pub fn adopt_relationship(&mut self, relationship_id: &str, now: Timestamp) -> Result<()> {
-        self.write(now, |tx| {
-            if get_setting(tx.conn, SettingKey::CurrentRelationshipId)?.is_none() {
-                put_setting(
-                    tx.conn,
-                    SettingKey::CurrentRelationshipId,
-                    relationship_id,
-                    now,
-                )?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Who created a relationship this device knows (`user_1_id`).
-    pub fn relationship_creator(&self, relationship_id: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT user_1_id FROM relationships WHERE id = ?1",
-                [relationship_id],
-                |row| row.get(0),
-            )
-            .optional()?)
-    }
-
     /// Forgets which account and server this device used (after the account was deleted); the
     /// couple's data stays.
-    pub fn clear_sync_account(&mut self) -> Result<()> {
+    pub(crate) fn clear_sync_account(&mut self) -> Result<()> {
         for key in [SettingKey::SyncServer, SettingKey::SyncEmail] {
             self.conn()
                 .execute("DELETE FROM app_settings WHERE key = ?1", [key.as_str()])?;
         }
         Ok(())
-    }
-
-    /// A device-local setting of the sync layer (server URL, email).
-    pub fn sync_setting(&self, key: SettingKey) -> Result<Option<String>> {
-        self.setting(key)
     }
 }
 

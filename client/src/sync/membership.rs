@@ -6,29 +6,27 @@
 //! stays in the key bundle). A device learns the end from `GET /v1/relationships` (`ended_at`) at
 //! every sync, from a `410 relationship_ended` answer to an upload, or by leaving; the live
 //! socket's `relationship_ended` wakes a sync. It then marks the relationship ended in its store
-//! ([`crate::relationships`]), which takes the changes still queued for it out of the upload
+//! ([`crate::relationship`]), which takes the changes still queued for it out of the upload
 //! queue, counted.
 
 use together_core::ids::RelationshipId;
 
+use super::keys::relationship_key_name;
 use super::{Result, Session, SyncError, now};
-use crate::relationships::Ended;
-
-impl SyncError {
-    /// The server refused a write because the relationship ended.
-    pub fn is_relationship_ended(&self) -> bool {
-        matches!(
-            self,
-            Self::Refused { status: 410, .. }
-                | Self::Refused {
-                    code: Some(together_core::wire::ErrorCode::RelationshipEnded),
-                    ..
-                }
-        )
-    }
-}
+use crate::relationship::Ended;
 
 impl Session<'_> {
+    /// Registers the current relationship, once this device holds its key (harmless when
+    /// registered before); an ended one is never registered again.
+    pub(super) async fn register_relationships(&self) -> Result<()> {
+        if let Some(id) = self.store.current_relationship()?.map(|r| r.to_string())
+            && self.secrets.get(&relationship_key_name(&id))?.is_some()
+        {
+            self.api.register_relationship(&id).await?;
+        }
+        Ok(())
+    }
+
     /// Every relationship whose documents this device reads (and whose keys its bundle carries):
     /// the current one and those that ended.
     pub(super) fn relationship_ids(&self) -> Result<Vec<String>> {
@@ -77,40 +75,5 @@ impl Session<'_> {
             );
         }
         Ok(ended)
-    }
-
-    /// Leaves the current relationship: it ends for both partners on the server and becomes
-    /// read-only here (and on the partner's devices once they hear of it). What was still queued
-    /// is uploaded first; the local copy and its key stay, so it remains readable here and on the
-    /// person's new devices.
-    pub async fn leave(&mut self) -> Result<Ended> {
-        let relationship = self
-            .store
-            .current_relationship()?
-            .ok_or_else(|| SyncError::Config("there is no relationship to leave".into()))?
-            .to_string();
-        // The partner gets everything written until now.
-        self.sync().await?;
-        if let Err(error) = self.api.leave(&relationship).await {
-            // The partner may have left first: then it has ended already.
-            let gone = matches!(error, SyncError::Refused { status: 404, .. })
-                || error.is_relationship_ended();
-            let learned = if gone {
-                self.learn_ended().await?
-            } else {
-                Vec::new()
-            };
-            return match learned
-                .into_iter()
-                .find(|e| e.relationship_id == relationship)
-            {
-                Some(ended) => Ok(ended),
-                None => Err(error),
-            };
-        }
-        Ok(self.end_here(&relationship, None)?.unwrap_or(Ended {
-            relationship_id: relationship,
-            kept_on_device: 0,
-        }))
     }
 }

@@ -1,7 +1,22 @@
-//! Pairing codes: what the inviting partner shows and the other types or scans.
+//! Pairing and unpairing through the sync server.
+//!
+//! The inviting partner makes a pairing code ([`Session::invite`]): it carries an invite secret
+//! (the server keeps only its hash) and a key that unseals the relationship key, which the server
+//! never sees. The other partner types or scans it ([`Session::join`]). Leaving
+//! ([`Session::leave`]) ends the relationship for both (see `membership`).
 
-use super::{Result, SyncError};
+mod code;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use together_core::view::InviteView;
+
+pub(crate) use code::PairingCode;
+
+use super::keys::{Keys, decode_key, encode_key, relationship_key_name};
+use super::{Result, Session, SyncError, now};
 use crate::crypto::{self, Key};
+use crate::relationship::Ended;
 
 /// A pairing code, as shown to the inviter.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -12,89 +27,141 @@ pub struct PairingInvite {
     pub expires_at: String,
 }
 
-/// The two halves of a pairing code: the invite secret (sent to the server when redeemed) and the
-/// code key (never sent; unseals the relationship key).
-pub(super) struct PairingCode {
-    pub(super) secret: [u8; 10],
-    pub(super) code_key: [u8; 10],
-}
-
-impl PairingCode {
-    pub(super) fn generate() -> Self {
-        let mut bytes = [0_u8; 20];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        let (mut secret, mut code_key) = ([0_u8; 10], [0_u8; 10]);
-        secret.copy_from_slice(&bytes[..10]);
-        code_key.copy_from_slice(&bytes[10..]);
-        Self { secret, code_key }
-    }
-
-    pub(super) fn wrapping_key(&self) -> Key {
-        crypto::document_key(
-            &{
-                let mut padded = [0_u8; 32];
-                padded[..10].copy_from_slice(&self.code_key);
-                padded
-            },
-            "pairing",
-        )
+impl PairingInvite {
+    /// The invitation as the Partner screen shows it: the code, and the same as a QR code to scan.
+    pub fn into_view(self) -> Result<InviteView> {
+        let qr = qrcode::QrCode::new(self.code.as_bytes())
+            .map_err(|error| SyncError::Config(format!("cannot draw the QR code: {error}")))?;
+        let qr_svg = qr
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build();
+        Ok(InviteView {
+            code: self.code,
+            expires_at: self.expires_at,
+            qr_svg,
+        })
     }
 }
 
-impl std::fmt::Display for PairingCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut bytes = self.secret.to_vec();
-        bytes.extend_from_slice(&self.code_key);
-        let text = data_encoding::BASE32_NOPAD.encode(&bytes);
-        let groups: Vec<&str> = text
-            .as_bytes()
-            .chunks(4)
-            .filter_map(|c| std::str::from_utf8(c).ok())
-            .collect();
-        f.write_str(&groups.join("-"))
-    }
-}
-
-impl std::str::FromStr for PairingCode {
-    type Err = SyncError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let cleaned: String = s
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()
-            .to_uppercase();
-        let bytes = data_encoding::BASE32_NOPAD
-            .decode(cleaned.as_bytes())
-            .ok()
-            .filter(|b| b.len() == 20)
+impl Session<'_> {
+    /// Creates a pairing code for the current relationship: the partner types it (or scans it) to
+    /// join. It carries an invite secret (the server keeps only its hash) and a key that unseals the
+    /// relationship key; the server never sees the latter.
+    pub async fn invite(&mut self) -> Result<PairingInvite> {
+        let relationship = self
+            .store
+            .current_relationship()?
             .ok_or_else(|| {
                 SyncError::Config(
-                    "this is not a pairing code (32 letters and digits, like ABCD-EFGH-…)".into(),
+                    "create a relationship first: together relationship create".into(),
                 )
-            })?;
-        let (mut secret, mut code_key) = ([0_u8; 10], [0_u8; 10]);
-        secret.copy_from_slice(&bytes[..10]);
-        code_key.copy_from_slice(&bytes[10..]);
-        Ok(Self { secret, code_key })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pairing_codes_round_trip_and_forgive_case_and_spacing() {
+            })?
+            .to_string();
+        // Upload first: the partner must find the couple's documents when they join.
+        self.sync().await?;
+        let keys = Keys::load(self.secrets, std::slice::from_ref(&relationship))?;
+        let root = keys.relationships.get(&relationship).ok_or_else(|| {
+            SyncError::Config("this device has no key for the relationship; sync first".into())
+        })?;
         let code = PairingCode::generate();
-        let text = code.to_string();
-        assert_eq!(text.len(), 32 + 7, "eight groups of four");
-        let typed = text.to_lowercase().replace('-', " ");
-        let parsed: PairingCode = typed.parse().unwrap();
-        assert_eq!(
-            (parsed.secret, parsed.code_key),
-            (code.secret, code.code_key)
+        let wrapped = crypto::seal(
+            &code.wrapping_key(),
+            "pairing",
+            &relationship,
+            &decode_key(root)?,
         );
-        assert!("not a code".parse::<PairingCode>().is_err());
+        let secret_hash: [u8; 32] =
+            sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(code.secret))
+                .into();
+        let invite = self
+            .api
+            .invite(&relationship, &secret_hash, &wrapped)
+            .await?;
+        Ok(PairingInvite {
+            code: code.to_string(),
+            expires_at: invite.expires_at,
+        })
+    }
+
+    /// Joins the partner's relationship with their pairing code: redeems it, unseals the
+    /// relationship key, fetches the couple's documents, joins locally, and re-seals the key bundle
+    /// for this person's other devices.
+    pub async fn join(&mut self, code: &str) -> Result<String> {
+        let code: PairingCode = code.parse()?;
+        // Checked before the single-use code is spent.
+        if let Some(existing) = self.store.current_relationship()? {
+            return Err(SyncError::Config(format!(
+                "this device already has its own couple space ({existing}); one couple per device, so ask your partner to join yours instead"
+            )));
+        }
+        let redeemed = self.api.redeem(&code.secret).await?;
+        let relationship = redeemed.relationship_id;
+        let wrapped = redeemed
+            .wrapped_key
+            .and_then(|k| STANDARD.decode(k).ok())
+            .ok_or_else(|| SyncError::Protocol("the invite carries no relationship key".into()))?;
+        let root = crypto::open(&code.wrapping_key(), "pairing", &relationship, &wrapped)?;
+        let root: Key = root
+            .try_into()
+            .map_err(|_| SyncError::Protocol("bad relationship key".into()))?;
+        self.secrets
+            .set(&relationship_key_name(&relationship), &encode_key(&root))?;
+        // Fetch the couple's documents, then join them on this device.
+        let id: together_core::ids::RelationshipId = relationship
+            .parse()
+            .map_err(|e: together_core::ids::InvalidId| SyncError::Protocol(e.to_string()))?;
+        self.pull_relationship(&relationship).await?;
+        self.store.join_relationship(id, now())?;
+        self.upload_keys().await?;
+        self.sync().await?;
+        Ok(relationship)
+    }
+
+    /// Pulls the documents of one relationship (just joined: its key is in the secret store).
+    async fn pull_relationship(&mut self, relationship: &str) -> Result<()> {
+        let mut keys = Keys::load(self.secrets, &[])?;
+        if let Some(key) = self.secrets.get(&relationship_key_name(relationship))? {
+            keys.relationships.insert(relationship.to_owned(), key);
+        }
+        self.pull_documents(&keys, |doc_id| doc_id.contains(relationship))
+            .await?;
+        Ok(())
+    }
+
+    /// Leaves the current relationship: it ends for both partners on the server and becomes
+    /// read-only here (and on the partner's devices once they hear of it). What was still queued
+    /// is uploaded first; the local copy and its key stay, so it remains readable here and on the
+    /// person's new devices.
+    pub async fn leave(&mut self) -> Result<Ended> {
+        let relationship = self
+            .store
+            .current_relationship()?
+            .ok_or_else(|| SyncError::Config("there is no relationship to leave".into()))?
+            .to_string();
+        // The partner gets everything written until now.
+        self.sync().await?;
+        if let Err(error) = self.api.leave(&relationship).await {
+            // The partner may have left first: then it has ended already.
+            let gone = matches!(error, SyncError::Refused { status: 404, .. })
+                || error.is_relationship_ended();
+            let learned = if gone {
+                self.learn_ended().await?
+            } else {
+                Vec::new()
+            };
+            return match learned
+                .into_iter()
+                .find(|e| e.relationship_id == relationship)
+            {
+                Some(ended) => Ok(ended),
+                None => Err(error),
+            };
+        }
+        Ok(self.end_here(&relationship, None)?.unwrap_or(Ended {
+            relationship_id: relationship,
+            kept_on_device: 0,
+        }))
     }
 }

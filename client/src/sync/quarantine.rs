@@ -11,8 +11,9 @@ use rusqlite::params;
 use together_core::document::{DocAddress, timestamp_text};
 
 use super::local::record_position;
-use crate::store::{Result, Store, StoreError};
-use crate::write::WriteTx;
+use crate::error::{Result, StoreError};
+use crate::store::Store;
+use crate::store::write::WriteTx;
 
 /// One entry of a pulled page, opened or not.
 #[derive(Debug, Clone)]
@@ -36,21 +37,6 @@ pub(crate) struct PageOutcome {
     pub(crate) changed: usize,
     /// Entries set aside.
     pub(crate) quarantined: usize,
-}
-
-/// An entry this device set aside, for diagnosis.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct QuarantinedEntry {
-    /// The document.
-    pub doc_id: String,
-    /// Its position in the document's log.
-    pub seq: i64,
-    /// The uploading device's id for it.
-    pub entry_id: String,
-    /// Why it was set aside.
-    pub reason: String,
-    /// When (RFC 3339).
-    pub quarantined_at: String,
 }
 
 /// Whether a failed merge is the entry's fault (it does not merge, or its records do not
@@ -119,7 +105,7 @@ impl Store {
     }
 
     /// How many pulled entries this device has set aside.
-    pub fn quarantined_count(&self) -> Result<usize> {
+    pub(crate) fn quarantined_count(&self) -> Result<usize> {
         let count: i64 =
             self.conn()
                 .query_row("SELECT count(*) FROM quarantined_entries", [], |row| {
@@ -135,26 +121,6 @@ impl Store {
             params![doc_id, after],
             |row| row.get(0),
         )?)
-    }
-
-    /// The entries this device has set aside, oldest first.
-    pub fn quarantined_entries(&self) -> Result<Vec<QuarantinedEntry>> {
-        let mut stmt = self.conn().prepare(
-            "SELECT doc_id, seq, entry_id, reason, quarantined_at FROM quarantined_entries
-             ORDER BY quarantined_at, doc_id, seq",
-        )?;
-        let rows = stmt
-            .query_map([], |row| {
-                Ok(QuarantinedEntry {
-                    doc_id: row.get(0)?,
-                    seq: row.get(1)?,
-                    entry_id: row.get(2)?,
-                    reason: row.get(3)?,
-                    quarantined_at: row.get(4)?,
-                })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
     }
 }
 

@@ -123,7 +123,7 @@ impl Session<'_> {
         let mut request = url
             .into_client_request()
             .map_err(|e| SyncError::Config(e.to_string()))?;
-        let token = self.secrets.get(super::TOKEN)?.unwrap_or_default();
+        let token = self.secrets.get(super::keys::TOKEN)?.unwrap_or_default();
         let header = format!("Bearer {token}")
             .parse()
             .map_err(|_| SyncError::Config("bad token".into()))?;

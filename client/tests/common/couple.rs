@@ -108,6 +108,22 @@ impl Replica {
         self.store.table_as_json(table).unwrap()
     }
 
+    /// How far this device recorded merging `doc_id`'s log (`sync_state.last_seq`, 0 before
+    /// any pull), read from its database file as any SQLite tool would.
+    pub fn pulled_up_to(&self, doc_id: &str) -> i64 {
+        self.count(&format!(
+            "SELECT coalesce((SELECT last_seq FROM sync_state WHERE doc_id = '{doc_id}'), 0)"
+        ))
+    }
+
+    /// The seq covered by the newest snapshot this device uploaded or started from
+    /// (`sync_state.snapshot_seq`), read from its database file.
+    pub fn snapshot_position(&self, doc_id: &str) -> i64 {
+        self.count(&format!(
+            "SELECT coalesce((SELECT snapshot_seq FROM sync_state WHERE doc_id = '{doc_id}'), 0)"
+        ))
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         rusqlite::Connection::open(self.db())
             .unwrap()

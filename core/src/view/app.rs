@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::wire::billing::AccessLevel;
+
 /// Everything the frame of the app needs: which screens make sense, the sync indicator, badges.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppOverview {
@@ -193,8 +195,8 @@ pub struct InviteView {
 pub struct PremiumView {
     /// Plans on sale (empty when the server sells none or cannot be reached).
     pub plans: Vec<PlanView>,
-    /// `free`, `premium`, `premium_plus`, `lifetime`: what this device honours now.
-    pub level: String,
+    /// What this device honours now (`free` once an entitlement lapsed or when there is none).
+    pub level: AccessLevel,
     /// Until when the subscription entitles (RFC 3339).
     pub entitled_until: Option<String>,
     /// A gift.
@@ -232,14 +234,4 @@ pub struct IdeasView {
     pub signed_in: bool,
     /// A sentence when something is missing.
     pub note: Option<String>,
-}
-
-/// What the AI suggested.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct IdeasAnswer {
-    /// One suggestion per entry.
-    pub suggestions: Vec<String>,
-    /// Credits left.
-    pub balance: i64,
 }

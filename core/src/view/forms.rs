@@ -1,7 +1,12 @@
-//! What the UI sends: typed but not yet validated. The shell checks each field with the domain rules
-//! (`together-client`'s `forms`), so a bad value is a sentence for people and nothing is saved.
+//! What the UI sends: typed but not yet validated. `together-client`'s feature modules check each
+//! field with the domain rules (`goals::form`, `checkins::form`...), so a bad value is a sentence for
+//! people and nothing is saved. The `together` CLI fills the same forms from its flags, so a rule is
+//! written once for both; fields only the CLI sets default to empty (and the UI leaves them out).
 
 use serde::{Deserialize, Serialize};
+
+// The limits below are the rules `together-client`'s forms enforce; the UI reads the same
+// constants for its inputs' bounds, so a limit is written once.
 
 /// Onboarding and the profile section of Settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +19,33 @@ pub struct ProfileForm {
     pub love_language_primary: String,
     /// Second love language word, or empty.
     pub love_language_secondary: String,
+    /// A nickname, or empty.
+    #[serde(default)]
+    pub nickname: String,
+    /// A photo URL, or empty.
+    #[serde(default)]
+    pub photo_url: String,
+}
+
+impl ProfileForm {
+    /// The longest nickname, in characters.
+    pub const NICKNAME_MAX_CHARS: usize = 80;
+    /// The longest photo URL, in characters.
+    pub const PHOTO_URL_MAX_CHARS: usize = 2048;
+}
+
+/// Starting the couple's relationship. Every field may stay empty: a dating couple with balanced
+/// privacy, start and anniversary unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationshipForm {
+    /// Relationship type word, or empty.
+    pub relationship_type: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub start_date: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub anniversary_date: String,
+    /// Privacy level word, or empty.
+    pub privacy_level: String,
 }
 
 /// Creating an account.
@@ -51,6 +83,14 @@ pub struct CheckinForm {
     pub satisfaction: i64,
     /// Gratitude, optional.
     pub gratitude: String,
+    /// `YYYY-MM-DD`, or empty for the person's today (the app always leaves it empty).
+    #[serde(default)]
+    pub date: String,
+}
+
+impl CheckinForm {
+    /// The longest gratitude note, in characters.
+    pub const GRATITUDE_MAX_CHARS: usize = 2000;
 }
 
 /// Planning an activity.
@@ -60,10 +100,20 @@ pub struct ActivityForm {
     pub name: String,
     /// Activity type word.
     pub activity_type: String,
-    /// `YYYY-MM-DD`, or empty.
+    /// `YYYY-MM-DD` (noon that day in the person's time zone), an RFC 3339 time, or empty.
     pub planned_date: String,
     /// Minutes, optional.
     pub duration_minutes: Option<i64>,
+    /// What it costs, such as `42.50`, or empty.
+    #[serde(default)]
+    pub cost: String,
+}
+
+impl ActivityForm {
+    /// The longest activity name, in characters.
+    pub const NAME_MAX_CHARS: usize = 200;
+    /// The longest activity, in minutes (two weeks).
+    pub const DURATION_MAX_MINUTES: i64 = 20_160;
 }
 
 /// A shared goal.
@@ -77,6 +127,16 @@ pub struct GoalForm {
     pub target_count: i64,
     /// `YYYY-MM-DD`, or empty.
     pub target_date: String,
+    /// `YYYY-MM-DD`, or empty for the day it is added.
+    #[serde(default)]
+    pub start_date: String,
+}
+
+impl GoalForm {
+    /// The longest goal name, in characters.
+    pub const NAME_MAX_CHARS: usize = 200;
+    /// The largest target count.
+    pub const TARGET_MAX: i64 = 1_000_000;
 }
 
 /// An important date.
@@ -94,6 +154,13 @@ pub struct DateForm {
     pub reminder_days_before: Option<i64>,
 }
 
+impl DateForm {
+    /// The longest name of a date, in characters.
+    pub const NAME_MAX_CHARS: usize = 200;
+    /// The most days ahead a reminder may come.
+    pub const REMINDER_MAX_DAYS: i64 = 365;
+}
+
 /// A talk-log entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogForm {
@@ -107,4 +174,14 @@ pub struct LogForm {
     pub duration_minutes: Option<i64>,
     /// Needs a follow-up.
     pub follow_up_needed: bool,
+    /// When it happened (RFC 3339), or empty for now.
+    #[serde(default)]
+    pub when: String,
+}
+
+impl LogForm {
+    /// The longest topic, in characters.
+    pub const TOPIC_MAX_CHARS: usize = 200;
+    /// The longest conversation, in minutes.
+    pub const DURATION_MAX_MINUTES: i64 = 1440;
 }

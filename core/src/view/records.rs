@@ -77,6 +77,13 @@ pub struct ActivityView {
     pub partner_rating: Option<i64>,
 }
 
+impl ActivityView {
+    /// Whether it was done (the screen offers "Mark done" until then).
+    pub fn is_done(&self) -> bool {
+        self.status == crate::domain::ActivityStatus::Completed.as_str()
+    }
+}
+
 /// A catalogue challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChallengeView {
@@ -111,6 +118,17 @@ pub struct ParticipationView {
     pub status: String,
     /// Days marked done.
     pub days_done: i64,
+}
+
+impl ParticipationView {
+    /// The status of a challenge the couple is doing now.
+    pub const RUNNING: &'static str = "active";
+
+    /// Whether the couple is doing it now (not finished): Today suggests a new challenge only
+    /// when none runs, and the screen offers "Done today" on running ones.
+    pub fn is_running(&self) -> bool {
+        self.status == Self::RUNNING
+    }
 }
 
 /// An achievement, earned or not.
@@ -214,10 +232,25 @@ pub struct HeatDay {
     pub level: u8,
 }
 
+/// The periods the History screen offers, in days.
+pub const HISTORY_WINDOWS: [i64; 4] = [7, 30, 90, 365];
+
+/// The period History shows first, and instead of a period it does not offer.
+pub const DEFAULT_HISTORY_DAYS: i64 = 30;
+
+/// The longest History period that is free; longer ones come with Premium.
+pub const FREE_HISTORY_DAYS: i64 = 90;
+
+/// Whether a History period of `days` is a Premium feature. The shell refuses it without Premium
+/// and the UI marks its button: one rule for both.
+pub const fn history_needs_premium(days: i64) -> bool {
+    days > FREE_HISTORY_DAYS
+}
+
 /// The History screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryView {
-    /// The window, in days (7, 30, 90 or 365).
+    /// The window, in days (one of [`HISTORY_WINDOWS`]).
     pub days: i64,
     /// One point per day of the window, oldest first.
     pub points: Vec<DayPoint>,
@@ -245,5 +278,16 @@ mod tests {
         assert_eq!(goal(12, 8).percent(), 100);
         assert_eq!(goal(-3, 8).percent(), 0);
         assert_eq!(goal(1, 0).percent(), 0);
+    }
+
+    #[test]
+    fn only_the_year_of_history_needs_premium() {
+        let premium: Vec<i64> = HISTORY_WINDOWS
+            .into_iter()
+            .filter(|d| history_needs_premium(*d))
+            .collect();
+        assert_eq!(premium, [365]);
+        assert!(HISTORY_WINDOWS.contains(&DEFAULT_HISTORY_DAYS));
+        assert!(!history_needs_premium(DEFAULT_HISTORY_DAYS));
     }
 }

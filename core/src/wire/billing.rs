@@ -75,6 +75,66 @@ pub struct CreditBalance {
     pub balance: i64,
 }
 
+/// How much of the app a couple has: the `level` of a signed [`super::Entitlement`] and of the
+/// Premium screen. The wire words are the snake-case names (`free`, `premium`, `premium_plus`,
+/// `lifetime`), the same the server stores as plan types.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AccessLevel {
+    /// Nothing paid for (or it lapsed): every feature of the free app.
+    #[default]
+    Free,
+    /// A Premium subscription.
+    Premium,
+    /// The larger Premium plan.
+    PremiumPlus,
+    /// Premium paid once, for good.
+    Lifetime,
+}
+
+impl AccessLevel {
+    /// Every level, for checks.
+    pub const ALL: [Self; 4] = [Self::Free, Self::Premium, Self::PremiumPlus, Self::Lifetime];
+
+    /// The word on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Free => "free",
+            Self::Premium => "premium",
+            Self::PremiumPlus => "premium_plus",
+            Self::Lifetime => "lifetime",
+        }
+    }
+
+    /// Whether Premium features are open at this level.
+    pub const fn is_premium(self) -> bool {
+        !matches!(self, Self::Free)
+    }
+}
+
+impl std::fmt::Display for AccessLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AccessLevel {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|level| level.as_str() == text)
+            .ok_or_else(|| {
+                format!("{text:?} is not an access level (free, premium, premium_plus, lifetime)")
+            })
+    }
+}
+
+/// The longest context a person may send with an AI request, in characters.
+pub const MAX_IDEA_CONTEXT_CHARS: usize = 2000;
+
 /// What AI ideas a person asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -160,5 +220,25 @@ mod tests {
         assert!(!is_request_id("é"));
         assert!(!is_request_id("a b"));
         assert!(!is_request_id("a\nb"));
+    }
+
+    #[test]
+    fn access_levels_travel_as_the_words_the_server_signs() {
+        for level in AccessLevel::ALL {
+            let json = serde_json::to_string(&level).unwrap();
+            assert_eq!(json, format!("\"{}\"", level.as_str()));
+            assert_eq!(level.as_str().parse::<AccessLevel>(), Ok(level));
+            assert_eq!(level.is_premium(), level != AccessLevel::Free);
+        }
+        assert!("gold".parse::<AccessLevel>().is_err());
+    }
+
+    #[test]
+    fn idea_kinds_round_trip_through_their_words() {
+        for kind in IdeaKind::ALL {
+            assert_eq!(kind.as_str().parse::<IdeaKind>(), Ok(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
     }
 }

@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use together_core::domain::ActivityType;
+use together_core::domain::{ActivityType, Rating};
 use together_core::view::{ActivityForm, ActivityView};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::{Loaded, Notice, word_options};
 
@@ -42,7 +42,7 @@ pub fn ActivitiesScreen() -> impl IntoView {
             <h1 id="activities-title">"Activities"</h1>
             <form id="activity-form" class="inline" on:submit=submit>
                 <label for="activity-name">"What shall we do?"</label>
-                <input id="activity-name" type="text" maxlength="200" required
+                <input id="activity-name" type="text" maxlength=ActivityForm::NAME_MAX_CHARS required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
                 <label for="activity-type">"Kind"</label>
                 <select id="activity-type" prop:value=move || form.get().activity_type
@@ -71,7 +71,7 @@ fn ActivityRow(activity: ActivityView) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let notice = RwSignal::new(None);
     let id = activity.id.clone();
-    let done = activity.status == "completed";
+    let done = activity.is_done();
     let complete = {
         let id = id.clone();
         move |_| {
@@ -104,7 +104,9 @@ fn ActivityRow(activity: ActivityView) -> impl IntoView {
         .unwrap_or_default();
     let partner = activity
         .partner_rating
-        .map_or("not rated yet".to_owned(), |r| format!("{r}/5"));
+        .map_or("not rated yet".to_owned(), |r| {
+            format!("{r}/{}", Rating::MAX)
+        });
     let mine = activity.my_rating;
     view! {
         <li class="row activity" data-name=activity.name.clone() data-status=activity.status.clone()>
@@ -115,11 +117,11 @@ fn ActivityRow(activity: ActivityView) -> impl IntoView {
             {(!done).then(|| view! { <button type="button" class="secondary done" on:click=complete>"Mark done"</button> })}
             <div class="rating" role="group" aria-label="Your rating">
                 <span class="muted small">"You: "</span>
-                {(1..=5).map(|stars| {
+                {(Rating::MIN..=Rating::MAX).map(|stars| {
                     let rate = rate.clone();
                     view! {
                         <button type="button" class="star" class:on=move || mine.is_some_and(|m| m >= stars)
-                            aria-label=format!("Rate {stars} of 5") aria-pressed=(mine == Some(stars)).to_string()
+                            aria-label=format!("Rate {stars} of {}", Rating::MAX) aria-pressed=(mine == Some(stars)).to_string()
                             on:click=move |_| rate(stars)>"★"</button>
                     }
                 }).collect_view()}

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use together_core::view::{AchievementView, ChallengeView, ParticipationView};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::{Loaded, Notice};
 
@@ -26,7 +26,7 @@ pub fn ChallengesScreen() -> impl IntoView {
             <h1 id="challenges-title">"Challenges"</h1>
             <Notice id="challenge-notice" message=notice/>
             <Loaded resource=challenges id="challenges" render={move |(catalogue, joined): (Vec<ChallengeView>, Vec<ParticipationView>)| {
-                let running: Vec<String> = joined.iter().filter(|p| p.status == "active").map(|p| p.challenge_id.clone()).collect();
+                let running: Vec<String> = joined.iter().filter(|p| p.is_running()).map(|p| p.challenge_id.clone()).collect();
                 view! {
                     <h2>"Yours"</h2>
                     <ul class="list" id="joined-challenges">
@@ -46,7 +46,7 @@ pub fn ChallengesScreen() -> impl IntoView {
                                 <li class="row">
                                     <div class="row-main"><strong>{p.name.clone()}</strong>
                                         <span class="muted small">{format!(" {} · {} day(s) done · until {}", p.status, p.days_done, p.target_end_date)}</span></div>
-                                    {(p.status == "active").then(|| view! { <button type="button" class="secondary" on:click=done>"Done today"</button> })}
+                                    {p.is_running().then(|| view! { <button type="button" class="secondary" on:click=done>"Done today"</button> })}
                                 </li>
                             }
                         }).collect_view()}

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use together_core::domain::DateEventType;
 use together_core::view::{DateForm, DateView};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::{Loaded, Notice, word_options};
 
@@ -44,7 +44,7 @@ pub fn DatesScreen() -> impl IntoView {
             <h1 id="dates-title">"Dates"</h1>
             <form id="date-form" class="inline" on:submit=submit>
                 <label for="date-name">"What"</label>
-                <input id="date-name" type="text" maxlength="200" required
+                <input id="date-name" type="text" maxlength=DateForm::NAME_MAX_CHARS required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
                 <label for="date-value">"Date"</label>
                 <input id="date-value" type="date" required
@@ -58,7 +58,7 @@ pub fn DatesScreen() -> impl IntoView {
                     prop:checked=move || form.get().recurring
                     on:change=move |ev| form.update(|f| f.recurring = event_target_checked(&ev))/>"Every year"</label>
                 <label for="date-remind">"Remind me (days before)"</label>
-                <input id="date-remind" type="number" min="0" max="365"
+                <input id="date-remind" type="number" min="0" max=DateForm::REMINDER_MAX_DAYS
                     prop:value=move || form.get().reminder_days_before.map(|d| d.to_string()).unwrap_or_default()
                     on:input=move |ev| form.update(|f| f.reminder_days_before = event_target_value(&ev).parse().ok())/>
                 <button type="submit" id="date-add">"Save date"</button>

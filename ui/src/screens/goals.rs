@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use together_core::domain::GoalType;
 use together_core::view::{GoalForm, GoalView};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::{Loaded, Notice, word_options};
 
@@ -43,7 +43,7 @@ pub fn GoalsScreen() -> impl IntoView {
             <h1 id="goals-title">"Goals"</h1>
             <form id="goal-form" class="inline" on:submit=submit>
                 <label for="goal-name">"Goal"</label>
-                <input id="goal-name" type="text" maxlength="200" required
+                <input id="goal-name" type="text" maxlength=GoalForm::NAME_MAX_CHARS required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
                 <label for="goal-type">"Kind"</label>
                 <select id="goal-type" prop:value=move || form.get().goal_type
@@ -51,7 +51,7 @@ pub fn GoalsScreen() -> impl IntoView {
                     {word_options(&types)}
                 </select>
                 <label for="goal-target">"How many times"</label>
-                <input id="goal-target" type="number" min="1" max="1000000"
+                <input id="goal-target" type="number" min="1" max=GoalForm::TARGET_MAX
                     prop:value=move || form.get().target_count.to_string()
                     on:input=move |ev| form.update(|f| f.target_count = event_target_value(&ev).parse().unwrap_or(0))/>
                 <button type="submit" id="goal-add">"Add goal"</button>

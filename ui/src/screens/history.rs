@@ -1,10 +1,13 @@
-//! History: scores over 7/30/90/365 days, the check-in heat map, analytics and health score.
+//! History: scores over the periods `together-core` offers (a year with Premium), the check-in
+//! heat map, analytics and health score.
 
 use leptos::prelude::*;
-use together_core::view::HistoryView;
+use together_core::view::{
+    DEFAULT_HISTORY_DAYS, HISTORY_WINDOWS, HistoryView, history_needs_premium,
+};
 
-use crate::app::Ctx;
 use crate::charts::{HeatMap, ScoreChart};
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::Loaded;
 
@@ -12,7 +15,7 @@ use crate::widgets::Loaded;
 #[component]
 pub fn HistoryScreen(premium: Signal<bool>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let days = RwSignal::new(30_i64);
+    let days = RwSignal::new(DEFAULT_HISTORY_DAYS);
     let history = LocalResource::new(move || {
         ctx.version.track();
         ipc::history(days.get())
@@ -21,8 +24,8 @@ pub fn HistoryScreen(premium: Signal<bool>) -> impl IntoView {
         <section class="card" aria-labelledby="history-title">
             <h1 id="history-title">"History"</h1>
             <div class="segmented" role="group" aria-label="Period">
-                {[7_i64, 30, 90, 365].into_iter().map(|d| {
-                    let locked = move || d == 365 && !premium.get();
+                {HISTORY_WINDOWS.into_iter().map(|d| {
+                    let locked = move || history_needs_premium(d) && !premium.get();
                     view! {
                         <button type="button" id=format!("history-{d}") class:active=move || days.get() == d
                             aria-pressed=move || (days.get() == d).to_string()

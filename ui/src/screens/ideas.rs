@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use together_core::view::IdeasView;
+use together_core::wire::billing::{IdeaKind, MAX_IDEA_CONTEXT_CHARS};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::{Loaded, Notice};
 
@@ -19,7 +20,7 @@ pub fn IdeasCard() -> impl IntoView {
         ctx.version.track();
         ipc::ideas()
     });
-    let kind = RwSignal::new("date_ideas".to_owned());
+    let kind = RwSignal::new(IdeaKind::DateIdeas);
     let context = RwSignal::new(String::new());
     let answers: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let notice = RwSignal::new(None);
@@ -30,7 +31,7 @@ pub fn IdeasCard() -> impl IntoView {
         notice.set(Some(Ok("Thinking…".to_owned())));
         let (k, c) = (kind.get(), context.get());
         spawn_local(async move {
-            match ipc::ask_ideas(&k, &c).await {
+            match ipc::ask_ideas(k, &c).await {
                 Ok(answer) => {
                     answers.set(answer.suggestions);
                     notice.set(Some(Ok(format!("{} credit(s) left.", answer.balance))));
@@ -75,12 +76,12 @@ pub fn IdeasCard() -> impl IntoView {
             <Loaded resource=ideas id="ideas" render=header/>
             <form id="ideas-form" class="inline" on:submit=ask>
                 <label for="ideas-kind">"What would help?"</label>
-                <select id="ideas-kind" prop:value=move || kind.get() on:change=move |ev| kind.set(event_target_value(&ev))>
-                    <option value="date_ideas">"Date ideas"</option>
-                    <option value="conversation_starters">"Conversation starters"</option>
+                <select id="ideas-kind" prop:value=move || kind.get().as_str()
+                    on:change=move |ev| if let Ok(k) = event_target_value(&ev).parse() { kind.set(k) }>
+                    {IdeaKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{label(k)}</option> }).collect_view()}
                 </select>
                 <label for="ideas-context">"What do you both enjoy? (optional)"</label>
-                <textarea id="ideas-context" rows="2" maxlength="2000"
+                <textarea id="ideas-context" rows="2" maxlength=MAX_IDEA_CONTEXT_CHARS
                     prop:value=move || context.get() on:input=move |ev| context.set(event_target_value(&ev))></textarea>
                 <button type="submit" id="ideas-ask" prop:disabled=move || busy.get()>"Ask (1 credit)"</button>
                 <p class="muted small">"Sent to your sync server’s AI service once; not stored."</p>
@@ -90,5 +91,13 @@ pub fn IdeasCard() -> impl IntoView {
                 {move || answers.get().into_iter().map(|idea| view! { <li class="row">{idea}</li> }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// How a kind of idea reads in the menu.
+fn label(kind: IdeaKind) -> &'static str {
+    match kind {
+        IdeaKind::DateIdeas => "Date ideas",
+        IdeaKind::ConversationStarters => "Conversation starters",
     }
 }

@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use together_core::domain::LoveLanguage;
+use together_core::profile::DisplayName;
 use together_core::view::{AppOverview, ProfileForm};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
 use crate::screens::pairing::AccountForms;
@@ -28,7 +29,7 @@ pub fn ProfileFields(form: RwSignal<ProfileForm>) -> impl IntoView {
     let languages2 = languages.clone();
     view! {
         <label for="profile-name">"Your name"</label>
-        <input id="profile-name" type="text" maxlength="80" required autocomplete="given-name"
+        <input id="profile-name" type="text" maxlength=DisplayName::MAX_CHARS required autocomplete="given-name"
             prop:value=move || form.get().name
             on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
         <label for="profile-timezone">"Time zone"</label>

@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use together_core::profile::DisplayName;
 use together_core::view::{AccountForm, AppOverview, InviteView, LoginForm};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::Notice;
 
@@ -70,7 +71,7 @@ pub fn AccountForms(
                 prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
             <Show when=move || !mode_login.get()>
                 <label for="account-name">"Name"</label>
-                <input id="account-name" type="text" maxlength="80"
+                <input id="account-name" type="text" maxlength=DisplayName::MAX_CHARS
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
             </Show>
             <label for="account-password">"Password"</label>

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use together_core::view::PremiumView;
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::{Loaded, Notice};
 
@@ -23,7 +23,7 @@ pub fn PremiumScreen() -> impl IntoView {
         notice.set(Some(Ok("Checking…".to_owned())));
         spawn_local(async move {
             match ipc::refresh_premium().await {
-                Ok(view) if view.level != "free" => {
+                Ok(view) if view.level.is_premium() => {
                     notice.set(Some(Ok("Premium is on. Thank you!".to_owned())))
                 }
                 Ok(view) => notice.set(Some(Ok(view
@@ -35,7 +35,7 @@ pub fn PremiumScreen() -> impl IntoView {
         });
     };
     let body = move |view: PremiumView| {
-        let status = if view.level == "free" {
+        let status = if !view.level.is_premium() {
             "You’re on the free plan: everything you use today stays free.".to_owned()
         } else {
             format!(
@@ -47,9 +47,9 @@ pub fn PremiumScreen() -> impl IntoView {
                     .unwrap_or("further notice")
             )
         };
-        let can_buy = view.can_buy && view.level == "free";
+        let can_buy = view.can_buy && !view.level.is_premium();
         view! {
-            <p id="premium-status" data-level=view.level.clone()>{status}</p>
+            <p id="premium-status" data-level=view.level.as_str()>{status}</p>
             {view.note.clone().map(|n| view! { <p class="muted" id="premium-note">{n}</p> })}
             {view.plans.is_empty().then(|| view! { <p class="muted" id="premium-no-plans">"Your sync server does not offer plans."</p> })}
             <ul class="plans" id="plan-list">
@@ -80,7 +80,7 @@ pub fn PremiumScreen() -> impl IntoView {
                 <input id="premium-code" type="text" maxlength="40" autocomplete="off"
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
             })}
-            {(!view.can_buy && view.level == "free").then(|| view! {
+            {(!view.can_buy && !view.level.is_premium()).then(|| view! {
                 <p class="muted" id="premium-sign-in">"Create an account (Partner screen) to buy Premium for both of you."</p>
             })}
         }

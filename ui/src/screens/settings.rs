@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use together_core::view::{AppOverview, ProfileForm};
 use together_core::wire::DeviceInfo;
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::onboarding::ProfileFields;
 use crate::screens::pairing::AccountForms;
@@ -31,6 +31,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         timezone: profile.timezone,
         love_language_primary: profile.love_language_primary.unwrap_or_default(),
         love_language_secondary: profile.love_language_secondary.unwrap_or_default(),
+        ..ProfileForm::default()
     });
     let notice = RwSignal::new(None);
     let save_profile = move |ev: leptos::ev::SubmitEvent| {

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use together_core::domain::{CommunicationOutcome, CommunicationType};
 use together_core::view::{LogForm, LogView};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::widgets::{Loaded, Notice, word_options};
 
@@ -51,7 +51,7 @@ pub fn TalkScreen() -> impl IntoView {
                     {word_options(&types)}
                 </select>
                 <label for="log-topic">"Topic"</label>
-                <input id="log-topic" type="text" maxlength="200"
+                <input id="log-topic" type="text" maxlength=LogForm::TOPIC_MAX_CHARS
                     prop:value=move || form.get().topic on:input=move |ev| form.update(|f| f.topic = event_target_value(&ev))/>
                 <label for="log-outcome">"How it went"</label>
                 <select id="log-outcome" prop:value=move || form.get().outcome

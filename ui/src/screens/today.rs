@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use together_core::view::{CheckinForm, CheckinView, PartnerToday, TodayView};
 
-use crate::app::Ctx;
+use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
 use crate::widgets::{Loaded, Notice, ScoreInput};
@@ -115,6 +115,7 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
             mood: draft.mood.get(),
             satisfaction: draft.satisfaction.get(),
             gratitude: draft.gratitude.get(),
+            ..CheckinForm::default()
         };
         busy.set(true);
         spawn_local(async move {
@@ -151,7 +152,7 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
                         <ScoreInput id="checkin-mood" label="Your mood" value=draft.mood/>
                         <ScoreInput id="checkin-satisfaction" label="How happy are you with us?" value=draft.satisfaction/>
                         <label for="checkin-gratitude">"Something you’re grateful for (optional)"</label>
-                        <textarea id="checkin-gratitude" rows="2" maxlength="2000"
+                        <textarea id="checkin-gratitude" rows="2" maxlength=CheckinForm::GRATITUDE_MAX_CHARS
                             prop:value=move || draft.gratitude.get()
                             on:input=move |ev| draft.gratitude.set(event_target_value(&ev))></textarea>
                         <button type="submit" id="checkin-save" prop:disabled=move || busy.get()>"Save check-in"</button>

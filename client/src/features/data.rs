@@ -1,15 +1,17 @@
-//! Documents in and out of the store: `doc export` / `doc import` (offline sync through files, as
-//! standard `.automerge` files any Automerge implementation loads) and `rebuild` (re-project every
-//! record from the documents).
+//! The person's data in and out of the store: the JSON export of everything they may see
+//! (`together export`, the app's "Export"), `doc export` / `doc import` (offline sync through
+//! files, as standard `.automerge` files any Automerge implementation loads) and `rebuild`
+//! (re-project every record from the documents).
 
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use together_core::document::DocAddress;
 
-use crate::documents;
-use crate::projection::PROJECTED_TABLES;
-use crate::store::{Result, Store, StoreError};
+use crate::error::{Result, StoreError};
+use crate::store::Store;
+use crate::store::documents;
+use crate::store::projection::PROJECTED_TABLES;
 
 /// File extension of exported documents.
 pub const EXTENSION: &str = "automerge";
@@ -47,6 +49,36 @@ const EXPORTED_TABLES: [&str; 9] = [
 ];
 
 impl Store {
+    /// Rows of a projected table as JSON objects, for exports and tests.
+    pub fn table_as_json(&self, table: &str) -> Result<Vec<serde_json::Value>> {
+        if !PROJECTED_TABLES.contains(&table) {
+            return Err(StoreError::Missing(format!(
+                "{table} is not a projected table"
+            )));
+        }
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT * FROM {table} ORDER BY id"))?;
+        let names: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+        let rows = stmt.query_map([], |row| {
+            let mut object = serde_json::Map::new();
+            for (i, name) in names.iter().enumerate() {
+                let value = match row.get_ref(i)? {
+                    rusqlite::types::ValueRef::Null => serde_json::Value::Null,
+                    rusqlite::types::ValueRef::Integer(v) => v.into(),
+                    rusqlite::types::ValueRef::Real(v) => v.into(),
+                    rusqlite::types::ValueRef::Text(t) => {
+                        String::from_utf8_lossy(t).into_owned().into()
+                    }
+                    rusqlite::types::ValueRef::Blob(b) => b.len().into(),
+                };
+                object.insert(name.clone(), value);
+            }
+            Ok(serde_json::Value::Object(object))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Everything the person may see, as one JSON document (`better-together-export`, version 1):
     /// what "Export" in the app and `together export` write.
     pub fn export_json(&mut self, now: Timestamp) -> Result<serde_json::Value> {
@@ -145,4 +177,22 @@ impl Store {
             Ok(())
         })
     }
+}
+
+// Screen operations.
+
+/// Settings' "Export": writes `exports/better-together-<time>.json` and
+/// `exports/documents-<time>/` in the data directory `data_dir`; answers the folder, to show. (No
+/// file dialog: the folder is the same on every platform and the person is told where it is.)
+pub fn export_to_folder(store: &mut Store, data_dir: &Path, now: Timestamp) -> Result<PathBuf> {
+    let folder = data_dir.join("exports");
+    std::fs::create_dir_all(&folder).map_err(|e| io_error(&folder, e))?;
+    let stamp = now.strftime("%Y-%m-%d-%H%M%S").to_string();
+    let json = store.export_json(now)?;
+    let text = serde_json::to_string_pretty(&json)
+        .map_err(|e| StoreError::Missing(format!("cannot write the export: {e}")))?;
+    let file = folder.join(format!("better-together-{stamp}.json"));
+    std::fs::write(&file, text).map_err(|e| io_error(&file, e))?;
+    store.export_documents(&folder.join(format!("documents-{stamp}")), now)?;
+    Ok(folder)
 }

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use together_core::ids::derived;
 use together_core::rules::{self, CheckinFact, RelationshipFacts, RelationshipSummary};
 
-use crate::store::{Result, StoreError};
+use crate::error::{Result, StoreError};
 
 fn parse_day(text: &str) -> Result<Date> {
     text.get(..10)

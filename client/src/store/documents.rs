@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use together_core::document::{DocAddress, Document, timestamp_text};
 
-use crate::store::Result;
+use crate::error::Result;
 
 /// After this many chunks, a change also rewrites the snapshot and drops the chunks it covers, so
 /// loading never replays a long tail. Rewriting a year's snapshot costs a few milliseconds; at 256

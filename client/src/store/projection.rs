@@ -15,7 +15,7 @@ use together_core::document::{
     RelationshipProfile, record_keys,
 };
 
-use crate::store::Result;
+use crate::error::Result;
 
 /// The spec tables the projection owns, children first (the order in which to empty them).
 pub(crate) const PROJECTED_TABLES: &[&str] = &[

@@ -6,11 +6,12 @@
 use jiff::Timestamp;
 use rusqlite::OptionalExtension;
 
-use crate::store::{Result, Store};
+use crate::error::{Result, StoreError};
+use crate::store::Store;
 
 /// A known settings key. Keys are an enum so a typo cannot create a setting nobody reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SettingKey {
+pub(crate) enum SettingKey {
     /// The `users.id` of the person using this device.
     LocalUserId,
     /// The relationship this device shows (a person may later have more than one).
@@ -31,7 +32,7 @@ pub enum SettingKey {
 
 impl SettingKey {
     /// The key as stored in the table.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::LocalUserId => "local_user_id",
             Self::CurrentRelationshipId => "current_relationship_id",
@@ -47,12 +48,12 @@ impl SettingKey {
 
 impl Store {
     /// Reads a setting, `None` when it was never set.
-    pub fn setting(&self, key: SettingKey) -> Result<Option<String>> {
+    pub(crate) fn setting(&self, key: SettingKey) -> Result<Option<String>> {
         get_setting(self.conn(), key)
     }
 
     /// Writes a setting, replacing any previous value.
-    pub fn set_setting(&self, key: SettingKey, value: &str, now: Timestamp) -> Result<()> {
+    pub(crate) fn set_setting(&self, key: SettingKey, value: &str, now: Timestamp) -> Result<()> {
         put_setting(self.conn(), key, value, now)
     }
 }
@@ -82,4 +83,18 @@ pub(crate) fn put_setting(
         ),
     )?;
     Ok(())
+}
+
+/// A stored setting read as a typed value (an id): `None` when unset, an error naming `what` when
+/// the stored text does not parse.
+pub(crate) fn parse_setting<T: std::str::FromStr>(
+    value: Option<String>,
+    what: &str,
+) -> Result<Option<T>> {
+    value
+        .map(|v| {
+            v.parse()
+                .map_err(|_| StoreError::Missing(format!("the stored {what} is unreadable: {v:?}")))
+        })
+        .transpose()
 }

@@ -8,9 +8,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use together_core::document::{DocAddress, Document};
 use together_core::ids::RecordId;
 
-use crate::documents::{self, DocCache};
-use crate::projection;
-use crate::store::{Result, Store};
+use super::documents::{self, DocCache};
+use super::projection;
+use crate::error::Result;
+use crate::store::Store;
 
 /// One open write transaction, handed to an action.
 pub(crate) struct WriteTx<'a> {
@@ -96,7 +97,7 @@ impl WriteTx<'_> {
         edit: impl FnOnce(&mut Document) -> together_core::document::Result<T>,
     ) -> Result<T> {
         if let Some(relationship) = address.relationship() {
-            crate::relationships::ensure_open(self.conn, relationship)?;
+            crate::relationship::ensure_open(self.conn, relationship)?;
         }
         let cached =
             documents::checkout_or_create(self.conn, self.docs, self.actor, address, self.now)?;

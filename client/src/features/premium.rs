@@ -1,15 +1,27 @@
-//! The couple's Premium access on this device: the server's signed entitlement, verified with the
-//! server key pinned when first seen, kept for offline use, mirrored into the local billing tables
-//! (`subscription_plans`, `subscriptions`), and read back — verified again — to gate features.
+//! Premium: the couple's access on this device and buying it.
+//!
+//! The server's signed entitlement is verified with the server key pinned when first seen, kept
+//! for offline use, mirrored into the local billing tables (`subscription_plans`,
+//! `subscriptions`), and read back — verified again — to gate features ([`Store::is_premium`]).
+//! The Premium screen ([`view`]) shows the plans the server sells and what this device honours;
+//! buying ([`checkout`]) answers a Stripe page, which the app opens only when
+//! [`payment_pages`] allows it.
+
+pub mod payment_pages;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use jiff::Timestamp;
+use together_core::view::PremiumView;
+use together_core::wire::billing::AccessLevel;
 use together_core::wire::{Entitlement, SignedEntitlement};
 
-use crate::settings::SettingKey;
-use crate::store::{Result, Store, StoreError};
+use crate::error::{FormError, Result, StoreError};
+use crate::secret_store::SecretStore;
+use crate::store::Store;
+use crate::store::settings::SettingKey;
+use crate::sync::{self, Api, Session};
 
 /// Why an entitlement was refused.
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +80,7 @@ fn open_now(entitlement: &Entitlement, now: Timestamp) -> bool {
             .and_then(|t| t.parse::<Timestamp>().ok())
             .is_some_and(|t| now < t)
     };
-    entitlement.level != "free"
+    entitlement.access_level().is_premium()
         && before(&entitlement.entitled_until)
         && before(&Some(entitlement.expires_at.clone()))
 }
@@ -76,7 +88,7 @@ fn open_now(entitlement: &Entitlement, now: Timestamp) -> bool {
 impl Store {
     /// Verifies and keeps a signed entitlement from the server, and mirrors it into the local
     /// billing tables. The first key seen is pinned; a later different key is refused.
-    pub fn accept_entitlement(
+    pub(crate) fn accept_entitlement(
         &mut self,
         signed: &SignedEntitlement,
         now: Timestamp,
@@ -139,7 +151,8 @@ impl Store {
             return Ok(());
         }
         let id = format!("entitlement-{relationship}");
-        if entitlement.level == "free" {
+        let level = entitlement.access_level();
+        if !level.is_premium() {
             self.conn()
                 .execute("DELETE FROM subscriptions WHERE id = ?1", [&id])?;
             return Ok(());
@@ -147,11 +160,8 @@ impl Store {
         let plan = entitlement
             .plan_id
             .clone()
-            .unwrap_or_else(|| format!("plan-{}", entitlement.level));
-        let kind = match entitlement.level.as_str() {
-            "premium_plus" | "lifetime" => entitlement.level.as_str(),
-            _ => "premium",
-        };
+            .unwrap_or_else(|| format!("plan-{level}"));
+        let kind = level.as_str();
         self.conn().execute(
             "INSERT INTO subscription_plans (id, plan_name, plan_type, billing_period, price_cents, is_active, sort_order)
              VALUES (?1, ?2, ?3, 'month', 0, 1, 0)
@@ -193,4 +203,74 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+// Screen operations.
+
+/// The Premium screen: the plans from the sync server this device uses (else `launch_server`),
+/// when it can be reached, and the couple's access as this device honours it (the signed
+/// entitlement, also offline). With `refresh`, asks the server for the entitlement first (after
+/// paying, or "Check again").
+pub async fn view(
+    store: &mut Store,
+    secrets: &dyn SecretStore,
+    launch_server: Option<&str>,
+    refresh: bool,
+) -> sync::Result<PremiumView> {
+    let server = store
+        .setting(SettingKey::SyncServer)?
+        .or_else(|| launch_server.map(str::to_owned));
+    let mut note = None;
+    let plans = match &server {
+        Some(server) => match Api::new(server, None)?.plans().await {
+            Ok(plans) => plans,
+            Err(error) => {
+                note = Some(format!("Plans could not be loaded: {error}"));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    let signed_in = sync::has_session(secrets)?;
+    if refresh && signed_in {
+        let refreshed = match Session::resume(store, secrets) {
+            Ok(mut session) => session.refresh_entitlement(true).await.map(drop),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = refreshed {
+            note = Some(format!("Premium could not be checked just now: {error}"));
+        }
+    }
+    let honoured = store.access(Timestamp::now())?.filter(|a| a.premium);
+    Ok(PremiumView {
+        plans,
+        level: honoured
+            .as_ref()
+            .map_or(AccessLevel::Free, |a| a.entitlement.access_level()),
+        entitled_until: honoured
+            .as_ref()
+            .and_then(|a| a.entitlement.entitled_until.clone()),
+        is_gift: honoured.is_some_and(|a| a.entitlement.is_gift),
+        can_buy: signed_in && store.current_relationship()?.is_some(),
+        note,
+    })
+}
+
+/// The Premium screen's "Choose": starts Stripe Checkout for `plan_id` (with the discount code
+/// typed, if any) and answers the page to open. Refused by the server while the couple is
+/// entitled.
+pub async fn checkout(
+    store: &mut Store,
+    secrets: &dyn SecretStore,
+    plan_id: &str,
+    discount_code: Option<&str>,
+) -> sync::Result<String> {
+    let plan_id = plan_id.trim();
+    if plan_id.is_empty() {
+        return Err(FormError::new("choose a plan").into());
+    }
+    let code = discount_code.map(str::trim).filter(|c| !c.is_empty());
+    Session::resume(store, secrets)?
+        .checkout(plan_id, code)
+        .await
 }

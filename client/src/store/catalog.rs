@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 use together_core::catalog::{ACHIEVEMENTS, CATALOG_VERSION, CHALLENGES};
 
-use crate::settings::{SettingKey, get_setting, put_setting};
-use crate::store::Result;
+use super::settings::{SettingKey, get_setting, put_setting};
+use crate::error::Result;
 
 /// Seeds or refreshes the catalogue when its version changed.
 pub(crate) fn seed(conn: &mut Connection, now: Timestamp) -> Result<()> {

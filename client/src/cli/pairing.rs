@@ -1,0 +1,108 @@
+//! `together relationship create|join`, `relationships` and `pair invite|join|leave`: the couple's
+//! relationship, made alone or through files, and pairing through the sync server.
+
+use anyhow::{Result, anyhow};
+use serde_json::json;
+use together_core::ids::RelationshipId;
+use together_core::view::RelationshipForm;
+
+use super::Cx;
+use super::account::in_session;
+use super::args::RelationshipArgs;
+
+/// `together relationship create`: the same rules as the app's couple space, with the details the
+/// app does not ask for.
+pub(super) fn create(cx: &mut Cx, a: &RelationshipArgs) -> Result<()> {
+    let form = RelationshipForm {
+        relationship_type: a.r#type.clone().unwrap_or_default(),
+        start_date: a.start_date.clone().unwrap_or_default(),
+        anniversary_date: a.anniversary.clone().unwrap_or_default(),
+        privacy_level: a.privacy.clone().unwrap_or_default(),
+    };
+    let input = crate::relationship::form(&form)?;
+    let id = cx.store.create_relationship(&input, cx.now)?;
+    cx.out.id(&id.to_string());
+    Ok(())
+}
+
+/// `together relationship join ID`: joins from documents imported from the partner's device.
+pub(super) fn join_from_documents(cx: &mut Cx, relationship_id: &str) -> Result<()> {
+    let id: RelationshipId = relationship_id.parse()?;
+    cx.store.join_relationship(id, cx.now)?;
+    cx.out.id(&id.to_string());
+    Ok(())
+}
+
+/// `together relationships`: the current relationship and those that ended.
+pub(super) fn relationships(cx: &mut Cx) -> Result<()> {
+    cx.out.list(&cx.store.relationships()?, |r| {
+        let state = match (&r.ended_at, r.current) {
+            (Some(at), _) => format!("ended {}", at.get(..10).unwrap_or(at)),
+            (None, true) => "current".to_owned(),
+            (None, false) => "not shown".to_owned(),
+        };
+        let kept = if r.kept_on_device > 0 {
+            format!(
+                "  ({} change(s) kept on this device only)",
+                r.kept_on_device
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{}  {state:<16}  {}{kept}",
+            r.id,
+            r.partner
+                .as_deref()
+                .map_or("no partner yet".to_owned(), |p| format!("with {p}"))
+        )
+    });
+    Ok(())
+}
+
+/// A relationship of the local person's, by the id they typed: for `checkins --relationship`.
+pub(super) fn one_of_mine(cx: &Cx, id: &str) -> Result<RelationshipId> {
+    let id: RelationshipId = id.parse()?;
+    if cx
+        .store
+        .relationships()?
+        .iter()
+        .any(|r| r.id == id.to_string())
+    {
+        Ok(id)
+    } else {
+        Err(anyhow!(
+            "you have no relationship {id} (together relationships lists yours)"
+        ))
+    }
+}
+
+/// `together pair invite`: uploads, then prints a pairing code.
+pub(super) fn invite(cx: &mut Cx) -> Result<()> {
+    let invite = in_session(cx, async |mut s| s.invite().await)?;
+    cx.out.ok(
+        json!(invite),
+        &format!(
+            "{}\n(give this code to your partner; it works once, until {})",
+            invite.code, invite.expires_at
+        ),
+    );
+    Ok(())
+}
+
+/// `together pair join CODE`.
+pub(super) fn join(cx: &mut Cx, code: &str) -> Result<()> {
+    let relationship = in_session(cx, async |mut s| s.join(code).await)?;
+    cx.out.id(&relationship);
+    Ok(())
+}
+
+/// `together pair leave`: ends the relationship for both partners.
+pub(super) fn leave(cx: &mut Cx) -> Result<()> {
+    let ended = in_session(cx, async |mut s| s.leave().await)?;
+    cx.out.ok(
+        json!({ "left": ended.relationship_id, "kept_on_device": ended.kept_on_device }),
+        &ended.left_sentence(),
+    );
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `together profile set`, `settings`, `note` and `notifications`: the person using this device.
+
+use anyhow::Result;
+use serde_json::json;
+use together_core::view::ProfileForm;
+
+use super::args::{NotificationsArgs, ProfileArgs};
+use super::{Cx, to_the_minute};
+
+/// `together profile set`: the same profile form as the app's onboarding, plus the nickname and
+/// photo the app does not ask for.
+pub(super) fn profile_set(cx: &mut Cx, a: &ProfileArgs) -> Result<()> {
+    let form = ProfileForm {
+        name: a.name.clone(),
+        timezone: a.timezone.clone().unwrap_or_default(),
+        love_language_primary: a.love_language.clone().unwrap_or_default(),
+        love_language_secondary: a.love_language_secondary.clone().unwrap_or_default(),
+        nickname: a.nickname.clone().unwrap_or_default(),
+        photo_url: a.photo_url.clone().unwrap_or_default(),
+    };
+    let user = cx
+        .store
+        .set_profile(&crate::profile::form(&form)?, cx.now)?;
+    cx.out.id(&user.to_string());
+    Ok(())
+}
+
+/// `together settings show`.
+pub(super) fn settings_show(cx: &mut Cx) -> Result<()> {
+    let opt_in = cx.store.analytics_opt_in(cx.now)?;
+    cx.out.ok(
+        json!({ "analytics_opt_in": opt_in }),
+        &format!("analytics  {}", if opt_in { "on" } else { "off" }),
+    );
+    Ok(())
+}
+
+/// `together settings analytics on|off`.
+pub(super) fn analytics(cx: &mut Cx, choice: &str) -> Result<()> {
+    let opt_in = choice == "on";
+    cx.store.set_analytics_opt_in(opt_in, cx.now)?;
+    cx.out.ok(
+        json!({ "analytics_opt_in": opt_in }),
+        &format!("analytics {choice}"),
+    );
+    Ok(())
+}
+
+/// `together note add TEXT`.
+pub(super) fn note_add(cx: &mut Cx, text: &str) -> Result<()> {
+    let id = cx
+        .store
+        .add_private_note(&crate::notes::form(text)?, cx.now)?;
+    cx.out.id(&id.to_string());
+    Ok(())
+}
+
+/// `together note list`.
+pub(super) fn note_list(cx: &mut Cx) -> Result<()> {
+    let notes = cx.store.private_notes(cx.now)?;
+    cx.out.list(&notes, |n| {
+        format!("{}  {}", to_the_minute(&n.created_at), n.text)
+    });
+    Ok(())
+}
+
+/// `together notifications [--read ID]`: raises the reminders due, optionally marks one read,
+/// lists them.
+pub(super) fn notifications(cx: &mut Cx, a: &NotificationsArgs) -> Result<()> {
+    let list = match &a.read {
+        Some(id) => {
+            cx.store.refresh_reminders(cx.now)?;
+            crate::inbox::mark_read(&mut cx.store, id, cx.now)?
+        }
+        None => crate::inbox::inbox(&mut cx.store, cx.now)?,
+    };
+    cx.out.list(&list, |n| {
+        let dot = if n.is_read { " " } else { "•" };
+        format!(
+            "{dot} {}  {}  {}",
+            to_the_minute(&n.created_at),
+            n.title,
+            n.message
+        )
+    });
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! The inbox: notifications addressed to the local person. They come from the partner's actions
+//! (written by the partner's device into the couple's documents: "Bob checked in") and from date
+//! reminders this device raises on the day (each once: its id is derived from the date and the
+//! occurrence, so every device of the person raises the same one).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use together_core::document::{self as doc, DocAddress, NotificationInput};
+use together_core::ids::{RecordId, RelationshipId, UserId};
+use together_core::view::NotificationView;
+
+use crate::error::{Result, StoreError};
+use crate::profile::{local_day, require_user};
+use crate::relationship::{display_name, partner_of};
+use crate::store::settings::{SettingKey, get_setting, parse_setting};
+use crate::store::write::WriteTx;
+use crate::store::{Store, rows};
+
+// Reads.
+
+impl Store {
+    /// The local person's notifications, newest first (not those of a relationship that ended).
+    pub fn notifications(&self) -> Result<Vec<NotificationView>> {
+        let Some(me) = self.local_user()? else {
+            return Ok(Vec::new());
+        };
+        rows(
+            self.conn(),
+            "SELECT id, notification_type, title, message, is_read, created_at
+             FROM notifications WHERE user_id = ?1
+               AND coalesce(relationship_id, '') NOT IN (SELECT relationship_id FROM ended_relationships)
+             ORDER BY created_at DESC, id DESC",
+            [me.to_string()],
+            |row| {
+                Ok(NotificationView {
+                    id: row.get(0)?,
+                    notification_type: row.get(1)?,
+                    title: row.get(2)?,
+                    message: row.get(3)?,
+                    is_read: row.get(4)?,
+                    created_at: row.get(5)?,
+                })
+            },
+        )
+    }
+
+    /// Unread notifications of the local person, for the inbox badge.
+    pub fn unread_notifications(&self) -> Result<i64> {
+        let Some(me) = self.local_user()? else {
+            return Ok(0);
+        };
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM notifications WHERE user_id = ?1 AND is_read = 0
+               AND coalesce(relationship_id, '') NOT IN (SELECT relationship_id FROM ended_relationships)",
+            [me.to_string()],
+            |row| row.get(0),
+        )?)
+    }
+}
+
+// Actions.
+
+impl Store {
+    /// Raises the date reminders due today for the local person (each once: its id is derived from
+    /// the date and the occurrence). Returns how many were new.
+    pub fn refresh_reminders(&mut self, now: Timestamp) -> Result<usize> {
+        self.write_local(now, |tx| {
+            let (Some(user), Some(relationship)) = (
+                parse_setting::<UserId>(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?,
+                parse_setting::<RelationshipId>(
+                    get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
+                    "relationship id",
+                )?,
+            ) else {
+                return Ok(0);
+            };
+            let today = local_day(tx.conn, Some(user), tx.now)?;
+            let mut stmt = tx.conn.prepare(
+                "SELECT id, date_value, event_name, is_recurring, reminder_days_before
+                 FROM important_dates WHERE relationship_id = ?1 AND reminder_days_before IS NOT NULL",
+            )?;
+            let dates: Vec<(String, String, String, bool, i64)> = stmt
+                .query_map([relationship.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            drop(stmt);
+            let mut raised = 0;
+            for (id, value, name, recurring, days_before) in dates {
+                let Ok(value) = value.parse::<Date>() else { continue };
+                let Some(occurrence) =
+                    together_core::rules::reminder_due(value, recurring, days_before, today)
+                else {
+                    continue;
+                };
+                let key = together_core::ids::derived(&["reminder", &id, &user.to_string(), &occurrence.to_string()])
+                    .to_string();
+                let exists: bool = tx.conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM notifications WHERE id = ?1)",
+                    [&key],
+                    |r| r.get(0),
+                )?;
+                if exists {
+                    continue;
+                }
+                let days = i64::from((occurrence - today).get_days());
+                let input = NotificationInput {
+                    recipient: user,
+                    notification_type: "date_reminder",
+                    title: crate::dates::coming_up(&name, days),
+                    message: format!("{name}: {occurrence}."),
+                    priority: if days <= 1 { "high" } else { "normal" },
+                };
+                tx.change(DocAddress::Series(relationship, today.year()), |d| {
+                    doc::add_notification(d, &key, &input, now)
+                })?;
+                raised += 1;
+            }
+            Ok(raised)
+        })
+    }
+
+    /// Marks one of the local person's notifications read.
+    pub fn mark_notification_read(&mut self, id: &str, now: Timestamp) -> Result<()> {
+        self.write_local(now, |tx| {
+            let user = require_user(tx)?;
+            let row: Option<(String, String)> = tx
+                .conn
+                .query_row(
+                    "SELECT relationship_id, created_at FROM notifications WHERE id = ?1 AND user_id = ?2",
+                    [id, &user.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .ok();
+            let (relationship, created_at) = row.ok_or_else(|| StoreError::Missing(format!("you have no notification {id}")))?;
+            let relationship: RelationshipId = relationship
+                .parse()
+                .map_err(|_| StoreError::Missing("unreadable relationship id".into()))?;
+            let year: i16 = created_at.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| StoreError::Missing("unreadable date".into()))?;
+            tx.change(DocAddress::Series(relationship, year), |d| doc::mark_notification_read(d, id))
+        })
+    }
+}
+
+/// The notification telling the partner (if there is one yet) about what the local person just
+/// did, with its key; `None` before the partner joins.
+pub(crate) fn partner_notification(
+    tx: &WriteTx<'_>,
+    relationship: RelationshipId,
+    me: UserId,
+    notification_type: &'static str,
+    what: impl FnOnce(&str) -> (String, String),
+) -> Result<Option<(String, NotificationInput)>> {
+    let Some(partner) = partner_of(tx.conn, relationship, me)? else {
+        return Ok(None);
+    };
+    let (title, message) = what(&display_name(tx.conn, me)?);
+    let key = RecordId::generate(tx.now, &mut rand::rng()).to_string();
+    Ok(Some((
+        key,
+        NotificationInput {
+            recipient: partner,
+            notification_type,
+            title,
+            message,
+            priority: "normal",
+        },
+    )))
+}
+
+/// Tells the partner (if there is one yet) about what the local person just did, in this year's
+/// series document.
+pub(crate) fn notify_partner(
+    tx: &mut WriteTx<'_>,
+    relationship: RelationshipId,
+    me: UserId,
+    notification_type: &'static str,
+    what: impl FnOnce(&str) -> (String, String),
+) -> Result<()> {
+    let Some((key, input)) = partner_notification(tx, relationship, me, notification_type, what)?
+    else {
+        return Ok(());
+    };
+    let now = tx.now;
+    let year = now.to_zoned(jiff::tz::TimeZone::UTC).date().year();
+    tx.change(DocAddress::Series(relationship, year), |d| {
+        doc::add_notification(d, &key, &input, now)
+    })
+}
+
+// Screen operations.
+
+/// The Inbox screen: the reminders due raised first, then every notification, newest first.
+pub fn inbox(store: &mut Store, now: Timestamp) -> Result<Vec<NotificationView>> {
+    store.refresh_reminders(now)?;
+    store.notifications()
+}
+
+/// The Inbox screen's "Mark read": the notification read, and the inbox.
+pub fn mark_read(store: &mut Store, id: &str, now: Timestamp) -> Result<Vec<NotificationView>> {
+    store.mark_notification_read(id, now)?;
+    store.notifications()
+}

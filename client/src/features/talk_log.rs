@@ -1,0 +1,133 @@
+//! The talk log: conversations the couple had (a daily talk, a deep one, a conflict resolved), with
+//! the topic, the outcome and whether it needs another talk.
+
+use jiff::Timestamp;
+use together_core::document::{self as doc, DocAddress, LogInput};
+use together_core::domain::{self, optional_text};
+use together_core::ids::RecordId;
+use together_core::view::{LogForm, LogView};
+
+use super::optional_word;
+use crate::error::{FormError, Result};
+use crate::profile::require_user;
+use crate::relationship::require_relationship;
+use crate::store::{Store, rows};
+
+// Reads.
+
+impl Store {
+    /// The current relationship's talk log, newest first.
+    pub fn talk_log(&self) -> Result<Vec<LogView>> {
+        let Some(relationship) = self.current_relationship()? else {
+            return Ok(Vec::new());
+        };
+        rows(
+            self.conn(),
+            "SELECT id, communication_type, topic, outcome, duration_minutes, communication_date,
+                    follow_up_needed
+             FROM communication_log WHERE relationship_id = ?1
+             ORDER BY communication_date DESC, id DESC",
+            [relationship.to_string()],
+            |row| {
+                Ok(LogView {
+                    id: row.get(0)?,
+                    communication_type: row.get(1)?,
+                    topic: row.get(2)?,
+                    outcome: row.get(3)?,
+                    duration_minutes: row.get(4)?,
+                    when: row.get(5)?,
+                    follow_up_needed: row.get(6)?,
+                })
+            },
+        )
+    }
+}
+
+// Forms.
+
+/// A talk-log entry: at the form's time (RFC 3339), else `now`.
+pub fn form(form: &LogForm, now: Timestamp) -> Result<LogInput, FormError> {
+    let when = if form.when.trim().is_empty() {
+        now
+    } else {
+        form.when.trim().parse().map_err(|_| {
+            FormError::new(format!(
+                "{:?} is not a time (RFC 3339, such as 2026-11-25T19:30:00Z)",
+                form.when
+            ))
+        })?
+    };
+    Ok(LogInput {
+        communication_type: form.communication_type.parse()?,
+        topic: optional_text("topic", &form.topic, LogForm::TOPIC_MAX_CHARS)?,
+        outcome: optional_word(&form.outcome)?,
+        duration_minutes: form
+            .duration_minutes
+            .map(|d| domain::in_range("duration", d, 0, LogForm::DURATION_MAX_MINUTES))
+            .transpose()?,
+        when,
+        follow_up_needed: form.follow_up_needed,
+    })
+}
+
+// Actions.
+
+impl Store {
+    /// Adds a talk-log entry; returns its id.
+    pub fn add_log(&mut self, input: &LogInput, now: Timestamp) -> Result<RecordId> {
+        self.write_local(now, |tx| {
+            let user = require_user(tx)?;
+            let relationship = require_relationship(tx)?;
+            let id = RecordId::generate(now, &mut rand::rng());
+            let year = input.when.to_zoned(jiff::tz::TimeZone::UTC).date().year();
+            tx.change(DocAddress::Series(relationship, year), |d| {
+                doc::add_log(d, id, user, input)
+            })?;
+            crate::challenges::settle(tx, relationship, user)?;
+            Ok(id)
+        })
+    }
+}
+
+// Screen operations.
+
+/// The Talk log screen's "Log it": the entry added (now), and the log as it is now.
+pub fn add(store: &mut Store, entry: &LogForm, now: Timestamp) -> Result<Vec<LogView>> {
+    let input = form(entry, now)?;
+    store.add_log(&input, now)?;
+    store.talk_log()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_kind_of_talk_is_named_and_a_time_is_kept() {
+        let unknown = LogForm {
+            communication_type: "telepathy".into(),
+            ..LogForm::default()
+        };
+        assert!(
+            form(&unknown, Timestamp::UNIX_EPOCH)
+                .unwrap_err()
+                .to_string()
+                .contains("telepathy")
+        );
+        let talk = LogForm {
+            communication_type: "deep_conversation".into(),
+            when: "2026-11-25T19:30:00Z".into(),
+            ..LogForm::default()
+        };
+        let input = form(&talk, Timestamp::UNIX_EPOCH).unwrap();
+        assert_eq!(input.when.to_string(), "2026-11-25T19:30:00Z");
+        let now = LogForm {
+            when: String::new(),
+            ..talk
+        };
+        assert_eq!(
+            form(&now, Timestamp::UNIX_EPOCH).unwrap().when,
+            Timestamp::UNIX_EPOCH
+        );
+    }
+}

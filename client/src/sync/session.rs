@@ -1,0 +1,267 @@
+//! A device's connection to its account ([`Session`]): signing up, in and out, the devices of the
+//! account, deleting it, and [`Session::sync`], the orchestration of one sync (learn what ended,
+//! make keys, upload, download, upload what the download caused, snapshots, Premium).
+
+use jiff::Timestamp;
+
+use super::keys::{Keys, TOKEN, WRAPPING_KEY, encode_key};
+use super::{Api, Result, SyncError, SyncReport, now, pull};
+use crate::crypto;
+use crate::secret_store::SecretStore;
+use crate::store::Store;
+use crate::store::settings::SettingKey;
+
+/// How often a sync also refreshes the entitlement.
+const ENTITLEMENT_EVERY_SECONDS: i64 = 600;
+
+/// Whether this device holds a session token (the server may still have revoked it).
+pub fn has_session(secrets: &dyn SecretStore) -> Result<bool> {
+    Ok(secrets.get(TOKEN)?.is_some())
+}
+
+/// A device's connection to its account: the store, the secrets, the server.
+pub struct Session<'a> {
+    pub(super) store: &'a mut Store,
+    pub(super) secrets: &'a dyn SecretStore,
+    pub(super) api: Api,
+}
+
+fn device_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+        .unwrap_or_else(|| format!("{} device", std::env::consts::OS))
+}
+
+impl<'a> Session<'a> {
+    /// The session of a device that is signed in.
+    pub fn resume(store: &'a mut Store, secrets: &'a dyn SecretStore) -> Result<Self> {
+        let server = store.setting(SettingKey::SyncServer)?.ok_or_else(|| {
+            SyncError::Config(
+                "this device is not signed in: together account signup|login --server URL".into(),
+            )
+        })?;
+        let token = secrets.get(TOKEN)?.ok_or_else(|| {
+            SyncError::Config(
+                "this device is signed out: together account login --server URL --email EMAIL"
+                    .into(),
+            )
+        })?;
+        Ok(Self {
+            api: Api::new(&server, Some(token))?,
+            store,
+            secrets,
+        })
+    }
+
+    /// Creates an account on `server` for the person using this device (a profile is created with
+    /// `name` if there is none yet), stores its keys, and uploads everything.
+    pub async fn signup(
+        store: &'a mut Store,
+        secrets: &'a dyn SecretStore,
+        server: &str,
+        email: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<Self> {
+        let api = Api::new(server, None)?;
+        let derived = crypto::derive_from_password(password, email)?;
+        let user = match store.local_user()? {
+            Some(user) => user,
+            None => {
+                // The same profile form as onboarding, with the name alone.
+                let profile = together_core::view::ProfileForm {
+                    name: name.to_owned(),
+                    ..Default::default()
+                };
+                store.set_profile(&crate::profile::form(&profile)?, now())?
+            }
+        };
+        let session = api
+            .signup(
+                email,
+                &derived.auth_secret,
+                &user.to_string(),
+                &device_name(),
+            )
+            .await?;
+        let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
+        this.secrets
+            .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;
+        // Makes the person's keys (and their relationship's), seals them for their other devices,
+        // and uploads everything.
+        this.sync().await?;
+        Ok(this)
+    }
+
+    /// Signs this device in to an existing account: fetches the person's keys (sealed with their
+    /// password) and everything they can see.
+    pub async fn login(
+        store: &'a mut Store,
+        secrets: &'a dyn SecretStore,
+        server: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Self> {
+        let api = Api::new(server, None)?;
+        let derived = crypto::derive_from_password(password, email)?;
+        let session = api
+            .login(email, &derived.auth_secret, &device_name())
+            .await?;
+        store.adopt_user(&session.user_id, now())?;
+        let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
+        this.secrets
+            .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;
+        if let Some(sealed) = this.api.keys().await? {
+            Keys::open(&sealed, &derived.wrapping_key, &session.user_id)?.save(this.secrets)?;
+        }
+        if let Some(first) = this
+            .api
+            .relationships()
+            .await?
+            .into_iter()
+            .find(|r| r.ended_at.is_none())
+        {
+            this.store
+                .adopt_relationship(&first.relationship_id, now())?;
+        }
+        this.sync().await?;
+        Ok(this)
+    }
+
+    fn signed_in(
+        store: &'a mut Store,
+        secrets: &'a dyn SecretStore,
+        api: Api,
+        token: &str,
+        server: &str,
+        email: &str,
+    ) -> Result<Self> {
+        secrets.set(TOKEN, token)?;
+        store.set_setting(SettingKey::SyncServer, api.base(), now())?;
+        store.set_setting(SettingKey::SyncEmail, email.trim(), now())?;
+        let api = Api::new(server, Some(token.to_owned()))?;
+        Ok(Self {
+            store,
+            secrets,
+            api,
+        })
+    }
+
+    /// Uploads the outbox, then pulls and merges everything new.
+    pub async fn sync(&mut self) -> Result<SyncReport> {
+        let mut report = SyncReport {
+            ended: self.learn_ended().await?,
+            ..SyncReport::default()
+        };
+        self.ensure_keys().await?;
+        self.register_relationships().await?;
+        let pushed = self.push().await?;
+        report.pushed = pushed.count;
+        report.blocked = pushed.blocked;
+        report.ended.extend(pushed.ended);
+        let pulled = self.pull().await?;
+        report.pulled = pulled.merged;
+        report.changed_records = pulled.changed;
+        if report.blocked.is_none() {
+            // Merging can award achievements or raise reminders: send those too.
+            let again = self.push().await?;
+            report.pushed += again.count;
+            report.blocked = again.blocked;
+            report.ended.extend(again.ended);
+        }
+        if report.blocked.is_none() {
+            let uploaded = self.upload_snapshots().await?;
+            report.blocked = uploaded.blocked;
+            report.ended.extend(uploaded.ended);
+        }
+        report.quarantined = self.store.quarantined_count()?;
+        // Premium is checked now and then, never at the cost of the sync itself.
+        if let Err(error) = self.refresh_entitlement(false).await {
+            tracing::debug!(%error, "entitlement not refreshed");
+        }
+        Ok(report)
+    }
+
+    /// Pulls every document this device holds a key for.
+    async fn pull(&mut self) -> Result<pull::Pulled> {
+        let keys = Keys::load(self.secrets, &self.relationship_ids()?)?;
+        self.pull_documents(&keys, |_| true).await
+    }
+
+    /// Asks the server for the couple's signed entitlement (at most every ten minutes unless
+    /// `force`), verifies it and keeps it for offline use. `None` when the server sells nothing.
+    pub async fn refresh_entitlement(
+        &mut self,
+        force: bool,
+    ) -> Result<Option<crate::premium::Access>> {
+        let now = now();
+        if !force
+            && let Some(checked) = self.store.setting(SettingKey::EntitlementCheckedAt)?
+            && checked
+                .parse::<Timestamp>()
+                .is_ok_and(|at| now.duration_since(at).as_secs() < ENTITLEMENT_EVERY_SECONDS)
+        {
+            return Ok(self.store.access(now)?);
+        }
+        let Some(signed) = self.api.entitlements().await? else {
+            return Ok(None);
+        };
+        self.store.set_setting(
+            SettingKey::EntitlementCheckedAt,
+            &together_core::document::timestamp_text(now),
+            now,
+        )?;
+        let access = self
+            .store
+            .accept_entitlement(&signed, now)
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(Some(access))
+    }
+
+    /// The server's API as this signed-in device (for calls that need no local state).
+    pub fn api(&self) -> &Api {
+        &self.api
+    }
+
+    /// Starts Stripe Checkout for `plan_id`; answers the page to open.
+    pub async fn checkout(&self, plan_id: &str, discount_code: Option<&str>) -> Result<String> {
+        Ok(self
+            .api
+            .checkout(plan_id, discount_code)
+            .await?
+            .checkout_url)
+    }
+
+    /// The account's signed-in devices.
+    pub async fn devices(&self) -> Result<Vec<together_core::wire::DeviceInfo>> {
+        self.api.devices().await
+    }
+
+    /// Signs one of the account's devices out.
+    pub async fn revoke(&self, device_id: &str) -> Result<()> {
+        let device_id = device_id.trim();
+        if device_id.is_empty() {
+            return Err(SyncError::Config("choose a device to sign out".into()));
+        }
+        self.api.revoke(device_id).await
+    }
+
+    /// Deletes the account on the server and signs this device out. The local copy stays on the
+    /// device (and the partner keeps the couple's documents).
+    pub async fn delete_account(self) -> Result<()> {
+        self.api.delete_account().await?;
+        for name in [TOKEN, WRAPPING_KEY] {
+            self.secrets.delete(name)?;
+        }
+        self.store.clear_sync_account()?;
+        Ok(())
+    }
+
+    /// Signs this device out (the server revokes its token).
+    pub async fn logout(self) -> Result<()> {
+        self.api.logout().await?;
+        self.secrets.delete(TOKEN)?;
+        Ok(())
+    }
+}
