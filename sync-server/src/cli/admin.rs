@@ -1,5 +1,6 @@
 //! Admin commands: plans, add-ons, discount codes and revenue analytics, run against the server's
-//! database (safe while the server runs: SQLite serialises writers).
+//! database, SQLite or PostgreSQL (`--database-url`), safe while servers run: each change is
+//! one transaction.
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
@@ -9,15 +10,16 @@ use crate::billing::store::DiscountCode;
 use crate::config::{Config, Overrides};
 use crate::storage::Storage;
 
-fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
+async fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
     let config = Config::load(
         place.config.as_deref(),
         Overrides {
             data_dir: place.data_dir.clone(),
+            database_url: place.database_url.clone(),
             ..Overrides::default()
         },
     )?;
-    Ok(crate::storage::open(&config)?)
+    Ok(crate::storage::open(&config).await?)
 }
 
 fn one_of<'a>(what: &str, value: &'a str, allowed: &[&str]) -> Result<&'a str> {
@@ -109,7 +111,7 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
             if name.trim().is_empty() {
                 bail!("--name cannot be empty");
             }
-            let id = open(&place)?
+            let id = open(&place).await?
                 .add_plan(
                     name.trim().to_owned(),
                     plan_type,
@@ -123,7 +125,7 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
             println!("{id}");
         }
         PlansCommand::List { place } => {
-            for plan in open(&place)?.plans(false).await? {
+            for plan in open(&place).await?.plans(false).await? {
                 println!(
                     "{}  {:<20} {:<12} {:>8} {} / {:<8} {}  {}",
                     plan.id,
@@ -142,11 +144,11 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
             }
         }
         PlansCommand::Deactivate { place, id } => {
-            open(&place)?.set_plan_active(id, false).await?;
+            open(&place).await?.set_plan_active(id, false).await?;
             println!("off sale");
         }
         PlansCommand::Activate { place, id } => {
-            open(&place)?.set_plan_active(id, true).await?;
+            open(&place).await?.set_plan_active(id, true).await?;
             println!("on sale");
         }
     }
@@ -205,7 +207,7 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
             if price_cents < 0 || name.trim().is_empty() {
                 bail!("--name cannot be empty and --price-cents cannot be negative");
             }
-            let id = open(&place)?
+            let id = open(&place).await?
                 .add_addon(
                     name.trim().to_owned(),
                     addon_type,
@@ -217,7 +219,7 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
             println!("{id}");
         }
         AddonsCommand::List { place } => {
-            for addon in open(&place)?.addons().await? {
+            for addon in open(&place).await?.addons().await? {
                 println!(
                     "{}  {:<20} {:<12} {:>8}  {} credits  {}",
                     addon.id,
@@ -297,7 +299,7 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
                     Ok(crate::billing::store::stamp(at.as_second()))
                 })
                 .transpose()?;
-            let id = open(&place)?
+            let id = open(&place).await?
                 .create_discount(DiscountCode {
                     id: String::new(),
                     code,
@@ -312,7 +314,7 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
             println!("{id}");
         }
         DiscountsCommand::List { place } => {
-            for code in open(&place)?.discounts().await? {
+            for code in open(&place).await?.discounts().await? {
                 println!(
                     "{:<16} {:>4} {:<7} used {}/{}  until {}",
                     code.code,
@@ -359,11 +361,11 @@ pub enum RevenueCommand {
 pub async fn revenue(command: RevenueCommand) -> Result<()> {
     match command {
         RevenueCommand::Recompute { place, from, to } => {
-            let days = open(&place)?.recompute_revenue(from, to).await?;
+            let days = open(&place).await?.recompute_revenue(from, to).await?;
             println!("recomputed {days} day(s)");
         }
         RevenueCommand::Show { place, from, to } => {
-            for day in open(&place)?.revenue(from, to).await? {
+            for day in open(&place).await?.revenue(from, to).await? {
                 println!("{}", serde_json::to_string(&day).context("cannot print")?);
             }
         }

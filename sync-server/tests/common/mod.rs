@@ -17,13 +17,23 @@ pub struct Server {
     pub base: String,
     stop: Option<oneshot::Sender<()>>,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database it serves from, when the tests run on PostgreSQL.
+    pub database_url: Option<String>,
+    database: Option<backend::TestDatabase>,
+}
+
+impl Server {
+    /// Stops the server, keeping its data (directory and database) for another one.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop();
     }
 }
 
@@ -31,16 +41,22 @@ pub async fn start() -> Server {
     start_with(|_| {}).await
 }
 
+/// The real server on a loopback port, on the backend the tests run on (a fresh PostgreSQL
+/// database when `TOGETHER_TEST_DATABASE_URL` is set, else SQLite in a temporary directory).
+/// `adjust` may change anything, the database too.
 pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    let database = backend::fresh_database().await;
     let mut config = Config {
         listen: address,
         data_dir: dir.path().join("server-data"),
+        database_url: database.as_ref().map(|d| d.url.as_str().into()),
         ..Config::default()
     };
     adjust(&mut config);
+    let database_url = config.database_url.as_ref().map(|u| u.expose().to_owned());
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(together_server::launch(config, listener, async {
         let _ = stopped.await;
@@ -49,6 +65,8 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
         base: format!("http://{address}"),
         stop: Some(stop),
         dir,
+        database_url,
+        database,
     }
 }
 
