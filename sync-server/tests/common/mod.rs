@@ -70,6 +70,52 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
     }
 }
 
+/// `SELECT count(*) …` with one text parameter (`$1`), run in the server's database, whichever
+/// backend it is on: for tests that check what is (no longer) stored.
+pub async fn count(server: &Server, sql: &str, param: &str) -> i64 {
+    match &server.database_url {
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let driver = tokio::spawn(connection);
+            let count: i64 = client.query_one(sql, &[&param]).await.unwrap().get(0);
+            drop(client);
+            let _ = driver.await;
+            count
+        }
+        None => {
+            let db =
+                rusqlite::Connection::open(server.dir.path().join("server-data/server.sqlite3"))
+                    .unwrap();
+            db.query_row(sql, [param], |row| row.get(0)).unwrap()
+        }
+    }
+}
+
+/// Runs `sql` (no parameters) in the server's database, whichever backend it is on: for tests
+/// that damage the database under a running server.
+pub async fn execute(server: &Server, sql: &str) {
+    match &server.database_url {
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let driver = tokio::spawn(connection);
+            client.batch_execute(sql).await.unwrap();
+            drop(client);
+            let _ = driver.await;
+        }
+        None => {
+            let db =
+                rusqlite::Connection::open(server.dir.path().join("server-data/server.sqlite3"))
+                    .unwrap();
+            db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+            db.execute_batch(sql).unwrap();
+        }
+    }
+}
+
 /// One device's view of the API.
 #[derive(Clone)]
 pub struct Device {

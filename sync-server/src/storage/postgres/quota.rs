@@ -27,7 +27,7 @@ pub(super) async fn charge<C: GenericClient>(
     let charged = exec(
         c,
         "UPDATE users SET stored_bytes = stored_bytes + $2
-         WHERE id = $1 AND stored_bytes <= $3 - $2",
+         WHERE id = $1 AND stored_bytes <= $3::bigint - $2::bigint",
         &[&user_id, &bytes, &max],
     )
     .await?;
