@@ -413,7 +413,12 @@ mod tests {
             Config::load(Some(&path), Overrides::default()),
             Err(ConfigError::DatabaseUrl)
         ));
-        assert!(Config::load(None, Overrides::default()).unwrap().database_url.is_none());
+        assert!(
+            Config::load(None, Overrides::default())
+                .unwrap()
+                .database_url
+                .is_none()
+        );
     }
 
     #[test]

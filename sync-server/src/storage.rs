@@ -29,9 +29,9 @@ use std::path::PathBuf;
 pub use accounts::{Accounts, Credentials, DeviceRow, NewAccount};
 pub use documents::{AppendJob, Appended, DocAccess, Documents, EntryRow, NewSnapshot};
 pub use instance::{Broadcast, Envelope, Heard, Instance};
+pub use postgres::PostgresStorage;
 pub use quota::Quota;
 pub use relationships::{RelationshipRow, Relationships, Standing};
-pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
 /// Every storage trait, for callers of `dyn Storage`: `use crate::storage::prelude::*;`.

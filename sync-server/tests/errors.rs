@@ -23,7 +23,11 @@ async fn an_internal_error_answers_500_with_a_generic_sentence_only() {
     assert_eq!(alice.get("/v1/keys").await.status, 200);
 
     // Break the database under the running server: the key bundles' table disappears.
-    common::execute(&server, "ALTER TABLE key_bundles RENAME TO key_bundles_gone").await;
+    common::execute(
+        &server,
+        "ALTER TABLE key_bundles RENAME TO key_bundles_gone",
+    )
+    .await;
 
     let broken = alice.get("/v1/keys").await;
     assert_eq!(broken.status, 500, "{}", broken.body);

@@ -111,7 +111,8 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
             if name.trim().is_empty() {
                 bail!("--name cannot be empty");
             }
-            let id = open(&place).await?
+            let id = open(&place)
+                .await?
                 .add_plan(
                     name.trim().to_owned(),
                     plan_type,
@@ -207,7 +208,8 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
             if price_cents < 0 || name.trim().is_empty() {
                 bail!("--name cannot be empty and --price-cents cannot be negative");
             }
-            let id = open(&place).await?
+            let id = open(&place)
+                .await?
                 .add_addon(
                     name.trim().to_owned(),
                     addon_type,
@@ -299,7 +301,8 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
                     Ok(crate::billing::store::stamp(at.as_second()))
                 })
                 .transpose()?;
-            let id = open(&place).await?
+            let id = open(&place)
+                .await?
                 .create_discount(DiscountCode {
                     id: String::new(),
                     code,

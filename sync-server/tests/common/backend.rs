@@ -141,5 +141,8 @@ fn a_database_name_is_replaced_and_the_rest_kept() {
         with_database("postgresql://u@h/db?sslmode=disable", "t_2"),
         "postgresql://u@h/t_2?sslmode=disable"
     );
-    assert_eq!(with_database("postgres://u@h:1", "t_3"), "postgres://u@h:1/t_3");
+    assert_eq!(
+        with_database("postgres://u@h:1", "t_3"),
+        "postgres://u@h:1/t_3"
+    );
 }

@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod billing;
 pub mod fake_stripe;
+pub mod instances;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -134,8 +135,13 @@ pub struct Reply {
 
 impl Device {
     pub fn anonymous(server: &Server) -> Self {
+        Self::anonymous_at(&server.base)
+    }
+
+    /// A device without an account, talking to the server at `base`.
+    pub fn anonymous_at(base: &str) -> Self {
         Self {
-            base: server.base.clone(),
+            base: base.to_owned(),
             token: None,
             user_id: String::new(),
             device_id: String::new(),
@@ -194,7 +200,12 @@ pub fn secret_of(password: &str) -> String {
 }
 
 pub async fn signup(server: &Server, email: &str, name: &str, password: &str) -> Device {
-    let mut device = Device::anonymous(server);
+    signup_at(&server.base, email, name, password).await
+}
+
+/// Signs up through the server (or instance) at `base`.
+pub async fn signup_at(base: &str, email: &str, name: &str, password: &str) -> Device {
+    let mut device = Device::anonymous_at(base);
     let reply = device
         .post(
             "/v1/accounts",

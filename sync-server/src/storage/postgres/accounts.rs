@@ -17,7 +17,12 @@ fn to_array<const N: usize>(bytes: Vec<u8>) -> Result<[u8; N], StorageError> {
 /// A transaction-level advisory lock keyed by the user id, not a lock of the user's row: uploads
 /// update that row (the quota) and must not queue behind these.
 pub(super) async fn lock_user<C: GenericClient>(c: &C, user_id: &str) -> Result<(), StorageError> {
-    exec(c, "SELECT pg_advisory_xact_lock(1, hashtext($1))", &[&user_id]).await?;
+    exec(
+        c,
+        "SELECT pg_advisory_xact_lock(1, hashtext($1))",
+        &[&user_id],
+    )
+    .await?;
     Ok(())
 }
 

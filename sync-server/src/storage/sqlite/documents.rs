@@ -108,7 +108,9 @@ impl Documents for SqliteStorage {
                     Ok((row.get(0)?, row.get(1)?))
                 })?
                 .collect::<Result<_, _>>()?;
-            let Some((last_seq, more)) = crate::storage::documents::page_end(&sizes, limit, max_bytes) else {
+            let Some((last_seq, more)) =
+                crate::storage::documents::page_end(&sizes, limit, max_bytes)
+            else {
                 return Ok((Vec::new(), false));
             };
             let rows = conn

@@ -84,7 +84,8 @@ pub(super) async fn reserve<C: GenericClient>(
     )
     .await?
     .map(|row| discount_from_row(&row));
-    let found = found.ok_or_else(|| StorageError::Conflict("this discount code is not valid".into()))?;
+    let found =
+        found.ok_or_else(|| StorageError::Conflict("this discount code is not valid".into()))?;
     if found
         .valid_until
         .as_deref()

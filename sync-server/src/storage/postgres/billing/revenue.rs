@@ -39,11 +39,7 @@ pub(super) async fn affected_days<C: GenericClient>(
 }
 
 /// The sum of payments of `kinds` on `day` (the kinds are constants of this file).
-async fn payments_on<C: GenericClient>(
-    c: &C,
-    day: &str,
-    kinds: &str,
-) -> Result<i64, StorageError> {
+async fn payments_on<C: GenericClient>(c: &C, day: &str, kinds: &str) -> Result<i64, StorageError> {
     let sql = format!(
         "SELECT coalesce(sum(amount_cents), 0)::bigint FROM payment_transactions
          WHERE created_at >= $1 AND created_at < $1 || 'U' AND transaction_type IN ({kinds})

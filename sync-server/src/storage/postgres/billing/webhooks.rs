@@ -31,7 +31,15 @@ impl Webhooks for PostgresStorage {
         now: String,
     ) -> Result<Processed, StorageError> {
         let mut client = self.client().await?;
-        let outcome = record_and_apply(&mut client, &event, &raw, current.as_ref(), retrieved_at, &now).await;
+        let outcome = record_and_apply(
+            &mut client,
+            &event,
+            &raw,
+            current.as_ref(),
+            retrieved_at,
+            &now,
+        )
+        .await;
         if let Err(error) = &outcome {
             let message = error.to_string();
             exec(
@@ -42,7 +50,14 @@ impl Webhooks for PostgresStorage {
                  ON CONFLICT (event_id) DO UPDATE SET
                     retry_count = stripe_webhooks.retry_count + 1,
                     last_error = excluded.last_error",
-                &[&new_id(), &event.id, &event.event_type, &raw, &now, &message],
+                &[
+                    &new_id(),
+                    &event.id,
+                    &event.event_type,
+                    &raw,
+                    &now,
+                    &message,
+                ],
             )
             .await?;
         }
