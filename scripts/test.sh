@@ -22,6 +22,10 @@ timed "build (app, CLI, server)" cargo build --workspace --exclude together-ui
 # A fresh session keyring: the OS-keyring test (and nothing else) uses it, and no user's keyring
 # is ever touched. Without a session keyring, kernel keyring writes can vanish (CI, ssh).
 timed "tests" keyctl session - cargo test --workspace --exclude together-ui
+# The server's conformance suite (storage and HTTP/WebSocket API) again on PostgreSQL, in a private
+# throwaway cluster (or TOGETHER_TEST_DATABASE_URL's server), with the tests of several instances
+# on one database that only run there.
+timed "server tests on PostgreSQL" bash scripts/pg.sh cargo test -p together-server
 timed "API conformance (schemathesis)" bash scripts/api-conformance.sh
 timed "lints (host)" cargo clippy --workspace --exclude together-ui --all-targets -- -D warnings
 timed "lints (UI, wasm)" cargo clippy -p together-ui --target wasm32-unknown-unknown -- -D warnings

@@ -9,6 +9,7 @@
 //!   second with many devices uploading at once (goal ≥ 5,000/s).
 //!
 //! `cargo bench -p together-server --bench load [-- --couples 1000 --sockets 10000 --seconds 10]`
+//! `[--database-url postgres://…]` (an empty PostgreSQL database instead of SQLite).
 //!
 //! A bench binary, not a timed test: figures depend on the machine and are reported, not asserted.
 
@@ -33,6 +34,7 @@ struct Plan {
     couples: usize,
     sockets: usize,
     seconds: u64,
+    database_url: Option<String>,
 }
 
 impl Plan {
@@ -41,6 +43,7 @@ impl Plan {
             couples: 1000,
             sockets: 10_000,
             seconds: 10,
+            database_url: None,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -50,6 +53,9 @@ impl Plan {
                 "--couples" => plan.couples = value().expect("--couples N"),
                 "--sockets" => plan.sockets = value().expect("--sockets N"),
                 "--seconds" => plan.seconds = value().expect("--seconds N") as u64,
+                "--database-url" => {
+                    plan.database_url = Some(args.get(i + 1).expect("--database-url URL").clone());
+                }
                 // cargo bench passes --bench; ignore what is not ours.
                 _ => {
                     i += 1;
@@ -78,17 +84,22 @@ impl Drop for Server {
 }
 
 impl Server {
-    fn start() -> Self {
+    fn start(database_url: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_together-server"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_together-server"));
+        command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
-            .arg(dir.path())
+            .arg(dir.path());
+        if let Some(url) = database_url {
+            command.arg("--database-url").arg(url);
+        }
+        let child = command
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -245,7 +256,7 @@ async fn main() {
         .install_default()
         .unwrap();
     let plan = Plan::from_args();
-    let server = Server::start();
+    let server = Server::start(plan.database_url.as_deref());
     let api = Arc::new(Api {
         http: reqwest::Client::new(),
         base: server.base.clone(),

@@ -42,6 +42,10 @@ pub struct Place {
     /// Directory for the server's database [default: ./server-data].
     #[arg(long, env = "TOGETHER_SERVER_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL database (postgres://user:password@host/db) instead of the SQLite file in the
+    /// data directory; several instances may share it.
+    #[arg(long, env = "TOGETHER_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretText>,
 }
 
 /// The commands of `together-server`.
@@ -133,6 +137,7 @@ pub fn run() -> Result<()> {
             let overrides = Overrides {
                 listen: args.listen,
                 data_dir: args.place.data_dir,
+                database_url: args.place.database_url,
                 trusted_proxies: args.trusted_proxies,
                 stripe_secret_key: args.stripe_secret_key,
                 stripe_webhook_secrets: args.stripe_webhook_secrets,

@@ -21,8 +21,12 @@ pub const DEFAULT_MAX_ACCOUNT_BYTES: u64 = 1024 * 1024 * 1024;
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// Directory of the server's own files (its SQLite database).
+    /// Directory of the server's own files (its SQLite database). On PostgreSQL it holds
+    /// nothing the server needs (a signing-key file from an earlier version is imported once).
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://…` or `postgresql://…`) instead of the embedded SQLite
+    /// file; several instances may share it. It may carry a password: `Debug` never shows it.
+    pub database_url: Option<SecretText>,
     /// Failed-login limits.
     pub login_limits: crate::limiter::Limits,
     /// Reverse proxies whose `X-Forwarded-For` is believed. Behind a proxy every request comes
@@ -44,6 +48,8 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     /// `--data-dir` / `TOGETHER_SERVER_DATA_DIR`.
     pub data_dir: Option<PathBuf>,
+    /// `--database-url` / `TOGETHER_DATABASE_URL`.
+    pub database_url: Option<SecretText>,
     /// `--trusted-proxy` / `TOGETHER_TRUSTED_PROXIES` (comma-separated).
     pub trusted_proxies: Option<Vec<IpAddr>>,
     /// `TOGETHER_STRIPE_SECRET_KEY`.
@@ -70,6 +76,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            database_url: None,
             login_limits: crate::limiter::Limits::default(),
             trusted_proxies: Vec::new(),
             billing: crate::billing::BillingConfig::default(),
@@ -85,6 +92,8 @@ impl Default for Config {
 /// ```toml
 /// listen = "0.0.0.0:8787"
 /// data_dir = "/var/lib/together"
+/// # PostgreSQL instead of the SQLite file in data_dir (several instances may share it).
+/// database_url = "postgres://together:secret@db.internal/together"
 ///
 /// trusted_proxies = ["127.0.0.1"]
 ///
@@ -106,6 +115,8 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// Directory of the server's files.
     pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL database URL.
+    pub database_url: Option<SecretText>,
     /// Failed-login limits.
     pub login_limits: Option<FileLimits>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -161,6 +172,9 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// The database URL is not a PostgreSQL one.
+    #[error("database_url must start with postgres:// or postgresql://")]
+    DatabaseUrl,
     /// A zero storage quota would refuse every upload.
     #[error("max_account_bytes must be greater than zero")]
     Quota,
@@ -193,6 +207,9 @@ impl Config {
             }
             if let Some(data_dir) = parsed.data_dir {
                 config.data_dir = data_dir;
+            }
+            if let Some(url) = parsed.database_url {
+                config.database_url = Some(url);
             }
             if let Some(proxies) = parsed.trusted_proxies {
                 config.trusted_proxies = proxies;
@@ -248,6 +265,19 @@ impl Config {
         }
         if let Some(data_dir) = overrides.data_dir {
             config.data_dir = data_dir;
+        }
+        if let Some(url) = overrides
+            .database_url
+            .filter(|url| !url.expose().trim().is_empty())
+        {
+            config.database_url = Some(SecretText::new(url.expose().trim()));
+        }
+        if config
+            .database_url
+            .as_ref()
+            .is_some_and(|url| !crate::storage::postgres::is_postgres_url(url.expose()))
+        {
+            return Err(ConfigError::DatabaseUrl);
         }
         if let Some(proxies) = overrides.trusted_proxies {
             config.trusted_proxies = proxies;
@@ -346,6 +376,49 @@ mod tests {
         ));
         std::fs::write(&path, "max_account_bytes = -1\n").unwrap();
         assert!(Config::load(Some(&path), Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn the_database_url_comes_from_the_file_or_the_flag_and_is_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"postgres://together:hunter2@db.internal/together\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(
+            config.database_url.as_ref().map(SecretText::expose),
+            Some("postgres://together:hunter2@db.internal/together")
+        );
+        assert!(
+            !format!("{config:?}").contains("hunter2"),
+            "Debug shows the password"
+        );
+        let flag = Config::load(
+            Some(&path),
+            Overrides {
+                database_url: Some("postgresql://other@127.0.0.1/t".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            flag.database_url.as_ref().map(SecretText::expose),
+            Some("postgresql://other@127.0.0.1/t")
+        );
+        std::fs::write(&path, "database_url = \"mysql://x@y/z\"\n").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), Overrides::default()),
+            Err(ConfigError::DatabaseUrl)
+        ));
+        assert!(
+            Config::load(None, Overrides::default())
+                .unwrap()
+                .database_url
+                .is_none()
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //!
 //! ## Layout
 //! - [`config`]: the typed configuration ([`Config`]), passed down explicitly.
-//! - [`storage`]: the [`storage::Storage`] trait the handlers use, and its SQLite implementation
-//!   ([`storage::Database`]: WAL, embedded migrations from `migrations/`).
+//! - [`storage`]: the [`storage::Storage`] traits the handlers use, and their backends: SQLite
+//!   ([`storage::SqliteStorage`]: WAL, embedded migrations from `migrations/`), the default, and
+//!   PostgreSQL ([`storage::PostgresStorage`]: a pool, `migrations-postgres/`, several instances).
 //! - [`http`]: the axum router ([`http::router`]) and its handlers by feature (accounts and
 //!   devices, relationships and pairing, encrypted document logs); JSON errors only.
 //! - [`secrets`]: tokens and hashes (SHA-256, constant-time comparison, OS randomness).
@@ -53,7 +54,8 @@ pub enum ServerError {
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests and
-/// returns. Storage is the embedded SQLite database in `config.data_dir`.
+/// returns. Storage is the PostgreSQL database of `config.database_url`, or else the embedded
+/// SQLite database in `config.data_dir`.
 ///
 /// The caller binds the listener, which lets tests use `127.0.0.1:0` and lets `serve` report a busy
 /// port before anything else starts.
@@ -63,7 +65,7 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let _serving = storage::claim_for_serving(&config)?;
-    let database = storage::open(&config)?;
+    let database = storage::open(&config).await?;
     let billing = billing::Billing::new(
         &*database,
         config.billing.clone(),

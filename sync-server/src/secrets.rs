@@ -8,7 +8,8 @@ use subtle::ConstantTimeEq;
 
 /// A secret from the operator (a Stripe key, a webhook signing secret, an AI key): usable where
 /// needed, never shown by `Debug` (logs, panics, `{:?}` of a configuration).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
 pub struct SecretText(String);
 
 impl SecretText {

@@ -5,7 +5,10 @@
 //! `Arc<dyn Storage>` (a boxed state: one router for every backend, chosen at start). Each backend
 //! implements each trait once, in its own module, with its own SQL:
 //! - [`sqlite`]: the embedded default, one file in the data directory, one connection behind a
-//!   mutex on blocking threads, appends through a group-commit writer.
+//!   mutex on blocking threads, appends through a group-commit writer;
+//! - [`postgres`]: PostgreSQL (`database_url = "postgres://…"`), a pool of connections, row locks
+//!   and conditional updates where SQLite relies on its single writer; any number of server
+//!   instances share one database, and their live news crosses through `LISTEN`/`NOTIFY`.
 //!
 //! The rules of the data — who may reach a document, when an invite can be used, the two-member
 //! limit, what a subscription entitles — are plain functions above the backends ([`rules`],
@@ -15,6 +18,7 @@
 pub mod accounts;
 pub mod documents;
 pub mod instance;
+pub mod postgres;
 pub mod quota;
 pub mod relationships;
 pub mod rules;
@@ -25,6 +29,7 @@ use std::path::PathBuf;
 pub use accounts::{Accounts, Credentials, DeviceRow, NewAccount};
 pub use documents::{AppendJob, Appended, DocAccess, Documents, EntryRow, NewSnapshot};
 pub use instance::{Broadcast, Envelope, Heard, Instance};
+pub use postgres::PostgresStorage;
 pub use quota::Quota;
 pub use relationships::{RelationshipRow, Relationships, Standing};
 pub use sqlite::SqliteStorage;
@@ -38,36 +43,56 @@ pub mod prelude {
     };
 }
 
-/// Opens the storage `config` names: the embedded SQLite database in its data directory.
-pub fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
-    Ok(std::sync::Arc::new(SqliteStorage::open(
-        &config.database_path(),
-    )?))
+/// Opens the storage `config` names: PostgreSQL when it has a `database_url`, else the embedded
+/// SQLite database in its data directory.
+pub async fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
+    match &config.database_url {
+        Some(url) => Ok(std::sync::Arc::new(PostgresStorage::open(url).await?)),
+        None => Ok(std::sync::Arc::new(SqliteStorage::open(
+            &config.database_path(),
+        )?)),
+    }
 }
 
 /// Opens the storage `config` names only if it already exists: for the commands that read or change
 /// an existing server's data, so one run from the wrong directory never creates an empty database.
-pub fn open_existing(config: &crate::Config) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
-    Ok(std::sync::Arc::new(SqliteStorage::open_existing(
-        &config.database_path(),
-    )?))
+/// (A PostgreSQL database exists or the connection fails; its tables are migrated as by `serve`.)
+pub async fn open_existing(
+    config: &crate::Config,
+) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
+    match &config.database_url {
+        Some(_) => open(config).await,
+        None => Ok(std::sync::Arc::new(SqliteStorage::open_existing(
+            &config.database_path(),
+        )?)),
+    }
 }
 
 /// Claims the storage for one serving process where the backend needs it (SQLite: one server per
-/// data directory); dropped when the server stops.
+/// data directory; PostgreSQL: none, any number of instances share it); dropped when the server
+/// stops.
 pub fn claim_for_serving(
     config: &crate::Config,
 ) -> Result<Option<sqlite::ServeLock>, StorageError> {
-    sqlite::ServeLock::take(&config.data_dir).map(Some)
+    match &config.database_url {
+        Some(_) => Ok(None),
+        None => sqlite::ServeLock::take(&config.data_dir).map(Some),
+    }
 }
 
-/// Where the storage `config` names lives, in words for an operator (a path; never a password).
+/// Where the storage `config` names lives, in words for an operator (a path, or PostgreSQL's user,
+/// host, port and database; never a password).
 pub fn describe(config: &crate::Config) -> String {
-    let path = config.database_path();
-    std::path::absolute(&path)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    match &config.database_url {
+        Some(url) => postgres::describe_url(url),
+        None => {
+            let path = config.database_path();
+            std::path::absolute(&path)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        }
+    }
 }
 
 /// Why the database could not be opened or used, whatever the backend.
@@ -119,6 +144,23 @@ pub enum StorageError {
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] rusqlite::Error),
+    /// A PostgreSQL query failed, or its connection did.
+    #[error("database query failed: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had (the database is down, or every connection busy).
+    #[error("no database connection available: {0}")]
+    Pool(String),
+    /// The PostgreSQL database URL is not valid (the URL itself is never repeated: it may hold a
+    /// password).
+    #[error("the database URL is not valid: {0}")]
+    Url(String),
+    /// A PostgreSQL migration failed and was rolled back.
+    #[error("upgrading the PostgreSQL database failed: {source}")]
+    PostgresMigration {
+        /// refinery's report.
+        #[source]
+        source: Box<refinery::Error>,
+    },
     /// The blocking task running a query panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(#[from] tokio::task::JoinError),

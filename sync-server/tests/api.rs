@@ -535,24 +535,25 @@ async fn deleting_an_account_keeps_the_couples_documents_for_the_partner() {
     let listed = couple.b.get("/v1/relationships").await;
     assert_eq!(listed.body[0]["members"], json!([couple.b.user_id]));
     // The deleted account's own document, devices and key bundle are gone from the database.
-    let db =
-        rusqlite::Connection::open(server.dir.path().join("server-data/server.sqlite3")).unwrap();
-    let count = |sql: &str| -> i64 {
-        db.query_row(sql, [&couple.a.user_id], |row| row.get(0))
-            .unwrap()
-    };
+    let count = |sql: &'static str| common::count(&server, sql, &couple.a.user_id);
     assert_eq!(
-        count("SELECT count(*) FROM doc_entries WHERE doc_id = 'user-' || ?1"),
+        count("SELECT count(*) FROM doc_entries WHERE doc_id = 'user-' || $1").await,
         0
     );
-    assert_eq!(count("SELECT count(*) FROM devices WHERE user_id = ?1"), 0);
     assert_eq!(
-        count("SELECT count(*) FROM key_bundles WHERE user_id = ?1"),
+        count("SELECT count(*) FROM devices WHERE user_id = $1").await,
         0
     );
-    assert_eq!(count("SELECT count(*) FROM users WHERE id = ?1"), 0);
     assert_eq!(
-        count("SELECT count(*) FROM doc_entries WHERE doc_id LIKE 'rel-%' AND ?1 IS NOT NULL"),
+        count("SELECT count(*) FROM key_bundles WHERE user_id = $1").await,
+        0
+    );
+    assert_eq!(count("SELECT count(*) FROM users WHERE id = $1").await, 0);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM doc_entries WHERE doc_id LIKE 'rel-%' AND doc_id <> 'user-' || $1"
+        )
+        .await,
         1
     );
 }

@@ -1,5 +1,5 @@
 //! A 500 tells the client nothing about the server's insides: provoked for real (a table the route
-//! needs is gone from the server's SQLite file) and checked over HTTP.
+//! needs is gone from the server's database, SQLite or PostgreSQL) and checked over HTTP.
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
@@ -23,13 +23,11 @@ async fn an_internal_error_answers_500_with_a_generic_sentence_only() {
     assert_eq!(alice.get("/v1/keys").await.status, 200);
 
     // Break the database under the running server: the key bundles' table disappears.
-    let file = server.dir.path().join("server-data/server.sqlite3");
-    let conn = rusqlite::Connection::open(&file).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .unwrap();
-    conn.execute_batch("ALTER TABLE key_bundles RENAME TO key_bundles_gone")
-        .unwrap();
-    drop(conn);
+    common::execute(
+        &server,
+        "ALTER TABLE key_bundles RENAME TO key_bundles_gone",
+    )
+    .await;
 
     let broken = alice.get("/v1/keys").await;
     assert_eq!(broken.status, 500, "{}", broken.body);
@@ -49,6 +47,8 @@ async fn an_internal_error_answers_500_with_a_generic_sentence_only() {
         "server.sqlite3",
         "query",
         "rusqlite",
+        "postgres",
+        "relation",
         "/",
     ] {
         assert!(

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
+mod common;
+
 use std::time::Duration;
 
 use together_server::Config;
@@ -14,15 +16,19 @@ struct Running {
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), together_server::ServerError>>,
     _dir: tempfile::TempDir,
+    _database: Option<common::backend::TestDatabase>,
 }
 
 async fn start() -> Running {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    // On the backend the tests run on (PostgreSQL when TOGETHER_TEST_DATABASE_URL is set).
+    let database = common::backend::fresh_database().await;
     let config = Config {
         listen: address,
         data_dir: dir.path().join("server-data"),
+        database_url: database.as_ref().map(|d| d.url.as_str().into()),
         ..Config::default()
     };
     let (stop, stopped) = oneshot::channel::<()>();
@@ -34,6 +40,7 @@ async fn start() -> Running {
         stop,
         task,
         _dir: dir,
+        _database: database,
     }
 }
 
@@ -62,13 +69,9 @@ async fn healthz_reports_ok_version_and_database() {
     assert_eq!(health.status, "ok");
     assert_eq!(health.database, "ok");
     assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
-    assert!(
-        server
-            ._dir
-            .path()
-            .join("server-data/server.sqlite3")
-            .is_file()
-    );
+    // SQLite's file is in the data directory; on PostgreSQL the server writes nothing there.
+    let sqlite_file = server._dir.path().join("server-data/server.sqlite3");
+    assert_eq!(sqlite_file.is_file(), server._database.is_none());
     server.stop.send(()).unwrap();
 }
 

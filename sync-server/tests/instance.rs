@@ -55,14 +55,20 @@ async fn a_key_file_from_an_earlier_version_stays_the_key_and_the_database_keeps
     std::fs::write(server_data.join("entitlement-signing.key"), seed).unwrap();
     let pinned = STANDARD.encode(SigningKey::from_bytes(&seed).verifying_key().to_bytes());
     let dir = server_data.clone();
-    let server = start_with(move |config| config.data_dir = dir).await;
-    let alice = signup(&server, "a@example.com", "A", "pw").await;
+    let mut first = start_with(move |config| config.data_dir = dir).await;
+    let alice = signup(&first, "a@example.com", "A", "pw").await;
     assert_eq!(public_key(&alice).await, pinned);
-    server.shut_down().await;
+    first.shut_down().await;
     // The file is gone (a moved server, a restored database): the database still has the key.
     std::fs::remove_file(server_data.join("entitlement-signing.key")).unwrap();
     let dir = server_data.clone();
-    let server = start_with(move |config| config.data_dir = dir).await;
+    // The same database (on PostgreSQL; on SQLite it lives in the data directory).
+    let url = first.database_url.clone();
+    let server = start_with(move |config| {
+        config.data_dir = dir;
+        config.database_url = url.as_deref().map(Into::into);
+    })
+    .await;
     let again = common::login(&server, "a@example.com", "pw").await;
     let alice = alice.with_token(
         again.body["token"].as_str().unwrap(),

@@ -1,5 +1,6 @@
 //! Admin commands: plans, add-ons, discount codes and revenue analytics, run against the server's
-//! database (safe while the server runs: SQLite serialises writers).
+//! database, SQLite or PostgreSQL (`--database-url`), safe while servers run: each change is
+//! one transaction.
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
@@ -9,11 +10,12 @@ use crate::billing::store::DiscountCode;
 use crate::config::{Config, Overrides};
 use crate::storage::Storage;
 
-fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
+async fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
     let config = Config::load(
         place.config.as_deref(),
         Overrides {
             data_dir: place.data_dir.clone(),
+            database_url: place.database_url.clone(),
             ..Overrides::default()
         },
     )?;
@@ -22,7 +24,7 @@ fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
         "using the server database {}",
         crate::storage::describe(&config)
     );
-    Ok(crate::storage::open_existing(&config)?)
+    Ok(crate::storage::open_existing(&config).await?)
 }
 
 /// Prints a listing: one JSON array with `--json` (for scripts), else one line per item.
@@ -136,7 +138,8 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
             if name.trim().is_empty() {
                 bail!("--name cannot be empty");
             }
-            let id = open(&place)?
+            let id = open(&place)
+                .await?
                 .add_plan(
                     name.trim().to_owned(),
                     plan_type,
@@ -150,7 +153,7 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
             println!("{id}");
         }
         PlansCommand::List { place, json } => {
-            let plans = open(&place)?.plans(false).await?;
+            let plans = open(&place).await?.plans(false).await?;
             print_list(json, &plans, |plan| {
                 format!(
                     "{}  {:<20} {:<12} {:>8} {} / {:<8} {}  {}",
@@ -170,11 +173,11 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
             })?;
         }
         PlansCommand::Deactivate { place, id } => {
-            open(&place)?.set_plan_active(id, false).await?;
+            open(&place).await?.set_plan_active(id, false).await?;
             println!("off sale");
         }
         PlansCommand::Activate { place, id } => {
-            open(&place)?.set_plan_active(id, true).await?;
+            open(&place).await?.set_plan_active(id, true).await?;
             println!("on sale");
         }
     }
@@ -236,7 +239,8 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
             if price_cents < 0 || name.trim().is_empty() {
                 bail!("--name cannot be empty and --price-cents cannot be negative");
             }
-            let id = open(&place)?
+            let id = open(&place)
+                .await?
                 .add_addon(
                     name.trim().to_owned(),
                     addon_type,
@@ -248,7 +252,7 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
             println!("{id}");
         }
         AddonsCommand::List { place, json } => {
-            let addons = open(&place)?.addons().await?;
+            let addons = open(&place).await?.addons().await?;
             print_list(json, &addons, |addon| {
                 format!(
                     "{}  {:<20} {:<12} {:>8}  {} credits  {}",
@@ -332,7 +336,8 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
                     Ok(crate::billing::store::stamp(at.as_second()))
                 })
                 .transpose()?;
-            let id = open(&place)?
+            let id = open(&place)
+                .await?
                 .create_discount(DiscountCode {
                     id: String::new(),
                     code,
@@ -347,7 +352,7 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
             println!("{id}");
         }
         DiscountsCommand::List { place, json } => {
-            let codes = open(&place)?.discounts().await?;
+            let codes = open(&place).await?.discounts().await?;
             print_list(json, &codes, |code| {
                 format!(
                     "{:<16} {:>4} {:<7} used {}/{}  until {}",
@@ -395,11 +400,11 @@ pub enum RevenueCommand {
 pub async fn revenue(command: RevenueCommand) -> Result<()> {
     match command {
         RevenueCommand::Recompute { place, from, to } => {
-            let days = open(&place)?.recompute_revenue(from, to).await?;
+            let days = open(&place).await?.recompute_revenue(from, to).await?;
             println!("recomputed {days} day(s)");
         }
         RevenueCommand::Show { place, from, to } => {
-            for day in open(&place)?.revenue(from, to).await? {
+            for day in open(&place).await?.revenue(from, to).await? {
                 println!("{}", serde_json::to_string(&day).context("cannot print")?);
             }
         }

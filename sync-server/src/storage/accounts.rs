@@ -112,3 +112,9 @@ pub trait Accounts {
         now: String,
     ) -> Result<Option<(String, Vec<String>)>, StorageError>;
 }
+
+/// Whether two stored RFC 3339 times (`YYYY-MM-DDTHH:MM…`) fall in the same minute.
+pub(crate) fn same_minute(a: &str, b: &str) -> bool {
+    a.get(..16)
+        .is_some_and(|prefix| Some(prefix) == b.get(..16))
+}

@@ -129,3 +129,45 @@ pub trait Documents {
         user_id: String,
     ) -> Result<Option<(i64, Vec<u8>)>, StorageError>;
 }
+
+/// Where a page ends, from the (seq, size) of the next `limit + 1` entries at most: the last seq
+/// to send and whether more follow; `None` when there is nothing to send.
+pub(crate) fn page_end(sizes: &[(i64, i64)], limit: i64, max_bytes: usize) -> Option<(i64, bool)> {
+    let limit = usize::try_from(limit).unwrap_or(0).max(1);
+    let mut total: u64 = 0;
+    let mut last = None;
+    for (taken, (seq, size)) in sizes.iter().enumerate() {
+        total = total.saturating_add(u64::try_from(*size).unwrap_or(0));
+        let over = total > u64::try_from(max_bytes).unwrap_or(u64::MAX);
+        if taken == limit || (taken > 0 && over) {
+            return last.map(|seq| (seq, true));
+        }
+        last = Some(*seq);
+    }
+    last.map(|seq| (seq, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_end;
+
+    #[test]
+    fn a_page_ends_at_the_limit_or_before_the_byte_cap_but_never_empty() {
+        let sizes = [(1, 4), (2, 4), (3, 4), (4, 4)];
+        assert_eq!(page_end(&sizes, 10, 100), Some((4, false)));
+        assert_eq!(page_end(&sizes, 2, 100), Some((2, true)), "cut by count");
+        assert_eq!(page_end(&sizes, 10, 9), Some((2, true)), "cut by bytes");
+        assert_eq!(
+            page_end(&sizes, 10, 8),
+            Some((2, true)),
+            "exactly the cap fits"
+        );
+        assert_eq!(
+            page_end(&sizes, 10, 1),
+            Some((1, true)),
+            "one entry even over the cap"
+        );
+        assert_eq!(page_end(&sizes[..1], 10, 1), Some((1, false)));
+        assert_eq!(page_end(&[], 10, 1), None);
+    }
+}

@@ -35,12 +35,15 @@ pub async fn billing_server(stripe: &FakeStripe, ai: bool) -> Server {
 
 /// Runs the real `together-server` admin command against the test server's database.
 pub fn admin(server: &Server, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_together-server"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_together-server"));
+    command
         .args(args)
         .arg("--data-dir")
-        .arg(server.dir.path().join("server-data"))
-        .output()
-        .unwrap();
+        .arg(server.dir.path().join("server-data"));
+    if let Some(url) = &server.database_url {
+        command.arg("--database-url").arg(url);
+    }
+    let output = command.output().unwrap();
     assert!(
         output.status.success(),
         "{args:?}: {}",

@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod billing;
 pub mod fake_stripe;
+pub mod instances;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -18,14 +19,23 @@ pub struct Server {
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), together_server::ServerError>>>,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database it serves from, when the tests run on PostgreSQL.
+    pub database_url: Option<String>,
+    database: Option<backend::TestDatabase>,
 }
 
 impl Server {
-    /// Stops the server and waits until it has let go of its data (a restart on the same data).
-    pub async fn shut_down(mut self) {
+    /// Stops the server, keeping its data (directory and database) for another one.
+    pub fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Stops the server and waits until it has let go of its data (a restart on the same data:
+    /// SQLite's data directory is locked while a server serves it).
+    pub async fn shut_down(&mut self) {
+        self.stop();
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
@@ -34,9 +44,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop();
     }
 }
 
@@ -44,16 +52,22 @@ pub async fn start() -> Server {
     start_with(|_| {}).await
 }
 
+/// The real server on a loopback port, on the backend the tests run on (a fresh PostgreSQL
+/// database when `TOGETHER_TEST_DATABASE_URL` is set, else SQLite in a temporary directory).
+/// `adjust` may change anything, the database too.
 pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    let database = backend::fresh_database().await;
     let mut config = Config {
         listen: address,
         data_dir: dir.path().join("server-data"),
+        database_url: database.as_ref().map(|d| d.url.as_str().into()),
         ..Config::default()
     };
     adjust(&mut config);
+    let database_url = config.database_url.as_ref().map(|u| u.expose().to_owned());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(together_server::launch(config, listener, async {
         let _ = stopped.await;
@@ -63,6 +77,8 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
         stop: Some(stop),
         task: Some(task),
         dir,
+        database_url,
+        database,
     };
     // Ready once it answers (its database exists then: admin commands never create one).
     let health = http()
@@ -72,6 +88,52 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
         .unwrap();
     assert!(health.status().is_success(), "{}", health.status());
     server
+}
+
+/// `SELECT count(*) …` with one text parameter (`$1`), run in the server's database, whichever
+/// backend it is on: for tests that check what is (no longer) stored.
+pub async fn count(server: &Server, sql: &str, param: &str) -> i64 {
+    match &server.database_url {
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let driver = tokio::spawn(connection);
+            let count: i64 = client.query_one(sql, &[&param]).await.unwrap().get(0);
+            drop(client);
+            let _ = driver.await;
+            count
+        }
+        None => {
+            let db =
+                rusqlite::Connection::open(server.dir.path().join("server-data/server.sqlite3"))
+                    .unwrap();
+            db.query_row(sql, [param], |row| row.get(0)).unwrap()
+        }
+    }
+}
+
+/// Runs `sql` (no parameters) in the server's database, whichever backend it is on: for tests
+/// that damage the database under a running server.
+pub async fn execute(server: &Server, sql: &str) {
+    match &server.database_url {
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let driver = tokio::spawn(connection);
+            client.batch_execute(sql).await.unwrap();
+            drop(client);
+            let _ = driver.await;
+        }
+        None => {
+            let db =
+                rusqlite::Connection::open(server.dir.path().join("server-data/server.sqlite3"))
+                    .unwrap();
+            db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+            db.execute_batch(sql).unwrap();
+        }
+    }
 }
 
 /// One device's view of the API.
@@ -92,8 +154,13 @@ pub struct Reply {
 
 impl Device {
     pub fn anonymous(server: &Server) -> Self {
+        Self::anonymous_at(&server.base)
+    }
+
+    /// A device without an account, talking to the server at `base`.
+    pub fn anonymous_at(base: &str) -> Self {
         Self {
-            base: server.base.clone(),
+            base: base.to_owned(),
             token: None,
             user_id: String::new(),
             device_id: String::new(),
@@ -152,7 +219,12 @@ pub fn secret_of(password: &str) -> String {
 }
 
 pub async fn signup(server: &Server, email: &str, name: &str, password: &str) -> Device {
-    let mut device = Device::anonymous(server);
+    signup_at(&server.base, email, name, password).await
+}
+
+/// Signs up through the server (or instance) at `base`.
+pub async fn signup_at(base: &str, email: &str, name: &str, password: &str) -> Device {
+    let mut device = Device::anonymous_at(base);
     let reply = device
         .post(
             "/v1/accounts",

@@ -118,7 +118,7 @@ impl Accounts for SqliteStorage {
             };
             // "Last seen" is shown to the minute: writing it on every request would cost
             // every read a durable write.
-            if !same_minute(&last_seen, &now) {
+            if !crate::storage::accounts::same_minute(&last_seen, &now) {
                 conn.prepare_cached("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1")?
                     .execute(params![device, now])?;
             }
@@ -222,10 +222,4 @@ impl Accounts for SqliteStorage {
         })
         .await
     }
-}
-
-/// Whether two stored RFC 3339 times (`YYYY-MM-DDTHH:MM…`) fall in the same minute.
-fn same_minute(a: &str, b: &str) -> bool {
-    a.get(..16)
-        .is_some_and(|prefix| Some(prefix) == b.get(..16))
 }

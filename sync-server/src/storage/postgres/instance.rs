@@ -1,0 +1,85 @@
+//! The instance facts in PostgreSQL: `server_info` holds the database's id and the signing key,
+//! `job_leases` the leases (conditional upserts, so instances agree), and live news crosses
+//! instances as `NOTIFY together_news` ([`super::listener`] hears it).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::{PostgresStorage, exec, one};
+use crate::storage::StorageError;
+use crate::storage::instance::{Envelope, Heard, Instance};
+
+/// The channel every instance listens on.
+pub(super) const CHANNEL: &str = "together_news";
+
+#[async_trait::async_trait]
+impl Instance for PostgresStorage {
+    async fn instance_id(&self) -> Result<String, StorageError> {
+        let client = self.client().await?;
+        Ok(one(
+            &client,
+            "SELECT value FROM server_info WHERE key = 'instance_id'",
+            &[],
+        )
+        .await?
+        .get(0))
+    }
+
+    async fn signing_seed(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError> {
+        let client = self.client().await?;
+        exec(
+            &client,
+            "INSERT INTO server_info (key, value, updated_at)
+             VALUES ('entitlement_signing_key', $1,
+                     to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))
+             ON CONFLICT (key) DO NOTHING",
+            &[&STANDARD.encode(candidate)],
+        )
+        .await?;
+        let stored: String = one(
+            &client,
+            "SELECT value FROM server_info WHERE key = 'entitlement_signing_key'",
+            &[],
+        )
+        .await?
+        .get(0);
+        STANDARD
+            .decode(stored)
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| StorageError::Corrupt("the stored signing key is not 32 bytes".into()))
+    }
+
+    async fn take_lease(
+        &self,
+        job: String,
+        holder: String,
+        now: String,
+        until: String,
+    ) -> Result<bool, StorageError> {
+        let client = self.client().await?;
+        let taken = exec(
+            &client,
+            "INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, $2, $4)
+             ON CONFLICT (job) DO UPDATE SET holder = excluded.holder,
+                expires_at = excluded.expires_at
+             WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= $3",
+            &[&job, &holder, &now, &until],
+        )
+        .await?;
+        Ok(taken == 1)
+    }
+
+    async fn broadcast(&self, envelope: Envelope) -> Result<(), StorageError> {
+        let payload =
+            serde_json::to_string(&envelope).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let client = self.client().await?;
+        exec(&client, "SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
+        Ok(())
+    }
+
+    async fn listen(&self) -> Result<Option<UnboundedReceiver<Heard>>, StorageError> {
+        Ok(Some(super::listener::start(self.config.clone()).await?))
+    }
+}
