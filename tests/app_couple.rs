@@ -184,6 +184,15 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     let server_binary = paths::built_binary("together-server", "cargo build -p together-server")?;
     let port = free_port()?;
     let server_data = tempfile::tempdir()?;
+    let ai_url = fake_ai()?;
+    let billing_env = [
+        ("TOGETHER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("TOGETHER_AI_BASE_URL", ai_url.as_str()),
+        ("TOGETHER_AI_MODEL", "test-model"),
+    ];
+    let server =
+        ServerProcess::start_with_env(&server_binary, port, server_data.path(), &billing_env)?;
+    // The operator adds a plan beside the running server (admin commands never create a database).
     let plan = std::process::Command::new(&server_binary)
         .args([
             "plans",
@@ -203,14 +212,6 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         "{}",
         String::from_utf8_lossy(&plan.stderr)
     );
-    let ai_url = fake_ai()?;
-    let billing_env = [
-        ("TOGETHER_STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
-        ("TOGETHER_AI_BASE_URL", ai_url.as_str()),
-        ("TOGETHER_AI_MODEL", "test-model"),
-    ];
-    let server =
-        ServerProcess::start_with_env(&server_binary, port, server_data.path(), &billing_env)?;
     let url = server.url.clone();
     let display = VirtualDisplay::start()?;
     let (driver_a, driver_b) = (TauriDriver::start(&display)?, TauriDriver::start(&display)?);

@@ -36,7 +36,7 @@ pub enum LogFormat {
 /// Where the server's files are: shared by `serve` and the admin commands.
 #[derive(Debug, clap::Args)]
 pub struct Place {
-    /// A TOML configuration file (see `Config::load`); flags and environment win over it.
+    /// A TOML settings file (every key: together-server.example.toml); flags and environment win over it.
     #[arg(long, env = "TOGETHER_CONFIG")]
     pub config: Option<PathBuf>,
     /// Directory for the server's database [default: ./server-data].
@@ -130,7 +130,7 @@ pub fn run() -> Result<()> {
                 (Some(base_url), Some(model)) => Some(crate::billing::ai::AiConfig {
                     base_url,
                     model,
-                    api_key: args.ai_api_key.unwrap_or_else(|| SecretText::new("")),
+                    api_key: SecretText::new(""),
                 }),
                 _ => None,
             };
@@ -143,6 +143,7 @@ pub fn run() -> Result<()> {
                 stripe_webhook_secrets: args.stripe_webhook_secrets,
                 stripe_api_base: args.stripe_api_base,
                 ai,
+                ai_api_key: args.ai_api_key,
                 max_account_bytes: args.max_account_bytes,
             };
             let config = Config::load(args.place.config.as_deref(), overrides)?;

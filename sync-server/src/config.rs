@@ -60,6 +60,8 @@ pub struct Overrides {
     pub stripe_api_base: Option<String>,
     /// `TOGETHER_AI_BASE_URL`, `TOGETHER_AI_MODEL`, `TOGETHER_AI_API_KEY`.
     pub ai: Option<crate::billing::ai::AiConfig>,
+    /// `TOGETHER_AI_API_KEY`: the AI endpoint's key, also for an endpoint named in the file.
+    pub ai_api_key: Option<SecretText>,
     /// `--max-account-bytes` / `TOGETHER_MAX_ACCOUNT_BYTES`.
     pub max_account_bytes: Option<u64>,
 }
@@ -308,6 +310,9 @@ impl Config {
         if let Some(ai) = overrides.ai {
             b.ai = Some(ai);
         }
+        if let (Some(ai), Some(key)) = (b.ai.as_mut(), overrides.ai_api_key) {
+            ai.api_key = key;
+        }
         Ok(config)
     }
 }
@@ -315,6 +320,72 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_example_file_names_every_key_and_loads_to_the_defaults() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/together-server.example.toml");
+        let config = Config::load(Some(std::path::Path::new(example)), Overrides::default())
+            .expect("the shipped example loads");
+        let defaults = Config::default();
+        assert_eq!(config.listen, defaults.listen);
+        assert_eq!(config.data_dir, defaults.data_dir);
+        assert_eq!(config.max_account_bytes, defaults.max_account_bytes);
+        assert_eq!(
+            config.login_limits.per_account,
+            defaults.login_limits.per_account
+        );
+        assert_eq!(
+            config.login_limits.per_address,
+            defaults.login_limits.per_address
+        );
+        assert_eq!(config.login_limits.window, defaults.login_limits.window);
+        assert_eq!(config.billing.grace_days, defaults.billing.grace_days);
+        assert_eq!(config.billing.success_url, defaults.billing.success_url);
+        assert!(config.billing.ai.is_none() && config.database_url.is_none());
+        // Every key the file format knows appears in the example (commented out or set).
+        let text = std::fs::read_to_string(example).unwrap();
+        for key in [
+            "listen",
+            "data_dir",
+            "database_url",
+            "trusted_proxies",
+            "max_account_bytes",
+            "[login_limits]",
+            "per_account",
+            "per_address",
+            "window_seconds",
+            "[billing]",
+            "stripe_api_base",
+            "success_url",
+            "cancel_url",
+            "grace_days",
+            "ai_cost_credits",
+            "ai_base_url",
+            "ai_model",
+        ] {
+            assert!(text.contains(key), "the example documents {key}");
+        }
+    }
+
+    #[test]
+    fn an_ai_endpoint_in_the_file_takes_its_key_from_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(
+            &path,
+            "[billing]\nai_base_url = \"http://127.0.0.1:9\"\nai_model = \"m\"\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&path),
+            Overrides {
+                ai_api_key: Some(SecretText::new("sk-from-env")),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.billing.ai.unwrap().api_key.expose(), "sk-from-env");
+    }
 
     #[test]
     fn the_file_fills_in_and_the_command_line_wins() {

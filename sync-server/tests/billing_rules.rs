@@ -264,6 +264,7 @@ fn expired(session: &str) -> (Event, String) {
 async fn discount_uses_are_reserved_at_checkout_counted_on_payment_and_given_back_on_expiry() {
     let (_dir, db) = database().await;
     db.create_discount(DiscountCode {
+        is_active: true,
         id: String::new(),
         code: "LOVE10".into(),
         discount_type: "percent".into(),

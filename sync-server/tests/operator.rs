@@ -40,8 +40,11 @@ fn serve(data: &Path, port: u16, log: &Path, extra: &[&str]) -> Child {
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
+    // The port accepts before the database is ready: wait for a healthy answer.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        || get(port, "/healthz", None).0 != 200
+    {
         assert!(Instant::now() < deadline, "server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }

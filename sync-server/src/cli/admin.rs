@@ -7,6 +7,31 @@ use clap::Subcommand;
 
 use super::Place;
 use crate::billing::store::DiscountCode;
+use crate::billing::store::discounts::check_new_code;
+
+/// The longest span `revenue` reads or rewrites at once: ten years of days.
+const MAX_REVENUE_DAYS: i32 = 3660;
+
+/// `--from` must not be after `--to`, and one run covers at most [`MAX_REVENUE_DAYS`].
+fn check_range(from: jiff::civil::Date, to: jiff::civil::Date) -> Result<()> {
+    if from > to {
+        bail!("--from {from} is after --to {to}");
+    }
+    let days = (to - from).get_days();
+    if days >= MAX_REVENUE_DAYS {
+        bail!("--from {from} to --to {to} is more than {MAX_REVENUE_DAYS} days; run it in parts");
+    }
+    Ok(())
+}
+
+/// How a plan or add-on stands for couples, in the listing's words.
+fn sale_state(active: bool, has_price: bool) -> &'static str {
+    match (active, has_price) {
+        (true, true) => "on sale",
+        (true, false) => "not sold (no Stripe price)",
+        (false, _) => "off sale",
+    }
+}
 use crate::config::{Config, Overrides};
 use crate::storage::Storage;
 
@@ -164,11 +189,7 @@ pub async fn plans(command: PlansCommand) -> Result<()> {
                     plan.currency,
                     plan.billing_period,
                     plan.stripe_price_id.as_deref().unwrap_or("-"),
-                    if plan.is_active {
-                        "on sale"
-                    } else {
-                        "off sale"
-                    }
+                    sale_state(plan.is_active, plan.stripe_price_id.is_some())
                 )
             })?;
         }
@@ -207,13 +228,27 @@ pub enum AddonsCommand {
         #[arg(long, default_value_t = 0)]
         credits: i64,
     },
-    /// Lists add-ons.
+    /// Lists add-ons, on sale or not.
     List {
         #[command(flatten)]
         place: Place,
         /// Prints one JSON array instead of lines.
         #[arg(long)]
         json: bool,
+    },
+    /// Takes an add-on off sale (what people bought stays theirs).
+    Deactivate {
+        #[command(flatten)]
+        place: Place,
+        /// Add-on id.
+        id: String,
+    },
+    /// Puts an add-on back on sale.
+    Activate {
+        #[command(flatten)]
+        place: Place,
+        /// Add-on id.
+        id: String,
     },
 }
 
@@ -252,18 +287,27 @@ pub async fn addons(command: AddonsCommand) -> Result<()> {
             println!("{id}");
         }
         AddonsCommand::List { place, json } => {
-            let addons = open(&place).await?.addons().await?;
+            let addons = open(&place).await?.addons(false).await?;
             print_list(json, &addons, |addon| {
                 format!(
-                    "{}  {:<20} {:<12} {:>8}  {} credits  {}",
+                    "{}  {:<20} {:<12} {:>8}  {} credits  {}  {}",
                     addon.id,
                     addon.name,
                     addon.addon_type,
                     addon.price_cents,
                     addon.credits,
-                    addon.stripe_price_id.as_deref().unwrap_or("-")
+                    addon.stripe_price_id.as_deref().unwrap_or("-"),
+                    sale_state(addon.is_active, addon.stripe_price_id.is_some())
                 )
             })?;
+        }
+        AddonsCommand::Deactivate { place, id } => {
+            open(&place).await?.set_addon_active(id, false).await?;
+            println!("off sale");
+        }
+        AddonsCommand::Activate { place, id } => {
+            open(&place).await?.set_addon_active(id, true).await?;
+            println!("on sale");
         }
     }
     Ok(())
@@ -303,6 +347,20 @@ pub enum DiscountsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Stops a code from working at checkout (uses so far stay counted).
+    Deactivate {
+        #[command(flatten)]
+        place: Place,
+        /// The code (any case).
+        code: String,
+    },
+    /// Lets a code work again.
+    Activate {
+        #[command(flatten)]
+        place: Place,
+        /// The code (any case).
+        code: String,
+    },
 }
 
 /// Runs a `discounts` command.
@@ -336,34 +394,44 @@ pub async fn discounts(command: DiscountsCommand) -> Result<()> {
                     Ok(crate::billing::store::stamp(at.as_second()))
                 })
                 .transpose()?;
-            let id = open(&place)
-                .await?
-                .create_discount(DiscountCode {
-                    id: String::new(),
-                    code,
-                    discount_type: discount_type.into(),
-                    discount_value,
-                    max_uses,
-                    current_uses: 0,
-                    valid_until,
-                    stripe_coupon_id: Some(stripe_coupon),
-                })
-                .await?;
+            let new = DiscountCode {
+                id: String::new(),
+                code,
+                discount_type: discount_type.into(),
+                discount_value,
+                max_uses,
+                current_uses: 0,
+                valid_until,
+                stripe_coupon_id: Some(stripe_coupon),
+                is_active: true,
+            };
+            let now = crate::billing::store::stamp(jiff::Timestamp::now().as_second());
+            check_new_code(&new, &now).map_err(|message| anyhow!(message))?;
+            let id = open(&place).await?.create_discount(new).await?;
             println!("{id}");
         }
         DiscountsCommand::List { place, json } => {
             let codes = open(&place).await?.discounts().await?;
             print_list(json, &codes, |code| {
                 format!(
-                    "{:<16} {:>4} {:<7} used {}/{}  until {}",
+                    "{:<16} {:>4} {:<7} used {}/{}  until {}  {}",
                     code.code,
                     code.discount_value,
                     code.discount_type,
                     code.current_uses,
                     code.max_uses.map_or("∞".to_owned(), |m| m.to_string()),
-                    code.valid_until.as_deref().unwrap_or("-")
+                    code.valid_until.as_deref().unwrap_or("-"),
+                    if code.is_active { "active" } else { "inactive" }
                 )
             })?;
+        }
+        DiscountsCommand::Deactivate { place, code } => {
+            open(&place).await?.set_discount_active(code, false).await?;
+            println!("inactive");
+        }
+        DiscountsCommand::Activate { place, code } => {
+            open(&place).await?.set_discount_active(code, true).await?;
+            println!("active");
         }
     }
     Ok(())
@@ -400,10 +468,15 @@ pub enum RevenueCommand {
 pub async fn revenue(command: RevenueCommand) -> Result<()> {
     match command {
         RevenueCommand::Recompute { place, from, to } => {
+            check_range(from, to)?;
             let days = open(&place).await?.recompute_revenue(from, to).await?;
-            println!("recomputed {days} day(s)");
+            println!(
+                "recomputed {days} {}",
+                if days == 1 { "day" } else { "days" }
+            );
         }
         RevenueCommand::Show { place, from, to } => {
+            check_range(from, to)?;
             for day in open(&place).await?.revenue(from, to).await? {
                 println!("{}", serde_json::to_string(&day).context("cannot print")?);
             }

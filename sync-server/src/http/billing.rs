@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 use super::openapi::{Refusals, SignedIn};
 use super::{ApiError, AppState, Caller};
 use crate::billing::entitlement::{Entitlement, OFFLINE_DAYS, SignedEntitlement};
-use crate::billing::store::{Holder, stamp};
+use crate::billing::store::{Addon, Holder, Plan, stamp};
 use crate::billing::{Billing, stripe::StripeError};
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
@@ -89,6 +89,7 @@ async fn plans(State(state): State<AppState>) -> Result<Json<Vec<PlanView>>, Api
     Ok(Json(
         plans
             .into_iter()
+            .filter(Plan::for_sale)
             .map(|p| PlanView {
                 id: p.id,
                 name: p.name,
@@ -110,10 +111,10 @@ async fn addons(State(state): State<AppState>) -> Result<Json<Vec<AddonView>>, A
     Ok(Json(
         state
             .database
-            .addons()
+            .addons(true)
             .await?
             .into_iter()
-            .filter(|a| a.stripe_price_id.is_some())
+            .filter(Addon::for_sale)
             .map(|a| AddonView {
                 id: a.id,
                 name: a.name,

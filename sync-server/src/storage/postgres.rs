@@ -239,3 +239,16 @@ pub(crate) async fn exec<C: GenericClient>(
     let statement = c.prepare_cached(sql).await?;
     c.execute(&statement, params).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_description_names_the_database_and_never_the_password() {
+        let url = SecretText::new("postgres://together:hunter2@db.internal:5433/couples");
+        let shown = describe_url(&url);
+        assert_eq!(shown, "postgres://together@db.internal:5433/couples");
+        assert!(!describe_url(&SecretText::new("postgres://x:%zz@")).contains("%zz"));
+    }
+}

@@ -94,6 +94,20 @@ pub struct SqliteStorage {
     appends: std::sync::mpsc::Sender<group_commit::Pending>,
 }
 
+/// Waits for, then holds, the lock that makes migrations of the database at `path` one at a
+/// time across processes (`server.sqlite3.lock` beside it, 0600; released on drop or exit).
+fn migration_lock(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path.with_file_name(name))?;
+    file.lock()?;
+    Ok(file)
+}
+
 impl SqliteStorage {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StorageError> {
@@ -122,12 +136,19 @@ impl SqliteStorage {
             .map_err(open_error)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
+        // Processes opening one file at once (a server starting, an admin command beside it)
+        // migrate one after the other: each would otherwise apply the same step.
+        let _migrating = migration_lock(path).map_err(|source| StorageError::DataDir {
+            path: path.to_path_buf(),
+            source,
+        })?;
         embedded::migrations::runner()
             .run(&mut conn)
             .map_err(|source| StorageError::Migration {
                 path: path.to_path_buf(),
                 source: Box::new(source),
             })?;
+        drop(_migrating);
         let conn = Arc::new(Mutex::new(conn));
         let appends =
             group_commit::start(Arc::clone(&conn)).map_err(|source| StorageError::DataDir {
@@ -173,5 +194,28 @@ impl SqliteStorage {
             .send((job, reply))
             .map_err(|_| StorageError::WriterGone)?;
         answer.await.map_err(|_| StorageError::WriterGone)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_processes_opening_a_new_database_at_once_each_find_it_migrated() {
+        // Several rounds: without the lock, one round in three already fails.
+        for _ in 0..8 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data").join("server.sqlite3");
+            let openers: Vec<_> = (0..6)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || SqliteStorage::open(&path).map(|_| ()))
+                })
+                .collect();
+            for opener in openers {
+                opener.join().unwrap().expect("every opener succeeds");
+            }
+        }
     }
 }

@@ -41,6 +41,23 @@ pub struct Addon {
     pub stripe_price_id: Option<String>,
     /// Credits granted (packs).
     pub credits: i64,
+    /// On sale.
+    pub is_active: bool,
+}
+
+impl Plan {
+    /// Couples can buy it: on sale and linked to a Stripe price (one without a price cannot be
+    /// paid for, so it is not offered).
+    pub fn for_sale(&self) -> bool {
+        self.is_active && self.stripe_price_id.is_some()
+    }
+}
+
+impl Addon {
+    /// Couples can buy it: on sale and linked to a Stripe price.
+    pub fn for_sale(&self) -> bool {
+        self.is_active && self.stripe_price_id.is_some()
+    }
 }
 
 /// Plans and add-ons.
@@ -75,6 +92,9 @@ pub trait Catalog {
         credits: i64,
     ) -> Result<String, StorageError>;
 
-    /// Every add-on.
-    async fn addons(&self) -> Result<Vec<Addon>, StorageError>;
+    /// Add-ons; only those on sale with `active_only`.
+    async fn addons(&self, active_only: bool) -> Result<Vec<Addon>, StorageError>;
+
+    /// Takes an add-on off sale or back on (owners keep what they bought).
+    async fn set_addon_active(&self, id: String, active: bool) -> Result<(), StorageError>;
 }

@@ -23,6 +23,28 @@ pub struct DiscountCode {
     pub valid_until: Option<String>,
     /// The Stripe coupon applied at checkout.
     pub stripe_coupon_id: Option<String>,
+    /// Accepted at checkout (the operator can switch a code off and on).
+    pub is_active: bool,
+}
+
+/// The shortest and longest code people can type.
+pub const CODE_LENGTH: std::ops::RangeInclusive<usize> = 3..=40;
+
+/// Why a new code cannot be created as given, in the operator's words; `now` is RFC 3339 like
+/// `valid_until`. The one home of these rules: the admin command asks before it stores.
+pub fn check_new_code(code: &DiscountCode, now: &str) -> Result<(), String> {
+    let length = code.code.trim().chars().count();
+    if !CODE_LENGTH.contains(&length) {
+        return Err(format!(
+            "a discount code is {} to {} characters (got {length})",
+            CODE_LENGTH.start(),
+            CODE_LENGTH.end()
+        ));
+    }
+    if code.valid_until.as_deref().is_some_and(|until| until < now) {
+        return Err("--valid-until is in the past: the code would never work".into());
+    }
+    Ok(())
 }
 
 /// A redeemed code: what it takes off, and how to undo it if checkout fails.
@@ -44,4 +66,7 @@ pub trait Discounts {
 
     /// Every discount code.
     async fn discounts(&self) -> Result<Vec<DiscountCode>, StorageError>;
+
+    /// Switches a code (any case) off or back on; `NotFound` when there is none.
+    async fn set_discount_active(&self, code: String, active: bool) -> Result<(), StorageError>;
 }

@@ -246,7 +246,7 @@ pub(super) async fn credits(
     let stripe = stripe_of(&billing)?;
     let addon = state
         .database
-        .addons()
+        .addons(true)
         .await?
         .into_iter()
         .find(|a| a.id == body.addon_id && a.addon_type == "ai_credits" && a.credits > 0)

@@ -131,13 +131,13 @@ impl Catalog for PostgresStorage {
         Ok(id)
     }
 
-    async fn addons(&self) -> Result<Vec<Addon>, StorageError> {
+    async fn addons(&self, active_only: bool) -> Result<Vec<Addon>, StorageError> {
         let client = self.client().await?;
         Ok(rows(
             &client,
-            "SELECT id, addon_name, addon_type, price_cents, stripe_price_id, credits
-             FROM subscription_addons ORDER BY addon_name, id",
-            &[],
+            "SELECT id, addon_name, addon_type, price_cents, stripe_price_id, credits, is_active
+             FROM subscription_addons WHERE is_active OR NOT $1 ORDER BY addon_name, id",
+            &[&active_only],
         )
         .await?
         .into_iter()
@@ -148,7 +148,22 @@ impl Catalog for PostgresStorage {
             price_cents: row.get(3),
             stripe_price_id: row.get(4),
             credits: row.get(5),
+            is_active: row.get(6),
         })
         .collect())
+    }
+
+    async fn set_addon_active(&self, id: String, active: bool) -> Result<(), StorageError> {
+        let client = self.client().await?;
+        let changed = exec(
+            &client,
+            "UPDATE subscription_addons SET is_active = $2 WHERE id = $1",
+            &[&id, &active],
+        )
+        .await?;
+        if changed == 0 {
+            return Err(StorageError::NotFound(format!("no add-on {id}")));
+        }
+        Ok(())
     }
 }

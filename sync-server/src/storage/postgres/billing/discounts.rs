@@ -12,7 +12,7 @@ use crate::storage::postgres::{PostgresStorage, constraint, exec, opt, rows};
 
 /// The columns [`discount_from_row`] reads, in order.
 const DISCOUNT_COLUMNS: &str = "id, code, discount_type, discount_value, max_uses, current_uses, \
-     valid_until, stripe_coupon_id";
+     valid_until, stripe_coupon_id, is_active";
 
 fn discount_from_row(row: &Row) -> DiscountCode {
     DiscountCode {
@@ -24,6 +24,7 @@ fn discount_from_row(row: &Row) -> DiscountCode {
         current_uses: row.get(5),
         valid_until: row.get(6),
         stripe_coupon_id: row.get(7),
+        is_active: row.get(8),
     }
 }
 
@@ -49,7 +50,7 @@ impl Discounts for PostgresStorage {
         )
         .await
         .map_err(constraint(
-            "this code exists already, or a value is out of range",
+            "a discount code with these letters exists already",
         ))?;
         Ok(id)
     }
@@ -65,6 +66,20 @@ impl Discounts for PostgresStorage {
         .iter()
         .map(discount_from_row)
         .collect())
+    }
+
+    async fn set_discount_active(&self, code: String, active: bool) -> Result<(), StorageError> {
+        let client = self.client().await?;
+        let changed = exec(
+            &client,
+            "UPDATE discount_codes SET is_active = $2 WHERE lower(code) = lower($1)",
+            &[&code.trim(), &active],
+        )
+        .await?;
+        if changed == 0 {
+            return Err(StorageError::NotFound(format!("no discount code {code}")));
+        }
+        Ok(())
     }
 }
 
@@ -84,8 +99,9 @@ pub(super) async fn reserve<C: GenericClient>(
     )
     .await?
     .map(|row| discount_from_row(&row));
-    let found =
-        found.ok_or_else(|| StorageError::Conflict("this discount code is not valid".into()))?;
+    let found = found
+        .filter(|code| code.is_active)
+        .ok_or_else(|| StorageError::Conflict("this discount code is not valid".into()))?;
     if found
         .valid_until
         .as_deref()

@@ -103,14 +103,14 @@ impl Catalog for SqliteStorage {
         })
         .await
     }
-    async fn addons(&self) -> Result<Vec<Addon>, StorageError> {
-        self.with_conn(|conn| {
+    async fn addons(&self, active_only: bool) -> Result<Vec<Addon>, StorageError> {
+        self.with_conn(move |conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, addon_name, addon_type, price_cents, stripe_price_id, credits
-                 FROM subscription_addons ORDER BY addon_name, id",
+                "SELECT id, addon_name, addon_type, price_cents, stripe_price_id, credits, is_active
+                 FROM subscription_addons WHERE is_active = 1 OR ?1 = 0 ORDER BY addon_name, id",
             )?;
             let rows = stmt
-                .query_map([], |row| {
+                .query_map([active_only], |row| {
                     Ok(Addon {
                         id: row.get(0)?,
                         name: row.get(1)?,
@@ -118,10 +118,24 @@ impl Catalog for SqliteStorage {
                         price_cents: row.get(3)?,
                         stripe_price_id: row.get(4)?,
                         credits: row.get(5)?,
+                        is_active: row.get(6)?,
                     })
                 })?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
+        })
+        .await
+    }
+    async fn set_addon_active(&self, id: String, active: bool) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            let changed = conn.execute(
+                "UPDATE subscription_addons SET is_active = ?2 WHERE id = ?1",
+                params![id, active],
+            )?;
+            if changed == 0 {
+                return Err(StorageError::NotFound(format!("no add-on {id}")));
+            }
+            Ok(())
         })
         .await
     }

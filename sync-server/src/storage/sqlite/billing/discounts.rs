@@ -14,7 +14,7 @@ use crate::storage::sqlite::SqliteStorage;
 
 /// The columns [`discount_from_row`] reads, in order.
 const DISCOUNT_COLUMNS: &str = "id, code, discount_type, discount_value, max_uses, current_uses, \
-     valid_until, stripe_coupon_id";
+     valid_until, stripe_coupon_id, is_active";
 
 fn discount_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DiscountCode> {
     Ok(DiscountCode {
@@ -26,6 +26,7 @@ fn discount_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DiscountCode> 
         current_uses: row.get(5)?,
         valid_until: row.get(6)?,
         stripe_coupon_id: row.get(7)?,
+        is_active: row.get(8)?,
     })
 }
 
@@ -49,7 +50,7 @@ impl Discounts for SqliteStorage {
                 ],
             )
             .map_err(constraint(
-                "this code exists already, or a value is out of range",
+                "a discount code with these letters exists already",
             ))?;
             Ok(id)
         })
@@ -64,6 +65,20 @@ impl Discounts for SqliteStorage {
                 .query_map([], discount_from_row)?
                 .collect::<Result<_, _>>()?;
             Ok(rows)
+        })
+        .await
+    }
+    async fn set_discount_active(&self, code: String, active: bool) -> Result<(), StorageError> {
+        self.with_conn(move |conn| {
+            // `code` is COLLATE NOCASE: any case finds it.
+            let changed = conn.execute(
+                "UPDATE discount_codes SET is_active = ?2 WHERE code = ?1",
+                params![code.trim(), active],
+            )?;
+            if changed == 0 {
+                return Err(StorageError::NotFound(format!("no discount code {code}")));
+            }
+            Ok(())
         })
         .await
     }
@@ -86,7 +101,7 @@ pub(super) fn reserve(
         )
         .optional()?;
     let unusable = || StorageError::Conflict("this discount code is not valid".into());
-    let found = found.ok_or_else(unusable)?;
+    let found = found.filter(|code| code.is_active).ok_or_else(unusable)?;
     if found
         .valid_until
         .as_deref()
