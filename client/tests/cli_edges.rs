@@ -39,7 +39,10 @@ fn stderr(output: &Output) -> String {
 
 /// A profile and a relationship, ready for records.
 fn person(dir: &Path) {
-    ok(dir, &["profile", "set", "--name", "Alex", "--timezone", "UTC"]);
+    ok(
+        dir,
+        &["profile", "set", "--name", "Alex", "--timezone", "UTC"],
+    );
     ok(dir, &["relationship", "create"]);
 }
 
@@ -61,7 +64,15 @@ fn output_cut_short_by_a_pipe_ends_quietly_not_with_a_panic() {
     person(dir.path());
     ok(
         dir.path(),
-        &["checkin", "--connection", "7", "--mood", "7", "--satisfaction", "7"],
+        &[
+            "checkin",
+            "--connection",
+            "7",
+            "--mood",
+            "7",
+            "--satisfaction",
+            "7",
+        ],
     );
     for args in [
         &["checkins"][..],
@@ -141,7 +152,15 @@ fn a_read_only_store_still_answers_reads_and_refuses_writes_in_one_sentence() {
     person(&dir);
     ok(
         &dir,
-        &["checkin", "--connection", "7", "--mood", "6", "--satisfaction", "8"],
+        &[
+            "checkin",
+            "--connection",
+            "7",
+            "--mood",
+            "6",
+            "--satisfaction",
+            "8",
+        ],
     );
     ok(&dir, &["goal", "add", "--name", "Walks", "--target", "3"]);
     // Everything readable by anyone, writable by no one but root.
@@ -180,17 +199,40 @@ fn negative_numbers_reach_the_forms_and_get_their_messages() {
     person(dir.path());
     for (args, words) in [
         (
-            &["checkin", "--connection", "-1", "--mood", "5", "--satisfaction", "5"][..],
+            &[
+                "checkin",
+                "--connection",
+                "-1",
+                "--mood",
+                "5",
+                "--satisfaction",
+                "5",
+            ][..],
             "connection",
         ),
-        (&["activity", "add", "--name", "Dinner", "--cost", "-5"], "amount"),
+        (
+            &["activity", "add", "--name", "Dinner", "--cost", "-5"],
+            "amount",
+        ),
         (
             &["activity", "add", "--name", "Dinner", "--duration", "-30"],
             "duration",
         ),
-        (&["goal", "add", "--name", "Walks", "--target", "-3"], "target"),
         (
-            &["date", "add", "--date", "2026-06-01", "--name", "X", "--remind-days", "-1"],
+            &["goal", "add", "--name", "Walks", "--target", "-3"],
+            "target",
+        ),
+        (
+            &[
+                "date",
+                "add",
+                "--date",
+                "2026-06-01",
+                "--name",
+                "X",
+                "--remind-days",
+                "-1",
+            ],
             "remind",
         ),
     ] {
@@ -198,7 +240,10 @@ fn negative_numbers_reach_the_forms_and_get_their_messages() {
         let message = stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
         assert!(!message.contains("unexpected argument"), "{message}");
-        assert!(message.to_lowercase().contains(words), "{args:?}: {message}");
+        assert!(
+            message.to_lowercase().contains(words),
+            "{args:?}: {message}"
+        );
     }
 }
 
@@ -235,7 +280,16 @@ fn notifications_show_the_ids_that_read_takes() {
         .to_string();
     ok(
         dir.path(),
-        &["date", "add", "--date", &tomorrow, "--name", "Trip", "--remind-days", "3"],
+        &[
+            "date",
+            "add",
+            "--date",
+            &tomorrow,
+            "--name",
+            "Trip",
+            "--remind-days",
+            "3",
+        ],
     );
     let listed = ok(dir.path(), &["--json", "notifications"]);
     let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
@@ -253,11 +307,29 @@ fn dates_and_the_talk_log_can_be_listed() {
     person(dir.path());
     let date = ok(
         dir.path(),
-        &["date", "add", "--date", "2026-06-01", "--name", "Anniversary", "--type", "anniversary"],
+        &[
+            "date",
+            "add",
+            "--date",
+            "2026-06-01",
+            "--name",
+            "Anniversary",
+            "--type",
+            "anniversary",
+        ],
     );
     let log = ok(
         dir.path(),
-        &["log", "add", "--type", "planning", "--topic", "Summer trip", "--at", "2026-05-01"],
+        &[
+            "log",
+            "add",
+            "--type",
+            "planning",
+            "--topic",
+            "Summer trip",
+            "--at",
+            "2026-05-01",
+        ],
     );
     let dates = ok(dir.path(), &["date", "list"]);
     assert!(dates.contains("2026-06-01"), "{dates}");
@@ -288,7 +360,10 @@ fn doc_import_says_it_skipped_a_private_document() {
         &["doc", "export", files.path().to_str().unwrap()],
     );
     ok(sam.path(), &["profile", "set", "--name", "Sam"]);
-    let said = ok(sam.path(), &["doc", "import", files.path().to_str().unwrap()]);
+    let said = ok(
+        sam.path(),
+        &["doc", "import", files.path().to_str().unwrap()],
+    );
     assert!(said.contains("skipped 1 private"), "{said}");
     let json = ok(
         sam.path(),

@@ -103,7 +103,11 @@ impl Shell {
 
     /// A README word as the person types it.
     fn fill(&self, previous: Option<&str>, word: &str) -> String {
-        let server = || self.server.clone().expect("the server runs before it is named");
+        let server = || {
+            self.server
+                .clone()
+                .expect("the server runs before it is named")
+        };
         match (previous, word) {
             (Some("--server"), "…" | "http://127.0.0.1:8787") => server(),
             (Some("join"), code) if code.ends_with('…') => {
@@ -120,7 +124,8 @@ impl Shell {
             .enumerate()
             .map(|(i, word)| self.fill(i.checked_sub(1).map(|p| words[p]), word))
             .collect();
-        if let Some(name) = args.iter().position(|a| a == "--name") {
+        let signup = args.starts_with(&["account".to_owned(), "signup".to_owned()]);
+        if let Some(name) = args.iter().position(|a| a == "--name").filter(|_| signup) {
             self.names[self.at] = args.get(name + 1).cloned();
         }
         if args == ["sync", "--watch"] {

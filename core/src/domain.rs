@@ -429,10 +429,12 @@ pub fn parse_date(field: &'static str, value: &str) -> Result<Date, InvalidInput
     if !written_right {
         return Err(bad());
     }
-    trimmed.parse::<Date>().map_err(|_| InvalidInput::NoSuchDay {
-        field,
-        value: trimmed.to_owned(),
-    })
+    trimmed
+        .parse::<Date>()
+        .map_err(|_| InvalidInput::NoSuchDay {
+            field,
+            value: trimmed.to_owned(),
+        })
 }
 
 /// Checks an IANA time zone name against the tz database jiff was built with.

@@ -134,8 +134,21 @@ pub(crate) fn own_profile_input(tx: &mut WriteTx<'_>, user: UserId) -> Result<Pr
 /// Words a person might type as their name that their partner would read as someone else:
 /// the partner reads "You planned: Picnic".
 const PRONOUNS: &[&str] = &[
-    "you", "me", "i", "myself", "them", "they", "him", "her", "he", "she", "us", "we", "partner",
-    "my partner", "your partner",
+    "you",
+    "me",
+    "i",
+    "myself",
+    "them",
+    "they",
+    "him",
+    "her",
+    "he",
+    "she",
+    "us",
+    "we",
+    "partner",
+    "my partner",
+    "your partner",
 ];
 
 /// Whether `name` is a pronoun rather than a name: allowed (it is the person's choice), but worth
