@@ -281,7 +281,10 @@ impl<'a> Session<'a> {
             Ok(()) => true,
             Err(SyncError::Offline(_)) => {
                 if let Some(token) = self.secrets.get(TOKEN)? {
-                    self.secrets.set(REVOKE_LATER, &token)?;
+                    // With its server: the token is only ever shown to the server that issued it.
+                    let server = self.api.base();
+                    self.secrets
+                        .set(REVOKE_LATER, &format!("{server} {token}"))?;
                 }
                 false
             }
@@ -291,13 +294,17 @@ impl<'a> Session<'a> {
         Ok(told)
     }
 
-    /// Revokes the token of a sign-out that could not reach the server, now that it can: best
-    /// effort (a server that no longer knows it has nothing to revoke).
+    /// Revokes the token of a sign-out that could not reach its server, at that server, now that
+    /// this device is online again: best effort (a server that no longer knows the token has
+    /// nothing to revoke; one still unreachable is tried at the next sign-in).
     async fn revoke_left_behind(&self) -> Result<()> {
-        let Some(token) = self.secrets.get(REVOKE_LATER)? else {
+        let Some(left) = self.secrets.get(REVOKE_LATER)? else {
             return Ok(());
         };
-        match Api::new(self.api.base(), Some(token))?.logout().await {
+        let Some((server, token)) = left.split_once(' ') else {
+            return Ok(self.secrets.delete(REVOKE_LATER)?);
+        };
+        match Api::new(server, Some(token.to_owned()))?.logout().await {
             Err(SyncError::Offline(_)) => Ok(()),
             _ => Ok(self.secrets.delete(REVOKE_LATER)?),
         }
