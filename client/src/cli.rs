@@ -53,10 +53,47 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader stopped reading (`together checkins | head -3`): it had what it wanted.
+        Err(error) if error.is::<ReaderGone>() => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", sentence(&error));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes on one line, each said once (an error that prints its source is
+/// followed by that source in the chain).
+fn sentence(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    let mut previous = line.clone();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        // Left out: words already said, and a cause that only restates the one before it with a
+        // code ("Error code 1544: attempt to write a readonly database").
+        if !line.contains(&cause) && !cause.contains(&previous) {
+            line.push_str(": ");
+            line.push_str(&cause);
+        }
+        previous = cause;
+    }
+    line
+}
+
+/// Standard output was closed by its reader (a pipe to `head`): the command stops printing and
+/// ends quietly, with success.
+#[derive(Debug, thiserror::Error)]
+#[error("the reader of the output went away")]
+struct ReaderGone;
+
+/// Writes one line to standard output; a closed pipe becomes [`ReaderGone`].
+fn print_line(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(ReaderGone.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot write the output")),
     }
 }
 
@@ -100,7 +137,9 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Activity(ActivityCommand::Rate(a)) => records::activity_rate(cx, a),
         Command::Activity(ActivityCommand::List) => records::activity_list(cx),
         Command::Date(DateCommand::Add(a)) => records::date_add(cx, a),
+        Command::Date(DateCommand::List) => records::date_list(cx),
         Command::Log(LogCommand::Add(a)) => records::log_add(cx, a),
+        Command::Log(LogCommand::List) => records::log_list(cx),
         Command::Stats => records::stats(cx),
         Command::Challenge(ChallengeCommand::List) => challenges::list(cx),
         Command::Challenge(ChallengeCommand::Join { challenge_id }) => {
@@ -157,36 +196,39 @@ struct Output {
 }
 
 impl Output {
-    fn value(&self, value: serde_json::Value) {
-        println!("{value}");
+    fn value(&self, value: serde_json::Value) -> Result<()> {
+        print_line(&value.to_string())
+    }
+
+    /// Text printed as it is, in either mode (a path, a pretty JSON export).
+    fn text(&self, text: &str) -> Result<()> {
+        print_line(text)
     }
 
     /// A created record: its id alone on a line, or `{"id": ...}`.
-    fn id(&self, id: &str) {
+    fn id(&self, id: &str) -> Result<()> {
         if self.json {
-            self.value(json!({ "id": id }));
+            self.value(json!({ "id": id }))
         } else {
-            println!("{id}");
+            print_line(id)
         }
     }
 
-    fn ok(&self, value: serde_json::Value, text: &str) {
+    fn ok(&self, value: serde_json::Value, text: &str) -> Result<()> {
         if self.json {
-            self.value(value);
+            self.value(value)
         } else {
-            println!("{text}");
+            print_line(text)
         }
     }
 
-    fn list<T: serde::Serialize>(&self, items: &[T], line: impl Fn(&T) -> String) {
+    fn list<T: serde::Serialize>(&self, items: &[T], line: impl Fn(&T) -> String) -> Result<()> {
         if self.json {
-            self.value(json!(items));
+            self.value(json!(items))
         } else if items.is_empty() {
-            println!("(none yet)");
+            print_line("(none yet)")
         } else {
-            for item in items {
-                println!("{}", line(item));
-            }
+            items.iter().try_for_each(|item| print_line(&line(item)))
         }
     }
 }

@@ -25,6 +25,21 @@ pub enum StoreError {
         /// The path concerned.
         path: PathBuf,
     },
+    /// An empty file where the database should be: refused like any other non-database.
+    #[error(
+        "{path} is empty (0 bytes), not a Better Together database; nothing was changed (move it \
+         away and run `together init` again to start a new store)"
+    )]
+    EmptyFile {
+        /// The path concerned.
+        path: PathBuf,
+    },
+    /// The store can only be read here (the file or its folder is read-only for this user).
+    #[error("{path} can only be read here (it or its folder is read-only); nothing was changed")]
+    ReadOnly {
+        /// The path concerned.
+        path: PathBuf,
+    },
     /// The file does not start like a SQLite database: another kind of file, or badly damaged.
     #[error("{path} is not a Better Together database (it is not a SQLite file, or it is damaged)")]
     NotADatabase {

@@ -4,12 +4,15 @@
 //! keyring). Where none exists (a headless server, CI), `TOGETHER_SECRET_STORE=file` selects an
 //! explicit fallback: a `secrets.json` file in the data directory, readable only by its owner from
 //! the moment it is created (written to a private temporary file, flushed, renamed into place).
-//! Tests use the file store and never touch a real keyring.
+//! Tests use the file store and never touch a real keyring; `TOGETHER_SECRET_STORE=unavailable`
+//! rehearses a machine whose keyring the kernel denies (a container): nothing is found, nothing
+//! can be kept. [`check`] finds such a store out before anything depends on it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Environment variable choosing the store: `keyring` (default) or `file`.
+/// Environment variable choosing the store: `keyring` (default), `file`, or `unavailable` (a
+/// keyring that is not there, to rehearse such a machine).
 pub const STORE_ENV: &str = "TOGETHER_SECRET_STORE";
 
 /// Keyring service name; entries are named after the data directory, so two data directories on
@@ -69,7 +72,49 @@ pub fn named(
                 .display()
                 .to_string(),
         })),
+        Some("unavailable") => Ok(Box::new(Unavailable)),
         Some(other) => Err(SecretStoreError::UnknownStore(other.to_owned())),
+    }
+}
+
+/// The name of the secret [`check`] writes and removes again.
+const PROBE: &str = "probe";
+
+/// Proves `secrets` can keep a secret: writes one, reads it back and removes it. Called before
+/// anything depends on the store (an account is made on the server, a missing token is reported
+/// as a sign-out), because a keyring the system denies answers "no such secret" to every read and
+/// would otherwise pass for a signed-out device.
+pub fn check(secrets: &dyn SecretStore) -> Result<(), SecretStoreError> {
+    let value = "kept";
+    secrets.set(PROBE, value)?;
+    let read = secrets.get(PROBE)?;
+    secrets.delete(PROBE)?;
+    if read.as_deref() == Some(value) {
+        Ok(())
+    } else {
+        Err(SecretStoreError::Keyring(
+            "a secret written to it could not be read back".into(),
+        ))
+    }
+}
+
+/// A keyring that is not there, as the kernel's looks from a container that may not use it: reads
+/// find nothing, writes fail.
+struct Unavailable;
+
+impl SecretStore for Unavailable {
+    fn get(&self, _name: &str) -> Result<Option<String>, SecretStoreError> {
+        Ok(None)
+    }
+
+    fn set(&self, _name: &str, _value: &str) -> Result<(), SecretStoreError> {
+        Err(SecretStoreError::Keyring(
+            "permission denied (TOGETHER_SECRET_STORE=unavailable)".into(),
+        ))
+    }
+
+    fn delete(&self, _name: &str) -> Result<(), SecretStoreError> {
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The local SQLite store: opening, refusing what must not be touched, migrating.
 //!
 //! Opening happens in two steps. First a read-only look at an existing file decides whether it may be
-//! opened at all: it must be a SQLite database, belong to Better Together (or be empty), and carry a
+//! opened at all: it must be a SQLite database, belong to Better Together, and carry a
 //! schema no newer than this binary knows. Only then is it opened for writing, switched to WAL and
 //! migrated. A refused file is never written to, so a newer app version's data survives an old binary.
 //!
@@ -63,6 +63,9 @@ pub struct Store {
     pub(crate) actor: automerge::ActorId,
     /// Documents loaded by this process, checked against SQLite before every use.
     pub(crate) docs: documents::DocCache,
+    /// Opened read-only because the file or its folder cannot be written here: reads work,
+    /// writes are refused with [`StoreError::ReadOnly`].
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -84,6 +87,27 @@ impl Store {
             })?;
         }
         inspect_existing(path)?;
+        match Self::open_writable(path) {
+            // An existing store this process may not write (a read-only folder or file, another
+            // user's data): it can still be read, as long as its schema is the current one.
+            Err(error) if path.is_file() => Self::open_read_only(path).map_err(|_| error),
+            opened => opened,
+        }
+    }
+
+    fn new(conn: Connection, path: &Path, read_only: bool) -> Self {
+        let mut actor = [0_u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut actor);
+        Self {
+            conn,
+            path: path.to_path_buf(),
+            actor: automerge::ActorId::from(actor.to_vec()),
+            docs: documents::DocCache::default(),
+            read_only,
+        }
+    }
+
+    fn open_writable(path: &Path) -> Result<Self> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -91,18 +115,42 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| classify(path, e))?;
-        let mut actor = [0_u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut actor);
-        let mut store = Self {
-            conn,
-            path: path.to_path_buf(),
-            actor: automerge::ActorId::from(actor.to_vec()),
-            docs: documents::DocCache::default(),
-        };
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut store = Self::new(conn, path, false);
         store.configure()?;
         store.migrate()?;
         catalog::seed(&mut store.conn, jiff::Timestamp::now())?;
         Ok(store)
+    }
+
+    /// Opens an up-to-date store for reading only (see [`open_for_reading`]).
+    fn open_read_only(path: &Path) -> Result<Self> {
+        let conn = open_for_reading(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let store = Self::new(conn, path, true);
+        if store.schema_version()? == Self::supported_schema_version() {
+            Ok(store)
+        } else {
+            Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            })
+        }
+    }
+
+    /// Refuses a write to a store opened read-only, before SQLite would.
+    pub(crate) fn ensure_writable(&self) -> Result<()> {
+        if self.read_only {
+            Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+            })
+        } else {
+            Ok(())
+        }
     }
 
     /// The newest schema version this binary knows (the highest embedded migration).
@@ -182,7 +230,8 @@ pub(crate) fn rows<T>(
 }
 
 /// Looks at an existing file without writing to it and refuses anything Better Together must not
-/// open for writing. A missing or empty file is fine: it becomes a new database.
+/// open for writing. A missing file is fine: it becomes a new database. An empty one is not
+/// (`init` refuses what is not a database; an empty file is no database either).
 fn inspect_existing(path: &Path) -> Result<()> {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
@@ -200,15 +249,13 @@ fn inspect_existing(path: &Path) -> Result<()> {
         });
     }
     if metadata.len() == 0 {
-        return Ok(());
+        return Err(StoreError::EmptyFile {
+            path: path.to_path_buf(),
+        });
     }
     check_header(path)?;
 
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| classify(path, e))?;
+    let conn = open_for_reading(path)?;
     let app_id: i32 = conn
         .query_row("PRAGMA application_id", [], |row| row.get(0))
         .map_err(|e| classify(path, e))?;
@@ -253,6 +300,49 @@ fn inspect_existing(path: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Opens an existing database for reading without writing anything: `mode=ro`, which shares the
+/// WAL index with writers; where that index cannot be made (a read-only folder), `immutable`,
+/// which reads the file as it is.
+fn open_for_reading(path: &Path) -> Result<Connection> {
+    let open = |parameter: &str| -> Result<Connection> {
+        let uri = format!("file:{}?{parameter}", uri_path(path));
+        let conn = Connection::open_with_flags(
+            &uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        // Opening is lazy: the first read tells whether the file can be read this way.
+        conn.query_row("PRAGMA application_id", [], |row| row.get::<_, i32>(0))
+            .map_err(|e| classify(path, e))?;
+        Ok(conn)
+    };
+    match open("mode=ro") {
+        Err(StoreError::Sqlite(e))
+            if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen)
+            ) =>
+        {
+            open("immutable=1")
+        }
+        opened => opened,
+    }
+}
+
+/// `path` for a SQLite `file:` URI: the characters a URI gives meaning to, percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '?' | '#' | '%' => out.push_str(&format!("%{:02X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Checks the 16-byte magic string every SQLite database file starts with.

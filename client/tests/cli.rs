@@ -252,7 +252,7 @@ fn bad_input_is_refused_with_a_message_and_nothing_written() {
                 "--date",
                 "2026-02-30",
             ],
-            "YYYY-MM-DD",
+            "does not exist",
         ),
         (
             &["goal", "add", "--name", "  ", "--target", "3"],

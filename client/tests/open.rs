@@ -196,13 +196,11 @@ fn an_unusable_data_directory_is_a_clear_error() {
 }
 
 #[test]
-fn an_empty_file_becomes_a_new_store() {
+fn an_empty_file_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
     std::fs::write(&path, b"").unwrap();
-    let store = Store::open(&path).unwrap();
-    assert_eq!(
-        store.schema_version().unwrap(),
-        Store::supported_schema_version()
-    );
+    let error = Store::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::EmptyFile { .. }), "{error:?}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }

@@ -56,6 +56,14 @@ pub enum InvalidInput {
         /// What was given.
         value: String,
     },
+    /// A day written right that the calendar does not have (2026-02-30).
+    #[error("{field} {value} does not exist in the calendar")]
+    NoSuchDay {
+        /// The field.
+        field: &'static str,
+        /// What was given.
+        value: String,
+    },
     /// A time zone name the tz database does not know.
     #[error("{value:?} is not a known time zone (use a name such as Europe/Paris or UTC)")]
     BadTimeZone {
@@ -413,10 +421,20 @@ pub fn parse_date(field: &'static str, value: &str) -> Result<Date, InvalidInput
         value: value.to_owned(),
     };
     let trimmed = value.trim();
-    if trimmed.len() != 10 {
+    let written_right = trimmed.len() == 10
+        && trimmed.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !written_right {
         return Err(bad());
     }
-    trimmed.parse::<Date>().map_err(|_| bad())
+    trimmed
+        .parse::<Date>()
+        .map_err(|_| InvalidInput::NoSuchDay {
+            field,
+            value: trimmed.to_owned(),
+        })
 }
 
 /// Checks an IANA time zone name against the tz database jiff was built with.
@@ -466,7 +484,14 @@ mod tests {
             parse_date("date", "2024-02-29").unwrap(),
             jiff::civil::date(2024, 2, 29)
         );
-        assert!(parse_date("date", "2023-02-29").is_err());
+        assert!(matches!(
+            parse_date("date", "2023-02-29"),
+            Err(InvalidInput::NoSuchDay { .. })
+        ));
+        assert!(matches!(
+            parse_date("date", "2026-13-01"),
+            Err(InvalidInput::NoSuchDay { .. })
+        ));
         assert!(parse_date("date", "2024-2-9").is_err());
         assert!(parse_date("date", "yesterday").is_err());
     }

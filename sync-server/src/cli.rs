@@ -73,8 +73,9 @@ pub struct ServeArgs {
     /// Configuration file and data directory.
     #[command(flatten)]
     pub place: Place,
-    /// Address to listen on [default: 127.0.0.1:8787].
-    #[arg(long, env = "TOGETHER_LISTEN")]
+    /// Address to listen on, such as 0.0.0.0:8787 or localhost:8798 (a host name is resolved:
+    /// its first IPv4 address, else its first) [default: 127.0.0.1:8787].
+    #[arg(long, env = "TOGETHER_LISTEN", value_parser = listen_address)]
     pub listen: Option<SocketAddr>,
     /// A reverse proxy whose X-Forwarded-For header is believed (repeat, or comma-separate in
     /// the environment).
@@ -111,6 +112,22 @@ pub struct ServeArgs {
     /// Key for the AI endpoint.
     #[arg(long, env = "TOGETHER_AI_API_KEY", hide_env_values = true)]
     pub ai_api_key: Option<SecretText>,
+}
+
+/// `--listen`: an address, or `HOST:PORT` resolved now.
+fn listen_address(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let resolved: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(text)
+        .map_err(|e| format!("{text:?} is not HOST:PORT or an address that resolves ({e})"))?
+        .collect();
+    resolved
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or_else(|| resolved.first())
+        .copied()
+        .ok_or_else(|| format!("{text:?} resolves to no address"))
 }
 
 /// Parses the process arguments and runs the command; errors are printed in plain words by `main`.

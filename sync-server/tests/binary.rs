@@ -282,3 +282,38 @@ fn serve_reads_a_config_file_and_refuses_a_broken_one() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("is not valid"), "{stderr}");
 }
+
+/// `--listen` takes a host name as well as an address (`localhost:8798`), resolved at start.
+#[test]
+fn serve_listens_on_a_host_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_together-server"))
+        .args(["serve", "--listen", &format!("localhost:{port}")])
+        .env_remove("TOGETHER_LISTEN")
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let health = wait_for_health(port);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(health["status"], "ok");
+}
+
+/// A negative price reaches the command's own check, which says what is allowed (not clap's
+/// "unexpected argument '-5'").
+#[test]
+fn a_negative_plan_price_gets_the_plans_own_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_together-server"))
+        .args(["plans", "add", "--name", "Premium", "--price-cents", "-5"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--price-cents must be between"), "{stderr}");
+}

@@ -8,7 +8,7 @@ use together_core::view::{AccountForm, LoginForm};
 use super::Cx;
 use crate::secret_store;
 use crate::store::Store;
-use crate::sync::{Session, SyncError, SyncReport};
+use crate::sync::{Session, SyncError, SyncReport, WatchEvent};
 
 /// Runs a sync future on a small runtime: the CLI is otherwise synchronous.
 fn block_on<T>(future: impl Future<Output = Result<T, SyncError>>) -> Result<T> {
@@ -53,6 +53,7 @@ fn password(prompt: &str) -> Result<String> {
 
 /// `together account signup`: the app's sign-up form, filled from the flags and the password.
 pub(super) fn signup(cx: &mut Cx, server: &str, email: &str, name: &str) -> Result<()> {
+    super::person::warn_about_pronoun(name);
     let form = AccountForm {
         server: server.to_owned(),
         email: email.to_owned(),
@@ -66,7 +67,7 @@ pub(super) fn signup(cx: &mut Cx, server: &str, email: &str, name: &str) -> Resu
     cx.out.ok(
         json!({ "user_id": user }),
         "signed up; your data is uploaded, encrypted",
-    );
+    )?;
     Ok(())
 }
 
@@ -82,17 +83,23 @@ pub(super) fn login(cx: &mut Cx, server: &str, email: &str) -> Result<()> {
     })?;
     let user = cx.store.local_user()?.map(|u| u.to_string());
     cx.out
-        .ok(json!({ "user_id": user }), "signed in; everything is here");
+        .ok(json!({ "user_id": user }), "signed in; everything is here")?;
     Ok(())
 }
 
-/// `together account logout`.
+/// `together account logout`: signs out here even when the server cannot be reached, and says
+/// so (the server is told at the next sign-in).
 pub(super) fn logout(cx: &mut Cx) -> Result<()> {
-    in_session(cx, async |s| s.logout().await)?;
-    cx.out.ok(
-        json!({ "signed_out": true }),
-        "signed out; your data stays on this device",
-    );
+    let told = in_session(cx, async |s| s.sign_out().await)?;
+    let text = if told {
+        "signed out; your data stays on this device"
+    } else {
+        "signed out on this device; your data stays here. The sync server could not be told: \
+         it will be, the next time you sign in (or revoke this device from another one: \
+         together account revoke)"
+    };
+    cx.out
+        .ok(json!({ "signed_out": true, "server_told": told }), text)?;
     Ok(())
 }
 
@@ -105,7 +112,7 @@ pub(super) fn devices(cx: &mut Cx) -> Result<()> {
             "{}  {}{here}  last seen {}",
             d.device_id, d.name, d.last_seen_at
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -113,33 +120,61 @@ pub(super) fn devices(cx: &mut Cx) -> Result<()> {
 pub(super) fn revoke(cx: &mut Cx, device_id: &str) -> Result<()> {
     in_session(cx, async |s| s.revoke(device_id).await)?;
     cx.out
-        .ok(json!({ "revoked": device_id }), "that device is signed out");
+        .ok(json!({ "revoked": device_id }), "that device is signed out")?;
     Ok(())
 }
 
 /// `together sync`: one sync.
 pub(super) fn sync(cx: &mut Cx) -> Result<()> {
     let report = in_session(cx, async |mut s| s.sync().await)?;
-    cx.out.ok(json!(report), &report_line(&report));
+    cx.out.ok(json!(report), &report_line(&report))?;
     Ok(())
 }
 
-/// `together sync --watch`: syncs until Ctrl-C, a line per sync that moved something.
+/// `together sync --watch`: syncs until Ctrl-C, a line per sync that moved something on
+/// stdout; on stderr, a line when it starts and each time it loses or finds the server again.
 pub(super) fn watch(cx: &mut Cx) -> Result<()> {
     let json = cx.out.json;
+    let server = cx.store.sync_server()?.unwrap_or_default();
+    let reader_gone = tokio::sync::Notify::new();
+    let mut printing = Ok(());
+    let mut offline = false;
     in_session(cx, async |mut s| {
+        eprintln!("watching {server} for changes (Ctrl-C to stop)");
         let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        s.watch(stop, |report| {
-            if json {
-                println!("{}", json!(report));
-            } else {
-                println!("{}", report_line(report));
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                () = reader_gone.notified() => {}
             }
+        };
+        s.watch_with(stop, |event| match event {
+            WatchEvent::Synced(report) => {
+                if std::mem::take(&mut offline) {
+                    eprintln!("reached the sync server again");
+                }
+                if printing.is_ok() && (report.moved() || report.blocked.is_some()) {
+                    let line = if json {
+                        json!(report).to_string()
+                    } else {
+                        report_line(&report)
+                    };
+                    printing = super::print_line(&line);
+                    if printing.is_err() {
+                        reader_gone.notify_one();
+                    }
+                }
+            }
+            WatchEvent::Offline(reason) if !offline => {
+                offline = true;
+                eprintln!(
+                    "cannot reach the sync server ({reason}); changes wait on this device, retrying"
+                );
+            }
+            _ => {}
         })
         .await
-    })
+    })?;
+    printing
 }
 
 /// One sync in words: what moved, and what needs the person's attention.

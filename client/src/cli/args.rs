@@ -208,13 +208,13 @@ pub struct RelationshipArgs {
 #[derive(Debug, Args)]
 pub struct CheckinArgs {
     /// How connected you feel, 1-10.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub connection: i64,
     /// Your mood, 1-10.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub mood: i64,
     /// How satisfied you are with the relationship, 1-10.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub satisfaction: i64,
     /// What you are grateful for.
     #[arg(long)]
@@ -251,7 +251,7 @@ pub struct GoalArgs {
     #[arg(long)]
     pub name: String,
     /// How many steps make it.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub target: i64,
     /// habit, milestone, experience, financial, health, communication, other.
     #[arg(long)]
@@ -300,10 +300,10 @@ pub struct ActivityArgs {
     #[arg(long)]
     pub planned: Option<String>,
     /// Minutes.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub duration: Option<i64>,
     /// Cost, such as 42.50.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub cost: Option<String>,
 }
 
@@ -323,7 +323,7 @@ pub struct ActivityRateArgs {
     /// The activity's id.
     pub activity_id: String,
     /// Your rating, 1-5.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub rating: i64,
 }
 
@@ -332,6 +332,8 @@ pub struct ActivityRateArgs {
 pub enum DateCommand {
     /// Add an important date; prints its id.
     Add(DateArgs),
+    /// List the important dates, soonest first, with what comes next of recurring ones.
+    List,
 }
 
 /// `together date add`
@@ -350,7 +352,7 @@ pub struct DateArgs {
     #[arg(long)]
     pub recurring: bool,
     /// Remind this many days before (0-365).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub remind_days: Option<i64>,
 }
 
@@ -359,6 +361,8 @@ pub struct DateArgs {
 pub enum LogCommand {
     /// Log a conversation; prints its id.
     Add(LogArgs),
+    /// List the talk log, newest first.
+    List,
 }
 
 /// `together log add`
@@ -374,7 +378,7 @@ pub struct LogArgs {
     #[arg(long)]
     pub outcome: Option<String>,
     /// Minutes.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub duration: Option<i64>,
     /// When (YYYY-MM-DD or RFC 3339; default now).
     #[arg(long)]

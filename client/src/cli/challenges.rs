@@ -13,7 +13,7 @@ pub(super) fn list(cx: &mut Cx) -> Result<()> {
             "{}  {:<8} {:<6} {:<13} {}",
             c.id, c.challenge_type, c.difficulty_level, c.category, c.name
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -21,7 +21,7 @@ pub(super) fn list(cx: &mut Cx) -> Result<()> {
 pub(super) fn join(cx: &mut Cx, challenge_id: &str) -> Result<()> {
     let challenge_id = record_id(challenge_id)?;
     let id = cx.store.join_challenge(&challenge_id.to_string(), cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -38,7 +38,7 @@ pub(super) fn entry(cx: &mut Cx, a: &EntryArgs) -> Result<()> {
         !a.not_done,
     )?;
     let id = cx.store.add_challenge_entry(&input, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -52,6 +52,6 @@ pub(super) fn achievements(cx: &mut Cx) -> Result<()> {
             a.points,
             a.earned_date.as_deref().unwrap_or("")
         )
-    });
+    })?;
     Ok(())
 }

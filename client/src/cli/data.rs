@@ -14,9 +14,9 @@ pub(super) fn init(cx: &mut Cx) -> Result<()> {
     let version = cx.store.schema_version()?;
     if cx.out.json {
         cx.out
-            .value(json!({ "database": cx.store.path(), "schema_version": version }));
+            .value(json!({ "database": cx.store.path(), "schema_version": version }))?;
     } else {
-        println!("{}", cx.store.path().display());
+        cx.out.text(&cx.store.path().display().to_string())?;
     }
     Ok(())
 }
@@ -30,8 +30,7 @@ pub(super) fn export(cx: &mut Cx, a: &ExportArgs) -> Result<()> {
         ));
     }
     let export = cx.store.export_json(cx.now)?;
-    println!("{}", serde_json::to_string_pretty(&export)?);
-    Ok(())
+    cx.out.text(&serde_json::to_string_pretty(&export)?)
 }
 
 /// `together doc export DIR`.
@@ -40,20 +39,24 @@ pub(super) fn doc_export(cx: &mut Cx, dir: &Path) -> Result<()> {
     cx.out.ok(
         json!({ "files": files }),
         &format!("exported {} documents to {}", files.len(), dir.display()),
-    );
+    )?;
     Ok(())
 }
 
 /// `together doc import DIR`.
 pub(super) fn doc_import(cx: &mut Cx, dir: &Path) -> Result<()> {
     let report = cx.store.import_documents(dir, cx.now)?;
-    cx.out.ok(
-        json!(report),
-        &format!(
-            "merged {} files; {} records changed",
-            report.files, report.changed_records
-        ),
+    let mut said = format!(
+        "merged {} files; {} records changed",
+        report.files, report.changed_records
     );
+    if report.skipped_private > 0 {
+        said.push_str(&format!(
+            "; skipped {} private document(s) of someone else (their notes and settings stay theirs)",
+            report.skipped_private
+        ));
+    }
+    cx.out.ok(json!(report), &said)?;
     Ok(())
 }
 
@@ -63,6 +66,6 @@ pub(super) fn rebuild(cx: &mut Cx) -> Result<()> {
     cx.out.ok(
         json!({ "rebuilt": true }),
         "rebuilt every table from the documents",
-    );
+    )?;
     Ok(())
 }

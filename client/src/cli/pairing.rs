@@ -21,7 +21,7 @@ pub(super) fn create(cx: &mut Cx, a: &RelationshipArgs) -> Result<()> {
     };
     let input = crate::relationship::form(&form)?;
     let id = cx.store.create_relationship(&input, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -29,7 +29,7 @@ pub(super) fn create(cx: &mut Cx, a: &RelationshipArgs) -> Result<()> {
 pub(super) fn join_from_documents(cx: &mut Cx, relationship_id: &str) -> Result<()> {
     let id: RelationshipId = relationship_id.parse()?;
     cx.store.join_relationship(id, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -56,7 +56,7 @@ pub(super) fn relationships(cx: &mut Cx) -> Result<()> {
                 .as_deref()
                 .map_or("no partner yet".to_owned(), |p| format!("with {p}"))
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -77,8 +77,17 @@ pub(super) fn one_of_mine(cx: &Cx, id: &str) -> Result<RelationshipId> {
     }
 }
 
-/// `together pair invite`: uploads, then prints a pairing code.
+/// `together pair invite`: uploads, then prints a pairing code. Without a relationship yet, it
+/// starts one with the defaults first (what the person inviting means), and says so on stderr.
 pub(super) fn invite(cx: &mut Cx) -> Result<()> {
+    if cx.store.current_relationship()?.is_none() {
+        let input = crate::relationship::form(&RelationshipForm::default())?;
+        let id = cx.store.create_relationship(&input, cx.now)?;
+        eprintln!(
+            "started your relationship {id} (dating, balanced privacy; `together relationship create` \
+             before inviting chooses otherwise)"
+        );
+    }
     let invite = in_session(cx, async |mut s| s.invite().await)?;
     cx.out.ok(
         json!(invite),
@@ -86,14 +95,14 @@ pub(super) fn invite(cx: &mut Cx) -> Result<()> {
             "{}\n(give this code to your partner; it works once, until {})",
             invite.code, invite.expires_at
         ),
-    );
+    )?;
     Ok(())
 }
 
 /// `together pair join CODE`.
 pub(super) fn join(cx: &mut Cx, code: &str) -> Result<()> {
     let relationship = in_session(cx, async |mut s| s.join(code).await)?;
-    cx.out.id(&relationship);
+    cx.out.id(&relationship)?;
     Ok(())
 }
 
@@ -103,6 +112,6 @@ pub(super) fn leave(cx: &mut Cx) -> Result<()> {
     cx.out.ok(
         json!({ "left": ended.relationship_id, "kept_on_device": ended.kept_on_device }),
         &ended.left_sentence(),
-    );
+    )?;
     Ok(())
 }

@@ -7,9 +7,22 @@ use together_core::view::ProfileForm;
 use super::args::{NotificationsArgs, ProfileArgs};
 use super::{Cx, to_the_minute};
 
+/// Warns on stderr when the name given is a pronoun ("You"): the partner reads it in every
+/// sentence about the person.
+pub(super) fn warn_about_pronoun(name: &str) {
+    if crate::profile::reads_as_pronoun(name) {
+        let name = name.trim();
+        eprintln!(
+            "warning: your partner sees your name in sentences such as \"{name} planned: Picnic\"; \
+             give your own name (together profile set --name NAME)"
+        );
+    }
+}
+
 /// `together profile set`: the same profile form as the app's onboarding, plus the nickname and
 /// photo the app does not ask for.
 pub(super) fn profile_set(cx: &mut Cx, a: &ProfileArgs) -> Result<()> {
+    warn_about_pronoun(&a.name);
     let form = ProfileForm {
         name: a.name.clone(),
         timezone: a.timezone.clone().unwrap_or_default(),
@@ -21,7 +34,7 @@ pub(super) fn profile_set(cx: &mut Cx, a: &ProfileArgs) -> Result<()> {
     let user = cx
         .store
         .set_profile(&crate::profile::form(&form)?, cx.now)?;
-    cx.out.id(&user.to_string());
+    cx.out.id(&user.to_string())?;
     Ok(())
 }
 
@@ -31,7 +44,7 @@ pub(super) fn settings_show(cx: &mut Cx) -> Result<()> {
     cx.out.ok(
         json!({ "analytics_opt_in": opt_in }),
         &format!("analytics  {}", if opt_in { "on" } else { "off" }),
-    );
+    )?;
     Ok(())
 }
 
@@ -42,7 +55,7 @@ pub(super) fn analytics(cx: &mut Cx, choice: &str) -> Result<()> {
     cx.out.ok(
         json!({ "analytics_opt_in": opt_in }),
         &format!("analytics {choice}"),
-    );
+    )?;
     Ok(())
 }
 
@@ -51,7 +64,7 @@ pub(super) fn note_add(cx: &mut Cx, text: &str) -> Result<()> {
     let id = cx
         .store
         .add_private_note(&crate::notes::form(text)?, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -60,7 +73,7 @@ pub(super) fn note_list(cx: &mut Cx) -> Result<()> {
     let notes = cx.store.private_notes(cx.now)?;
     cx.out.list(&notes, |n| {
         format!("{}  {}", to_the_minute(&n.created_at), n.text)
-    });
+    })?;
     Ok(())
 }
 
@@ -77,11 +90,12 @@ pub(super) fn notifications(cx: &mut Cx, a: &NotificationsArgs) -> Result<()> {
     cx.out.list(&list, |n| {
         let dot = if n.is_read { " " } else { "•" };
         format!(
-            "{dot} {}  {}  {}",
+            "{dot} {}  {}  {}  {}",
+            n.id,
             to_the_minute(&n.created_at),
             n.title,
             n.message
         )
-    });
+    })?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `together checkin`, `checkins`, `goal …`, `activity …`, `date add`, `log add` and `stats`: the
+//! `together checkin`, `checkins`, `goal …`, `activity …`, `date add|list`, `log add|list` and `stats`: the
 //! couple's records, validated by the same forms as the app's screens.
 
 use anyhow::Result;
@@ -23,7 +23,7 @@ pub(super) fn checkin(cx: &mut Cx, a: &CheckinArgs) -> Result<()> {
     };
     let input = checkins::form(&form, cx.store.local_today(cx.now)?)?;
     let id = cx.store.checkin(&input, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -49,7 +49,7 @@ pub(super) fn checkins(cx: &mut Cx, a: &CheckinsArgs) -> Result<()> {
                 .map(|n| format!("  “{n}”"))
                 .unwrap_or_default()
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -64,7 +64,7 @@ pub(super) fn goal_add(cx: &mut Cx, a: &GoalArgs) -> Result<()> {
     };
     let input = goals::form(&form, cx.store.local_today(cx.now)?)?;
     let id = cx.store.add_goal(&input, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -73,7 +73,7 @@ pub(super) fn goal_progress(cx: &mut Cx, a: &GoalProgressArgs) -> Result<()> {
     let (id, by) = (record_id(&a.goal_id)?, goals::step(a.by)?);
     cx.store.progress_goal(id, by, cx.now)?;
     cx.out
-        .ok(json!({ "id": id.to_string(), "by": by }), "progress saved");
+        .ok(json!({ "id": id.to_string(), "by": by }), "progress saved")?;
     Ok(())
 }
 
@@ -84,7 +84,7 @@ pub(super) fn goal_list(cx: &mut Cx) -> Result<()> {
             "{}  {}/{}  {:<9}  {}",
             g.id, g.current_progress, g.target_count, g.status, g.name
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -105,7 +105,7 @@ pub(super) fn activity_add(cx: &mut Cx, a: &ActivityArgs) -> Result<()> {
     };
     let input = activities::form(&form, &cx.store.local_zone()?)?;
     let id = cx.store.add_activity(&input, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -118,7 +118,7 @@ pub(super) fn activity_complete(cx: &mut Cx, a: &ActivityCompleteArgs) -> Result
     cx.out.ok(
         json!({ "id": id.to_string(), "status": "completed" }),
         "activity completed",
-    );
+    )?;
     Ok(())
 }
 
@@ -130,7 +130,7 @@ pub(super) fn activity_rate(cx: &mut Cx, a: &ActivityRateArgs) -> Result<()> {
     cx.out.ok(
         json!({ "id": id.to_string(), "rating": rating.get() }),
         "rating saved",
-    );
+    )?;
     Ok(())
 }
 
@@ -146,7 +146,7 @@ pub(super) fn activity_list(cx: &mut Cx) -> Result<()> {
             rating(a.rating_user2),
             a.name
         )
-    });
+    })?;
     Ok(())
 }
 
@@ -160,8 +160,47 @@ pub(super) fn date_add(cx: &mut Cx, a: &DateArgs) -> Result<()> {
         reminder_days_before: a.remind_days,
     };
     let id = cx.store.add_date(&dates::form(&form)?, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
+}
+
+/// `together date list`: soonest first; a recurring date shows when it comes next.
+pub(super) fn date_list(cx: &mut Cx) -> Result<()> {
+    cx.out.list(&cx.store.dates(cx.now)?, |d| {
+        let next = match (&d.next_on, d.days_until) {
+            (Some(on), Some(days)) => format!("  next {on} (in {days} day(s))"),
+            (Some(on), None) => format!("  next {on}"),
+            _ => String::new(),
+        };
+        let every_year = if d.recurring { "  every year" } else { "" };
+        format!(
+            "{}  {}  {:<11}  {}{every_year}{next}",
+            d.id, d.date, d.event_type, d.name
+        )
+    })
+}
+
+/// `together log list`: the talk log, newest first.
+pub(super) fn log_list(cx: &mut Cx) -> Result<()> {
+    cx.out.list(&cx.store.talk_log()?, |l| {
+        let mut line = format!(
+            "{}  {}  {:<19}  {}",
+            l.id,
+            super::to_the_minute(&l.when),
+            l.communication_type,
+            l.topic.as_deref().unwrap_or("-")
+        );
+        if let Some(outcome) = &l.outcome {
+            line.push_str(&format!("  ({outcome})"));
+        }
+        if let Some(minutes) = l.duration_minutes {
+            line.push_str(&format!("  {minutes} min"));
+        }
+        if l.follow_up_needed {
+            line.push_str("  follow up");
+        }
+        line
+    })
 }
 
 /// `together log add`: `--at` is a `WHEN` (default now).
@@ -181,7 +220,7 @@ pub(super) fn log_add(cx: &mut Cx, a: &LogArgs) -> Result<()> {
             .unwrap_or_default(),
     };
     let id = cx.store.add_log(&talk_log::form(&form, cx.now)?, cx.now)?;
-    cx.out.id(&id.to_string());
+    cx.out.id(&id.to_string())?;
     Ok(())
 }
 
@@ -191,7 +230,7 @@ pub(super) fn stats(cx: &mut Cx) -> Result<()> {
         None => cx.out.ok(
             json!(null),
             "no relationship yet: together relationship create",
-        ),
+        )?,
         Some(s) => {
             let show = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
             cx.out.ok(
@@ -208,7 +247,7 @@ pub(super) fn stats(cx: &mut Cx) -> Result<()> {
                     s.activities_completed_this_month,
                     show(s.overall_health_score)
                 ),
-            );
+            )?;
         }
     }
     Ok(())

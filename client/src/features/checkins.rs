@@ -178,7 +178,7 @@ mod tests {
             form(&on("2026-02-30"), day)
                 .unwrap_err()
                 .to_string()
-                .contains("YYYY-MM-DD")
+                .contains("does not exist")
         );
     }
 }

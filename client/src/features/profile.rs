@@ -131,6 +131,33 @@ pub(crate) fn own_profile_input(tx: &mut WriteTx<'_>, user: UserId) -> Result<Pr
 
 // Forms.
 
+/// Words a person might type as their name that their partner would read as someone else:
+/// the partner reads "You planned: Picnic".
+const PRONOUNS: &[&str] = &[
+    "you",
+    "me",
+    "i",
+    "myself",
+    "them",
+    "they",
+    "him",
+    "her",
+    "he",
+    "she",
+    "us",
+    "we",
+    "partner",
+    "my partner",
+    "your partner",
+];
+
+/// Whether `name` is a pronoun rather than a name: allowed (it is the person's choice), but worth
+/// a warning, since every sentence the partner reads starts with it.
+pub fn reads_as_pronoun(name: &str) -> bool {
+    let name = name.trim().to_lowercase();
+    PRONOUNS.contains(&name.as_str())
+}
+
 /// The profile a person entered (onboarding, Settings, `together profile set`).
 pub fn form(form: &ProfileForm) -> Result<ProfileInput, FormError> {
     let name = DisplayName::parse(&form.name).map_err(|e| FormError::new(e.to_string()))?;

@@ -54,6 +54,7 @@ impl Store {
 
     /// Writes a setting, replacing any previous value.
     pub(crate) fn set_setting(&self, key: SettingKey, value: &str, now: Timestamp) -> Result<()> {
+        self.ensure_writable()?;
         put_setting(self.conn(), key, value, now)
     }
 }

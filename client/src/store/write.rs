@@ -10,7 +10,7 @@ use together_core::ids::RecordId;
 
 use super::documents::{self, DocCache};
 use super::projection;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::store::Store;
 
 /// One open write transaction, handed to an action.
@@ -63,8 +63,15 @@ impl Store {
         action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
     ) -> Result<T> {
         let Store {
-            conn, docs, actor, ..
+            conn,
+            docs,
+            actor,
+            read_only,
+            path,
         } = self;
+        if *read_only {
+            return read_only_action(conn, docs, actor, now, path, action);
+        }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if foreign_keys == ForeignKeys::AtCommit {
             tx.pragma_update(None, "defer_foreign_keys", true)?;
@@ -85,6 +92,37 @@ impl Store {
         }
         outcome
     }
+}
+
+/// An action on a store opened read-only: it runs in a read transaction, so the reads some
+/// actions make through the write path (loading a document) work; a write it attempts is refused
+/// as [`StoreError::ReadOnly`] and nothing is kept.
+fn read_only_action<T>(
+    conn: &mut Connection,
+    docs: &mut DocCache,
+    actor: &ActorId,
+    now: Timestamp,
+    path: &std::path::Path,
+    action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let mut write = WriteTx {
+        conn: &tx,
+        docs,
+        actor,
+        now,
+    };
+    let result = action(&mut write);
+    drop(tx); // Rolled back: nothing to keep.
+    docs.clear();
+    result.map_err(|error| match error {
+        StoreError::Sqlite(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
+            StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            }
+        }
+        other => other,
+    })
 }
 
 impl WriteTx<'_> {

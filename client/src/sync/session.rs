@@ -11,6 +11,9 @@ use crate::secret_store::SecretStore;
 use crate::store::Store;
 use crate::store::settings::SettingKey;
 
+/// The secret holding a token whose sign-out did not reach the server yet.
+const REVOKE_LATER: &str = "revoke-later";
+
 /// How often a sync also refreshes the entitlement.
 const ENTITLEMENT_EVERY_SECONDS: i64 = 600;
 
@@ -41,12 +44,14 @@ impl<'a> Session<'a> {
                 "this device is not signed in: together account signup|login --server URL".into(),
             )
         })?;
-        let token = secrets.get(TOKEN)?.ok_or_else(|| {
-            SyncError::Config(
+        let Some(token) = secrets.get(TOKEN)? else {
+            // A keyring the system denies finds nothing either: say that, not "signed out".
+            crate::secret_store::check(secrets)?;
+            return Err(SyncError::Config(
                 "this device is signed out: together account login --server URL --email EMAIL"
                     .into(),
-            )
-        })?;
+            ));
+        };
         Ok(Self {
             api: Api::new(&server, Some(token))?,
             store,
@@ -65,6 +70,8 @@ impl<'a> Session<'a> {
         password: &str,
     ) -> Result<Self> {
         let api = Api::new(server, None)?;
+        // The account is made only where its secrets can be kept: never half made.
+        crate::secret_store::check(secrets)?;
         let derived = crypto::derive_from_password(password, email)?;
         let user = match store.local_user()? {
             Some(user) => user,
@@ -88,6 +95,7 @@ impl<'a> Session<'a> {
         let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
         this.secrets
             .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;
+        this.revoke_left_behind().await?;
         // Makes the person's keys (and their relationship's), seals them for their other devices,
         // and uploads everything.
         this.sync().await?;
@@ -104,6 +112,7 @@ impl<'a> Session<'a> {
         password: &str,
     ) -> Result<Self> {
         let api = Api::new(server, None)?;
+        crate::secret_store::check(secrets)?;
         let derived = crypto::derive_from_password(password, email)?;
         let session = api
             .login(email, &derived.auth_secret, &device_name())
@@ -112,6 +121,7 @@ impl<'a> Session<'a> {
         let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
         this.secrets
             .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;
+        this.revoke_left_behind().await?;
         if let Some(sealed) = this.api.keys().await? {
             Keys::open(&sealed, &derived.wrapping_key, &session.user_id)?.save(this.secrets)?;
         }
@@ -258,10 +268,45 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Signs this device out (the server revokes its token).
+    /// Signs this device out (the server revokes its token); offline, see [`Session::sign_out`].
     pub async fn logout(self) -> Result<()> {
-        self.api.logout().await?;
+        self.sign_out().await.map(drop)
+    }
+
+    /// Signs this device out; answers whether the server was told. Offline, the device is signed
+    /// out all the same (its token forgotten) and the token is kept aside, to be revoked by the
+    /// next sign-in that reaches the server.
+    pub async fn sign_out(self) -> Result<bool> {
+        let told = match self.api.logout().await {
+            Ok(()) => true,
+            Err(SyncError::Offline(_)) => {
+                if let Some(token) = self.secrets.get(TOKEN)? {
+                    // With its server: the token is only ever shown to the server that issued it.
+                    let server = self.api.base();
+                    self.secrets
+                        .set(REVOKE_LATER, &format!("{server} {token}"))?;
+                }
+                false
+            }
+            Err(other) => return Err(other),
+        };
         self.secrets.delete(TOKEN)?;
-        Ok(())
+        Ok(told)
+    }
+
+    /// Revokes the token of a sign-out that could not reach its server, at that server, now that
+    /// this device is online again: best effort (a server that no longer knows the token has
+    /// nothing to revoke; one still unreachable is tried at the next sign-in).
+    async fn revoke_left_behind(&self) -> Result<()> {
+        let Some(left) = self.secrets.get(REVOKE_LATER)? else {
+            return Ok(());
+        };
+        let Some((server, token)) = left.split_once(' ') else {
+            return Ok(self.secrets.delete(REVOKE_LATER)?);
+        };
+        match Api::new(server, Some(token.to_owned()))?.logout().await {
+            Err(SyncError::Offline(_)) => Ok(()),
+            _ => Ok(self.secrets.delete(REVOKE_LATER)?),
+        }
     }
 }

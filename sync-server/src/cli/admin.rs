@@ -99,7 +99,7 @@ pub enum PlansCommand {
         #[arg(long, default_value = "month")]
         period: String,
         /// Price in cents.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         price_cents: i64,
         /// ISO currency.
         #[arg(long, default_value = "usd")]
@@ -219,7 +219,7 @@ pub enum AddonsCommand {
         #[arg(long = "type", default_value = "ai_credits")]
         addon_type: String,
         /// Price in cents.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         price_cents: i64,
         /// The Stripe price.
         #[arg(long)]
