@@ -44,7 +44,9 @@ pub struct MigrateStorageArgs {
 /// Runs the move, prints the table, and fails when anything differs.
 pub async fn run(args: MigrateStorageArgs) -> Result<()> {
     let Some(path) = args.from.strip_prefix("sqlite:") else {
-        bail!("--from must be sqlite:PATH, the server's SQLite file (e.g. sqlite:server-data/server.sqlite3)");
+        bail!(
+            "--from must be sqlite:PATH, the server's SQLite file (e.g. sqlite:server-data/server.sqlite3)"
+        );
     };
     if path.is_empty() {
         bail!("--from sqlite:PATH needs a path");
@@ -59,9 +61,7 @@ pub async fn run(args: MigrateStorageArgs) -> Result<()> {
     let target = crate::storage::postgres::describe_url(&args.to);
     match (mode, report.verification.matches()) {
         (Mode::Copy, true) => {
-            println!(
-                "moved and verified: start the server with --database-url naming {target}"
-            );
+            println!("moved and verified: start the server with --database-url naming {target}");
             Ok(())
         }
         (Mode::Copy, false) => bail!(
@@ -71,8 +71,6 @@ pub async fn run(args: MigrateStorageArgs) -> Result<()> {
             println!("{target} holds the same data as {path}");
             Ok(())
         }
-        (Mode::VerifyOnly, false) => bail!(
-            "{target} differs from {path} (rows marked MISMATCH)"
-        ),
+        (Mode::VerifyOnly, false) => bail!("{target} differs from {path} (rows marked MISMATCH)"),
     }
 }

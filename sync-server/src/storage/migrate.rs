@@ -53,7 +53,9 @@ pub enum MigrateError {
     #[error("{0}")]
     Usage(String),
     /// No file at the source path.
-    #[error("there is no SQLite database at {path}: give the server's file, e.g. --from sqlite:server-data/server.sqlite3")]
+    #[error(
+        "there is no SQLite database at {path}: give the server's file, e.g. --from sqlite:server-data/server.sqlite3"
+    )]
     SourceMissing {
         /// Where it was looked for.
         path: PathBuf,

@@ -120,7 +120,9 @@ mod tests {
         let position = |name: &str| TABLES.iter().position(|(t, _)| *t == name);
         for (index, (table, _)) in TABLES.iter().enumerate() {
             let mut statement = conn
-                .prepare(&format!("SELECT \"table\" FROM pragma_foreign_key_list('{table}')"))
+                .prepare(&format!(
+                    "SELECT \"table\" FROM pragma_foreign_key_list('{table}')"
+                ))
                 .unwrap();
             let parents: Vec<String> = statement
                 .query_map([], |row| row.get(0))

@@ -106,8 +106,11 @@ pub async fn shared_columns(
 /// (beyond the instance id a fresh database is given): a move never merges into a live database.
 pub async fn lock_and_check_empty(tx: &Transaction<'_>) -> Result<(), MigrateError> {
     let names: Vec<String> = TABLES.iter().map(|(t, _)| format!("\"{t}\"")).collect();
-    tx.batch_execute(&format!("LOCK TABLE {} IN EXCLUSIVE MODE", names.join(", ")))
-        .await?;
+    tx.batch_execute(&format!(
+        "LOCK TABLE {} IN EXCLUSIVE MODE",
+        names.join(", ")
+    ))
+    .await?;
     let mut holding = Vec::new();
     for (table, _) in TABLES {
         let sql = if *table == "server_info" {

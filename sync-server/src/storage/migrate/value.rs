@@ -198,7 +198,11 @@ pub fn table_digest(mut rows: Vec<[u8; 32]>) -> [u8; 32] {
 }
 
 impl ToSql for Cell {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         match self {
             Self::Null => Ok(IsNull::Yes),
             Self::Int(i) => match *ty {

@@ -193,7 +193,8 @@ pub async fn target_table(
 }
 
 /// The query both sides sum documents with.
-const DOC_LOGS: &str = "SELECT doc_id, seq, entry_id, ciphertext FROM doc_entries ORDER BY doc_id, seq";
+const DOC_LOGS: &str =
+    "SELECT doc_id, seq, entry_id, ciphertext FROM doc_entries ORDER BY doc_id, seq";
 
 /// Adds one entry to its document's running checksum.
 fn add_entry(
