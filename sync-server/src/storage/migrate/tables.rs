@@ -51,7 +51,7 @@ pub fn is_bookkeeping(table: &str) -> bool {
 }
 
 /// The tables of `present` (a database's own list) that [`TABLES`] does not name.
-pub fn unknown<'a>(present: &'a [String]) -> Vec<&'a str> {
+pub fn unknown(present: &[String]) -> Vec<&str> {
     present
         .iter()
         .map(String::as_str)
