@@ -53,7 +53,7 @@ if [[ -d "$REFERENCE" ]] && command -v node >/dev/null; then
   mkdir -p "$JS"
   cp "$REFERENCE"/{server.mjs,load.mjs,run.sh,package.json,package-lock.json} "$JS/"
   if [[ ! -d "$JS/node_modules/@automerge/automerge-repo" ]]; then
-    (cd "$JS" && npm ci --no-audit --no-fund >&2)
+    (cd "$JS" && npm install --no-audit --no-fund >&2)
   fi
 fi
 
