@@ -11,6 +11,7 @@ use crate::config::{Config, Overrides};
 use crate::secrets::SecretText;
 
 mod admin;
+mod migrate_storage;
 
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
@@ -65,6 +66,9 @@ pub enum Command {
     /// Revenue analytics (admin).
     #[command(subcommand)]
     Revenue(admin::RevenueCommand),
+    /// Move the server's data from its SQLite file to an empty PostgreSQL database, then verify
+    /// the copy (stop the server first).
+    MigrateStorage(migrate_storage::MigrateStorageArgs),
 }
 
 /// `together-server serve`.
@@ -170,6 +174,7 @@ pub fn run() -> Result<()> {
         Command::Addons(command) => runtime.block_on(admin::addons(command)),
         Command::Discounts(command) => runtime.block_on(admin::discounts(command)),
         Command::Revenue(command) => runtime.block_on(admin::revenue(command)),
+        Command::MigrateStorage(args) => runtime.block_on(migrate_storage::run(args)),
     }
 }
 

@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod documents;
 pub mod instance;
+pub mod migrate;
 pub mod postgres;
 pub mod quota;
 pub mod relationships;

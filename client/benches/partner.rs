@@ -1,0 +1,580 @@
+//! Benchmark: "partner sees it", through the real client, against a real `together-server`.
+//!
+//! ```text
+//! cargo build --release -p together-server
+//! cargo bench -p together-client --bench partner -- --server-bin target/release/together-server \
+//!     --couples 100 [--rounds 10] [--think-ms 1000] [--database-url postgres://… --instances 2] \
+//!     [--server-cpu 0] [--postgres-pid PID]
+//! ```
+//! (`scripts/bench-partner.sh` runs the whole matrix, pinned, beside the reference JS server.)
+//!
+//! N couples, each partner a real `together_client::Store` with its own SQLite file and its own
+//! signed-in session. Per round partner A saves a check-in (`Store::checkin`: the SQLite write and
+//! the outbox), then syncs (seal, upload, commit), as the app does right after a save; partner B,
+//! woken by its live socket, syncs (pull, open, merge, project) and finds the check-in in its
+//! store. The figure is the time from before A's save to the moment B's store has it, on one
+//! clock. Couples run concurrently in a closed loop, with a think time uniform in 0.5–1.5 ×
+//! `--think-ms` between rounds, like the reference harness. Printed: p50/p95/p99/max, changes/s,
+//! server CPU-ms per change (PostgreSQL's processes apart, when `--postgres-pid` names the
+//! postmaster), server RSS, and the client's own share: the save, B's sync (which includes its
+//! pull's round trip), and the client process's CPU-ms per change, so it shows which side
+//! saturates first on one load core.
+//!
+//! In this crate, not in `tests/`: it needs only the client library (the server is a separate
+//! process, so nothing of the server is linked), and the crate's bench profile is already built.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use together_client::Store;
+use together_client::secret_store::{FileStore, SecretStore};
+use together_client::sync::Session;
+use together_core::document::{CheckinInput, ProfileInput, RelationshipInput};
+use together_core::domain::{PrivacyLevel, RelationshipType, Score};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Plan {
+    server_bin: PathBuf,
+    couples: usize,
+    rounds: usize,
+    think_ms: f64,
+    database_url: Option<String>,
+    instances: usize,
+    server_cpu: Option<String>,
+    postgres_pid: Option<u32>,
+    label: String,
+}
+
+impl Plan {
+    fn from_args() -> Self {
+        let mut plan = Self {
+            server_bin: PathBuf::from("target/release/together-server"),
+            couples: 10,
+            rounds: 10,
+            think_ms: 1000.0,
+            database_url: None,
+            instances: 1,
+            server_cpu: None,
+            postgres_pid: None,
+            label: String::new(),
+        };
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mut i = 0;
+        while i < args.len() {
+            let value = || args.get(i + 1).cloned().expect("a value");
+            match args[i].as_str() {
+                "--server-bin" => plan.server_bin = value().into(),
+                "--couples" => plan.couples = value().parse().expect("--couples N"),
+                "--rounds" => plan.rounds = value().parse().expect("--rounds N"),
+                "--think-ms" => plan.think_ms = value().parse().expect("--think-ms MS"),
+                "--database-url" => plan.database_url = Some(value()),
+                "--instances" => plan.instances = value().parse().expect("--instances K"),
+                "--server-cpu" => plan.server_cpu = Some(value()),
+                "--postgres-pid" => plan.postgres_pid = Some(value().parse().expect("PID")),
+                "--label" => plan.label = value(),
+                // cargo bench passes --bench; ignore what is not ours.
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        assert!(
+            plan.instances == 1 || plan.database_url.is_some(),
+            "several instances need --database-url"
+        );
+        plan
+    }
+}
+
+/// One `together-server serve` process, pinned to `cpu` when given.
+struct Server {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(plan: &Plan) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // Sign-ups of thousands of devices from one address: lift the per-address limit.
+        let config = dir.path().join("server.toml");
+        std::fs::write(
+            &config,
+            "[login_limits]\nper_address = 1000000\nper_account = 1000000\n",
+        )
+        .unwrap();
+        let mut command = match &plan.server_cpu {
+            Some(cpu) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpu]).arg(&plan.server_bin);
+                c
+            }
+            None => Command::new(&plan.server_bin),
+        };
+        command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(dir.path().join("data"));
+        if let Some(url) = &plan.database_url {
+            command.arg("--database-url").arg(url);
+        }
+        let child = command
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start the server (--server-bin)");
+        let server = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        for _ in 0..400 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("the server did not start");
+    }
+}
+
+/// CPU time (user + system) of process `pid`, in milliseconds (100 ticks a second on Linux).
+fn cpu_ms(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks * 10.0
+}
+
+/// The process `pid` itself (when it is a server's `taskset` wrapper, `exec` keeps the pid).
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// CPU of the PostgreSQL postmaster and every process it started (backends, writer, WAL writer).
+fn postgres_cpu_ms(postmaster: u32) -> f64 {
+    let mut total = cpu_ms(postmaster);
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+            let ppid = after
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u32>().ok());
+            if ppid == Some(postmaster) {
+                total += cpu_ms(pid);
+            }
+        }
+    }
+    total
+}
+
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+/// One device: its store, its secrets file.
+struct Device {
+    _dir: tempfile::TempDir,
+    store: Store,
+    secrets: FileStore,
+}
+
+impl Device {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("together.sqlite3")).unwrap();
+        let secrets = FileStore::new(dir.path().join("secrets.json"));
+        Self {
+            _dir: dir,
+            store,
+            secrets,
+        }
+    }
+
+    async fn sync(&mut self) -> together_client::sync::SyncReport {
+        Session::resume(&mut self.store, &self.secrets)
+            .unwrap()
+            .sync()
+            .await
+            .unwrap()
+    }
+
+    /// The live socket, as the app opens it.
+    async fn live(&self, base: &str) -> LiveSocket {
+        let url = format!("{}/v1/live", base.replacen("http", "ws", 1));
+        let mut request = url.into_client_request().unwrap();
+        let token = self.secrets.get("token").unwrap().unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        tokio_tungstenite::connect_async(request).await.unwrap().0
+    }
+
+    /// Whether this device's store holds a check-in whose note is `marker`.
+    fn has(&self, marker: &str) -> bool {
+        self.store
+            .table_as_json("daily_checkins")
+            .unwrap()
+            .iter()
+            .any(|row| row["gratitude_note"] == marker)
+    }
+}
+
+type LiveSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn profile(name: &str) -> ProfileInput {
+    ProfileInput {
+        name: name.into(),
+        nickname: None,
+        photo_url: None,
+        timezone: "Europe/Paris".into(),
+        love_language_primary: None,
+        love_language_secondary: None,
+    }
+}
+
+fn checkin(note: &str, round: usize) -> CheckinInput {
+    let score = |k: usize| Score::new("s", i64::try_from(1 + (round * k) % 10).unwrap()).unwrap();
+    CheckinInput {
+        date: now().to_zoned(jiff::tz::TimeZone::UTC).date(),
+        connection: score(3),
+        mood: score(5),
+        satisfaction: score(7),
+        note: Some(note.into()),
+    }
+}
+
+/// A paired couple: A through `a_url`, B through `b_url`.
+async fn couple(n: usize, a_url: &str, b_url: &str) -> (Device, Device) {
+    let mut a = Device::new();
+    a.store.set_profile(&profile("A"), now()).unwrap();
+    a.store
+        .create_relationship(
+            &RelationshipInput {
+                relationship_type: RelationshipType::Married,
+                start_date: None,
+                anniversary_date: None,
+                privacy_level: PrivacyLevel::Balanced,
+            },
+            now(),
+        )
+        .unwrap();
+    let code = {
+        let mut session = Session::signup(
+            &mut a.store,
+            &a.secrets,
+            a_url,
+            &format!("a{n}@bench.example"),
+            "A",
+            "a-password-long",
+        )
+        .await
+        .unwrap();
+        session.invite().await.unwrap().code
+    };
+    let mut b = Device::new();
+    Session::signup(
+        &mut b.store,
+        &b.secrets,
+        b_url,
+        &format!("b{n}@bench.example"),
+        "B",
+        "b-password-long",
+    )
+    .await
+    .unwrap()
+    .join(&code)
+    .await
+    .unwrap();
+    a.sync().await;
+    b.sync().await;
+    (a, b)
+}
+
+/// What one round measured, in milliseconds.
+#[derive(Clone, Copy)]
+struct Round {
+    total: f64,
+    save: f64,
+    b_sync: f64,
+}
+
+/// The round a couple has in flight: B looks for `marker`, reports to A.
+#[derive(Default)]
+struct InFlight {
+    marker: Option<String>,
+    started: Option<Instant>,
+    save_ms: f64,
+}
+
+async fn run_couple(
+    n: usize,
+    mut a: Device,
+    mut b: Device,
+    b_url: String,
+    plan: Arc<PlanShared>,
+    results: Arc<Mutex<Vec<Round>>>,
+    timeouts: Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let flight = Arc::new(Mutex::new(InFlight::default()));
+    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<Round>();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let b_task = {
+        let flight = Arc::clone(&flight);
+        let stop = Arc::clone(&stop);
+        tokio::task::spawn_local(async move {
+            let mut live = b.live(&b_url).await;
+            loop {
+                tokio::select! {
+                    () = stop.notified() => return,
+                    message = live.next() => {
+                        if message.is_none() { return; }
+                    }
+                    // The app polls when no news arrives; so does this, slowly.
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                }
+                let synced = Instant::now();
+                b.sync().await;
+                let done = Instant::now();
+                let mut state = flight.lock().unwrap();
+                if let (Some(marker), Some(started)) = (state.marker.clone(), state.started)
+                    && b.has(&marker)
+                {
+                    let _ = seen_tx.send(Round {
+                        total: (done - started).as_secs_f64() * 1000.0,
+                        save: state.save_ms,
+                        b_sync: (done - synced).as_secs_f64() * 1000.0,
+                    });
+                    state.marker = None;
+                }
+            }
+        })
+    };
+    let mut rng = rand_think(n);
+    for round in 0..=plan.rounds {
+        let think = plan.think_ms * (0.5 + rng());
+        tokio::time::sleep(Duration::from_secs_f64(think / 1000.0)).await;
+        let marker = format!("couple {n} round {round}: the little things, coffee, a long walk");
+        let started = Instant::now();
+        a.store.checkin(&checkin(&marker, round), now()).unwrap();
+        let save_ms = started.elapsed().as_secs_f64() * 1000.0;
+        {
+            let mut state = flight.lock().unwrap();
+            state.marker = Some(marker);
+            state.started = Some(started);
+            state.save_ms = save_ms;
+        }
+        a.sync().await;
+        match tokio::time::timeout(Duration::from_secs(15), seen_rx.recv()).await {
+            // Round 0 warms up (first live socket, first pull of the day's document).
+            Ok(Some(measured)) if round > 0 => results.lock().unwrap().push(measured),
+            Ok(Some(_)) => {}
+            _ => {
+                timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                flight.lock().unwrap().marker = None;
+            }
+        }
+    }
+    stop.notify_one();
+    let _ = b_task.await;
+}
+
+/// A small deterministic generator per couple (uniform in [0, 1)): the think times.
+fn rand_think(seed: usize) -> impl FnMut() -> f64 {
+    let mut state = (seed as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+struct PlanShared {
+    rounds: usize,
+    think_ms: f64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let plan = Plan::from_args();
+    together_client::sync::server_url::allow_http(true);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // A session borrows its store and is not `Send`: every device runs on this one thread (the
+    // load core), as tasks of one `LocalSet`.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    let servers: Vec<Server> = (0..plan.instances).map(|_| Server::start(&plan)).collect();
+    let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+    let backend = match (&plan.database_url, plan.instances) {
+        (None, _) => "sqlite".to_owned(),
+        (Some(_), k) => format!("postgres x{k}"),
+    };
+
+    let setup = Instant::now();
+    let couples = local.block_on(&runtime, async {
+        let mut couples = Vec::with_capacity(plan.couples);
+        let mut pending = Vec::new();
+        for n in 0..plan.couples {
+            let a_url = urls[n % urls.len()].clone();
+            let b_url = urls[(n + 1) % urls.len()].clone();
+            pending.push(tokio::task::spawn_local(async move {
+                let (a, b) = couple(n, &a_url, &b_url).await;
+                (n, a, b, b_url)
+            }));
+            if pending.len() == 16 {
+                for task in pending.drain(..) {
+                    couples.push(task.await.unwrap());
+                }
+            }
+        }
+        for task in pending {
+            couples.push(task.await.unwrap());
+        }
+        couples
+    });
+    eprintln!(
+        "# {} couples paired in {:.1} s",
+        plan.couples,
+        setup.elapsed().as_secs_f64()
+    );
+
+    let server_pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    let server_cpu = || server_pids.iter().map(|p| cpu_ms(*p)).sum::<f64>();
+    let pg_cpu = || plan.postgres_pid.map_or(0.0, postgres_cpu_ms);
+    let me = std::process::id();
+    let results = Arc::new(Mutex::new(Vec::new()));
+    let timeouts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let shared = Arc::new(PlanShared {
+        rounds: plan.rounds,
+        think_ms: plan.think_ms,
+    });
+    let (cpu0, pg0, me0) = (server_cpu(), pg_cpu(), cpu_ms(me));
+    let started = Instant::now();
+    local.block_on(&runtime, async {
+        let tasks: Vec<_> = couples
+            .into_iter()
+            .map(|(n, a, b, b_url)| {
+                tokio::task::spawn_local(run_couple(
+                    n,
+                    a,
+                    b,
+                    b_url,
+                    Arc::clone(&shared),
+                    Arc::clone(&results),
+                    Arc::clone(&timeouts),
+                ))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    let (cpu1, pg1, me1) = (server_cpu(), pg_cpu(), cpu_ms(me));
+    let rss: f64 = server_pids.iter().map(|p| rss_mib(*p)).sum();
+    let rounds = results.lock().unwrap().clone();
+    let changes = rounds.len().max(1) as f64;
+    let sorted = |f: fn(&Round) -> f64| {
+        let mut v: Vec<f64> = rounds.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let total = sorted(|r| r.total);
+    let save = sorted(|r| r.save);
+    let b_sync = sorted(|r| r.b_sync);
+    println!(
+        "RESULT ours {label}backend={backend} N={n} rounds={rounds} changes={changes} | lat_ms p50={p50:.1} p95={p95:.1} p99={p99:.1} max={max:.1} | changes/s={rate:.1} | server cpu_ms/change={server:.2}{pg} rss={rss:.0}MiB | client save p50={s50:.2} p99={s99:.2} B sync(pull+open+merge+project) p50={b50:.1} p99={b99:.1} client cpu_ms/change={client:.2} | timeouts={timeouts}",
+        label = if plan.label.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", plan.label)
+        },
+        n = plan.couples,
+        rounds = plan.rounds,
+        changes = rounds.len(),
+        p50 = percentile(&total, 50.0),
+        p95 = percentile(&total, 95.0),
+        p99 = percentile(&total, 99.0),
+        max = total.last().copied().unwrap_or(f64::NAN),
+        rate = rounds.len() as f64 / seconds,
+        server = (cpu1 - cpu0) / changes,
+        pg = if plan.postgres_pid.is_some() {
+            format!(" postgres cpu_ms/change={:.2}", (pg1 - pg0) / changes)
+        } else {
+            String::new()
+        },
+        s50 = percentile(&save, 50.0),
+        s99 = percentile(&save, 99.0),
+        b50 = percentile(&b_sync, 50.0),
+        b99 = percentile(&b_sync, 99.0),
+        client = (me1 - me0) / changes,
+        timeouts = timeouts.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    drop(servers);
+}
