@@ -7,6 +7,7 @@
 
 mod app;
 mod forms;
+mod questions;
 mod records;
 mod today;
 
@@ -23,4 +24,5 @@ pub use records::{
     DayPoint, FREE_HISTORY_DAYS, GoalView, HISTORY_WINDOWS, HeatDay, HistoryView, LogView,
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
+pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
 pub use today::{PartnerToday, TodayView};
