@@ -113,17 +113,35 @@ impl QuestionEntry {
     }
 }
 
-/// Which question on which day an action is about.
+/// Which question on which day an action is about. Borrowed text rather than a catalogue entry:
+/// the day's question may come from a partner's record written by a newer app, whose catalogue
+/// has questions this one does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DayQuestion {
+pub struct DayQuestion<'a> {
     /// The couple's day.
     pub date: Date,
-    /// The question.
-    pub question: &'static Question,
+    /// The question's id.
+    pub id: &'a str,
+    /// Its pack.
+    pub pack: &'a str,
+    /// Its text.
+    pub text: &'a str,
+}
+
+impl DayQuestion<'static> {
+    /// A catalogue question asked on `date`.
+    pub fn new(date: Date, question: &'static Question) -> Self {
+        Self {
+            date,
+            id: question.id,
+            pack: question.pack.as_str(),
+            text: question.text,
+        }
+    }
 }
 
 /// `user`'s record about `q`, created (with the question's text and pack) if needed.
-fn own_record(doc: &mut Document, user: UserId, q: DayQuestion, now: Timestamp) -> Result<ObjId> {
+fn own_record(doc: &mut Document, user: UserId, q: DayQuestion<'_>, now: Timestamp) -> Result<ObjId> {
     expect_kind(doc, DocKind::Series)?;
     let DocAddress::Series(relationship, year) = *doc.address() else {
         return Err(DocumentError::Refused("no relationship".into()));
@@ -136,14 +154,14 @@ fn own_record(doc: &mut Document, user: UserId, q: DayQuestion, now: Timestamp) 
         )));
     }
     ensure_collection(doc, Collection::Questions)?;
-    let id = question_entry_id(relationship, user, q.date, q.question.id).to_string();
+    let id = question_entry_id(relationship, user, q.date, q.id).to_string();
     let obj = record_obj_or_create(doc, Collection::Questions, &id)?;
     if string(doc.inner(), &obj, "created_at").is_none() {
         put(doc, &obj, "user_id", user.to_string())?;
         put(doc, &obj, "date", q.date.to_string())?;
-        put(doc, &obj, "question", q.question.id)?;
-        put(doc, &obj, "pack", q.question.pack.as_str())?;
-        put(doc, &obj, "text", q.question.text)?;
+        put(doc, &obj, "question", q.id)?;
+        put(doc, &obj, "pack", q.pack)?;
+        put(doc, &obj, "text", q.text)?;
         put(doc, &obj, "catalog_version", i64::from(CATALOG_VERSION))?;
         put(doc, &obj, "created_at", timestamp_text(now))?;
     }
@@ -151,11 +169,11 @@ fn own_record(doc: &mut Document, user: UserId, q: DayQuestion, now: Timestamp) 
 }
 
 /// The records of other people about the same question on the same day.
-fn partner_records(doc: &Document, user: UserId, q: DayQuestion) -> Vec<QuestionEntry> {
+fn partner_records(doc: &Document, user: UserId, q: DayQuestion<'_>) -> Vec<QuestionEntry> {
     let (me, date) = (user.to_string(), q.date.to_string());
     QuestionEntry::all(doc)
         .into_iter()
-        .filter(|e| e.user_id != me && e.date == date && e.question == q.question.id)
+        .filter(|e| e.user_id != me && e.date == date && e.question == q.id)
         .collect()
 }
 
@@ -165,7 +183,7 @@ fn partner_records(doc: &Document, user: UserId, q: DayQuestion) -> Vec<Question
 pub fn answer_question(
     doc: &mut Document,
     user: UserId,
-    q: DayQuestion,
+    q: DayQuestion<'_>,
     answer: &str,
     now: Timestamp,
 ) -> Result<RecordId> {
@@ -189,7 +207,7 @@ pub fn answer_question(
 pub fn skip_question(
     doc: &mut Document,
     user: UserId,
-    q: DayQuestion,
+    q: DayQuestion<'_>,
     now: Timestamp,
 ) -> Result<RecordId> {
     let obj = own_record(doc, user, q, now)?;
@@ -203,7 +221,7 @@ pub fn skip_question(
 pub fn react_to_answer(
     doc: &mut Document,
     user: UserId,
-    q: DayQuestion,
+    q: DayQuestion<'_>,
     heart: Option<bool>,
     reply: Option<&str>,
     now: Timestamp,
@@ -227,12 +245,12 @@ pub fn react_to_answer(
     Ok(id)
 }
 
-fn own_id(doc: &Document, user: UserId, q: DayQuestion) -> Result<RecordId> {
+fn own_id(doc: &Document, user: UserId, q: DayQuestion<'_>) -> Result<RecordId> {
     let relationship = doc
         .address()
         .relationship()
         .ok_or_else(|| DocumentError::Refused("no relationship".into()))?;
-    Ok(question_entry_id(relationship, user, q.date, q.question.id))
+    Ok(question_entry_id(relationship, user, q.date, q.id))
 }
 
 /// Sets the couple's question packs (a relationship-document setting; the last change wins).
@@ -269,11 +287,8 @@ mod tests {
     fn now() -> Timestamp {
         "2026-03-14T08:00:00Z".parse().unwrap()
     }
-    fn day_question() -> DayQuestion {
-        DayQuestion {
-            date: jiff::civil::date(2026, 3, 14),
-            question: find("deep-017").unwrap(),
-        }
+    fn day_question() -> DayQuestion<'static> {
+        DayQuestion::new(jiff::civil::date(2026, 3, 14), find("deep-017").unwrap())
     }
     fn series(actor: u8) -> Document {
         Document::genesis(DocAddress::Series(rid(), 2026), &ActorId::from(vec![actor])).unwrap()
@@ -307,10 +322,10 @@ mod tests {
         answer_question(&mut doc, bob(), q, "mine", now()).unwrap();
         let refused = answer_question(&mut doc, alice(), q, "third", now());
         assert!(matches!(refused, Err(DocumentError::Refused(_))));
-        let id = question_entry_id(rid(), alice(), q.date, q.question.id).to_string();
+        let id = question_entry_id(rid(), alice(), q.date, q.id).to_string();
         let entry = QuestionEntry::read(&doc, &id).unwrap();
         assert_eq!(entry.answer.as_deref(), Some("second thoughts"));
-        assert_eq!(entry.text, q.question.text);
+        assert_eq!(entry.text, q.text);
         assert_eq!(entry.pack, "deep");
     }
 
@@ -322,7 +337,7 @@ mod tests {
         assert!(react_to_answer(&mut doc, alice(), q, Some(true), None, now()).is_err());
         answer_question(&mut doc, bob(), q, "b", now()).unwrap();
         react_to_answer(&mut doc, alice(), q, Some(true), Some("so true"), now()).unwrap();
-        let id = question_entry_id(rid(), alice(), q.date, q.question.id).to_string();
+        let id = question_entry_id(rid(), alice(), q.date, q.id).to_string();
         let entry = QuestionEntry::read(&doc, &id).unwrap();
         assert!(entry.heart);
         assert_eq!(entry.reply.as_deref(), Some("so true"));
