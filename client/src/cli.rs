@@ -34,8 +34,7 @@ use serde_json::json;
 
 use args::{
     AccountCommand, ActivityCommand, ChallengeCommand, DateCommand, DocCommand, GoalCommand,
-    LogCommand, NoteCommand, PairCommand, ProfileCommand, QuestionCommand, RelationshipCommand,
-    SettingsCommand,
+    LogCommand, NoteCommand, PairCommand, ProfileCommand, RelationshipCommand, SettingsCommand,
 };
 pub use args::{Cli, Command};
 

@@ -172,7 +172,11 @@ impl PackSet {
 
     /// The stored form, `light,deep`.
     pub fn to_stored(&self) -> String {
-        self.0.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+        self.0
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -289,7 +293,13 @@ mod tests {
 
     #[test]
     fn a_malformed_line_is_left_out_not_a_panic() {
-        for bad in ["deep-", "deep-01x What?", "nopack-001 What?", "deep-001", "-001 x"] {
+        for bad in [
+            "deep-",
+            "deep-01x What?",
+            "nopack-001 What?",
+            "deep-001",
+            "-001 x",
+        ] {
             assert_eq!(parse_line(bad), None, "{bad}");
         }
         assert_eq!(parse_line("fun-999 Why?").unwrap().pack, Pack::Fun);

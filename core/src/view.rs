@@ -19,10 +19,10 @@ pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,
     RelationshipForm,
 };
+pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
 pub use records::{
     AchievementView, ActivityView, ChallengeView, CheckinView, DEFAULT_HISTORY_DAYS, DateView,
     DayPoint, FREE_HISTORY_DAYS, GoalView, HISTORY_WINDOWS, HeatDay, HistoryView, LogView,
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
-pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
 pub use today::{PartnerToday, TodayView};

@@ -17,7 +17,7 @@
 //! their own date, and whoever reaches a date second finds the question the first one answered.
 //! The selection rule and the skip rule are in [`together_core::questions::select`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -72,7 +72,11 @@ struct Context {
 }
 
 impl Context {
-    fn load(conn: &Connection, me: Option<UserId>, relationship: Option<RelationshipId>) -> Result<Self> {
+    fn load(
+        conn: &Connection,
+        me: Option<UserId>,
+        relationship: Option<RelationshipId>,
+    ) -> Result<Self> {
         let me = me.map(|u| u.to_string()).unwrap_or_default();
         let Some(relationship) = relationship else {
             // Solo, before any relationship: a question still comes (seeded by the person), with
@@ -238,10 +242,14 @@ impl Context {
         let needle = search.map(str::to_lowercase);
         let matches = |v: &QuestionView| match &needle {
             None => true,
-            Some(needle) => [Some(&v.text), v.my_answer.as_ref(), v.partner_answer.as_ref()]
-                .into_iter()
-                .flatten()
-                .any(|t| t.to_lowercase().contains(needle.as_str())),
+            Some(needle) => [
+                Some(&v.text),
+                v.my_answer.as_ref(),
+                v.partner_answer.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|t| t.to_lowercase().contains(needle.as_str())),
         };
         days.iter()
             .rev()
@@ -274,7 +282,11 @@ impl Store {
     }
 
     fn question_context(&self) -> Result<Context> {
-        Context::load(self.conn(), self.local_user()?, self.current_relationship()?)
+        Context::load(
+            self.conn(),
+            self.local_user()?,
+            self.current_relationship()?,
+        )
     }
 }
 
@@ -392,7 +404,11 @@ impl Store {
 
     /// Reacts to the partner's answer to today's question or to the question of `input.date`
     /// (refused unless both answered it).
-    pub fn react_to_question(&mut self, input: &ReactionInput, now: Timestamp) -> Result<QuestionView> {
+    pub fn react_to_question(
+        &mut self,
+        input: &ReactionInput,
+        now: Timestamp,
+    ) -> Result<QuestionView> {
         self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
@@ -403,7 +419,12 @@ impl Store {
             let context = Context::load(tx.conn, Some(user), Some(relationship))?;
             let pick = context
                 .pick(day)
-                .filter(|p| context.day_view(&day.to_string(), p).partner_answer.is_some())
+                .filter(|p| {
+                    context
+                        .day_view(&day.to_string(), p)
+                        .partner_answer
+                        .is_some()
+                })
                 .ok_or_else(|| {
                     StoreError::Missing(format!(
                         "you can react once you both answered the question of {day}"

@@ -141,7 +141,12 @@ impl DayQuestion<'static> {
 }
 
 /// `user`'s record about `q`, created (with the question's text and pack) if needed.
-fn own_record(doc: &mut Document, user: UserId, q: DayQuestion<'_>, now: Timestamp) -> Result<ObjId> {
+fn own_record(
+    doc: &mut Document,
+    user: UserId,
+    q: DayQuestion<'_>,
+    now: Timestamp,
+) -> Result<ObjId> {
     expect_kind(doc, DocKind::Series)?;
     let DocAddress::Series(relationship, year) = *doc.address() else {
         return Err(DocumentError::Refused("no relationship".into()));
@@ -230,7 +235,8 @@ pub fn react_to_answer(
         .iter()
         .any(|e| e.answer.is_some());
     let id = own_id(doc, user, q)?;
-    let mine_answered = QuestionEntry::read(doc, &id.to_string()).is_some_and(|e| e.answer.is_some());
+    let mine_answered =
+        QuestionEntry::read(doc, &id.to_string()).is_some_and(|e| e.answer.is_some());
     if !(partner_answered && mine_answered) {
         return Err(DocumentError::Refused(
             "you can react once you both answered this question".into(),

@@ -87,9 +87,7 @@ mod tests {
         for (doc, key) in [(&mut a, "from-a"), (&mut b, "from-b")] {
             ensure_collection(doc, Collection::Questions).unwrap();
             let map = collection(doc.inner(), Collection::Questions).unwrap();
-            doc.inner_mut()
-                .put_object(&map, key, ObjType::Map)
-                .unwrap();
+            doc.inner_mut().put_object(&map, key, ObjType::Map).unwrap();
             doc.commit(jiff::Timestamp::UNIX_EPOCH);
         }
         let from_b = b.save();

@@ -65,7 +65,12 @@ fn existing_record(doc: &mut Document, c: Collection, key: &str) -> Result<ObjId
     Ok(obj)
 }
 
-pub(super) fn put(doc: &mut Document, obj: &ObjId, key: &str, value: impl Into<ScalarValue>) -> Result<()> {
+pub(super) fn put(
+    doc: &mut Document,
+    obj: &ObjId,
+    key: &str,
+    value: impl Into<ScalarValue>,
+) -> Result<()> {
     doc.inner_mut().put(obj, key, value)?;
     Ok(())
 }

@@ -195,14 +195,20 @@ mod tests {
         assert!(packs.contains(a.pack));
         // Over a month, another couple and other days do not all get the same question.
         let other = "0190a4f8-5c1e-7d2a-9b3c-4d5e6f700000";
-        let days: Vec<Date> = (0..30).map(|n| day.checked_add(n.days()).unwrap()).collect();
+        let days: Vec<Date> = (0..30)
+            .map(|n| day.checked_add(n.days()).unwrap())
+            .collect();
         let mine: Vec<_> = days
             .iter()
             .map(|d| question_for_day(SEED, *d, &packs, &[], &none()).unwrap().id)
             .collect();
         let theirs: Vec<_> = days
             .iter()
-            .map(|d| question_for_day(other, *d, &packs, &[], &none()).unwrap().id)
+            .map(|d| {
+                question_for_day(other, *d, &packs, &[], &none())
+                    .unwrap()
+                    .id
+            })
             .collect();
         assert_ne!(mine, theirs);
         assert!(mine.iter().collect::<BTreeSet<_>>().len() > 20);
@@ -239,7 +245,9 @@ mod tests {
         let first_round = play(start, i64::try_from(size).unwrap(), &packs, &mut history);
         assert_eq!(first_round.iter().collect::<BTreeSet<_>>().len(), size);
         // The pack is exhausted: the next days replay the first round in order.
-        let next_start = start.checked_add(i64::try_from(size).unwrap().days()).unwrap();
+        let next_start = start
+            .checked_add(i64::try_from(size).unwrap().days())
+            .unwrap();
         let second_round = play(next_start, 5, &packs, &mut history);
         assert_eq!(second_round, first_round[..5].to_vec());
     }

@@ -10,7 +10,8 @@ use crate::error::Result;
 /// Writes (or, when the record is gone or unreadable, deletes) one question record's row. A record
 /// whose day is not a real date is left out rather than failing the merge that brought it.
 pub(super) fn project_question(conn: &Connection, doc: &Document, id: &str) -> Result<()> {
-    let entry = QuestionEntry::read(doc, id).filter(|e| e.date.parse::<jiff::civil::Date>().is_ok());
+    let entry =
+        QuestionEntry::read(doc, id).filter(|e| e.date.parse::<jiff::civil::Date>().is_ok());
     let (Some(e), Some(relationship)) = (entry, doc.address().relationship()) else {
         return delete_row(conn, "question_answers", id);
     };
@@ -48,7 +49,11 @@ pub(super) fn project_question(conn: &Connection, doc: &Document, id: &str) -> R
 }
 
 /// Writes the couple's chosen packs, once they chose (no row: the default packs).
-pub(super) fn project_packs(conn: &Connection, relationship_id: &str, doc: &Document) -> Result<()> {
+pub(super) fn project_packs(
+    conn: &Connection,
+    relationship_id: &str,
+    doc: &Document,
+) -> Result<()> {
     if let Some(packs) = question_packs(doc) {
         conn.prepare_cached(
             "INSERT INTO question_settings (id, packs) VALUES (?1, ?2)
