@@ -8,7 +8,8 @@
 //! - `args`: the grammar (clap) and the `WHEN` parser.
 //! - One function per command, grouped by concept: `person` (profile, settings, notes,
 //!   notifications), `pairing` (relationships, pairing codes), `records` (check-ins, goals,
-//!   activities, dates, talk log, stats), `challenges` (challenges, achievements), `data` (init,
+//!   activities, dates, talk log, stats), `questions` (the question of the day), `challenges`
+//!   (challenges, achievements), `data` (init,
 //!   exports, `.automerge` files, rebuild), `account` (the sync server: account, devices, sync).
 //!
 //! A command fills the same `together_core::view` form the app sends and validates it with the
@@ -20,6 +21,7 @@ mod challenges;
 mod data;
 mod pairing;
 mod person;
+mod questions;
 mod records;
 
 use std::path::{Path, PathBuf};
@@ -150,6 +152,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Notifications(a) => person::notifications(cx, a),
         Command::Note(NoteCommand::Add { text }) => person::note_add(cx, text),
         Command::Note(NoteCommand::List) => person::note_list(cx),
+        Command::Question(command) => questions::run(cx, command),
         Command::Settings(SettingsCommand::Show) => person::settings_show(cx),
         Command::Settings(SettingsCommand::Analytics { choice }) => person::analytics(cx, choice),
         Command::Export(a) => data::export(cx, a),

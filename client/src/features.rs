@@ -22,6 +22,7 @@
 //! | [`challenges`](crate::challenges) | the catalogue, participations, entries, achievements |
 //! | [`inbox`](crate::inbox) | notifications (the partner's news, date reminders) |
 //! | [`notes`](crate::notes) | private notes |
+//! | [`questions`](crate::questions) | a question a day: answers, the reveal, history, reactions, packs |
 //! | [`account`](crate::account) | signing up and in (the account forms) |
 //! | [`overview`](crate::overview) | the app frame: who is here, the sync indicator, badges |
 //! | [`premium`](crate::premium) | the signed entitlement, the Premium screen, payment pages |
@@ -42,6 +43,7 @@ pub mod notes;
 pub mod overview;
 pub mod premium;
 pub mod profile;
+pub mod questions;
 pub mod relationship;
 pub mod talk_log;
 pub mod today;

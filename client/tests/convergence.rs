@@ -16,18 +16,54 @@ use together_core::ids::RecordId;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Checkin { day: u16, score: i64 },
-    AddGoal { target: i64 },
-    Progress { goal: usize, by: i64 },
+    Checkin {
+        day: u16,
+        score: i64,
+    },
+    AddGoal {
+        target: i64,
+    },
+    Progress {
+        goal: usize,
+        by: i64,
+    },
     AddActivity,
-    Complete { activity: usize },
-    Rate { activity: usize, rating: i64 },
-    AddDate { day: u16 },
-    AddLog { day: u16 },
-    JoinChallenge { which: usize },
-    Entry { participation: usize, day: u16 },
-    Rename { suffix: u8 },
+    Complete {
+        activity: usize,
+    },
+    Rate {
+        activity: usize,
+        rating: i64,
+    },
+    AddDate {
+        day: u16,
+    },
+    AddLog {
+        day: u16,
+    },
+    JoinChallenge {
+        which: usize,
+    },
+    Entry {
+        participation: usize,
+        day: u16,
+    },
+    Rename {
+        suffix: u8,
+    },
     PrivateNote,
+    /// Answer the day's question (refused when changing an answer the partner has seen).
+    Answer {
+        n: u8,
+    },
+    /// Skip the day's question (refused once it was answered, or after the day's skips).
+    Skip,
+    /// Choose packs: the bits of `mask` over the packs.
+    Packs {
+        mask: u8,
+    },
+    /// React with a heart (refused unless both answered).
+    Heart,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +88,10 @@ fn op() -> impl Strategy<Value = Op> {
         (0usize..3, 0u16..500).prop_map(|(participation, day)| Op::Entry { participation, day }),
         any::<u8>().prop_map(|suffix| Op::Rename { suffix }),
         Just(Op::PrivateNote),
+        any::<u8>().prop_map(|n| Op::Answer { n }),
+        Just(Op::Skip),
+        (1u8..128).prop_map(|mask| Op::Packs { mask }),
+        Just(Op::Heart),
     ]
 }
 
@@ -184,8 +224,42 @@ fn apply(replica: &mut Replica, op: &Op) {
             store.set_profile(&input, now()).map(drop)
         }
         Op::PrivateNote => store.add_private_note("just for me", now()).map(drop),
+        Op::Answer { n } => refusal_is_fine(
+            together_client::questions::answer(store, &format!("answer {n}"), now()).map(drop),
+        ),
+        Op::Skip => refusal_is_fine(store.skip_question(now()).map(drop)),
+        Op::Packs { mask } => {
+            let packs: Vec<&str> = together_core::questions::Pack::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, p)| p.as_str())
+                .collect();
+            together_client::questions::choose_packs(store, &packs.join(","), now()).map(drop)
+        }
+        Op::Heart => {
+            let form = together_core::view::ReactionForm {
+                heart: Some(true),
+                ..Default::default()
+            };
+            refusal_is_fine(together_client::questions::react(store, &form, now()).map(drop))
+        }
     };
     result.unwrap();
+}
+
+/// The daily question's actions may be refused by a rule (an answer already seen, a skip after an
+/// answer, a reaction before both answered): that is a sentence, not a failure of the test.
+fn refusal_is_fine(result: together_client::Result<()>) -> together_client::Result<()> {
+    match result {
+        Err(
+            together_client::StoreError::Missing(_)
+            | together_client::StoreError::Document(together_core::document::DocumentError::Refused(
+                _,
+            )),
+        ) => Ok(()),
+        other => other,
+    }
 }
 
 fn sync(replicas: &mut [Replica], from: usize, to: usize) {

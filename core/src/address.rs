@@ -26,8 +26,27 @@ impl DocKind {
         }
     }
 
-    /// The collections a document of this kind holds, created at genesis.
+    /// Every collection a document of this kind holds: those created at genesis, then those added
+    /// later (see [`DocKind::later_collections`]).
     pub fn collections(self) -> Vec<Collection> {
+        let mut all = self.genesis_collections();
+        all.extend(self.later_collections());
+        all
+    }
+
+    /// Collections added after the first release. The genesis never changes, so each of these is
+    /// created by a deterministic change of its own on top of the genesis
+    /// (`document::upgrade`), identical on every device, the first time a device writes to it.
+    pub fn later_collections(self) -> Vec<Collection> {
+        match self {
+            Self::Series => vec![Collection::Questions],
+            Self::Relationship | Self::User => Vec::new(),
+        }
+    }
+
+    /// The collections a document of this kind holds from genesis. **Never changes** (the
+    /// genesis bytes depend on it).
+    pub fn genesis_collections(self) -> Vec<Collection> {
         use Collection::*;
         match self {
             Self::Relationship => vec![
@@ -76,6 +95,10 @@ pub enum Collection {
     Settings,
     /// A person's private notes, keyed by record id.
     Notes,
+    /// The daily question: each partner's record about a day's question (their answer, their
+    /// skip, their reaction to the partner's answer), keyed by an id derived from (relationship,
+    /// day, question, person). A later collection of series documents.
+    Questions,
 }
 
 impl Collection {
@@ -96,11 +119,12 @@ impl Collection {
             Self::UserProfile => "user_profile",
             Self::Settings => "settings",
             Self::Notes => "notes",
+            Self::Questions => "questions",
         }
     }
 
     /// Every collection, in declaration order.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Profile,
         Self::Members,
         Self::Activities,
@@ -115,6 +139,7 @@ impl Collection {
         Self::UserProfile,
         Self::Settings,
         Self::Notes,
+        Self::Questions,
     ];
 
     /// The collection stored under `name`, if any.

@@ -15,10 +15,14 @@
 //! create the same year's document offline therefore produce byte-identical first changes, which merge
 //! into one; without this, each would create its own `checkins` map and one partner's check-ins would
 //! be hidden by the other's. **The genesis content never changes**: later schema versions add fields in
-//! ordinary changes.
+//! ordinary changes, and collections added later (the daily question's `questions`) each in one
+//! deterministic change on top of the genesis (see `upgrade`), identical on every device for the
+//! same reason.
 
 mod fields;
+mod questions;
 mod records;
+mod upgrade;
 mod write;
 
 use std::collections::BTreeSet;
@@ -30,6 +34,7 @@ use automerge::{
 use jiff::Timestamp;
 
 pub use crate::address::{Collection, DocAddress, DocKind, InvalidAddress};
+pub use questions::*;
 pub use records::*;
 pub use write::*;
 
@@ -112,7 +117,7 @@ impl Document {
         doc.put(ROOT, "schema", SCHEMA_VERSION)?;
         doc.put(ROOT, "kind", address.kind().as_str())?;
         doc.put(ROOT, "id", address.doc_id())?;
-        for collection in address.kind().collections() {
+        for collection in address.kind().genesis_collections() {
             doc.put_object(ROOT, collection.as_str(), ObjType::Map)?;
         }
         doc.commit_with(CommitOptions::default().with_time(0));

@@ -12,6 +12,8 @@
 //! - [`profile`]: validated pieces of a person's profile (display name).
 //! - [`document`] (feature `documents`): the Automerge document model: what each document holds,
 //!   genesis, typed writes and reads, and which records a change touched.
+//! - [`questions`]: the daily question's catalogue (packs of questions written for the app) and the
+//!   rule picking a couple's question for a day.
 //! - [`rules`]: streaks, averages, health and engagement scores: pure functions of records and a day.
 //! - [`wire`]: the sync protocol's request and response bodies (`docs/sync-protocol.md`), versioned.
 //! - [`view`]: the view models the app shell hands to the UI over IPC. They are wire types: renaming a
@@ -29,6 +31,7 @@ pub mod document;
 pub mod domain;
 pub mod ids;
 pub mod profile;
+pub mod questions;
 pub mod rules;
 pub mod view;
 pub mod wire;

@@ -7,6 +7,7 @@
 
 mod app;
 mod forms;
+mod questions;
 mod records;
 mod today;
 
@@ -18,6 +19,7 @@ pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,
     RelationshipForm,
 };
+pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
 pub use records::{
     AchievementView, ActivityView, ChallengeView, CheckinView, DEFAULT_HISTORY_DAYS, DateView,
     DayPoint, FREE_HISTORY_DAYS, GoalView, HISTORY_WINDOWS, HeatDay, HistoryView, LogView,

@@ -69,6 +69,9 @@ pub enum Command {
     /// Your private notes: only on your own devices, never shared with your partner.
     #[command(subcommand)]
     Note(NoteCommand),
+    /// A question a day, answered alone, revealed when you both answered.
+    #[command(subcommand)]
+    Question(QuestionCommand),
     /// Your settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -500,4 +503,46 @@ mod tests {
         assert!(parse_moment("2026-11-25T19:30:00+01:00").is_ok());
         assert!(parse_moment("tomorrow").is_err());
     }
+}
+
+/// `together question ...`
+#[derive(Debug, Subcommand)]
+pub enum QuestionCommand {
+    /// Today's question, your answer, and your partner's once you both answered.
+    Today,
+    /// Answer today's question (you may change it until your partner answered).
+    Answer {
+        /// Your answer (several words are joined with spaces).
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Skip today's question for both of you, and show the next one.
+    Skip,
+    /// The questions you answered, newest first.
+    History {
+        /// Only those whose question or visible answers contain these words.
+        #[arg(long, num_args = 1..)]
+        search: Vec<String>,
+    },
+    /// The question packs, and which ones you chose.
+    Packs {
+        /// Choose the packs, comma-separated (for example light,deep,fun).
+        #[arg(long, value_name = "PACKS")]
+        set: Option<String>,
+    },
+    /// React to your partner's answer (today's, or --date's).
+    React {
+        /// Send a heart.
+        #[arg(long, conflicts_with = "unheart")]
+        heart: bool,
+        /// Take your heart back.
+        #[arg(long)]
+        unheart: bool,
+        /// A short reply (at most 280 characters).
+        #[arg(long)]
+        reply: Option<String>,
+        /// The day of the question, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<String>,
+    },
 }

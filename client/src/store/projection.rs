@@ -17,8 +17,12 @@ use together_core::document::{
 
 use crate::error::Result;
 
+mod questions;
+
 /// The spec tables the projection owns, children first (the order in which to empty them).
 pub(crate) const PROJECTED_TABLES: &[&str] = &[
+    "question_answers",
+    "question_settings",
     "challenge_entries",
     "challenge_participation",
     "user_achievements",
@@ -47,6 +51,7 @@ pub(crate) fn project(
                 if let Some(profile) = RelationshipProfile::read(doc) {
                     let id = relationship_id.as_deref().unwrap_or_default();
                     upsert_relationship(conn, id, &profile)?;
+                    questions::project_packs(conn, id, doc)?;
                     // The partner slots decide which rating column is whose.
                     reproject_activities = true;
                 }
@@ -74,6 +79,7 @@ pub(crate) fn project(
             Collection::Entries => project_entry(conn, doc, key)?,
             Collection::Achievements => project_achievement(conn, doc, key)?,
             Collection::Notifications => project_notification(conn, doc, key)?,
+            Collection::Questions => questions::project_question(conn, doc, key)?,
             // Device-local or private, never projected into shared tables.
             Collection::Settings | Collection::Notes => {}
             Collection::Activities => {}

@@ -20,6 +20,8 @@ pub const TABLES: &[&str] = &[
     "challenge_entries",
     "user_achievements",
     "notifications",
+    "question_answers",
+    "question_settings",
 ];
 
 pub fn now() -> Timestamp {

@@ -21,7 +21,7 @@ pub fn timestamp_text(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-fn expect_kind(doc: &Document, kind: DocKind) -> Result<()> {
+pub(super) fn expect_kind(doc: &Document, kind: DocKind) -> Result<()> {
     if doc.address().kind() == kind {
         Ok(())
     } else {
@@ -33,7 +33,7 @@ fn expect_kind(doc: &Document, kind: DocKind) -> Result<()> {
     }
 }
 
-fn collection_obj(doc: &Document, c: Collection) -> Result<ObjId> {
+pub(super) fn collection_obj(doc: &Document, c: Collection) -> Result<ObjId> {
     collection(doc.inner(), c).ok_or(DocumentError::NoSuchRecord {
         collection: c.as_str(),
         key: String::new(),
@@ -42,7 +42,7 @@ fn collection_obj(doc: &Document, c: Collection) -> Result<ObjId> {
 
 /// The record's map, created if it does not exist yet (so a second write updates in place rather
 /// than replacing the record with a new object).
-fn record_obj_or_create(doc: &mut Document, c: Collection, key: &str) -> Result<ObjId> {
+pub(super) fn record_obj_or_create(doc: &mut Document, c: Collection, key: &str) -> Result<ObjId> {
     let parent = collection_obj(doc, c)?;
     doc.touch(c, key);
     if c.is_single() {
@@ -65,12 +65,17 @@ fn existing_record(doc: &mut Document, c: Collection, key: &str) -> Result<ObjId
     Ok(obj)
 }
 
-fn put(doc: &mut Document, obj: &ObjId, key: &str, value: impl Into<ScalarValue>) -> Result<()> {
+pub(super) fn put(
+    doc: &mut Document,
+    obj: &ObjId,
+    key: &str,
+    value: impl Into<ScalarValue>,
+) -> Result<()> {
     doc.inner_mut().put(obj, key, value)?;
     Ok(())
 }
 
-fn put_opt<V: Into<ScalarValue>>(
+pub(super) fn put_opt<V: Into<ScalarValue>>(
     doc: &mut Document,
     obj: &ObjId,
     key: &str,
