@@ -116,6 +116,46 @@ pub struct InviteResponse {
     pub expires_at: String,
 }
 
+/// Where an invite stands, as both partners' devices show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InviteState {
+    /// Waiting for the partner: it still works.
+    Open,
+    /// The partner joined with it.
+    Used,
+    /// It ran out of time (or its relationship ended) before anyone joined with it.
+    Expired,
+}
+
+impl InviteState {
+    /// The word the CLI and `--json` use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Used => "used",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// `GET /v1/relationships/{id}/invites`: one invite of the relationship, newest first. Carries no
+/// secret: only what the inviter's screen needs to show the code's real state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InviteInfo {
+    /// Its state now.
+    pub state: InviteState,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// When it stops (or stopped) working (RFC 3339).
+    pub expires_at: String,
+    /// When the partner joined with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<String>,
+}
+
 /// `POST /v1/invites/redeem`: join with the secret from a pairing code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
