@@ -129,6 +129,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Account(AccountCommand::Devices) => account::devices(cx),
         Command::Account(AccountCommand::Revoke { device_id }) => account::revoke(cx, device_id),
         Command::Pair(PairCommand::Invite) => pairing::invite(cx),
+        Command::Pair(PairCommand::Status) => pairing::status(cx),
         Command::Pair(PairCommand::Join { code }) => pairing::join(cx, code),
         Command::Pair(PairCommand::Leave) => pairing::leave(cx),
         Command::Sync { watch: false } => account::sync(cx),
