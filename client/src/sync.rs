@@ -39,7 +39,7 @@ mod watch;
 pub use api::Api;
 pub use error::{Result, SyncError};
 pub use keys::{Keys, SNAPSHOT_EVERY};
-pub use pairing::PairingInvite;
+pub use pairing::{PairingInvite, check_invite_code};
 pub use report::{Blocked, SyncReport};
 pub use session::{Session, has_session};
 pub use watch::WatchEvent;

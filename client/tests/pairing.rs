@@ -136,6 +136,19 @@ async fn after_pair_leave_both_sides_agree_and_each_can_start_again() {
 
     let left = ok(cli(&bob, false, &["pair", "leave"]));
     assert!(!left.trim().is_empty());
+    // Bob, alone now: a check-in is either refused with a sentence or synced, never queued
+    // forever behind "uploaded 0".
+    let alone = cli(
+        &bob,
+        false,
+        &["checkin", "--connection", "5", "--mood", "5", "--satisfaction", "5"],
+    );
+    if !alone.status.success() {
+        let error = String::from_utf8(alone.stderr).unwrap();
+        assert!(error.contains("relationship"), "{error}");
+    }
+    ok(cli(&bob, false, &["sync"]));
+    assert_eq!(bob.count("SELECT count(*) FROM outbox"), 0);
     // Alice checks in before she hears of it, then syncs: she is told, nothing stays queued.
     ok(cli(
         &alice,

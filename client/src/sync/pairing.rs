@@ -49,6 +49,12 @@ impl PairingInvite {
     }
 }
 
+/// Checks a typed invite code on this device, without the server: a typo, a look-alike or a
+/// wrong length gets a sentence saying what to fix, before anything is sent or spent.
+pub fn check_invite_code(text: &str) -> Result<()> {
+    text.parse::<PairingCode>().map(drop)
+}
+
 impl Session<'_> {
     /// Creates a pairing code for the current relationship: the partner types it (or scans it) to
     /// join. It carries an invite secret (the server keeps only its hash) and a key that unseals the
