@@ -181,6 +181,16 @@ async fn screenshots(person: &AppSession, who: &str) -> Result<()> {
     person.resize(1024, 760).await
 }
 
+/// The screen as it is now, at desktop size and at 390×844 (after the layout settled).
+async fn both_sizes(person: &AppSession, name: &str) -> Result<()> {
+    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        person.resize(width, height).await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        person.screenshot(&format!("{name}-{size}")).await?;
+    }
+    person.resize(1024, 760).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() -> Result<()> {
     let app = paths::built_binary("together-app", "bash scripts/build-app.sh")?;
@@ -269,17 +279,18 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     );
     // The invite's real state, from the server.
     alice
-        .wait_until("#invite-state", T, |t| t.contains("waiting for your partner"))
+        .wait_until("#invite-state", T, |t| {
+            t.contains("waiting for your partner")
+        })
         .await?;
     assert_eq!(
-        alice.attribute("#invite-state", "data-state").await?.as_deref(),
+        alice
+            .attribute("#invite-state", "data-state")
+            .await?
+            .as_deref(),
         Some("open")
     );
-    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
-        alice.resize(width, height).await?;
-        alice.screenshot(&format!("alice-invite-open-{size}")).await?;
-    }
-    alice.resize(1024, 760).await?;
+    both_sizes(&alice, "alice-invite-open").await?;
 
     // Bob's partner invited him: the code comes first (a typo is caught on his device and spends
     // nothing), then his account; the code is used as soon as it exists.
@@ -295,29 +306,25 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     bob.fill("#onboarding-code", &typo).await?;
     bob.click("#code-continue").await?;
     let refused = bob
-        .wait_until("#onboarding-notice", T, |t| !t.is_empty())
+        .wait_until("#onboarding-code-notice", T, |t| !t.is_empty())
         .await?;
     assert!(refused.contains("typo"), "{refused}");
     for internal in ["decrypted", "HTTP", "together "] {
         assert!(!refused.contains(internal), "{internal:?} in {refused}");
     }
-    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
-        bob.resize(width, height).await?;
-        bob.screenshot(&format!("bob-onboarding-code-typo-{size}")).await?;
-    }
-    bob.resize(1024, 760).await?;
+    both_sizes(&bob, "bob-onboarding-code-typo").await?;
     bob.fill("#onboarding-code", &code.to_lowercase()).await?;
     bob.click("#code-continue").await?;
     bob.wait_until("#partner-state", T, |t| t.contains("Step 2 of 2"))
         .await?;
-    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
-        bob.resize(width, height).await?;
-        bob.screenshot(&format!("bob-partner-step2-{size}")).await?;
-    }
-    bob.resize(1024, 760).await?;
-    assert!(!bob.exists("#account-name").await, "the name is not asked twice");
+    both_sizes(&bob, "bob-partner-step2").await?;
+    assert!(
+        !bob.exists("#account-name").await,
+        "the name is not asked twice"
+    );
     bob.fill("#account-email", "bob@example.com").await?;
-    bob.fill("#account-password", "correct horse battery").await?;
+    bob.fill("#account-password", "correct horse battery")
+        .await?;
     bob.click("#account-submit").await?;
     bob.wait_until("#partner-state", T, |t| t.contains("Alice"))
         .await?;
@@ -515,11 +522,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .wait_until("#confirm-unpair-text", T, |t| t.contains("Alice"))
         .await?;
     assert!(asked.contains("both of you"), "{asked}");
-    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
-        bob.resize(width, height).await?;
-        bob.screenshot(&format!("bob-unpair-confirm-{size}")).await?;
-    }
-    bob.resize(1024, 760).await?;
+    both_sizes(&bob, "bob-unpair-confirm").await?;
     bob.click("#unpair-cancel").await?;
     assert!(!bob.exists("#unpair-confirm").await);
     bob.click("#nav-partner").await?;
@@ -554,11 +557,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     assert_eq!(states[0], states[1], "both sides say the same");
     for (person, who) in [(&bob, "bob"), (&alice, "alice")] {
         person.click("#nav-partner").await?;
-        for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
-            person.resize(width, height).await?;
-            person.screenshot(&format!("{who}-unpaired-{size}")).await?;
-        }
-        person.resize(1024, 760).await?;
+        both_sizes(person, &format!("{who}-unpaired")).await?;
     }
     alice.click("#nav-settings").await?;
     alice

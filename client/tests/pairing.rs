@@ -141,7 +141,15 @@ async fn after_pair_leave_both_sides_agree_and_each_can_start_again() {
     let alone = cli(
         &bob,
         false,
-        &["checkin", "--connection", "5", "--mood", "5", "--satisfaction", "5"],
+        &[
+            "checkin",
+            "--connection",
+            "5",
+            "--mood",
+            "5",
+            "--satisfaction",
+            "5",
+        ],
     );
     if !alone.status.success() {
         let error = String::from_utf8(alone.stderr).unwrap();

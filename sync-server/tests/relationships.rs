@@ -226,7 +226,12 @@ async fn members_see_their_invites_state_and_nobody_else_does() {
     // Someone else never learns of it, nor whether the relationship exists.
     let other = eve.get(&path).await;
     assert_eq!(other.status, 404, "{}", other.body);
-    assert_eq!(eve.get(&format!("/v1/relationships/{}/invites", uuid())).await.body, other.body);
+    assert_eq!(
+        eve.get(&format!("/v1/relationships/{}/invites", uuid()))
+            .await
+            .body,
+        other.body
+    );
 
     assert_eq!(redeem(&bob, &secret).await.status, 200);
     for member in [&alice, &bob] {

@@ -9,8 +9,8 @@ use together_core::view::{
     LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm,
     SyncStatus, TodayView,
 };
-use together_core::wire::{DeviceInfo, InviteInfo};
 use together_core::wire::billing::{IdeaKind, Suggestions};
+use together_core::wire::{DeviceInfo, InviteInfo};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]

@@ -103,10 +103,9 @@ pub(super) fn status(cx: &mut Cx) -> Result<()> {
         Some(i) => (
             json!(i),
             match i.state {
-                InviteState::Open => format!(
-                    "open: your invite code works until {} (once)",
-                    i.expires_at
-                ),
+                InviteState::Open => {
+                    format!("open: your invite code works until {} (once)", i.expires_at)
+                }
                 InviteState::Used => format!(
                     "used: your partner joined{}",
                     i.used_at

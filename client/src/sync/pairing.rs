@@ -82,9 +82,10 @@ impl Session<'_> {
             &relationship,
             &decode_key(root)?,
         );
-        let secret_hash: [u8; 32] =
-            sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(code.secret()))
-                .into();
+        let secret_hash: [u8; 32] = sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(code.secret()),
+        )
+        .into();
         let invite = self
             .api
             .invite(&relationship, &secret_hash, &wrapped)

@@ -116,7 +116,10 @@ impl<'a> Session<'a> {
         if let Err(refused) = store.adopt_user(&session.user_id, now()) {
             // Another person's device: the sign-in the server just registered is revoked at once,
             // so no device of theirs is left on this account.
-            if let Err(error) = Api::new(server, Some(session.token.clone()))?.logout().await {
+            if let Err(error) = Api::new(server, Some(session.token.clone()))?
+                .logout()
+                .await
+            {
                 tracing::warn!(%error, "the refused sign-in could not be signed out");
             }
             tracing::debug!(%refused, "sign-in refused: this device is someone else's");

@@ -124,8 +124,12 @@ pub enum Redemption {
 /// invites, full and ended relationships all get the same answer, so codes cannot be probed; a
 /// person already in another current relationship is refused before the invite is spent.
 pub fn redemption(facts: &InviteFacts, now: &str) -> Result<Redemption, StorageError> {
-    if invite_state(facts.redeemed, &facts.expires_at, facts.relationship_ended, now)
-        != InviteState::Open
+    if invite_state(
+        facts.redeemed,
+        &facts.expires_at,
+        facts.relationship_ended,
+        now,
+    ) != InviteState::Open
     {
         return Err(invalid_invite());
     }

@@ -162,7 +162,10 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         spawn_local(async move {
             match ipc::start_space().await {
                 Ok(()) => {
-                    notice.set(Some(Ok("Your new space is ready. Invite your partner whenever you like.".to_owned())));
+                    notice.set(Some(Ok(
+                        "Your new space is ready. Invite your partner whenever you like."
+                            .to_owned(),
+                    )));
                     ctx.refresh();
                 }
                 Err(message) => notice.set(Some(Err(message))),
@@ -203,26 +206,33 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         }.into_any(),
         (true, true, None) => view! {
             <p id="partner-state" data-state="waiting">
-                "Invite your partner: they enter this code in their app. Until then, everything works for you alone."
+                "Invite your partner: they enter your invite code in their app (or scan it). Until then, everything works for you alone."
             </p>
-            {move || status.get().map(|i| {
-                let (sentence, class) = invite_sentence(&i);
-                view! { <p id="invite-state" class=class data-state=i.state.as_str()>{sentence}</p> }
-            })}
             {move || {
                 let current = status.get().map(|i| i.state);
                 let shown = invite.get().filter(|_| current != Some(InviteState::Expired) && current != Some(InviteState::Used));
+                let showing = shown.is_some();
+                let label = match (current, showing) {
+                    (Some(InviteState::Expired), _) => "Make a new invite code",
+                    (_, true) => "Make another invite code",
+                    _ => "Show an invite code",
+                };
                 view! {
-                    <button type="button" id="invite-make" prop:disabled=move || busy.get() on:click=make_invite>
-                        {if current == Some(InviteState::Expired) { "Make a new invite code" } else { "Show an invite code" }}
-                    </button>
                     {shown.map(|i| view! {
                         <div class="invite" id="invite">
                             <p class="code" id="invite-code">{i.code.clone()}</p>
                             <div class="qr" id="invite-qr" inner_html=i.qr_svg.clone()></div>
-                            <p class="muted small">{format!("Works once, until {}.", i.expires_at.get(..10).unwrap_or(&i.expires_at))}</p>
+                            {current.is_none().then(|| view! {
+                                <p class="muted small">{format!("Works once, until {}.", i.expires_at.get(..10).unwrap_or(&i.expires_at))}</p>
+                            })}
                         </div>
                     })}
+                    {status.get().map(|i| {
+                        let (sentence, class) = invite_sentence(&i);
+                        view! { <p id="invite-state" class=class data-state=i.state.as_str()>{sentence}</p> }
+                    })}
+                    <button type="button" id="invite-make" class=if showing { "secondary" } else { "" }
+                        prop:disabled=move || busy.get() on:click=make_invite>{label}</button>
                 }
             }}
         }.into_any(),
@@ -236,7 +246,10 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     prop:value=move || code.get() on:input=move |ev| { notice.set(None); code.set(event_target_value(&ev)) }/>
                 <button type="submit" id="join-submit" prop:disabled=move || busy.get()>"Join"</button>
             </form>
-            <button type="button" class="secondary" id="start-new-space" prop:disabled=move || busy.get() on:click=start_new>"Start a new space"</button>
+            <p class="muted small">"Or start a space of your own, and invite your partner when you like."</p>
+            <div class="actions">
+                <button type="button" class="secondary" id="start-new-space" prop:disabled=move || busy.get() on:click=start_new>"Start a new space"</button>
+            </div>
         }.into_any(),
         }
     };

@@ -10,7 +10,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::onboarding::ProfileFields;
 use crate::screens::pairing::AccountForms;
-use crate::widgets::Notice;
+use crate::widgets::{Notice, reveal};
 
 /// The Settings screen.
 #[component]
@@ -126,7 +126,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     <h2>"Your shared space"</h2>
                     <p class="muted small">"Ending it ends it for both of you: neither can add to it any more, each keeps a read-only copy, and each can start a new space or join another."</p>
                     <div class="actions">
-                        <button type="button" class="danger-outline" id="unpair" on:click=move |_| confirm_unpair.set(true)>"End our shared space…"</button>
+                        <button type="button" class="danger-outline" id="unpair" on:click=move |_| { confirm_unpair.set(true); reveal("unpair-confirm") }>"End our shared space…"</button>
                     </div>
                     <Show when=move || confirm_unpair.get()>
                         <div class="confirm" role="alertdialog" aria-labelledby="confirm-unpair-text">

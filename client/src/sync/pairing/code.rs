@@ -200,7 +200,8 @@ mod tests {
                 }
                 // Swaps inside the body, and of the two check symbols (a swap across the boundary changes
                 // the body's value itself, caught like any other typo but only most of the time).
-                if (position + 1 < BODY || position == BODY) && text[position] != text[position + 1] {
+                if (position + 1 < BODY || position == BODY) && text[position] != text[position + 1]
+                {
                     let mut swapped = text.clone();
                     swapped.swap(position, position + 1);
                     let swapped: String = swapped.into_iter().collect();
