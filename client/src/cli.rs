@@ -7,7 +7,7 @@
 //! ## Layout
 //! - `args`: the grammar (clap) and the `WHEN` parser.
 //! - One function per command, grouped by concept: `person` (profile, settings, notes,
-//!   notifications), `pairing` (relationships, pairing codes), `records` (check-ins, goals,
+//!   notifications), `pairing` (relationships, invite codes), `records` (check-ins, goals,
 //!   activities, dates, talk log, stats), `challenges` (challenges, achievements), `data` (init,
 //!   exports, `.automerge` files, rebuild), `account` (the sync server: account, devices, sync).
 //!

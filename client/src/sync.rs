@@ -13,7 +13,7 @@
 //!   aside in quarantine and the pull goes on past it.
 //! - **The store's side** (`local`, crate-private): the outbox, how far each document was pulled,
 //!   snapshots, the account this device uses.
-//! - **Pairing** (`pairing`): the partner gets the relationship key inside the pairing code, never
+//! - **Pairing** (`pairing`): the partner gets the relationship key inside the invite code, never
 //!   through the server in clear; leaving ends the relationship for both.
 //! - **Membership** (`membership`): which relationships a device syncs; each device marks one
 //!   ended when it learns so, and it stays readable but read-only.

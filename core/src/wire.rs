@@ -102,8 +102,8 @@ pub struct CreateInviteRequest {
     pub secret_hash: String,
     /// Days until it expires (1–30, default 7).
     pub expires_in_days: Option<u32>,
-    /// base64 of the relationship key sealed with the half of the pairing code the server never
-    /// sees; handed to whoever redeems the invite.
+    /// base64 of the relationship key sealed with the key derived from the invite code (which the
+    /// server never sees); handed to whoever redeems the invite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrapped_key: Option<String>,
 }
@@ -156,7 +156,7 @@ pub struct InviteInfo {
     pub used_at: Option<String>,
 }
 
-/// `POST /v1/invites/redeem`: join with the secret from a pairing code.
+/// `POST /v1/invites/redeem`: join with the secret derived from an invite code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RedeemInviteRequest {

@@ -56,9 +56,9 @@ pub fn check_invite_code(text: &str) -> Result<()> {
 }
 
 impl Session<'_> {
-    /// Creates a pairing code for the current relationship: the partner types it (or scans it) to
-    /// join. It carries an invite secret (the server keeps only its hash) and a key that unseals the
-    /// relationship key; the server never sees the latter.
+    /// Creates an invite code for the current relationship: the partner types it (or scans it) to
+    /// join. The invite secret (the server keeps only its hash) and the key that unseals the
+    /// relationship key (which the server never sees) both derive from it.
     pub async fn invite(&mut self) -> Result<PairingInvite> {
         let relationship = self
             .store
@@ -96,7 +96,7 @@ impl Session<'_> {
         })
     }
 
-    /// Joins the partner's relationship with their pairing code: redeems it, unseals the
+    /// Joins the partner's relationship with their invite code: redeems it, unseals the
     /// relationship key, fetches the couple's documents, joins locally, and re-seals the key bundle
     /// for this person's other devices.
     pub async fn join(&mut self, code: &str) -> Result<String> {
@@ -118,7 +118,14 @@ impl Session<'_> {
             .wrapped_key
             .and_then(|k| STANDARD.decode(k).ok())
             .ok_or_else(|| SyncError::Protocol("the invite carries no relationship key".into()))?;
-        let root = crypto::open(&code.wrapping_key(), "pairing", &relationship, &wrapped)?;
+        // Only a server that altered the invite gets here with a key that does not open.
+        let root = crypto::open(&code.wrapping_key(), "pairing", &relationship, &wrapped)
+            .map_err(|_| {
+                SyncError::Config(
+                    "Your partner's space did not open with this invite code. Ask them for a new one."
+                        .into(),
+                )
+            })?;
         let root: Key = root
             .try_into()
             .map_err(|_| SyncError::Protocol("bad relationship key".into()))?;

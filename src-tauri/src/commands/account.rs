@@ -47,7 +47,7 @@ pub(crate) async fn log_in(shell: State<'_, Shell>, form: LoginForm) -> Result<(
         .await
 }
 
-/// Makes a pairing code (and its QR code) for the partner.
+/// Makes an invite code (and its QR code) for the partner.
 #[tauri::command]
 pub(crate) async fn invite(shell: State<'_, Shell>) -> Result<InviteView, CommandError> {
     shell
