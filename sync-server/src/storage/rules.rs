@@ -291,4 +291,19 @@ mod tests {
         assert!(may_leave(Some(Standing::Current)).is_ok());
         assert!(may_leave(Some(Standing::Ended)).is_err());
     }
+
+    #[test]
+    fn an_invite_is_used_once_redeemed_expired_when_late_or_ended_and_open_otherwise() {
+        let later = "2026-12-06T12:00:00.000Z";
+        assert_eq!(invite_state(false, later, false, NOW), InviteState::Open);
+        assert_eq!(invite_state(true, later, false, NOW), InviteState::Used);
+        assert_eq!(invite_state(true, NOW, true, later), InviteState::Used);
+        assert_eq!(invite_state(false, NOW, false, NOW), InviteState::Expired);
+        assert_eq!(invite_state(false, later, true, NOW), InviteState::Expired);
+        assert!(may_see_invites(Some(Standing::Ended)).is_ok());
+        assert!(matches!(
+            may_see_invites(None),
+            Err(StorageError::NotFound(_))
+        ));
+    }
 }
