@@ -142,7 +142,10 @@ async fn sign_up(person: &AppSession, email: &str, name: &str) -> Result<()> {
         .wait_until("#partner-state", T, |t| t.contains("create an account"))
         .await?;
     person.fill("#account-email", email).await?;
-    person.fill("#account-name", name).await?;
+    assert!(
+        !person.exists("#account-name").await,
+        "the name was asked at onboarding: {name} is not asked twice"
+    );
     person
         .fill("#account-password", "correct horse battery")
         .await?;
@@ -174,6 +177,16 @@ async fn screenshots(person: &AppSession, who: &str) -> Result<()> {
             tokio::time::sleep(Duration::from_millis(400)).await;
             person.screenshot(&format!("{who}-{slug}-{size}")).await?;
         }
+    }
+    person.resize(1024, 760).await
+}
+
+/// The screen as it is now, at desktop size and at 390×844 (after the layout settled).
+async fn both_sizes(person: &AppSession, name: &str) -> Result<()> {
+    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        person.resize(width, height).await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        person.screenshot(&format!("{name}-{size}")).await?;
     }
     person.resize(1024, 760).await
 }
@@ -259,28 +272,60 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     let code = alice
         .wait_until("#invite-code", T, |t| t.len() > 20)
         .await?;
+    let code = code.trim().to_owned();
     assert!(
         alice.exists("#invite-qr svg").await,
         "the code is also a QR code"
     );
-
-    // Bob joins with her code.
-    let bob = launch(&driver_b, &app, args(&dir_b)).await?;
-    onboard(&bob, "Bob", false).await?;
-    sign_up(&bob, "bob@example.com", "Bob").await?;
-    bob.wait_until("#partner-state", T, |t| t.contains("Enter the code"))
+    // The invite's real state, from the server.
+    alice
+        .wait_until("#invite-state", T, |t| {
+            t.contains("waiting for your partner")
+        })
         .await?;
-    bob.fill("#join-code", "NOT-A-CODE").await?;
-    bob.click("#join-submit").await?;
-    let refused = bob
-        .wait_until("#partner-notice", T, |t| !t.is_empty() && t != "Joining…")
-        .await?;
-    assert!(
-        !refused.contains("together now"),
-        "a bad code is refused: {refused}"
+    assert_eq!(
+        alice
+            .attribute("#invite-state", "data-state")
+            .await?
+            .as_deref(),
+        Some("open")
     );
-    bob.fill("#join-code", code.trim()).await?;
-    bob.click("#join-submit").await?;
+    both_sizes(&alice, "alice-invite-open").await?;
+
+    // Bob's partner invited him: the code comes first (a typo is caught on his device and spends
+    // nothing), then his account; the code is used as soon as it exists.
+    let bob = launch(&driver_b, &app, args(&dir_b)).await?;
+    bob.fill("#profile-name", "Bob").await?;
+    bob.click("#have-code").await?;
+    bob.wait_until("#code-form", T, |t| t.contains("Enter the invite code"))
+        .await?;
+    let mut typo: Vec<char> = code.chars().collect();
+    let at = typo.len() - 3;
+    typo[at] = if typo[at] == 'A' { 'B' } else { 'A' };
+    let typo: String = typo.into_iter().collect();
+    bob.fill("#onboarding-code", &typo).await?;
+    bob.click("#code-continue").await?;
+    let refused = bob
+        .wait_until("#onboarding-code-notice", T, |t| !t.is_empty())
+        .await?;
+    assert!(refused.contains("typo"), "{refused}");
+    for internal in ["decrypted", "HTTP", "together "] {
+        assert!(!refused.contains(internal), "{internal:?} in {refused}");
+    }
+    both_sizes(&bob, "bob-onboarding-code-typo").await?;
+    bob.fill("#onboarding-code", &code.to_lowercase()).await?;
+    bob.click("#code-continue").await?;
+    bob.wait_until("#partner-state", T, |t| t.contains("Step 2 of 2"))
+        .await?;
+    both_sizes(&bob, "bob-partner-step2").await?;
+    assert!(
+        !bob.exists("#account-name").await,
+        "the name is not asked twice"
+    );
+    bob.fill("#account-email", "bob@example.com").await?;
+    bob.fill("#account-password", "correct horse battery")
+        .await?;
+    bob.click("#account-submit").await?;
     bob.wait_until("#partner-state", T, |t| t.contains("Alice"))
         .await?;
     alice.click("#nav-partner").await?;
@@ -472,15 +517,47 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     // more (Alice's device hears of it live), and the app keeps working.
     bob.click("#nav-settings").await?;
     bob.click("#unpair").await?;
+    // A real confirmation first: nothing ended yet, and cancelling keeps the couple.
+    let asked = bob
+        .wait_until("#confirm-unpair-text", T, |t| t.contains("Alice"))
+        .await?;
+    assert!(asked.contains("both of you"), "{asked}");
+    both_sizes(&bob, "bob-unpair-confirm").await?;
+    bob.click("#unpair-cancel").await?;
+    assert!(!bob.exists("#unpair-confirm").await);
+    bob.click("#nav-partner").await?;
+    bob.wait_until("#partner-state", T, |t| t.contains("Alice"))
+        .await?;
+    bob.click("#nav-settings").await?;
+    bob.click("#unpair").await?;
+    bob.click("#unpair-confirm").await?;
     bob.wait_until("#settings-notice", T, |t| t.contains("You left"))
         .await?;
+    // Both apps show the same unpaired state (Alice's hears of it live), both can start again,
+    // and neither keeps saying "together", "Synced" with a partner, or "needs attention".
+    let mut states = Vec::new();
     for person in [&bob, &alice] {
         person.click("#nav-partner").await?;
-        person
-            .wait_until("#partner-state", T, |t| t.contains("Enter the code"))
+        let state = person
+            .wait_until("#partner-state", T, |t| t.contains("no shared space"))
             .await?;
+        assert!(!state.contains("together"), "{state}");
+        assert!(person.exists("#start-new-space").await);
+        let badge = person
+            .wait_until("#sync-status", T, |t| !t.contains("Connecting"))
+            .await?;
+        assert!(
+            !badge.contains("needs attention") && !badge.contains("waiting"),
+            "{badge}"
+        );
+        states.push(state);
         person.click("#nav-today").await?;
         person.wait_for("#today-title").await?;
+    }
+    assert_eq!(states[0], states[1], "both sides say the same");
+    for (person, who) in [(&bob, "bob"), (&alice, "alice")] {
+        person.click("#nav-partner").await?;
+        both_sizes(person, &format!("{who}-unpaired")).await?;
     }
     alice.click("#nav-settings").await?;
     alice

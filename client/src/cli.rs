@@ -7,7 +7,7 @@
 //! ## Layout
 //! - `args`: the grammar (clap) and the `WHEN` parser.
 //! - One function per command, grouped by concept: `person` (profile, settings, notes,
-//!   notifications), `pairing` (relationships, pairing codes), `records` (check-ins, goals,
+//!   notifications), `pairing` (relationships, invite codes), `records` (check-ins, goals,
 //!   activities, dates, talk log, stats), `questions` (the question of the day), `challenges`
 //!   (challenges, achievements), `data` (init,
 //!   exports, `.automerge` files, rebuild), `account` (the sync server: account, devices, sync).
@@ -171,6 +171,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Account(AccountCommand::Devices) => account::devices(cx),
         Command::Account(AccountCommand::Revoke { device_id }) => account::revoke(cx, device_id),
         Command::Pair(PairCommand::Invite) => pairing::invite(cx),
+        Command::Pair(PairCommand::Status) => pairing::status(cx),
         Command::Pair(PairCommand::Join { code }) => pairing::join(cx, code),
         Command::Pair(PairCommand::Leave) => pairing::leave(cx),
         Command::Sync { watch: false } => account::sync(cx),

@@ -4,7 +4,7 @@
 //!   the authentication secret sent to the server (which hashes it again), the last 32 the key that
 //!   wraps this person's keys. The password and the wrapping key never leave the device.
 //! - **Keys**: each person has a random root key for their own documents; each relationship has a
-//!   random root key shared by the partners through the pairing code. Every document gets its own
+//!   random root key shared by the partners through the invite code. Every document gets its own
 //!   256-bit key, derived with HKDF-SHA256 from its root key and its id.
 //! - **Sealing**: XChaCha20-Poly1305 with a random 192-bit nonce; the additional data binds the
 //!   document id and the entry id, so a sealed change cannot be replayed into another document or

@@ -3,7 +3,7 @@
 
 use crate::sync::pairing::PairingCode;
 
-/// Parses `text` as a typed pairing code; on success returns the code written back in its
+/// Parses `text` as a typed invite code; on success returns the code written back in its
 /// canonical form (which parses to the same code: checked by the harness).
 pub fn parse_pairing_code(text: &str) -> Option<String> {
     text.parse::<PairingCode>()
@@ -11,7 +11,7 @@ pub fn parse_pairing_code(text: &str) -> Option<String> {
         .map(|code| code.to_string())
 }
 
-/// A fresh pairing code, as an inviter would show it (for seed corpora).
+/// A fresh invite code, as an inviter would show it (for seed corpora).
 pub fn new_pairing_code() -> String {
     PairingCode::generate().to_string()
 }

@@ -13,7 +13,7 @@
 //!   aside in quarantine and the pull goes on past it.
 //! - **The store's side** (`local`, crate-private): the outbox, how far each document was pulled,
 //!   snapshots, the account this device uses.
-//! - **Pairing** (`pairing`): the partner gets the relationship key inside the pairing code, never
+//! - **Pairing** (`pairing`): the partner gets the relationship key inside the invite code, never
 //!   through the server in clear; leaving ends the relationship for both.
 //! - **Membership** (`membership`): which relationships a device syncs; each device marks one
 //!   ended when it learns so, and it stays readable but read-only.
@@ -39,7 +39,7 @@ mod watch;
 pub use api::Api;
 pub use error::{Result, SyncError};
 pub use keys::{Keys, SNAPSHOT_EVERY};
-pub use pairing::PairingInvite;
+pub use pairing::{PairingInvite, check_invite_code};
 pub use report::{Blocked, SyncReport};
 pub use session::{Session, has_session};
 pub use watch::WatchEvent;

@@ -102,8 +102,8 @@ pub struct CreateInviteRequest {
     pub secret_hash: String,
     /// Days until it expires (1–30, default 7).
     pub expires_in_days: Option<u32>,
-    /// base64 of the relationship key sealed with the half of the pairing code the server never
-    /// sees; handed to whoever redeems the invite.
+    /// base64 of the relationship key sealed with the key derived from the invite code (which the
+    /// server never sees); handed to whoever redeems the invite.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wrapped_key: Option<String>,
 }
@@ -116,7 +116,47 @@ pub struct InviteResponse {
     pub expires_at: String,
 }
 
-/// `POST /v1/invites/redeem`: join with the secret from a pairing code.
+/// Where an invite stands, as both partners' devices show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InviteState {
+    /// Waiting for the partner: it still works.
+    Open,
+    /// The partner joined with it.
+    Used,
+    /// It ran out of time (or its relationship ended) before anyone joined with it.
+    Expired,
+}
+
+impl InviteState {
+    /// The word the CLI and `--json` use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Used => "used",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// `GET /v1/relationships/{id}/invites`: one invite of the relationship, newest first. Carries no
+/// secret: only what the inviter's screen needs to show the code's real state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InviteInfo {
+    /// Its state now.
+    pub state: InviteState,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// When it stops (or stopped) working (RFC 3339).
+    pub expires_at: String,
+    /// When the partner joined with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<String>,
+}
+
+/// `POST /v1/invites/redeem`: join with the secret derived from an invite code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RedeemInviteRequest {

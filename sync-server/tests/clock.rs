@@ -36,7 +36,11 @@ async fn an_invite_expires_when_the_servers_clock_says_so() {
         )
         .await;
     assert_eq!(made.status, 201);
+    let path = format!("/v1/relationships/{relationship}/invites");
+    assert_eq!(alice.get(&path).await.body[0]["state"], "open");
     clock.advance(SignedDuration::from_hours(7 * 24 + 1));
+    let listed = alice.get(&path).await;
+    assert_eq!(listed.body[0]["state"], "expired", "{}", listed.body);
     let late = bob
         .post("/v1/invites/redeem", json!({ "secret": b64(&secret) }))
         .await;

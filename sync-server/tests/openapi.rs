@@ -22,6 +22,7 @@ const ROUTES: &[&str] = &[
     "POST /v1/relationships",
     "GET /v1/relationships",
     "GET /v1/relationships/{relationship_id}",
+    "GET /v1/relationships/{relationship_id}/invites",
     "POST /v1/relationships/{relationship_id}/invites",
     "DELETE /v1/relationships/{relationship_id}/membership",
     "POST /v1/invites/redeem",

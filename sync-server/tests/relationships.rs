@@ -205,3 +205,40 @@ async fn deleting_an_account_ends_its_relationship_for_the_partner() {
     // Bob can start again.
     create(&bob).await;
 }
+
+#[tokio::test]
+async fn members_see_their_invites_state_and_nobody_else_does() {
+    let server = start().await;
+    let alice = signup(&server, "a@example.com", "A", "pw").await;
+    let bob = signup(&server, "b@example.com", "B", "pw").await;
+    let eve = signup(&server, "e@example.com", "E", "pw").await;
+    let relationship = create(&alice).await;
+    let path = format!("/v1/relationships/{relationship}/invites");
+    let none = alice.get(&path).await;
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert_eq!(none.body, json!([]));
+
+    let secret = invite(&alice, &relationship).await;
+    let open = alice.get(&path).await;
+    assert_eq!(open.body[0]["state"], "open", "{}", open.body);
+    assert!(open.body[0]["expires_at"].is_string());
+    assert!(open.body[0]["used_at"].is_null());
+    // Someone else never learns of it, nor whether the relationship exists.
+    let other = eve.get(&path).await;
+    assert_eq!(other.status, 404, "{}", other.body);
+    assert_eq!(
+        eve.get(&format!("/v1/relationships/{}/invites", uuid()))
+            .await
+            .body,
+        other.body
+    );
+
+    assert_eq!(redeem(&bob, &secret).await.status, 200);
+    for member in [&alice, &bob] {
+        let used = member.get(&path).await;
+        assert_eq!(used.status, 200, "{}", used.body);
+        assert_eq!(used.body.as_array().unwrap().len(), 1);
+        assert_eq!(used.body[0]["state"], "used", "{}", used.body);
+        assert!(used.body[0]["used_at"].is_string());
+    }
+}

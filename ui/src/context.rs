@@ -21,6 +21,9 @@ pub struct Ctx {
     pub screen: RwSignal<Screen>,
     /// The latest sync status pushed by the shell.
     pub status: RwSignal<Option<SyncStatus>>,
+    /// The invite code the person typed during onboarding ("My partner invited me"), checked on
+    /// the device and used as soon as their account exists.
+    pub pending_code: RwSignal<Option<String>>,
 }
 
 impl Ctx {
@@ -30,6 +33,7 @@ impl Ctx {
             version: RwSignal::new(0),
             screen: RwSignal::new(screen),
             status: RwSignal::new(None),
+            pending_code: RwSignal::new(None),
         }
     }
 

@@ -9,8 +9,8 @@ use together_core::view::{
     LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm,
     SyncStatus, TodayView,
 };
-use together_core::wire::DeviceInfo;
 use together_core::wire::billing::{IdeaKind, Suggestions};
+use together_core::wire::{DeviceInfo, InviteInfo};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -224,12 +224,31 @@ pub async fn log_in(form: &LoginForm) -> Result<(), String> {
     call("log_in", &Form { form }).await
 }
 
-/// Makes a pairing code.
+/// Makes an invite code.
 pub async fn invite() -> Result<InviteView, String> {
     call("invite", &None {}).await
 }
 
-/// Joins with a pairing code.
+/// The newest invite's state (open, used, expired), if there is one.
+pub async fn invite_status() -> Result<Option<InviteInfo>, String> {
+    call("invite_status", &None {}).await
+}
+
+/// Checks a typed invite code on the device (nothing is sent).
+pub async fn check_invite_code(code: &str) -> Result<(), String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        code: &'a str,
+    }
+    call("check_invite_code", &Args { code }).await
+}
+
+/// Starts a new couple's space (after the last one ended).
+pub async fn start_space() -> Result<(), String> {
+    call("start_space", &None {}).await
+}
+
+/// Joins with an invite code.
 pub async fn join(code: &str) -> Result<(), String> {
     #[derive(Serialize)]
     struct Args<'a> {

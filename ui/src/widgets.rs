@@ -88,3 +88,13 @@ pub fn word_options(words: &[&'static str]) -> impl IntoView + use<> {
         .map(|w| view! { <option value=*w>{w.replace('_', " ")}</option> })
         .collect_view()
 }
+
+/// Brings the element `id` into view once it is drawn (a confirmation or a message that opened
+/// below the fold): feedback appears where the person is looking.
+pub fn reveal(id: &'static str) {
+    request_animation_frame(move || {
+        if let Some(element) = document().get_element_by_id(id) {
+            element.scroll_into_view();
+        }
+    });
+}

@@ -87,7 +87,7 @@ pub enum Command {
     /// Your account on a sync server.
     #[command(subcommand)]
     Account(AccountCommand),
-    /// Pair with your partner through the sync server.
+    /// Pair with your partner through the sync server, with an invite code.
     #[command(subcommand)]
     Pair(PairCommand),
     /// Upload your changes and fetch your partner's.
@@ -136,11 +136,13 @@ pub enum AccountCommand {
 /// `together pair ...`
 #[derive(Debug, Subcommand)]
 pub enum PairCommand {
-    /// Make a pairing code for your partner (valid 7 days, once).
+    /// Make an invite code for your partner (valid 7 days, once).
     Invite,
-    /// Join your partner's relationship with their code.
+    /// Whether your newest invite code is still open, was used by your partner, or expired.
+    Status,
+    /// Join your partner's relationship with the invite code they gave you.
     Join {
-        /// The pairing code.
+        /// The invite code (case, spaces and dashes do not matter).
         code: String,
     },
     /// End the relationship, for both of you: it becomes read-only; your local copy stays.

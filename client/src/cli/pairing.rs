@@ -1,10 +1,11 @@
-//! `together relationship create|join`, `relationships` and `pair invite|join|leave`: the couple's
+//! `together relationship create|join`, `relationships` and `pair invite|status|join|leave`: the couple's
 //! relationship, made alone or through files, and pairing through the sync server.
 
 use anyhow::{Result, anyhow};
 use serde_json::json;
 use together_core::ids::RelationshipId;
 use together_core::view::RelationshipForm;
+use together_core::wire::InviteState;
 
 use super::Cx;
 use super::account::in_session;
@@ -77,7 +78,7 @@ pub(super) fn one_of_mine(cx: &Cx, id: &str) -> Result<RelationshipId> {
     }
 }
 
-/// `together pair invite`: uploads, then prints a pairing code. Without a relationship yet, it
+/// `together pair invite`: uploads, then prints an invite code. Without a relationship yet, it
 /// starts one with the defaults first (what the person inviting means), and says so on stderr.
 pub(super) fn invite(cx: &mut Cx) -> Result<()> {
     if cx.store.current_relationship()?.is_none() {
@@ -92,10 +93,42 @@ pub(super) fn invite(cx: &mut Cx) -> Result<()> {
     cx.out.ok(
         json!(invite),
         &format!(
-            "{}\n(give this code to your partner; it works once, until {})",
+            "{}\n(give this invite code to your partner; it works once, until {}; together pair status says whether they joined)",
             invite.code, invite.expires_at
         ),
     )?;
+    Ok(())
+}
+
+/// `together pair status`: the newest invite's real state, from the server: `open`, `used`,
+/// `expired`, or `none` when there is no invite (or no current relationship).
+pub(super) fn status(cx: &mut Cx) -> Result<()> {
+    let invite = in_session(cx, async |s| s.invite_status().await)?;
+    let (value, line) = match &invite {
+        None => (
+            json!({ "state": "none" }),
+            "none: no invite code yet (together pair invite makes one)".to_owned(),
+        ),
+        Some(i) => (
+            json!(i),
+            match i.state {
+                InviteState::Open => {
+                    format!("open: your invite code works until {} (once)", i.expires_at)
+                }
+                InviteState::Used => format!(
+                    "used: your partner joined{}",
+                    i.used_at
+                        .as_deref()
+                        .map_or(String::new(), |at| format!(" at {at}"))
+                ),
+                InviteState::Expired => format!(
+                    "expired: it stopped working at {}; together pair invite makes a new one",
+                    i.expires_at
+                ),
+            },
+        ),
+    };
+    cx.out.ok(value, &line);
     Ok(())
 }
 

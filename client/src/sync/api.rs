@@ -246,6 +246,15 @@ impl Api {
         self.get("/v1/relationships").await
     }
 
+    /// The relationship's invites with their state, newest first.
+    pub async fn invites(
+        &self,
+        relationship_id: &str,
+    ) -> Result<Vec<together_core::wire::InviteInfo>, SyncError> {
+        self.get(&format!("/v1/relationships/{relationship_id}/invites"))
+            .await
+    }
+
     /// Stores an invite: the hash of its secret and the sealed relationship key.
     pub async fn invite(
         &self,

@@ -1,15 +1,19 @@
 //! Pairing and unpairing through the sync server.
 //!
-//! The inviting partner makes a pairing code ([`Session::invite`]): it carries an invite secret
-//! (the server keeps only its hash) and a key that unseals the relationship key, which the server
-//! never sees. The other partner types or scans it ([`Session::join`]). Leaving
-//! ([`Session::leave`]) ends the relationship for both (see `membership`).
+//! The inviting partner makes an invite code ([`Session::invite`]): the invite secret (the server
+//! keeps only its hash) and the key that unseals the relationship key (which the server never
+//! sees) both derive from it. The other partner types or scans it ([`Session::join`]); a typo is
+//! caught on their device, and since the secret derives from the whole code, the server spends the
+//! invite only for the exact code, which opens the key. Both see the invite's real state
+//! ([`Session::invite_status`]). Leaving ([`Session::leave`]) ends the relationship for both (see
+//! `membership`).
 
 mod code;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use together_core::view::InviteView;
+use together_core::wire::{ErrorCode, InviteInfo};
 
 pub(crate) use code::PairingCode;
 
@@ -18,10 +22,10 @@ use super::{Result, Session, SyncError, now};
 use crate::crypto::{self, Key};
 use crate::relationship::Ended;
 
-/// A pairing code, as shown to the inviter.
+/// An invite code, as shown to the inviter.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PairingInvite {
-    /// The code to type or scan: 32 letters and digits in groups of four.
+    /// The code to type, read aloud or scan: 28 letters and digits in seven groups of four.
     pub code: String,
     /// When it stops working (RFC 3339).
     pub expires_at: String,
@@ -45,10 +49,16 @@ impl PairingInvite {
     }
 }
 
+/// Checks a typed invite code on this device, without the server: a typo, a look-alike or a
+/// wrong length gets a sentence saying what to fix, before anything is sent or spent.
+pub fn check_invite_code(text: &str) -> Result<()> {
+    text.parse::<PairingCode>().map(drop)
+}
+
 impl Session<'_> {
-    /// Creates a pairing code for the current relationship: the partner types it (or scans it) to
-    /// join. It carries an invite secret (the server keeps only its hash) and a key that unseals the
-    /// relationship key; the server never sees the latter.
+    /// Creates an invite code for the current relationship: the partner types it (or scans it) to
+    /// join. The invite secret (the server keeps only its hash) and the key that unseals the
+    /// relationship key (which the server never sees) both derive from it.
     pub async fn invite(&mut self) -> Result<PairingInvite> {
         let relationship = self
             .store
@@ -72,9 +82,10 @@ impl Session<'_> {
             &relationship,
             &decode_key(root)?,
         );
-        let secret_hash: [u8; 32] =
-            sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(code.secret))
-                .into();
+        let secret_hash: [u8; 32] = sha2::Digest::finalize(
+            <sha2::Sha256 as sha2::Digest>::new_with_prefix(code.secret()),
+        )
+        .into();
         let invite = self
             .api
             .invite(&relationship, &secret_hash, &wrapped)
@@ -85,24 +96,36 @@ impl Session<'_> {
         })
     }
 
-    /// Joins the partner's relationship with their pairing code: redeems it, unseals the
+    /// Joins the partner's relationship with their invite code: redeems it, unseals the
     /// relationship key, fetches the couple's documents, joins locally, and re-seals the key bundle
     /// for this person's other devices.
     pub async fn join(&mut self, code: &str) -> Result<String> {
         let code: PairingCode = code.parse()?;
         // Checked before the single-use code is spent.
         if let Some(existing) = self.store.current_relationship()? {
-            return Err(SyncError::Config(format!(
-                "this device already has its own couple space ({existing}); one couple per device, so ask your partner to join yours instead"
-            )));
+            tracing::debug!(%existing, "join refused: this device has a relationship");
+            return Err(SyncError::Config(
+                "This device already has its own couple space, and a device holds one: ask your partner to join yours instead (or leave yours first).".into(),
+            ));
         }
-        let redeemed = self.api.redeem(&code.secret).await?;
+        let redeemed = self
+            .api
+            .redeem(&code.secret())
+            .await
+            .map_err(plain_redeem_error)?;
         let relationship = redeemed.relationship_id;
         let wrapped = redeemed
             .wrapped_key
             .and_then(|k| STANDARD.decode(k).ok())
             .ok_or_else(|| SyncError::Protocol("the invite carries no relationship key".into()))?;
-        let root = crypto::open(&code.wrapping_key(), "pairing", &relationship, &wrapped)?;
+        // Only a server that altered the invite gets here with a key that does not open.
+        let root = crypto::open(&code.wrapping_key(), "pairing", &relationship, &wrapped)
+            .map_err(|_| {
+                SyncError::Config(
+                    "Your partner's space did not open with this invite code. Ask them for a new one."
+                        .into(),
+                )
+            })?;
         let root: Key = root
             .try_into()
             .map_err(|_| SyncError::Protocol("bad relationship key".into()))?;
@@ -117,6 +140,21 @@ impl Session<'_> {
         self.upload_keys().await?;
         self.sync().await?;
         Ok(relationship)
+    }
+
+    /// The newest invite of the current relationship and its state now (`None` when there is no
+    /// current relationship or it has no invite yet): the inviter's screen shows whether the
+    /// partner joined or the code ran out.
+    pub async fn invite_status(&self) -> Result<Option<InviteInfo>> {
+        let Some(relationship) = self.store.current_relationship()? else {
+            return Ok(None);
+        };
+        Ok(self
+            .api
+            .invites(&relationship.to_string())
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Pulls the documents of one relationship (just joined: its key is in the secret store).
@@ -163,5 +201,22 @@ impl Session<'_> {
             relationship_id: relationship,
             kept_on_device: 0,
         }))
+    }
+}
+
+/// Redeeming refused, in a sentence for the person joining (the server's answers are terse on
+/// purpose: every unusable code gets the same one).
+fn plain_redeem_error(error: SyncError) -> SyncError {
+    match error {
+        SyncError::Refused { status: 404, .. } => SyncError::Config(
+            "This invite code no longer works: it was used already or ran out of time. Ask your partner for a new one.".into(),
+        ),
+        SyncError::Refused {
+            code: Some(ErrorCode::AlreadyInRelationship),
+            ..
+        } => SyncError::Config(
+            "Your account already shares a space with someone: leave it first, then join with the code.".into(),
+        ),
+        other => other,
     }
 }

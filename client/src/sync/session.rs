@@ -29,11 +29,16 @@ pub struct Session<'a> {
     pub(super) api: Api,
 }
 
+/// This device's name in the account's devices list: the name its owner gave the computer
+/// ("Alice's MacBook"), else its host name; the system's name only when neither is known.
 fn device_name() -> String {
-    std::env::var("HOSTNAME")
+    whoami::devicename()
         .ok()
-        .filter(|h| !h.trim().is_empty())
-        .unwrap_or_else(|| format!("{} device", std::env::consts::OS))
+        .filter(|name| !name.trim().is_empty())
+        .or_else(|| whoami::hostname().ok())
+        .map(|name| name.trim().chars().take(64).collect::<String>())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| format!("{} computer", std::env::consts::OS))
 }
 
 impl<'a> Session<'a> {
@@ -117,7 +122,20 @@ impl<'a> Session<'a> {
         let session = api
             .login(email, &derived.auth_secret, &device_name())
             .await?;
-        store.adopt_user(&session.user_id, now())?;
+        if let Err(refused) = store.adopt_user(&session.user_id, now()) {
+            // Another person's device: the sign-in the server just registered is revoked at once,
+            // so no device of theirs is left on this account.
+            if let Err(error) = Api::new(server, Some(session.token.clone()))?
+                .logout()
+                .await
+            {
+                tracing::warn!(%error, "the refused sign-in could not be signed out");
+            }
+            tracing::debug!(%refused, "sign-in refused: this device is someone else's");
+            return Err(SyncError::Config(
+                "This device already belongs to another person, so it cannot sign in to this account: use your own device (or another data folder).".into(),
+            ));
+        }
         let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
         this.secrets
             .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;

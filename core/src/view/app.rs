@@ -182,7 +182,7 @@ mod tests {
 /// An invitation to show the partner: the code to type, and the same as a QR code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteView {
-    /// The pairing code (carries the invite secret and the key; never sent to the server).
+    /// The invite code (the invite secret and the key derive from it; never sent to the server).
     pub code: String,
     /// When it stops working (RFC 3339).
     pub expires_at: String,

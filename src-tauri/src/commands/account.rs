@@ -47,7 +47,7 @@ pub(crate) async fn log_in(shell: State<'_, Shell>, form: LoginForm) -> Result<(
         .await
 }
 
-/// Makes a pairing code (and its QR code) for the partner.
+/// Makes an invite code (and its QR code) for the partner.
 #[tauri::command]
 pub(crate) async fn invite(shell: State<'_, Shell>) -> Result<InviteView, CommandError> {
     shell
@@ -55,6 +55,35 @@ pub(crate) async fn invite(shell: State<'_, Shell>) -> Result<InviteView, Comman
             Session::resume(store, secrets)?.invite().await?.into_view()
         })
         .await
+}
+
+/// Checks a typed invite code on this device (typos, look-alikes, length), before the person
+/// goes on to create their account: nothing is sent.
+#[tauri::command]
+pub(crate) fn check_invite_code(code: String) -> Result<(), CommandError> {
+    Ok(together_client::sync::check_invite_code(&code)?)
+}
+
+/// The newest invite's state now (`None` without one): the inviter's screen shows whether the
+/// partner joined or the code ran out.
+#[tauri::command]
+pub(crate) async fn invite_status(
+    shell: State<'_, Shell>,
+) -> Result<Option<together_core::wire::InviteInfo>, CommandError> {
+    shell
+        .on_device(async |store, secrets| Session::resume(store, secrets)?.invite_status().await)
+        .await
+}
+
+/// Starts a new couple's space on this device (after the last one ended), usable alone at once.
+#[tauri::command]
+pub(crate) fn start_space(shell: State<'_, Shell>) -> Result<(), CommandError> {
+    shell.with_store(|store| {
+        let space = together_client::relationship::form(&Default::default())
+            .map_err(together_client::sync::SyncError::from)?;
+        store.create_relationship(&space, super::now())?;
+        Ok(())
+    })
 }
 
 /// Joins the partner's space with their code.

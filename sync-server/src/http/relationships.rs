@@ -1,11 +1,12 @@
-//! Relationships and pairing: register, list, invite, redeem, leave. Membership only.
+//! Relationships and pairing: register, list, invite (and see the invites' state), redeem, leave.
+//! Membership only.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use together_core::wire::{
-    CreateInviteRequest, CreateRelationshipRequest, ErrorBody, InviteResponse, RedeemInviteRequest,
-    RedeemInviteResponse, RelationshipInfo,
+    CreateInviteRequest, CreateRelationshipRequest, ErrorBody, InviteInfo, InviteResponse,
+    RedeemInviteRequest, RedeemInviteResponse, RelationshipInfo,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,6 +16,7 @@ use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
 use crate::storage::Broadcast;
 use crate::storage::RelationshipRow;
+use crate::storage::rules;
 
 /// Default life of an invite.
 const DEFAULT_INVITE_DAYS: u32 = 7;
@@ -22,7 +24,7 @@ const DEFAULT_INVITE_DAYS: u32 = 7;
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
-        .routes(routes!(invite))
+        .routes(routes!(invite, invites))
         .routes(routes!(leave))
         .routes(routes!(redeem))
         .routes(routes!(show))
@@ -135,6 +137,37 @@ async fn invite(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(InviteResponse { expires_at })))
+}
+
+/// The relationship's invites, newest first (at most 20), with their state now: the inviter's
+/// screen shows whether the partner joined or the code ran out. Members (current or former) only.
+#[utoipa::path(get, path = "/v1/relationships/{relationship_id}/invites", tag = "relationships", security(("bearer" = [])),
+    params(("relationship_id" = String, Path, description = "The relationship (a UUID)")),
+    responses((status = 200, body = Vec<InviteInfo>), SignedIn,
+        (status = 404, description = "Not a member (or no such relationship)", body = ErrorBody)))]
+async fn invites(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(raw): ApiPath<String>,
+) -> Result<Json<Vec<InviteInfo>>, ApiError> {
+    let id = relationship_id(&raw)?;
+    let now = state.now_text();
+    let rows = state.database.invites_of(id, caller.user_id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|row| InviteInfo {
+                state: rules::invite_state(
+                    row.redeemed_at.is_some(),
+                    &row.expires_at,
+                    row.relationship_ended,
+                    &now,
+                ),
+                created_at: row.created_at,
+                expires_at: row.expires_at,
+                used_at: row.redeemed_at,
+            })
+            .collect(),
+    ))
 }
 
 /// Joins a relationship with an invite's secret.

@@ -22,6 +22,22 @@ pub struct RelationshipRow {
     pub ended_at: Option<String>,
 }
 
+/// One invite of a relationship as stored (its secret's hash and sealed key left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRow {
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// When it stops working.
+    pub expires_at: String,
+    /// When someone joined with it.
+    pub redeemed_at: Option<String>,
+    /// Its relationship ended.
+    pub relationship_ended: bool,
+}
+
+/// The most invites of a relationship listed, newest first.
+pub const MAX_INVITES_LISTED: i64 = 20;
+
 /// Relationships, memberships and invites.
 #[async_trait::async_trait]
 pub trait Relationships {
@@ -59,6 +75,14 @@ pub trait Relationships {
         now: String,
         expires_at: String,
     ) -> Result<(), StorageError>;
+
+    /// The newest invites of `relationship_id` (at most [`MAX_INVITES_LISTED`]), for one of its
+    /// members, current or former; anyone else gets "not found".
+    async fn invites_of(
+        &self,
+        relationship_id: String,
+        user_id: String,
+    ) -> Result<Vec<InviteRow>, StorageError>;
 
     /// Redeems an invite: `user_id` joins its relationship. Unknown, expired and used invites, full
     /// and ended relationships are refused with the same message, so codes cannot be probed. A

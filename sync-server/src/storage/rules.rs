@@ -5,11 +5,13 @@
 //! - Who may reach a document ([`may_reach`]).
 //! - Registering a relationship ([`may_register`]), inviting into one ([`may_invite`]), leaving
 //!   one ([`may_leave`]).
-//! - Whether an invite can be redeemed, and the two-member limit ([`redemption`]).
+//! - Whether an invite can be redeemed, and the two-member limit ([`redemption`]); an invite's
+//!   state ([`invite_state`]) and who may see it ([`may_see_invites`]).
 
 use super::StorageError;
 use super::documents::DocAccess;
 use super::relationships::Standing;
+pub use together_core::wire::InviteState;
 
 /// The most members a relationship has: the two partners.
 pub const MAX_MEMBERS: i64 = 2;
@@ -122,7 +124,13 @@ pub enum Redemption {
 /// invites, full and ended relationships all get the same answer, so codes cannot be probed; a
 /// person already in another current relationship is refused before the invite is spent.
 pub fn redemption(facts: &InviteFacts, now: &str) -> Result<Redemption, StorageError> {
-    if facts.redeemed || facts.expires_at.as_str() <= now || facts.relationship_ended {
+    if invite_state(
+        facts.redeemed,
+        &facts.expires_at,
+        facts.relationship_ended,
+        now,
+    ) != InviteState::Open
+    {
         return Err(invalid_invite());
     }
     match facts.standing {
@@ -131,6 +139,32 @@ pub fn redemption(facts: &InviteFacts, now: &str) -> Result<Redemption, StorageE
         None if facts.has_current_elsewhere => Err(StorageError::AlreadyInRelationship),
         None if facts.members >= MAX_MEMBERS => Err(invalid_invite()),
         None => Ok(Redemption::Join),
+    }
+}
+
+/// An invite's state at `now`: used once someone joined with it; expired once its time ran out or
+/// its relationship ended unused; open otherwise (only an open one can be redeemed).
+pub fn invite_state(
+    redeemed: bool,
+    expires_at: &str,
+    relationship_ended: bool,
+    now: &str,
+) -> InviteState {
+    if redeemed {
+        InviteState::Used
+    } else if expires_at <= now || relationship_ended {
+        InviteState::Expired
+    } else {
+        InviteState::Open
+    }
+}
+
+/// Who may see a relationship's invites: its members, current or former; anyone else gets the
+/// answer an unknown relationship gets.
+pub fn may_see_invites(standing: Option<Standing>) -> Result<(), StorageError> {
+    match standing {
+        Some(_) => Ok(()),
+        None => Err(StorageError::NotFound("no such relationship".into())),
     }
 }
 
@@ -256,5 +290,20 @@ mod tests {
         assert!(may_invite(None).is_err());
         assert!(may_leave(Some(Standing::Current)).is_ok());
         assert!(may_leave(Some(Standing::Ended)).is_err());
+    }
+
+    #[test]
+    fn an_invite_is_used_once_redeemed_expired_when_late_or_ended_and_open_otherwise() {
+        let later = "2026-12-06T12:00:00.000Z";
+        assert_eq!(invite_state(false, later, false, NOW), InviteState::Open);
+        assert_eq!(invite_state(true, later, false, NOW), InviteState::Used);
+        assert_eq!(invite_state(true, NOW, true, later), InviteState::Used);
+        assert_eq!(invite_state(false, NOW, false, NOW), InviteState::Expired);
+        assert_eq!(invite_state(false, later, true, NOW), InviteState::Expired);
+        assert!(may_see_invites(Some(Standing::Ended)).is_ok());
+        assert!(matches!(
+            may_see_invites(None),
+            Err(StorageError::NotFound(_))
+        ));
     }
 }

@@ -1,5 +1,6 @@
 //! First run: the person's profile, then either starting the couple's space (usable alone and
-//! offline at once) or joining a partner with their code; or signing in to an existing account.
+//! offline at once) or joining a partner: the invite code first (checked on the device), then the
+//! account, after which the code is used at once; or signing in to an existing account.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,7 +12,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
 use crate::screens::pairing::AccountForms;
-use crate::widgets::Notice;
+use crate::widgets::{Notice, reveal};
 
 /// The device's time zone, as the browser engine knows it.
 pub fn device_time_zone() -> String {
@@ -63,6 +64,30 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
     });
     let notice = RwSignal::new(None);
     let signing_in = RwSignal::new(false);
+    let joining = RwSignal::new(false);
+    let code_notice = RwSignal::new(None);
+    let code = RwSignal::new(String::new());
+    // "My partner invited me": the code is checked here (typos, look-alikes) before the profile is
+    // saved and the person goes on to step two, their account.
+    let continue_with_code = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (typed, profile) = (code.get(), form.get());
+        spawn_local(async move {
+            if let Err(message) = ipc::check_invite_code(&typed).await {
+                code_notice.set(Some(Err(message)));
+                reveal("onboarding-code-notice");
+                return;
+            }
+            match ipc::save_profile(&profile, false).await {
+                Ok(_) => {
+                    ctx.pending_code.set(Some(typed.trim().to_owned()));
+                    ctx.screen.set(Screen::Partner);
+                    ctx.refresh();
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+        });
+    };
     let save = move |start_space: bool| {
         let form = form.get();
         spawn_local(async move {
@@ -99,14 +124,36 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     view! {
                         <form id="profile-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
                             <ProfileFields form=form/>
-                            <div class="actions">
-                                <button type="submit" id="start-space">"Start our space"</button>
-                                <button type="button" class="secondary" id="have-code" on:click=move |_| save(false)>
-                                    "My partner invited me"
-                                </button>
-                            </div>
-                            <p class="muted small">"Everything works on this device right away, even offline. Invite your partner whenever you like."</p>
+                            <Show when=move || !joining.get()>
+                                <div class="actions">
+                                    <button type="submit" id="start-space">"Start our space"</button>
+                                    <button type="button" class="secondary" id="have-code"
+                                        on:click=move |_| { notice.set(None); joining.set(true); reveal("code-form") }>
+                                        "My partner invited me"
+                                    </button>
+                                </div>
+                                <p class="muted small">"Everything works on this device right away, even offline. Invite your partner whenever you like."</p>
+                            </Show>
                         </form>
+                        <Show when=move || joining.get()>
+                            <form id="code-form" class="steps" on:submit=continue_with_code>
+                                <h2>"Join your partner"</h2>
+                                <ol class="small">
+                                    <li>"Enter the invite code your partner’s app shows."</li>
+                                    <li>"Create your account (or sign in), and the code brings your shared space to this device."</li>
+                                </ol>
+                                <label for="onboarding-code">"Invite code"</label>
+                                <input id="onboarding-code" type="text" autocomplete="off" spellcheck="false"
+                                    autocapitalize="characters" placeholder="7KQ4-WX2M-…"
+                                    prop:value=move || code.get()
+                                    on:input=move |ev| { code_notice.set(None); code.set(event_target_value(&ev)) }/>
+                                <Notice id="onboarding-code-notice" message=code_notice/>
+                                <div class="actions">
+                                    <button type="submit" id="code-continue">"Continue"</button>
+                                    <button type="button" class="link" on:click=move |_| joining.set(false)>"Back"</button>
+                                </div>
+                            </form>
+                        </Show>
                         <button type="button" class="link" id="go-sign-in" on:click=move |_| signing_in.set(true)>
                             "I already have an account"
                         </button>

@@ -1,10 +1,11 @@
-//! The partner: create an account (pairing goes through a sync server), invite with a code and a QR
-//! code, or join with the partner's code. Waiting never blocks using the app alone.
+//! The partner: create an account (pairing goes through a sync server), invite with an invite code
+//! and a QR code (whose real state the screen follows: open, used, expired), or join with the
+//! partner's invite code. Waiting never blocks using the app alone.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use together_core::profile::DisplayName;
 use together_core::view::{AccountForm, AppOverview, InviteView, LoginForm};
+use together_core::wire::{InviteInfo, InviteState};
 
 use crate::context::Ctx;
 use crate::ipc;
@@ -20,7 +21,6 @@ pub fn AccountForms(
     let mode_login = RwSignal::new(login_only);
     let server = RwSignal::new(default_server.unwrap_or_default());
     let email = RwSignal::new(String::new());
-    let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let notice = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -29,8 +29,10 @@ pub fn AccountForms(
         busy.set(true);
         notice.set(Some(Ok("Connecting to the sync server…".to_owned())));
         let login = mode_login.get();
-        let (server, email, name, password) =
-            (server.get(), email.get(), name.get(), password.get());
+        let (server, email, password) = (server.get(), email.get(), password.get());
+        // The name is the profile's, given at onboarding: never asked twice.
+        let name = String::new();
+        let pending_code = ctx.pending_code.get_untracked();
         spawn_local(async move {
             let result = if login {
                 ipc::log_in(&LoginForm {
@@ -53,6 +55,17 @@ pub fn AccountForms(
                     notice.set(Some(Ok(
                         "You’re signed in. Your data is end-to-end encrypted.".to_owned(),
                     )));
+                    // Step two of "my partner invited me": the code typed first is used now.
+                    if let Some(code) = pending_code {
+                        notice.set(Some(Ok("Joining your partner…".to_owned())));
+                        match ipc::join(&code).await {
+                            Ok(()) => {
+                                ctx.pending_code.set(None);
+                                notice.set(Some(Ok("You’re together now.".to_owned())));
+                            }
+                            Err(message) => notice.set(Some(Err(message))),
+                        }
+                    }
                     ctx.refresh();
                 }
                 Err(message) => notice.set(Some(Err(message))),
@@ -69,11 +82,6 @@ pub fn AccountForms(
             <label for="account-email">"Email"</label>
             <input id="account-email" type="email" autocomplete="email" required
                 prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
-            <Show when=move || !mode_login.get()>
-                <label for="account-name">"Name"</label>
-                <input id="account-name" type="text" maxlength=DisplayName::MAX_CHARS
-                    prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-            </Show>
             <label for="account-password">"Password"</label>
             <input id="account-password" type="password" required
                 autocomplete=move || if mode_login.get() { "current-password" } else { "new-password" }
@@ -97,7 +105,26 @@ pub fn AccountForms(
 pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let invite: RwSignal<Option<InviteView>> = RwSignal::new(None);
-    let code = RwSignal::new(String::new());
+    let status: RwSignal<Option<InviteInfo>> = RwSignal::new(None);
+    let code = RwSignal::new(ctx.pending_code.get_untracked().unwrap_or_default());
+    // The invite's real state, from the server: now, and every few seconds while this screen is
+    // open, so the inviter sees the partner join or the code run out.
+    let look = move || {
+        spawn_local(async move {
+            if let Ok(now) = ipc::invite_status().await {
+                if now.as_ref().map(|i| i.state) == Some(InviteState::Used)
+                    && status.get_untracked().map(|i| i.state) != Some(InviteState::Used)
+                {
+                    ctx.refresh();
+                }
+                status.set(now);
+            }
+        });
+    };
+    look();
+    if let Ok(handle) = set_interval_with_handle(look, std::time::Duration::from_secs(5)) {
+        on_cleanup(move || handle.clear());
+    }
     let notice = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let make_invite = move |_| {
@@ -107,6 +134,7 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 Ok(view) => {
                     invite.set(Some(view));
                     notice.set(None);
+                    look();
                 }
                 Err(message) => notice.set(Some(Err(message))),
             }
@@ -122,6 +150,22 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             match ipc::join(&code).await {
                 Ok(()) => {
                     notice.set(Some(Ok("You’re together now.".to_owned())));
+                    ctx.refresh();
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+            busy.set(false);
+        });
+    };
+    let start_new = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            match ipc::start_space().await {
+                Ok(()) => {
+                    notice.set(Some(Ok(
+                        "Your new space is ready. Invite your partner whenever you like."
+                            .to_owned(),
+                    )));
                     ctx.refresh();
                 }
                 Err(message) => notice.set(Some(Err(message))),
@@ -152,31 +196,60 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         }.into_any(),
         (false, _, _) => view! {
             <p id="partner-state" data-state="no-account">
-                "To share with your partner, create an account on a sync server. Everything you write is encrypted on this device first."
+                {if ctx.pending_code.get_untracked().is_some() {
+                    "Step 2 of 2: create your account on your sync server (or sign in). Then your invite code brings your shared space to this device. Everything you write is encrypted on this device first."
+                } else {
+                    "To share with your partner, create an account on a sync server. Everything you write is encrypted on this device first."
+                }}
             </p>
             <AccountForms default_server=default_server.clone()/>
         }.into_any(),
         (true, true, None) => view! {
             <p id="partner-state" data-state="waiting">
-                "Invite your partner: they enter this code in their app. Until then, everything works for you alone."
+                "Invite your partner: they enter your invite code in their app (or scan it). Until then, everything works for you alone."
             </p>
-            <button type="button" id="invite-make" prop:disabled=move || busy.get() on:click=make_invite>"Show an invite code"</button>
-            {move || invite.get().map(|i| view! {
-                <div class="invite" id="invite">
-                    <p class="code" id="invite-code">{i.code.clone()}</p>
-                    <div class="qr" id="invite-qr" inner_html=i.qr_svg.clone()></div>
-                    <p class="muted small">{format!("Works once, until {}.", i.expires_at.get(..10).unwrap_or(&i.expires_at))}</p>
-                </div>
-            })}
+            {move || {
+                let current = status.get().map(|i| i.state);
+                let shown = invite.get().filter(|_| current != Some(InviteState::Expired) && current != Some(InviteState::Used));
+                let showing = shown.is_some();
+                let label = match (current, showing) {
+                    (Some(InviteState::Expired), _) => "Make a new invite code",
+                    (_, true) => "Make another invite code",
+                    _ => "Show an invite code",
+                };
+                view! {
+                    {shown.map(|i| view! {
+                        <div class="invite" id="invite">
+                            <p class="code" id="invite-code">{i.code.clone()}</p>
+                            <div class="qr" id="invite-qr" inner_html=i.qr_svg.clone()></div>
+                            {current.is_none().then(|| view! {
+                                <p class="muted small">{format!("Works once, until {}.", i.expires_at.get(..10).unwrap_or(&i.expires_at))}</p>
+                            })}
+                        </div>
+                    })}
+                    {status.get().map(|i| {
+                        let (sentence, class) = invite_sentence(&i);
+                        view! { <p id="invite-state" class=class data-state=i.state.as_str()>{sentence}</p> }
+                    })}
+                    <button type="button" id="invite-make" class=if showing { "secondary" } else { "" }
+                        prop:disabled=move || busy.get() on:click=make_invite>{label}</button>
+                }
+            }}
         }.into_any(),
         (true, false, _) => view! {
-            <p id="partner-state" data-state="joining">"Enter the code your partner’s app shows."</p>
+            <p id="partner-state" data-state="joining">
+                "You have no shared space right now. Enter the invite code your partner’s app shows, or start a new space of your own."
+            </p>
             <form id="join-form" on:submit=join>
-                <label for="join-code">"Pairing code"</label>
-                <input id="join-code" type="text" autocomplete="off" spellcheck="false"
-                    prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                <label for="join-code">"Invite code"</label>
+                <input id="join-code" type="text" autocomplete="off" spellcheck="false" placeholder="7KQ4-WX2M-…"
+                    prop:value=move || code.get() on:input=move |ev| { notice.set(None); code.set(event_target_value(&ev)) }/>
                 <button type="submit" id="join-submit" prop:disabled=move || busy.get()>"Join"</button>
             </form>
+            <p class="muted small">"Or start a space of your own, and invite your partner when you like."</p>
+            <div class="actions">
+                <button type="button" class="secondary" id="start-new-space" prop:disabled=move || busy.get() on:click=start_new>"Start a new space"</button>
+            </div>
         }.into_any(),
         }
     };
@@ -186,5 +259,27 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             {body}
             <Notice id="partner-notice" message=notice/>
         </section>
+    }
+}
+
+/// What the inviter reads about their newest invite code, and how it is styled.
+fn invite_sentence(invite: &InviteInfo) -> (String, &'static str) {
+    let day = |at: &str| at.get(..10).unwrap_or(at).to_owned();
+    match invite.state {
+        InviteState::Open => (
+            format!(
+                "Your invite code is waiting for your partner (it works once, until {}).",
+                day(&invite.expires_at)
+            ),
+            "muted",
+        ),
+        InviteState::Used => (
+            "Your partner joined with your invite code. Their name appears here as soon as their first changes arrive.".to_owned(),
+            "success",
+        ),
+        InviteState::Expired => (
+            "Your invite code ran out before your partner used it. Make a new one and give it to them.".to_owned(),
+            "warning",
+        ),
     }
 }

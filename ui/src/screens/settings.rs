@@ -10,7 +10,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::onboarding::ProfileFields;
 use crate::screens::pairing::AccountForms;
-use crate::widgets::Notice;
+use crate::widgets::{Notice, reveal};
 
 /// The Settings screen.
 #[component]
@@ -69,6 +69,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         });
     };
     let confirm_delete = RwSignal::new(false);
+    let confirm_unpair = RwSignal::new(false);
     let live_status = move || {
         ctx.status
             .get()
@@ -121,11 +122,25 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 <button type="button" class="secondary" id="export" on:click=move |_| act("export")>"Export (JSON and documents)"</button>
             </div>
             {move || signed_in.get().then(|| view! {
+                {paired.get().then(|| view! {
+                    <h2>"Your shared space"</h2>
+                    <p class="muted small">"Ending it ends it for both of you: neither can add to it any more, each keeps a read-only copy, and each can start a new space or join another."</p>
+                    <div class="actions">
+                        <button type="button" class="danger-outline" id="unpair" on:click=move |_| { confirm_unpair.set(true); reveal("unpair-confirm") }>"End our shared space…"</button>
+                    </div>
+                    <Show when=move || confirm_unpair.get()>
+                        <div class="confirm" role="alertdialog" aria-labelledby="confirm-unpair-text">
+                            <p id="confirm-unpair-text">{move || format!(
+                                "End your shared space with {}? It ends for both of you, and cannot be undone.",
+                                overview.get().and_then(|o| o.partner_name).unwrap_or_else(|| "your partner".to_owned())
+                            )}</p>
+                            <button type="button" class="danger" id="unpair-confirm" on:click=move |_| { confirm_unpair.set(false); act("unpair") }>"End it for both of us"</button>
+                            <button type="button" class="secondary" id="unpair-cancel" on:click=move |_| confirm_unpair.set(false)>"Cancel"</button>
+                        </div>
+                    </Show>
+                })}
                 <h2>"Account"</h2>
                 <div class="actions">
-                    {paired.get().then(|| view! {
-                        <button type="button" class="secondary" id="unpair" on:click=move |_| act("unpair")>"Unpair"</button>
-                    })}
                     <button type="button" class="secondary" id="sign-out" on:click=move |_| act("sign-out")>"Sign out"</button>
                     <button type="button" class="danger" id="delete-account" on:click=move |_| confirm_delete.set(true)>"Delete account…"</button>
                 </div>

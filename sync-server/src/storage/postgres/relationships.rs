@@ -13,7 +13,9 @@ use tokio_postgres::error::SqlState;
 use super::accounts::lock_user;
 use super::{PostgresStorage, exec, one, opt, rows};
 use crate::storage::StorageError;
-use crate::storage::relationships::{RelationshipRow, Relationships, Standing};
+use crate::storage::relationships::{
+    InviteRow, MAX_INVITES_LISTED, RelationshipRow, Relationships, Standing,
+};
 use crate::storage::rules::{self, InviteFacts, Redemption, Registration};
 
 /// `user_id`'s standing in `relationship_id`, or `None` if they never belonged to it. With
@@ -215,6 +217,32 @@ impl Relationships for PostgresStorage {
         .await
         .map_err(super::constraint("this invite already exists"))?;
         Ok(())
+    }
+
+    async fn invites_of(
+        &self,
+        relationship_id: String,
+        user_id: String,
+    ) -> Result<Vec<InviteRow>, StorageError> {
+        let client = self.client().await?;
+        rules::may_see_invites(standing(&client, &relationship_id, &user_id, false).await?)?;
+        Ok(rows(
+            &client,
+            "SELECT i.created_at, i.expires_at, i.redeemed_at, r.ended_at IS NOT NULL
+             FROM invites i JOIN relationships r ON r.id = i.relationship_id
+             WHERE i.relationship_id = $1
+             ORDER BY i.created_at DESC, i.expires_at DESC LIMIT $2",
+            &[&relationship_id, &MAX_INVITES_LISTED],
+        )
+        .await?
+        .into_iter()
+        .map(|row| InviteRow {
+            created_at: row.get(0),
+            expires_at: row.get(1),
+            redeemed_at: row.get(2),
+            relationship_ended: row.get(3),
+        })
+        .collect())
     }
 
     async fn redeem_invite(

@@ -11,7 +11,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::storage::StorageError;
-use crate::storage::relationships::{RelationshipRow, Relationships, Standing};
+use crate::storage::relationships::{
+    InviteRow, MAX_INVITES_LISTED, RelationshipRow, Relationships, Standing,
+};
 use crate::storage::rules::{self, InviteFacts, Redemption, Registration};
 
 use super::SqliteStorage;
@@ -189,6 +191,33 @@ impl Relationships for SqliteStorage {
                 _ => e.into(),
             })?;
             Ok(())
+        })
+        .await
+    }
+    async fn invites_of(
+        &self,
+        relationship_id: String,
+        user_id: String,
+    ) -> Result<Vec<InviteRow>, StorageError> {
+        self.with_conn(move |conn| {
+            rules::may_see_invites(standing(conn, &relationship_id, &user_id)?)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT i.created_at, i.expires_at, i.redeemed_at, r.ended_at IS NOT NULL
+                 FROM invites i JOIN relationships r ON r.id = i.relationship_id
+                 WHERE i.relationship_id = ?1
+                 ORDER BY i.created_at DESC, i.expires_at DESC LIMIT ?2",
+            )?;
+            let rows = stmt
+                .query_map(params![relationship_id, MAX_INVITES_LISTED], |row| {
+                    Ok(InviteRow {
+                        created_at: row.get(0)?,
+                        expires_at: row.get(1)?,
+                        redeemed_at: row.get(2)?,
+                        relationship_ended: row.get(3)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(rows)
         })
         .await
     }
