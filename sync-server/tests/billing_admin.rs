@@ -1,5 +1,7 @@
 //! The operator's billing commands, as run from a shell against a live server (either backend):
-//! what is for sale follows them at once, and a mistake gets a message that names it.
+//! what is for sale follows them at once, and a mistake gets a message that names it. The runtime
+//! has its own threads: the test blocks on the admin process while the in-process server (its revenue
+//! job holds the billing lock for a moment) must keep going.
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
@@ -40,7 +42,7 @@ fn create_code(code: &str) -> Vec<&str> {
     ]
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_too_short_a_duplicate_and_a_past_date_each_get_their_own_message() {
     let stripe = FakeStripe::start().await;
     let server = billing_server(&stripe, false).await;
@@ -73,7 +75,7 @@ async fn a_code_too_short_a_duplicate_and_a_past_date_each_get_their_own_message
     assert_eq!(codes, ["LOVE20"], "nothing else was stored");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deactivated_code_is_refused_at_checkout_until_it_is_activated_again() {
     let stripe = FakeStripe::start().await;
     let server = billing_server(&stripe, false).await;
@@ -113,7 +115,7 @@ async fn a_deactivated_code_is_refused_at_checkout_until_it_is_activated_again()
     assert!(missing.contains("no discount code NOPE99"), "{missing}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_active_items_with_a_stripe_price_are_for_sale() {
     let stripe = FakeStripe::start().await;
     let server = billing_server(&stripe, false).await;
@@ -177,7 +179,7 @@ async fn only_active_items_with_a_stripe_price_are_for_sale() {
     assert_eq!(anyone.get("/v1/addons").await.body[0]["id"], pack.as_str());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revenue_ranges_are_checked_before_anything_is_read_or_written() {
     let stripe = FakeStripe::start().await;
     let server = billing_server(&stripe, false).await;
