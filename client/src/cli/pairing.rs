@@ -128,7 +128,7 @@ pub(super) fn status(cx: &mut Cx) -> Result<()> {
             },
         ),
     };
-    cx.out.ok(value, &line);
+    cx.out.ok(value, &line)?;
     Ok(())
 }
 

@@ -15,25 +15,25 @@ pub(super) fn run(cx: &mut Cx, command: &QuestionCommand) -> Result<()> {
     match command {
         QuestionCommand::Today => {
             let today = cx.store.question_today(cx.now)?;
-            one(cx, today.as_ref());
+            one(cx, today.as_ref())?;
         }
         QuestionCommand::Answer { text } => {
             let view = questions::answer(&mut cx.store, &text.join(" "), cx.now)?;
-            one(cx, Some(&view));
+            one(cx, Some(&view))?;
         }
         QuestionCommand::Skip => {
             let next = cx.store.skip_question(cx.now)?;
-            one(cx, next.as_ref());
+            one(cx, next.as_ref())?;
         }
         QuestionCommand::History { search } => {
             let views = questions::history(&cx.store, &search.join(" "))?;
             if cx.out.json {
-                cx.out.value(json!(views));
+                cx.out.value(json!(views))?;
             } else if views.is_empty() {
-                println!("(none yet)");
+                cx.out.text("(none yet)")?;
             } else {
                 for view in &views {
-                    println!("{}\n", card(view));
+                    cx.out.text(&format!("{}\n", card(view)))?;
                 }
             }
         }
@@ -50,7 +50,7 @@ pub(super) fn run(cx: &mut Cx, command: &QuestionCommand) -> Result<()> {
                     p.questions,
                     p.description
                 )
-            });
+            })?;
         }
         QuestionCommand::React {
             heart,
@@ -68,20 +68,22 @@ pub(super) fn run(cx: &mut Cx, command: &QuestionCommand) -> Result<()> {
                 reply: reply.clone().unwrap_or_default(),
             };
             let view = questions::react(&mut cx.store, &form, cx.now)?;
-            one(cx, Some(&view));
+            one(cx, Some(&view))?;
         }
     }
     Ok(())
 }
 
 /// One question: the view as JSON (`null` when there is none), or a card of text.
-fn one(cx: &Cx, view: Option<&QuestionView>) {
+fn one(cx: &Cx, view: Option<&QuestionView>) -> Result<()> {
     if cx.out.json {
-        cx.out.value(json!(view));
+        cx.out.value(json!(view))
     } else {
         match view {
-            Some(view) => println!("{}", card(view)),
-            None => println!("no question left today: every question of your packs was skipped"),
+            Some(view) => cx.out.text(&card(view)),
+            None => cx
+                .out
+                .text("no question left today: every question of your packs was skipped"),
         }
     }
 }

@@ -123,11 +123,9 @@ impl Context {
         })
     }
 
-    /// The day's question (module docs of `select`): the one answered that day, else computed.
-    fn pick(&self, day: Date) -> Option<Pick> {
-        let date = day.to_string();
-        let today: Vec<DayEntry<'_>> = self
-            .entries
+    /// What was answered and skipped on `day`, as the selection rule reads it.
+    fn day_entries(&self, date: &str) -> Vec<DayEntry<'_>> {
+        self.entries
             .iter()
             .filter(|e| e.date == date)
             .map(|e| DayEntry {
@@ -135,8 +133,13 @@ impl Context {
                 answered: e.answer.is_some(),
                 skipped: e.skipped,
             })
-            .collect();
-        let resolution = resolve_day(&today);
+            .collect()
+    }
+
+    /// The day's question (module docs of `select`): the one answered that day, else computed.
+    fn pick(&self, day: Date) -> Option<Pick> {
+        let date = day.to_string();
+        let resolution = resolve_day(&self.day_entries(&date));
         if let Some(answered) = resolution.answered {
             return self
                 .entries
@@ -170,18 +173,9 @@ impl Context {
 
     /// How many questions were skipped (and answered by nobody) on `day`.
     fn skips_on(&self, day: Date) -> usize {
-        let date = day.to_string();
-        let today: Vec<DayEntry<'_>> = self
-            .entries
-            .iter()
-            .filter(|e| e.date == date)
-            .map(|e| DayEntry {
-                question: &e.question,
-                answered: e.answer.is_some(),
-                skipped: e.skipped,
-            })
-            .collect();
-        resolve_day(&today).skipped.len()
+        resolve_day(&self.day_entries(&day.to_string()))
+            .skipped
+            .len()
     }
 
     /// The question of `date` as the local person may see it: **the reveal rule**.

@@ -165,6 +165,38 @@ pub fn invoice_subscription(invoice: &Value) -> Option<String> {
     })
 }
 
+/// The kind of payment a Checkout Session made.
+pub fn payment_kind(session: &Value) -> &'static str {
+    match meta(session, "kind").as_deref() {
+        Some("credits") => "ai_credits",
+        Some("addon") => "addon",
+        Some("gift") => "gift",
+        _ => "subscription",
+    }
+}
+
+/// A payment as one event tells of it (each backend stores it with its own SQL).
+pub struct PaymentRow {
+    /// The Stripe subscription an invoice belongs to.
+    pub stripe_subscription: Option<String>,
+    /// `subscription`, `ai_credits`, `addon`, `gift`.
+    pub kind: &'static str,
+    /// Cents.
+    pub amount: i64,
+    /// Payment status.
+    pub status: &'static str,
+    /// Our subscription row.
+    pub subscription: Option<String>,
+    /// The payer.
+    pub user: Option<String>,
+    /// The couple.
+    pub relationship: Option<String>,
+    /// When it happened (RFC 3339).
+    pub created_at: String,
+    /// How it was paid.
+    pub method: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -5,42 +5,10 @@ use deadpool_postgres::GenericClient;
 use serde_json::Value;
 
 use super::{credits, new_id};
-use crate::billing::events::{Event, id_of, int, invoice_subscription, meta, text};
+use crate::billing::events::{Event, PaymentRow, id_of, int, invoice_subscription, text};
 use crate::billing::store::stamp;
 use crate::storage::StorageError;
 use crate::storage::postgres::{exec, one, opt};
-
-/// The kind of payment a Checkout Session made.
-pub(super) fn payment_kind(session: &Value) -> &'static str {
-    match meta(session, "kind").as_deref() {
-        Some("credits") => "ai_credits",
-        Some("addon") => "addon",
-        Some("gift") => "gift",
-        _ => "subscription",
-    }
-}
-
-/// A payment as one event tells of it.
-pub(super) struct PaymentRow {
-    /// The Stripe subscription an invoice belongs to.
-    pub stripe_subscription: Option<String>,
-    /// `subscription`, `ai_credits`, `addon`, `gift`.
-    pub kind: &'static str,
-    /// Cents.
-    pub amount: i64,
-    /// Payment status.
-    pub status: &'static str,
-    /// Our subscription row.
-    pub subscription: Option<String>,
-    /// The payer.
-    pub user: Option<String>,
-    /// The couple.
-    pub relationship: Option<String>,
-    /// When it happened (RFC 3339).
-    pub created_at: String,
-    /// How it was paid.
-    pub method: Option<String>,
-}
 
 /// The rank of a payment status: a later event never steps a payment back.
 const STATUS_RANK: &str = "CASE {} WHEN 'pending' THEN 0 WHEN 'requires_action' THEN 1

@@ -6,41 +6,9 @@ use serde_json::Value;
 
 use super::credits;
 use super::new_id;
-use crate::billing::events::{Event, id_of, int, invoice_subscription, meta, text};
+use crate::billing::events::{Event, PaymentRow, id_of, int, invoice_subscription, text};
 use crate::billing::store::stamp;
 use crate::storage::StorageError;
-
-/// The kind of payment a Checkout Session made.
-pub(super) fn payment_kind(session: &Value) -> &'static str {
-    match meta(session, "kind").as_deref() {
-        Some("credits") => "ai_credits",
-        Some("addon") => "addon",
-        Some("gift") => "gift",
-        _ => "subscription",
-    }
-}
-
-/// A payment as one event tells of it.
-pub(super) struct PaymentRow {
-    /// The Stripe subscription an invoice belongs to.
-    pub stripe_subscription: Option<String>,
-    /// `subscription`, `ai_credits`, `addon`, `gift`.
-    pub kind: &'static str,
-    /// Cents.
-    pub amount: i64,
-    /// Payment status.
-    pub status: &'static str,
-    /// Our subscription row.
-    pub subscription: Option<String>,
-    /// The payer.
-    pub user: Option<String>,
-    /// The couple.
-    pub relationship: Option<String>,
-    /// When it happened (RFC 3339).
-    pub created_at: String,
-    /// How it was paid.
-    pub method: Option<String>,
-}
 
 /// One row per Stripe payment: a later event about the same payment updates its status.
 pub(super) fn upsert_payment(

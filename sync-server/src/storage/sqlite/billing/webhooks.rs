@@ -6,11 +6,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
 use super::checkouts;
-use super::payments::{PaymentRow, invoice, payment_kind, refunded, upsert_payment};
+use super::payments::{invoice, refunded, upsert_payment};
 use super::revenue;
 use super::subscriptions::{apply_subscription, checkout_completed};
 use super::{known_relationship, known_user, new_id};
 use crate::billing::events::{self, Event, id_of, int, meta, text};
+use crate::billing::events::{PaymentRow, payment_kind};
 use crate::billing::store::stamp;
 use crate::billing::store::webhooks::{Processed, Webhooks};
 use crate::storage::StorageError;
