@@ -371,3 +371,62 @@ fn doc_import_says_it_skipped_a_private_document() {
     );
     assert!(json.contains("\"skipped_private\":1"), "{json}");
 }
+
+#[test]
+fn a_check_in_is_dated_between_the_relationships_start_and_tomorrow() {
+    let dir = tempfile::tempdir().unwrap();
+    ok(
+        dir.path(),
+        &["profile", "set", "--name", "Alex", "--timezone", "UTC"],
+    );
+    ok(
+        dir.path(),
+        &["relationship", "create", "--start-date", "2026-01-01"],
+    );
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let on = |date: String| {
+        together(
+            dir.path(),
+            &[
+                "checkin",
+                "--connection",
+                "7",
+                "--mood",
+                "7",
+                "--satisfaction",
+                "7",
+                "--date",
+                &date,
+            ],
+        )
+    };
+    let before = on("2025-12-31".into());
+    assert!(!before.status.success());
+    assert!(
+        stderr(&before).contains("before your relationship started (2026-01-01)"),
+        "{}",
+        stderr(&before)
+    );
+    let later = on(today
+        .checked_add(jiff::ToSpan::days(2))
+        .unwrap()
+        .to_string());
+    assert!(!later.status.success());
+    assert!(
+        stderr(&later).contains("tomorrow at the latest"),
+        "{}",
+        stderr(&later)
+    );
+    for fine in [
+        "2026-01-01".to_owned(),
+        today
+            .checked_add(jiff::ToSpan::days(1))
+            .unwrap()
+            .to_string(),
+    ] {
+        let output = on(fine.clone());
+        assert!(output.status.success(), "{fine}: {}", stderr(&output));
+    }
+}

@@ -4,14 +4,16 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use rusqlite::OptionalExtension;
 use together_core::document::{self as doc, CheckinInput, DocAddress};
-use together_core::domain::{Score, optional_text, parse_date};
+use together_core::domain::{InvalidInput, Score, optional_text, parse_date};
 use together_core::ids::{RecordId, RelationshipId};
 use together_core::view::{CheckinForm, CheckinView, TodayView};
 
 use crate::error::{FormError, Result};
 use crate::profile::require_user;
 use crate::relationship::require_relationship;
+use crate::store::write::WriteTx;
 use crate::store::{Store, analytics, rows};
 
 // Reads.
@@ -72,6 +74,13 @@ pub fn form(form: &CheckinForm, today: Date) -> Result<CheckinInput, FormError> 
     } else {
         parse_date("date", &form.date)?
     };
+    // Tomorrow still, for a partner whose day has already turned; never further.
+    if date > today.tomorrow().unwrap_or(today) {
+        return Err(InvalidInput::Inconsistent(format!(
+            "a check-in can be for tomorrow at the latest, not {date}"
+        ))
+        .into());
+    }
     Ok(CheckinInput {
         date,
         connection: Score::new("connection", form.connection)?,
@@ -93,6 +102,15 @@ impl Store {
         self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
+            if let Some(start) = started_on(tx, relationship)?
+                && input.date < start
+            {
+                return Err(InvalidInput::Inconsistent(format!(
+                    "a check-in cannot be dated {} before your relationship started ({start})",
+                    input.date
+                ))
+                .into());
+            }
             let year = input.date.year();
             // The partner's notification travels in the same change as the check-in.
             let notice = crate::inbox::partner_notification(
@@ -124,6 +142,20 @@ impl Store {
             Ok(id)
         })
     }
+}
+
+/// When the couple says their relationship started, if they said.
+fn started_on(tx: &WriteTx<'_>, relationship: RelationshipId) -> Result<Option<Date>> {
+    let start: Option<String> = tx
+        .conn
+        .query_row(
+            "SELECT start_date FROM relationships WHERE id = ?1",
+            [relationship.to_string()],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(start.and_then(|day| day.parse().ok()))
 }
 
 // Screen operations.
