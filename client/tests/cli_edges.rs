@@ -430,3 +430,26 @@ fn a_check_in_is_dated_between_the_relationships_start_and_tomorrow() {
         assert!(output.status.success(), "{fine}: {}", stderr(&output));
     }
 }
+
+#[test]
+fn a_reached_goal_takes_no_more_steps_forward_and_one_back_undoes() {
+    let dir = tempfile::tempdir().unwrap();
+    person(dir.path());
+    let id = ok(
+        dir.path(),
+        &["goal", "add", "--name", "Three walks", "--target", "2"],
+    );
+    let id = id.trim();
+    ok(dir.path(), &["goal", "progress", id]);
+    ok(dir.path(), &["goal", "progress", id]);
+    let again = together(dir.path(), &["goal", "progress", id]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("is reached already"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(ok(dir.path(), &["goal", "list"]).contains("2/2"));
+    ok(dir.path(), &["goal", "progress", id, "--by", "-1"]);
+    assert!(ok(dir.path(), &["goal", "list"]).contains("1/2"));
+}

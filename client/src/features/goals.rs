@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use together_core::document::{self as doc, DocAddress, GoalInput};
-use together_core::domain::{self, required_text};
+use together_core::domain::{self, InvalidInput, required_text};
 use together_core::ids::RecordId;
 use together_core::view::{GoalForm, GoalView};
 
@@ -37,7 +37,9 @@ impl Store {
                     name: row.get(1)?,
                     goal_type: row.get(2)?,
                     target_count: row.get(3)?,
-                    current_progress: row.get(4)?,
+                    // Steps made on both devices offline at once may overshoot: a reached goal
+                    // reads as its target.
+                    current_progress: row.get::<_, i64>(4)?.min(row.get(3)?),
                     status: row.get(5)?,
                 })
             },
@@ -115,6 +117,11 @@ impl Store {
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::progress_goal(d, id, by)
             })?;
+            if was_reached && by > 0 {
+                return Err(StoreError::Invalid(InvalidInput::Inconsistent(
+                    "this goal is reached already; a step back (-1) corrects a mistake".into(),
+                )));
+            }
             if !was_reached && goal_reached(tx, id, relationship)? == Some(true) {
                 let goal: String = tx.conn.query_row(
                     "SELECT goal_name FROM shared_goals WHERE id = ?1",
