@@ -362,17 +362,35 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .await?;
     assert_eq!(bob.text("#partner-scores .connection").await?, "9");
 
-    // An activity: Alice plans it, both rate it, each sees the other's rating.
+    // An activity: Alice plans it; it is rated once done, and a rating shows to the partner once
+    // they rated too (as the check-in reveal).
     alice.click("#nav-activities").await?;
     alice.fill("#activity-name", "Picnic by the lake").await?;
     alice.click("#activity-add").await?;
     let picnic = r#".activity[data-name="Picnic by the lake"]"#;
-    bob.click("#nav-activities").await?;
-    bob.wait_for(picnic).await?;
+    // No stars before it is done.
     alice
-        .click(&format!(r#"{picnic} button[aria-label="Rate 4 of 5"]"#))
+        .wait_until(&format!("{picnic} .rating-later"), T, |t| {
+            t.contains("once it is done")
+        })
         .await?;
-    bob.click(&format!(r#"{picnic} button[aria-label="Rate 5 of 5"]"#))
+    alice.click(&format!("{picnic} button.done")).await?;
+    let done = r#".activity[data-name="Picnic by the lake"][data-status="completed"]"#;
+    bob.click("#nav-activities").await?;
+    bob.wait_for(done).await?;
+    alice
+        .click(&format!(r#"{done} button[aria-label="Rate 4 of 5"]"#))
+        .await?;
+    bob.wait_until(&format!("{done} .partner-rating"), T, |t| {
+        t.contains("rate it too to see")
+    })
+    .await?;
+    assert!(
+        !bob.text(&format!("{done} .partner-rating"))
+            .await?
+            .contains("4/5")
+    );
+    bob.click(&format!(r#"{done} button[aria-label="Rate 5 of 5"]"#))
         .await?;
     alice
         .wait_until(&format!("{picnic} .partner-rating"), T, |t| {

@@ -50,6 +50,13 @@ fn partners_editing_offline_converge_to_identical_tables() {
         .unwrap();
     bob.receive_from(&mut alice);
 
+    // Done together (an activity is rated once it is done).
+    alice
+        .store
+        .complete_activity(activity, now(), now())
+        .unwrap();
+    bob.receive_from(&mut alice);
+
     // Offline on both sides.
     let day = date(2026, 11, 25);
     alice
@@ -537,4 +544,49 @@ fn a_notification_with_a_short_date_is_listed_without_a_panic() {
             .contains("2026-11-22  Our anniversary is in 3 days"),
         "{output:?}"
     );
+}
+
+#[test]
+fn an_activity_is_rated_once_done_and_the_partners_rating_shows_once_you_rated_too() {
+    let (mut alice, mut bob) = paired();
+    let picnic = alice
+        .store
+        .add_activity(
+            &ActivityInput {
+                name: "Picnic".into(),
+                activity_type: ActivityType::Outdoors,
+                planned_date: Some(now()),
+                duration_minutes: None,
+                cost_cents: None,
+            },
+            now(),
+        )
+        .unwrap();
+    let early = alice
+        .store
+        .rate_activity(picnic, Rating::new(4).unwrap(), now())
+        .unwrap_err();
+    assert!(early.to_string().contains("once it is done"), "{early}");
+    alice.store.complete_activity(picnic, now(), now()).unwrap();
+    alice
+        .store
+        .rate_activity(picnic, Rating::new(4).unwrap(), now())
+        .unwrap();
+    bob.receive_from(&mut alice);
+
+    let seen = &bob.store.activities().unwrap()[0];
+    assert_eq!((seen.partner_rating, seen.partner_rated), (None, true));
+    assert!(seen.rating_user1.is_none() && seen.rating_user2.is_none());
+    let export = bob.store.export_json(now()).unwrap();
+    let row = &export["tables"]["activities"][0];
+    assert!(
+        row["satisfaction_rating_user1"].is_null() && row["satisfaction_rating_user2"].is_null(),
+        "the export hides it too: {row}"
+    );
+
+    bob.store
+        .rate_activity(picnic, Rating::new(5).unwrap(), now())
+        .unwrap();
+    let seen = &bob.store.activities().unwrap()[0];
+    assert_eq!((seen.my_rating, seen.partner_rating), (Some(5), Some(4)));
 }

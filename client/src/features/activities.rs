@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use together_core::document::{self as doc, ActivityInput, DocAddress};
-use together_core::domain::{self, Rating, required_text};
+use together_core::domain::{self, InvalidInput, Rating, required_text};
 use together_core::ids::RecordId;
 use together_core::view::{ActivityForm, ActivityView};
 
@@ -19,7 +19,7 @@ use crate::store::{Store, rows};
 
 impl Store {
     /// The current relationship's activities, oldest first, with the local person's rating and
-    /// the partner's.
+    /// the partner's: **the rating reveal**, the partner's rating shows once the person rated too.
     pub fn activities(&self) -> Result<Vec<ActivityView>> {
         let Some(relationship) = self.current_relationship()? else {
             return Ok(Vec::new());
@@ -42,17 +42,24 @@ impl Store {
             |row| {
                 let (one, two): (Option<i64>, Option<i64>) = (row.get(6)?, row.get(7)?);
                 let (mine, theirs) = if i_am_second { (two, one) } else { (one, two) };
+                let shown = theirs.filter(|_| mine.is_some());
+                let (one, two) = if i_am_second {
+                    (shown, mine)
+                } else {
+                    (mine, shown)
+                };
                 Ok(ActivityView {
                     my_rating: mine,
-                    partner_rating: theirs,
+                    partner_rating: shown,
+                    partner_rated: theirs.is_some(),
                     id: row.get(0)?,
                     name: row.get(1)?,
                     activity_type: row.get(2)?,
                     status: row.get(3)?,
                     planned_date: row.get(4)?,
                     completed_date: row.get(5)?,
-                    rating_user1: row.get(6)?,
-                    rating_user2: row.get(7)?,
+                    rating_user1: one,
+                    rating_user2: two,
                 })
             },
         )
@@ -159,13 +166,24 @@ impl Store {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
             ensure_activity(tx, id, relationship)?;
+            let done: bool = tx.conn.query_row(
+                "SELECT status = 'completed' FROM activities WHERE id = ?1",
+                [id.to_string()],
+                |row| row.get(0),
+            )?;
+            if !done {
+                return Err(StoreError::Invalid(InvalidInput::Inconsistent(
+                    "an activity is rated once it is done: mark it done first".into(),
+                )));
+            }
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::rate_activity(d, id, user, rating)
             })?;
+            // No number: the partner sees it once they rated too.
             crate::inbox::notify_partner(tx, relationship, user, "activity_rated", |name| {
                 (
-                    format!("{name} rated an activity {}/{}", rating.get(), Rating::MAX),
-                    "Add your own rating.".to_owned(),
+                    format!("{name} rated an activity"),
+                    "Add your own rating to see theirs.".to_owned(),
                 )
             })
         })

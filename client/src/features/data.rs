@@ -34,8 +34,9 @@ fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     }
 }
 
-/// Tables a JSON export carries in full (check-ins and notifications go through the read API, so
-/// the reveal rule holds in exports too).
+/// Tables a JSON export carries in full (check-ins and notifications go through the read API, and
+/// activities' ratings are shown as the read API shows them, so the reveal rules hold in exports
+/// too).
 const EXPORTED_TABLES: [&str; 9] = [
     "users",
     "relationships",
@@ -85,6 +86,22 @@ impl Store {
         let mut tables = serde_json::Map::new();
         for table in EXPORTED_TABLES {
             tables.insert(table.to_owned(), self.table_as_json(table)?.into());
+        }
+        // The rating reveal holds in exports too: the partner's rating as the read API shows it.
+        let ratings: std::collections::HashMap<String, (Option<i64>, Option<i64>)> = self
+            .activities()?
+            .into_iter()
+            .map(|a| (a.id, (a.rating_user1, a.rating_user2)))
+            .collect();
+        if let Some(serde_json::Value::Array(rows)) = tables.get_mut("activities") {
+            for row in rows {
+                let id = row["id"].as_str().unwrap_or_default().to_owned();
+                // (An ended relationship's activities stay as stored: nothing is left to reveal.)
+                if let Some((one, two)) = ratings.get(&id).copied() {
+                    row["satisfaction_rating_user1"] = one.into();
+                    row["satisfaction_rating_user2"] = two.into();
+                }
+            }
         }
         let signed_in = self.local_user()?.is_some();
         Ok(serde_json::json!({

@@ -67,14 +67,17 @@ pub struct ActivityView {
     pub planned_date: Option<String>,
     /// Done at.
     pub completed_date: Option<String>,
-    /// The first partner's rating.
+    /// The first partner's rating (the partner's only once the local person rated too).
     pub rating_user1: Option<i64>,
-    /// The second partner's rating.
+    /// The second partner's rating (likewise).
     pub rating_user2: Option<i64>,
     /// The local person's rating (whichever of the two they are).
     pub my_rating: Option<i64>,
-    /// The partner's rating.
+    /// The partner's rating, shown once the local person rated too (as the check-in reveal).
     pub partner_rating: Option<i64>,
+    /// Whether the partner rated, even while their rating is still hidden.
+    #[serde(default)]
+    pub partner_rated: bool,
 }
 
 impl ActivityView {

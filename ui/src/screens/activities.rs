@@ -102,11 +102,12 @@ fn ActivityRow(activity: ActivityView) -> impl IntoView {
         .or(activity.planned_date.clone())
         .map(|d| d.get(..10).unwrap_or(&d).to_owned())
         .unwrap_or_default();
-    let partner = activity
-        .partner_rating
-        .map_or("not rated yet".to_owned(), |r| {
-            format!("{r}/{}", Rating::MAX)
-        });
+    // The rating reveal: the partner's rating shows once yours is in.
+    let partner = match (activity.partner_rating, activity.partner_rated) {
+        (Some(r), _) => format!("{r}/{}", Rating::MAX),
+        (None, true) => "rated it (rate it too to see)".to_owned(),
+        (None, false) => "not rated yet".to_owned(),
+    };
     let mine = activity.my_rating;
     view! {
         <li class="row activity" data-name=activity.name.clone() data-status=activity.status.clone()>
@@ -115,18 +116,24 @@ fn ActivityRow(activity: ActivityView) -> impl IntoView {
                 <span class="muted small">{format!(" {} · {} {}", activity.activity_type.replace('_', " "), activity.status, when)}</span>
             </div>
             {(!done).then(|| view! { <button type="button" class="secondary done" on:click=complete>"Mark done"</button> })}
-            <div class="rating" role="group" aria-label="Your rating">
-                <span class="muted small">"You: "</span>
-                {(Rating::MIN..=Rating::MAX).map(|stars| {
-                    let rate = rate.clone();
-                    view! {
-                        <button type="button" class="star" class:on=move || mine.is_some_and(|m| m >= stars)
-                            aria-label=format!("Rate {stars} of {}", Rating::MAX) aria-pressed=(mine == Some(stars)).to_string()
-                            on:click=move |_| rate(stars)>"★"</button>
-                    }
-                }).collect_view()}
-                <span class="muted small partner-rating">{format!(" Partner: {partner}")}</span>
-            </div>
+            {if done {
+                view! {
+                    <div class="rating" role="group" aria-label="Your rating">
+                        <span class="muted small">"You: "</span>
+                        {(Rating::MIN..=Rating::MAX).map(|stars| {
+                            let rate = rate.clone();
+                            view! {
+                                <button type="button" class="star" class:on=move || mine.is_some_and(|m| m >= stars)
+                                    aria-label=format!("Rate {stars} of {}", Rating::MAX) aria-pressed=(mine == Some(stars)).to_string()
+                                    on:click=move |_| rate(stars)>"★"</button>
+                            }
+                        }).collect_view()}
+                        <span class="muted small partner-rating">{format!(" Partner: {partner}")}</span>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <p class="muted small rating-later">"Rate it once it is done."</p> }.into_any()
+            }}
             <Notice id=format!("activity-{id}-notice") message=notice/>
         </li>
     }
