@@ -522,7 +522,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .wait_until("#ideas-list", T, |t| t.contains("Sunset walk"))
         .await?;
     alice
-        .wait_until("#ideas-notice", T, |t| t.contains("1 credit(s) left"))
+        .wait_until("#ideas-notice", T, |t| t.contains("1 credit left"))
         .await?;
 
     screenshots(&alice, "alice").await?;

@@ -10,6 +10,7 @@ mod forms;
 mod questions;
 mod records;
 mod today;
+mod words;
 
 pub use app::{
     AccountSummary, AddonView, AppOverview, IdeasView, InviteView, PlanView, PremiumView,
@@ -26,3 +27,4 @@ pub use records::{
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
 pub use today::{PartnerToday, TodayView};
+pub use words::counted;

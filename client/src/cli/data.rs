@@ -52,8 +52,12 @@ pub(super) fn doc_import(cx: &mut Cx, dir: &Path) -> Result<()> {
     );
     if report.skipped_private > 0 {
         said.push_str(&format!(
-            "; skipped {} private document(s) of someone else (their notes and settings stay theirs)",
-            report.skipped_private
+            "; skipped {} of someone else (their notes and settings stay theirs)",
+            together_core::view::counted(
+                report.skipped_private,
+                "private document",
+                "private documents"
+            )
         ));
     }
     cx.out.ok(json!(report), &said)?;

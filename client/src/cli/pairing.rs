@@ -44,8 +44,8 @@ pub(super) fn relationships(cx: &mut Cx) -> Result<()> {
         };
         let kept = if r.kept_on_device > 0 {
             format!(
-                "  ({} change(s) kept on this device only)",
-                r.kept_on_device
+                "  ({} kept on this device only)",
+                together_core::view::counted(r.kept_on_device, "change", "changes")
             )
         } else {
             String::new()

@@ -168,7 +168,10 @@ pub(super) fn date_add(cx: &mut Cx, a: &DateArgs) -> Result<()> {
 pub(super) fn date_list(cx: &mut Cx) -> Result<()> {
     cx.out.list(&cx.store.dates(cx.now)?, |d| {
         let next = match (&d.next_on, d.days_until) {
-            (Some(on), Some(days)) => format!("  next {on} (in {days} day(s))"),
+            (Some(on), Some(days)) => format!(
+                "  next {on} (in {})",
+                together_core::view::counted(days, "day", "days")
+            ),
             (Some(on), None) => format!("  next {on}"),
             _ => String::new(),
         };
@@ -236,10 +239,10 @@ pub(super) fn stats(cx: &mut Cx) -> Result<()> {
             cx.out.ok(
                 json!(s),
                 &format!(
-                    "{}\ndays together      {}\ncheck-in streak    {} day(s)\nconnection         {} (7 days) / {} (30 days)\nsatisfaction       {} (7 days) / {} (30 days)\nactivities         {} this month\nhealth score       {}",
+                    "{}\ndays together      {}\ncheck-in streak    {}\nconnection         {} (7 days) / {} (30 days)\nsatisfaction       {} (7 days) / {} (30 days)\nactivities         {} this month\nhealth score       {}",
                     s.date,
                     s.days_together,
-                    s.checkin_streak,
+                    together_core::view::counted(s.checkin_streak, "day", "days"),
                     show(s.average_connection_7),
                     show(s.average_connection_30),
                     show(s.average_satisfaction_7),

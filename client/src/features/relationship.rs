@@ -39,8 +39,8 @@ impl Ended {
                 .to_owned();
         if self.kept_on_device > 0 {
             text.push_str(&format!(
-                " {} change(s) made after your partner left stay on this device.",
-                self.kept_on_device
+                " {} made after your partner left stay on this device.",
+                together_core::view::counted(self.kept_on_device, "change", "changes")
             ));
         }
         text
@@ -51,8 +51,8 @@ impl Ended {
         let mut text = "You left: the relationship ended for both of you and is read-only; your copy stays on this device.".to_owned();
         if self.kept_on_device > 0 {
             text.push_str(&format!(
-                " {} change(s) that had not reached your partner stay on this device.",
-                self.kept_on_device
+                " {} that had not reached your partner stay on this device.",
+                together_core::view::counted(self.kept_on_device, "change", "changes")
             ));
         }
         text

@@ -110,7 +110,10 @@ impl SyncStatus {
 /// What a person reads about changes set aside (see [`SyncStatus::quarantined`]); `None` for 0.
 pub fn set_aside_note(count: i64) -> Option<String> {
     (count > 0).then(|| {
-        format!("{count} received change(s) could not be read and were set aside on this device.")
+        format!(
+            "{} could not be read and were set aside on this device.",
+            super::counted(count, "received change", "received changes")
+        )
     })
 }
 

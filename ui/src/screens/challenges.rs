@@ -45,7 +45,7 @@ pub fn ChallengesScreen() -> impl IntoView {
                             view! {
                                 <li class="row">
                                     <div class="row-main"><strong>{p.name.clone()}</strong>
-                                        <span class="muted small">{format!(" {} · {} day(s) done · until {}", p.status, p.days_done, p.target_end_date)}</span></div>
+                                        <span class="muted small">{format!(" {} · {} done · until {}", p.status, together_core::view::counted(p.days_done, "day", "days"), p.target_end_date)}</span></div>
                                     {p.is_running().then(|| view! { <button type="button" class="secondary" on:click=done>"Done today"</button> })}
                                 </li>
                             }

@@ -34,7 +34,10 @@ pub fn IdeasCard() -> impl IntoView {
             match ipc::ask_ideas(k, &c).await {
                 Ok(answer) => {
                     answers.set(answer.suggestions);
-                    notice.set(Some(Ok(format!("{} credit(s) left.", answer.balance))));
+                    notice.set(Some(Ok(format!(
+                        "{} left.",
+                        together_core::view::counted(answer.balance, "credit", "credits")
+                    ))));
                     version.update(|v| *v += 1);
                 }
                 Err(message) => notice.set(Some(Err(message))),
@@ -43,9 +46,9 @@ pub fn IdeasCard() -> impl IntoView {
         });
     };
     let header = move |view: IdeasView| {
-        let balance = view
-            .balance
-            .map_or_else(String::new, |b| format!("{b} credit(s)"));
+        let balance = view.balance.map_or_else(String::new, |b| {
+            together_core::view::counted(b, "credit", "credits")
+        });
         view! {
             <p class="muted" id="ideas-balance">{balance}</p>
             {view.note.map(|n| view! { <p class="muted" id="ideas-note">{n}</p> })}
