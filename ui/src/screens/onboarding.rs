@@ -113,7 +113,7 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         <main class="screen" id="screen-onboarding">
             <section class="card onboarding" aria-labelledby="onboarding-title">
                 <h1 id="onboarding-title">"Welcome"</h1>
-                <p class="headline" id="today-headline">"Welcome! Set up your profile to get started."</p>
+                <p class="headline" id="today-headline">"Set up your profile to get started."</p>
                 {move || if signing_in.get() {
                     view! {
                         <p>"Sign in to bring your couple’s space to this device."</p>

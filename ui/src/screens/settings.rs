@@ -93,11 +93,14 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             </form>
             <h2>"Sync"</h2>
             <dl class="stats" id="settings-sync">
-                <dt>"Server"</dt><dd id="settings-server">{move || account().map(|a| a.server).unwrap_or_else(|| "None: data stays on this device".to_owned())}</dd>
+                <dt>"Server"</dt><dd id="settings-server">{move || account().map(|a| a.server).unwrap_or_else(|| "Not connected: everything stays on this device".to_owned())}</dd>
                 <dt>"Account"</dt><dd>{move || account().map(|a| a.email).unwrap_or_else(|| "–".to_owned())}</dd>
                 <dt>"Status"</dt><dd id="settings-status">{move || if account().is_some() { live_status().label() } else { "On this device" }}</dd>
                 <dt>"Last sync"</dt><dd>{move || live_status().last_sync_at.map(|t| t.replace('T', " ").chars().take(19).collect::<String>()).unwrap_or_else(|| "–".to_owned())}</dd>
-                <dt>"Changes waiting"</dt><dd id="settings-pending">{pending}</dd>
+                // Before an account nothing waits for anything: the count would only worry.
+                {move || account().is_some().then(|| view! {
+                    <dt>"Changes waiting"</dt><dd id="settings-pending">{pending}</dd>
+                })}
                 {move || together_core::view::set_aside_note(quarantined()).map(|note| view! {
                     <dt>"Set aside"</dt><dd id="settings-quarantined">{note}</dd>
                 })}
@@ -146,7 +149,11 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 </div>
                 <Show when=move || confirm_delete.get()>
                     <div class="confirm" role="alertdialog" aria-labelledby="confirm-delete-text">
-                        <p id="confirm-delete-text">"Delete your account on the server? Your partner keeps your shared space; this device keeps its copy."</p>
+                        <p id="confirm-delete-text">{move || if paired.get() {
+                            "Delete your account on the server? Your partner keeps your shared space; this device keeps its copy."
+                        } else {
+                            "Delete your account on the server? Everything stays readable on this device."
+                        }}</p>
                         <button type="button" class="danger" id="delete-confirm" on:click=move |_| { confirm_delete.set(false); act("delete") }>"Delete my account"</button>
                         <button type="button" class="secondary" on:click=move |_| confirm_delete.set(false)>"Cancel"</button>
                     </div>
