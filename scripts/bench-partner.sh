@@ -57,8 +57,9 @@ if [[ -d "$REFERENCE" ]] && command -v node >/dev/null; then
   fi
 fi
 
-field() { # $1 = line, $2 = name: the number after "name="
-  sed -n "s/.*[ |]$2=\([0-9.]*\).*/\1/p" <<<"$1" | head -1
+field() { # $1 = line, $2 = name: the number after the FIRST "name=" (the latency; later ones
+  # on a line are the client's save and sync, or the reference's event-loop lag)
+  grep -o "[ |]$2=[0-9.]*" <<<"$1" | head -1 | cut -d= -f2
 }
 ratio() { python3 -c "import sys; a,b=sys.argv[1:]; print(f'{float(a)/float(b):.2f}' if a and b and float(b)>0 else 'n/a')" "$1" "$2" 2>/dev/null || echo n/a; }
 
