@@ -96,6 +96,11 @@ pub fn describe(config: &crate::Config) -> String {
     }
 }
 
+/// A new row id: time-ordered (UUID v7), so ids sort by creation, whatever the backend.
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
 /// Why the database could not be opened or used, whatever the backend.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -197,6 +197,15 @@ pub struct PaymentRow {
     pub method: Option<String>,
 }
 
+/// A payment's status once `refunded` of its `amount` (cents) went back.
+pub fn refund_status(refunded: i64, amount: i64) -> &'static str {
+    if refunded >= amount {
+        "refunded"
+    } else {
+        "partially_refunded"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

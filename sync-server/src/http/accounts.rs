@@ -18,6 +18,7 @@ use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
 use crate::secrets;
 use crate::storage::Broadcast;
 use crate::storage::NewAccount;
+use crate::storage::new_id;
 
 pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -154,10 +155,6 @@ fn valid_name(field: &str, raw: &str) -> Result<String, ApiError> {
 fn auth_secret(raw: &str) -> Result<[u8; 32], ApiError> {
     secrets::decode_32(raw)
         .ok_or_else(|| ApiError::bad_request("auth_secret must be 32 bytes in base64"))
-}
-
-fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 /// Creates an account and signs this device in.

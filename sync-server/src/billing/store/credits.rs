@@ -3,6 +3,36 @@
 
 use crate::storage::StorageError;
 
+/// One movement of credits, as every backend records it.
+#[derive(Debug, Clone)]
+pub(crate) struct Movement<'a> {
+    /// Whose credits.
+    pub user: &'a str,
+    /// Their couple then, for the ledger.
+    pub relationship: Option<&'a str>,
+    /// `purchase`, `grant`, `spend`, `refund`.
+    pub kind: &'static str,
+    /// Credits added (positive) or taken (negative).
+    pub amount: i64,
+    /// Makes the movement happen once.
+    pub request_id: &'a str,
+    /// The Stripe payment behind a purchase or its refund.
+    pub payment: Option<&'a str>,
+    /// RFC 3339.
+    pub now: &'a str,
+}
+
+/// What a movement did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Moved {
+    /// Done now; the balance after it.
+    Done(i64),
+    /// Done before (same request id); the balance after it then.
+    Repeated(i64),
+    /// Refused: the balance (this much) would go negative.
+    Short(i64),
+}
+
 /// How long an AI answer is kept for replays of its request id.
 pub const ANSWER_KEPT_SECONDS: i64 = 24 * 3600;
 

@@ -20,10 +20,8 @@ use deadpool_postgres::GenericClient;
 use super::one;
 use crate::storage::StorageError;
 
-/// A new time-ordered id.
-fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
+// New row ids, as everywhere on the server.
+use crate::storage::new_id;
 
 /// A relationship id from our metadata, only if it exists here (foreign events carry none).
 async fn known_relationship<C: GenericClient>(

@@ -18,10 +18,8 @@ use rusqlite::Connection;
 
 use crate::storage::StorageError;
 
-/// A new time-ordered id.
-fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
+// New row ids, as everywhere on the server.
+use crate::storage::new_id;
 
 fn constraint(message: &'static str) -> impl Fn(rusqlite::Error) -> StorageError {
     move |error| match error {

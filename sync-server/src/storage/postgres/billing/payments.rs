@@ -5,7 +5,9 @@ use deadpool_postgres::GenericClient;
 use serde_json::Value;
 
 use super::{credits, new_id};
-use crate::billing::events::{Event, PaymentRow, id_of, int, invoice_subscription, text};
+use crate::billing::events::{
+    Event, PaymentRow, id_of, int, invoice_subscription, refund_status, text,
+};
 use crate::billing::store::stamp;
 use crate::storage::StorageError;
 use crate::storage::postgres::{exec, one, opt};
@@ -173,11 +175,7 @@ pub(super) async fn refunded<C: GenericClient>(
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))),
         None => None,
     };
-    let refund_status = if refunded >= amount {
-        "refunded"
-    } else {
-        "partially_refunded"
-    };
+    let refund_status = refund_status(refunded, amount);
     // The refund may arrive before the payment it refunds: record the payment now, refunded;
     // its own event later fills in the rest without undoing the refund.
     if original.is_none()

@@ -12,39 +12,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::new_id;
-use crate::billing::store::credits::{AiStart, Credits};
+use crate::billing::store::credits::{AiStart, Credits, Moved, Movement};
 use crate::storage::StorageError;
 use crate::storage::sqlite::SqliteStorage;
-
-/// One movement of credits.
-#[derive(Debug, Clone)]
-pub(super) struct Movement<'a> {
-    /// Whose credits.
-    pub user: &'a str,
-    /// Their couple then, for the ledger.
-    pub relationship: Option<&'a str>,
-    /// `purchase`, `grant`, `spend`, `refund`.
-    pub kind: &'static str,
-    /// Credits added (positive) or taken (negative).
-    pub amount: i64,
-    /// Makes the movement happen once.
-    pub request_id: &'a str,
-    /// The Stripe payment behind a purchase or its refund.
-    pub payment: Option<&'a str>,
-    /// RFC 3339.
-    pub now: &'a str,
-}
-
-/// What a movement did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Moved {
-    /// Done now; the balance after it.
-    Done(i64),
-    /// Done before (same request id); the balance after it then.
-    Repeated(i64),
-    /// Refused: the balance (this much) would go negative.
-    Short(i64),
-}
 
 /// A person's balance.
 pub(super) fn balance(conn: &Connection, user: &str) -> Result<i64, StorageError> {

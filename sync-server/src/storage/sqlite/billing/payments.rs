@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::credits;
 use super::new_id;
-use crate::billing::events::{Event, PaymentRow, id_of, int, invoice_subscription, text};
+use crate::billing::events::{
+    Event, PaymentRow, id_of, int, invoice_subscription, refund_status, text,
+};
 use crate::billing::store::stamp;
 use crate::storage::StorageError;
 
@@ -147,11 +149,7 @@ pub(super) fn refunded(
             .optional()?,
         None => None,
     };
-    let refund_status = if refunded >= amount {
-        "refunded"
-    } else {
-        "partially_refunded"
-    };
+    let refund_status = refund_status(refunded, amount);
     // The refund may arrive before the payment it refunds: record the payment now, refunded;
     // its own event later fills in the rest without undoing the refund.
     if original.is_none()
