@@ -270,9 +270,28 @@ struct Samples {
 /// 500 check-in saves on top of the history in `db`, each followed by a floor step. CPU time is
 /// measured too: it does not depend on how busy the disk is, which wall-clock time on a shared
 /// machine does.
+///
+/// As in the app, a background thread with its own connection copies the write-ahead log back
+/// into the database file (`Store::checkpoint`) while the saves run; here every 50 ms (the app:
+/// every 2 s), so its disk work overlaps the saves at least as much as a person's would.
 fn saves(db: &Path, floor_dir: &Path) -> Samples {
     let mut store = Store::open(db).unwrap();
     let mut floor = Floor::new(floor_dir);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let checkpointer = {
+        let (db, stop) = (db.to_path_buf(), std::sync::Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let background = Store::open(&db).unwrap();
+            let (mut runs, mut largest) = (0_u32, 0_i64);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                let done = background.checkpoint().unwrap();
+                runs += 1;
+                largest = largest.max(done.log_frames);
+            }
+            (runs, largest)
+        })
+    };
     let mut s = Samples {
         saves: Vec::new(),
         floors: Vec::new(),
@@ -291,6 +310,9 @@ fn saves(db: &Path, floor_dir: &Path) -> Samples {
         s.floors.push(floor.step(i));
         s.floor_cpu.push(cpu.elapsed());
     }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (runs, largest) = checkpointer.join().unwrap();
+    println!("background checkpoints {runs:>4}          largest log {largest} pages before one");
     for samples in [
         &mut s.saves,
         &mut s.floors,
@@ -319,13 +341,15 @@ fn main() {
         }
         let s = saves(&work.path().join("together.sqlite3"), work.path());
         println!(
-            "saves p50 {:.2} ms p99 {:.2} ms (cpu p50 {:.2}); floor p50 {:.2} ms p99 {:.2} ms (cpu p50 {:.2})",
+            "saves p50 {:.2} ms p99 {:.2} ms (cpu p50 {:.2} p99 {:.2}); floor p50 {:.2} ms p99 {:.2} ms (cpu p50 {:.2} p99 {:.2})",
             ms(percentile(&s.saves, 0.5)),
             ms(percentile(&s.saves, 0.99)),
             ms(percentile(&s.save_cpu, 0.5)),
+            ms(percentile(&s.save_cpu, 0.99)),
             ms(percentile(&s.floors, 0.5)),
             ms(percentile(&s.floors, 0.99)),
-            ms(percentile(&s.floor_cpu, 0.5))
+            ms(percentile(&s.floor_cpu, 0.5)),
+            ms(percentile(&s.floor_cpu, 0.99))
         );
         return;
     }

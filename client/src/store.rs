@@ -29,8 +29,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row};
 
 use crate::error::{Result, StoreError};
 
+pub use checkpoint::{BACKGROUND_CHECKPOINT_EVERY, Checkpoint};
+
 pub(crate) mod analytics;
 pub(crate) mod catalog;
+pub(crate) mod checkpoint;
 pub(crate) mod documents;
 pub(crate) mod projection;
 pub(crate) mod settings;
@@ -196,6 +199,7 @@ impl Store {
         }
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        checkpoint::configure(conn)?;
         // One save runs a few dozen distinct statements (projection, analytics, achievements): a
         // cache smaller than that evicts them all in turn and every save compiles its SQL again.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);

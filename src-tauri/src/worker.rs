@@ -57,11 +57,18 @@ impl SyncWorker {
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start background sync");
         }
+        let checkpoints = device.clone();
         let spawned = std::thread::Builder::new()
             .name("together-reminders".into())
             .spawn(move || reminders(&device, &app, &announcer));
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start reminders");
+        }
+        let spawned = std::thread::Builder::new()
+            .name("together-checkpoint".into())
+            .spawn(move || checkpoint(&checkpoints));
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start the database checkpoint");
         }
         worker
     }
@@ -208,6 +215,24 @@ enum Stopped {
     Idle,
     /// An error to show.
     Failed(String),
+}
+
+/// Copies the store's write-ahead log back into its file every few seconds, on a connection of its
+/// own, so no save of the person's waits for it (see `together_client::store::checkpoint`).
+fn checkpoint(device: &DeviceContext) {
+    let mut store = None;
+    loop {
+        std::thread::sleep(together_client::store::BACKGROUND_CHECKPOINT_EVERY);
+        if store.is_none() {
+            store = device.open_store().ok();
+        }
+        if let Some(open) = &store
+            && let Err(error) = open.checkpoint()
+        {
+            tracing::warn!(%error, "database checkpoint failed");
+            store = None; // Open a fresh connection next time.
+        }
+    }
 }
 
 /// Raises date reminders now and then on schedule, and announces new ones.

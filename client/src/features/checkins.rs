@@ -148,11 +148,8 @@ impl Store {
 fn started_on(tx: &WriteTx<'_>, relationship: RelationshipId) -> Result<Option<Date>> {
     let start: Option<String> = tx
         .conn
-        .query_row(
-            "SELECT start_date FROM relationships WHERE id = ?1",
-            [relationship.to_string()],
-            |row| row.get(0),
-        )
+        .prepare_cached("SELECT start_date FROM relationships WHERE id = ?1")?
+        .query_row([relationship.to_string()], |row| row.get(0))
         .optional()?
         .flatten();
     Ok(start.and_then(|day| day.parse().ok()))

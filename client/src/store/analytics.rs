@@ -24,6 +24,9 @@ fn day_after(day: Date) -> String {
     day.tomorrow().unwrap_or(day).to_string()
 }
 
+/// A window longer than any relationship's history (about 110 years).
+const WHOLE_HISTORY_DAYS: i64 = 40_000;
+
 /// Computes the summary of `relationship` on `day` from the projected tables.
 pub(crate) fn summarize(
     conn: &Connection,
@@ -59,8 +62,9 @@ pub(crate) fn summarize(
         )?;
     let start_date = start_date.as_deref().map(parse_day).transpose()?;
     let created_date = parse_day(&created_at)?;
-    // Averages need 30 days; the streak needs as many days as it is long. Load a window and widen
-    // it only while the streak reaches its edge, so a five-year history is not read on every save.
+    // Averages need 30 days; the streak needs as many days as it is long. Load a window, and only
+    // when the streak reaches its edge the whole history (one more query, not a series of
+    // widening ones), so most saves never read a five-year history.
     let mut window_days = 64_i64;
     loop {
         let from = day
@@ -77,11 +81,11 @@ pub(crate) fn summarize(
         });
         let streak_fits = summary.checkin_streak + 2 < window_days;
         let window_holds_everything =
-            checkins.is_empty() || from == Date::MIN || window_days > 40_000;
+            checkins.is_empty() || from == Date::MIN || window_days >= WHOLE_HISTORY_DAYS;
         if streak_fits || window_holds_everything {
             return Ok(Some(summary));
         }
-        window_days *= 4;
+        window_days = WHOLE_HISTORY_DAYS;
     }
 }
 
