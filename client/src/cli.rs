@@ -22,6 +22,7 @@ mod data;
 mod pairing;
 mod person;
 mod questions;
+mod quiz;
 mod records;
 
 use std::path::{Path, PathBuf};
@@ -153,6 +154,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Note(NoteCommand::Add { text }) => person::note_add(cx, text),
         Command::Note(NoteCommand::List) => person::note_list(cx),
         Command::Question(command) => questions::run(cx, command),
+        Command::Quiz(command) => quiz::run(cx, command),
         Command::Settings(SettingsCommand::Show) => person::settings_show(cx),
         Command::Settings(SettingsCommand::Analytics { choice }) => person::analytics(cx, choice),
         Command::Export(a) => data::export(cx, a),

@@ -21,6 +21,7 @@
 //! | [`goals`](crate::goals), [`activities`](crate::activities), [`dates`](crate::dates), [`talk_log`](crate::talk_log) | the couple's records |
 //! | [`challenges`](crate::challenges) | the catalogue, participations, entries, achievements |
 //! | [`inbox`](crate::inbox) | notifications (the partner's news, date reminders) |
+//! | [`love_languages`](crate::love_languages) | the love-language quiz; the partner's language on Today and in reminders |
 //! | [`notes`](crate::notes) | private notes |
 //! | [`questions`](crate::questions) | a question a day: answers, the reveal, history, reactions, packs |
 //! | [`account`](crate::account) | signing up and in (the account forms) |
@@ -39,6 +40,7 @@ pub mod goals;
 pub mod history;
 pub mod ideas;
 pub mod inbox;
+pub mod love_languages;
 pub mod notes;
 pub mod overview;
 pub mod premium;

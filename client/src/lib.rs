@@ -43,7 +43,8 @@ pub mod sync;
 
 pub use error::{FormError, Result, StoreError};
 pub use features::{
-    account, activities, challenges, checkins, data, dates, goals, history, ideas, inbox, notes,
-    overview, premium, profile, questions, record_id, relationship, talk_log, today,
+    account, activities, challenges, checkins, data, dates, goals, history, ideas, inbox,
+    love_languages, notes, overview, premium, profile, questions, record_id, relationship,
+    talk_log, today,
 };
 pub use store::Store;

@@ -30,6 +30,7 @@ pub mod catalog;
 pub mod document;
 pub mod domain;
 pub mod ids;
+pub mod love_languages;
 pub mod profile;
 pub mod questions;
 pub mod rules;

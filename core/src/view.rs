@@ -26,5 +26,5 @@ pub use records::{
     DayPoint, FREE_HISTORY_DAYS, GoalView, HISTORY_WINDOWS, HeatDay, HistoryView, LogView,
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
-pub use today::{PartnerToday, TodayView};
+pub use today::{GestureIdea, PartnerToday, TodayView};
 pub use words::counted;

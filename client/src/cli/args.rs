@@ -72,6 +72,9 @@ pub enum Command {
     /// A question a day, answered alone, revealed when you both answered.
     #[command(subcommand)]
     Question(QuestionCommand),
+    /// Quizzes: your love languages.
+    #[command(subcommand)]
+    Quiz(QuizCommand),
     /// Your settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
@@ -546,5 +549,17 @@ pub enum QuestionCommand {
         /// The day of the question, YYYY-MM-DD (default: today).
         #[arg(long)]
         date: Option<String>,
+    },
+}
+
+/// `together quiz ...`
+#[derive(Debug, Subcommand)]
+pub enum QuizCommand {
+    /// Find your love languages: 30 quick choices, asked one by one (or all at once with
+    /// --answers); the result is set on your profile. Take it again any time.
+    LoveLanguages {
+        /// Every answer at once, one letter per pair in order (for example abba…, 30 letters).
+        #[arg(long, value_name = "LETTERS")]
+        answers: Option<String>,
     },
 }

@@ -85,6 +85,7 @@ impl Store {
                 })?
                 .collect::<Result<_, _>>()?;
             drop(stmt);
+            let hint = crate::love_languages::reminder_hint(tx.conn, relationship, user)?;
             let mut raised = 0;
             for (id, value, name, recurring, days_before) in dates {
                 let Ok(value) = value.parse::<Date>() else { continue };
@@ -108,7 +109,10 @@ impl Store {
                     recipient: user,
                     notification_type: "date_reminder",
                     title: crate::dates::coming_up(&name, days),
-                    message: format!("{name}: {occurrence}."),
+                    message: match hint {
+                        Some(hint) => format!("{name}: {occurrence}. {hint}"),
+                        None => format!("{name}: {occurrence}."),
+                    },
                     priority: if days <= 1 { "high" } else { "normal" },
                 };
                 tx.change(DocAddress::Series(relationship, today.year()), |d| {

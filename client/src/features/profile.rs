@@ -129,6 +129,25 @@ pub(crate) fn own_profile_input(tx: &mut WriteTx<'_>, user: UserId) -> Result<Pr
     })
 }
 
+/// Writes `user`'s profile into their own document and into every relationship they are in, so
+/// a partner sees the change: the one way a profile changes.
+pub(crate) fn share_profile(
+    tx: &mut WriteTx<'_>,
+    user: UserId,
+    input: &ProfileInput,
+) -> Result<()> {
+    let now = tx.now;
+    tx.change(DocAddress::User(user), |d| {
+        doc::set_own_profile(d, user, input, now)
+    })?;
+    for relationship in crate::relationship::relationships_of(tx, user)? {
+        tx.change(DocAddress::Relationship(relationship), |d| {
+            doc::set_member_profile(d, user, input, now)
+        })?;
+    }
+    Ok(())
+}
+
 // Forms.
 
 /// Words a person might type as their name that their partner would read as someone else:
@@ -203,14 +222,7 @@ impl Store {
                         user
                     }
                 };
-            tx.change(DocAddress::User(user), |d| {
-                doc::set_own_profile(d, user, input, now)
-            })?;
-            for relationship in crate::relationship::relationships_of(tx, user)? {
-                tx.change(DocAddress::Relationship(relationship), |d| {
-                    doc::set_member_profile(d, user, input, now)
-                })?;
-            }
+            share_profile(tx, user, input)?;
             Ok(user)
         })
     }

@@ -42,6 +42,8 @@ impl Store {
                 (false, None) => PartnerToday::Waiting { name },
             };
         }
+        view.gesture =
+            crate::love_languages::gesture_for_partner(self.conn(), relationship, me, today)?;
         view.streak = analytics::summarize(self.conn(), &relationship.to_string(), today)?
             .map_or(0, |s| s.checkin_streak);
         view.reminders = self

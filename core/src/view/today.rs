@@ -28,6 +28,20 @@ pub struct TodayView {
     pub reminders: Vec<String>,
     /// A challenge to try, when the couple has none running.
     pub suggestion: Option<ChallengeView>,
+    /// A small gesture for today in the partner's love language, once they gave one.
+    #[serde(default)]
+    pub gesture: Option<GestureIdea>,
+}
+
+/// Today's idea for speaking the partner's love language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GestureIdea {
+    /// The partner's name.
+    pub partner_name: String,
+    /// Their primary love language, as people read it ("quality time").
+    pub language: String,
+    /// The idea ("Take a walk together after dinner.").
+    pub idea: String,
 }
 
 /// The partner's side of today, with the reveal rule applied: their answers are shown only once
@@ -79,6 +93,7 @@ impl TodayView {
             streak: 0,
             reminders: Vec::new(),
             suggestion: None,
+            gesture: None,
         }
     }
 }
