@@ -81,11 +81,11 @@ pub fn Notice(
     }
 }
 
-/// Options of a `<select>` from a list of domain words, shown with spaces.
+/// Options of a `<select>` from a list of domain words, each shown as its label ("Quality time").
 pub fn word_options(words: &[&'static str]) -> impl IntoView + use<> {
     words
         .iter()
-        .map(|w| view! { <option value=*w>{w.replace('_', " ")}</option> })
+        .map(|w| view! { <option value=*w>{together_core::domain::word_label(w)}</option> })
         .collect_view()
 }
 
