@@ -8,7 +8,7 @@ use together_core::view::{CheckinForm, CheckinView, PartnerToday, TodayView};
 use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
-use crate::widgets::{Loaded, Notice, ScoreInput};
+use crate::widgets::{Loaded, Notice, ScoreInput, clear_error};
 
 /// The check-in form's state. It lives as long as the screen, so a refresh (the partner's change
 /// arriving) never resets what the person is entering.
@@ -138,7 +138,7 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
             <h2>"Your check-in"</h2>
             {move || if editing() {
                 view! {
-                    <form on:submit=save id="checkin-form">
+                    <form on:submit=save id="checkin-form" on:input=move |_| clear_error(notice)>
                         <ScoreInput id="checkin-connection" label="How connected do you feel?" value=draft.connection/>
                         <ScoreInput id="checkin-mood" label="Your mood" value=draft.mood/>
                         <ScoreInput id="checkin-satisfaction" label="How happy are you with us?" value=draft.satisfaction/>
