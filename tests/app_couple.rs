@@ -259,6 +259,8 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .wait_until("#today-headline", T, |t| t == "Hello, Alice")
         .await?;
+    // Where the tabs after the Inbox sit with nothing unread: a count must not move them.
+    let partner_tab_at = alice.left("#nav-partner").await?;
     alice
         .wait_until("#partner-sentence", T, |t| {
             t.contains("Invite your partner")
@@ -332,6 +334,17 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .wait_until("#partner-state", T, |t| t.contains("Bob"))
         .await?;
+    // "Bob joined you" counts in Alice's badge; the tabs stay where they were.
+    alice
+        .wait_until("#nav-inbox-badge", T, |t| t.contains('('))
+        .await?;
+    assert_eq!(alice.left("#nav-partner").await?, partner_tab_at);
+    // After pairing, no streak yet together reads as a start, not a loss.
+    alice.click("#nav-today").await?;
+    let streak = alice
+        .wait_until("#today-streak", T, |t| !t.is_empty())
+        .await?;
+    assert!(streak.contains("starts"), "{streak}");
 
     // Bob checks in first; Alice's check-in then reaches his screen live, without reload.
     check_in(&bob, "6", "Bob is grateful for the walk").await?;
@@ -361,6 +374,17 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .wait_until("#partner-scores", T, |t| t.contains("Bob is grateful"))
         .await?;
     assert_eq!(bob.text("#partner-scores .connection").await?, "9");
+    // Alice's "Bob checked in: check in too" settled when she checked in.
+    alice.click("#nav-inbox").await?;
+    let asked = r#".notification[data-type="partner_checkin"]"#;
+    alice
+        .wait_until(asked, T, |t| t.contains("Bob checked in"))
+        .await?;
+    assert_eq!(
+        alice.attribute(asked, "data-resolved").await?.as_deref(),
+        Some("true"),
+        "checking in settles 'Check in too'"
+    );
 
     // An activity: Alice plans it; it is rated once done, and a rating shows to the partner once
     // they rated too (as the check-in reveal).
@@ -401,6 +425,23 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         t.contains("4/5")
     })
     .await?;
+    // Bob's "Add your own rating" settled by his rating; the item opens Activities.
+    bob.click("#nav-inbox").await?;
+    let rated = r#".notification[data-type="activity_rated"]"#;
+    bob.wait_until(&format!(r#"{rated}[data-resolved="true"]"#), T, |t| {
+        t.contains("Done")
+    })
+    .await?;
+    both_sizes(&bob, "bob-inbox-settled").await?;
+    bob.click(&format!("{rated} button.open")).await?;
+    bob.wait_for("#screen-activities").await?;
+    // "Mark all read" empties the badge.
+    bob.click("#nav-inbox").await?;
+    if bob.exists("#inbox-read-all").await {
+        bob.click("#inbox-read-all").await?;
+    }
+    bob.wait_until("#nav-inbox-badge", T, str::is_empty).await?;
+    assert!(!bob.exists(".notification.unread").await);
 
     // A goal both step +1 while the server is unreachable: +2 once it is back.
     alice.click("#nav-goals").await?;
@@ -412,7 +453,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .wait_until("#goal-notice", T, |t| !t.is_empty())
         .await?;
     assert!(
-        refused.contains("goal name"),
+        refused.starts_with("Goal name"),
         "a blank name is explained: {refused}"
     );
     alice.fill("#goal-name", "Walk together").await?;
@@ -480,10 +521,13 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         Some("free")
     );
     alice.click("#nav-history").await?;
-    alice.wait_for("#history-365").await?;
+    alice.click("#history-365").await?;
+    let why = alice
+        .wait_until("#history-locked", T, |t| !t.is_empty())
+        .await?;
     assert!(
-        alice.attribute("#history-365", "disabled").await?.is_some(),
-        "a year of history is Premium"
+        why.contains("Premium"),
+        "a year of history is Premium, and says so: {why}"
     );
     subscribe(&server.url, dir_a.path()).await?;
     for person in [&alice, &bob] {
@@ -549,7 +593,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     bob.click("#nav-settings").await?;
     bob.click("#unpair").await?;
     bob.click("#unpair-confirm").await?;
-    bob.wait_until("#settings-notice", T, |t| t.contains("You left"))
+    bob.wait_until("#unpair-notice", T, |t| t.contains("You left"))
         .await?;
     // Both apps show the same unpaired state (Alice's hears of it live), both can start again,
     // and neither keeps saying "together", "Synced" with a partner, or "needs attention".

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
+use std::time::Duration;
+
 use anyhow::Result;
 use together_client::{Store, paths as client_paths};
 use together_e2e::{TauriDriver, VirtualDisplay, paths};
@@ -87,13 +89,151 @@ async fn today_screen_shows_what_the_local_store_holds() -> Result<()> {
         (date - today).get_days().abs() <= 1,
         "the screen's date {date} is not today ({today})"
     );
-    assert_eq!(
-        session.text("#today-sync").await?,
-        "Sync server: http://127.0.0.1:8787"
-    );
+    // Today names no server: where data syncs is Settings' business.
+    session.wait_for("#today-streak").await?;
+    let page = session.text("#screen-today").await?;
+    assert!(!page.contains("127.0.0.1"), "{page}");
+    assert!(!session.exists("#today-sync").await);
+    // Alone, the streak is the person's own.
+    let streak = session.text("#today-streak").await?;
+    assert!(!streak.contains("together"), "{streak}");
     session.screenshot("today-profile-desktop").await?;
     session.resize(390, 844).await?;
     session.screenshot("today-profile-390x844").await?;
     session.close().await?;
+    Ok(())
+}
+
+/// One person alone, start to finish of what #12 §2, §3 and §5 changed: labels, the streak alone,
+/// dates picked without an input event, feedback beside Export that fades, a locked year that
+/// says why, labelled heat-map squares and a visible focus ring on the sliders.
+#[tokio::test(flavor = "multi_thread")]
+async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
+    let app = paths::built_binary("together-app", "bash scripts/build-app.sh")?;
+    let display = VirtualDisplay::start()?;
+    let driver = TauriDriver::start(&display)?;
+    let dir = tempfile::tempdir()?;
+    let data_dir = dir.path().to_str().expect("temp paths are UTF-8");
+    let me = driver.launch(&app, &["--data-dir", data_dir]).await?;
+    let t = Duration::from_secs(30);
+
+    // Love languages read like "Not sure yet" beside them.
+    me.wait_for("#profile-love1").await?;
+    let options = me.text("#profile-love1").await?;
+    assert!(options.contains("Quality time"), "{options}");
+    assert!(
+        !options.contains('_') && !options.contains("quality time"),
+        "{options}"
+    );
+    me.fill("#profile-name", "Robin").await?;
+    me.click("#start-space").await?;
+    me.wait_until("#today-streak", t, |s| s.contains("start a streak"))
+        .await?;
+
+    // The sliders show where the keyboard is.
+    let outline = me
+        .script(
+            "const e = document.querySelector('#checkin-mood'); e.focus(); \
+             return getComputedStyle(e).outlineStyle;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(outline.as_str(), Some("solid"), "no focus ring on a slider");
+    me.screenshot("alone-slider-focus").await?;
+    me.click("#checkin-save").await?;
+    me.wait_until("#today-streak", t, |s| {
+        s == "You checked in 1 day in a row."
+    })
+    .await?;
+
+    // A date the calendar pop-up put in the field, and one click on "Save date".
+    let in_three_days = jiff::Zoned::now()
+        .date()
+        .saturating_add(jiff::ToSpan::days(3));
+    me.click("#nav-dates").await?;
+    me.fill("#date-name", "First trip").await?;
+    me.set_value_silently("#date-value", &in_three_days.to_string())
+        .await?;
+    me.click("#date-add").await?;
+    me.wait_until("#date-list", t, |l| l.contains("First trip"))
+        .await?;
+    me.click("#nav-activities").await?;
+    me.fill("#activity-name", "Museum").await?;
+    me.set_value_silently("#activity-date", &in_three_days.to_string())
+        .await?;
+    me.click("#activity-add").await?;
+    me.wait_until(r#".activity[data-name="Museum"]"#, t, |row| {
+        row.contains(&in_three_days.to_string())
+    })
+    .await?;
+
+    // A year of history without Premium says why, beside the buttons.
+    me.click("#nav-history").await?;
+    me.wait_for("#history-heat").await?;
+    assert!(me.attribute("#history-365", "disabled").await?.is_none());
+    me.click("#history-365").await?;
+    let why = me
+        .wait_until("#history-locked", t, |w| !w.is_empty())
+        .await?;
+    assert!(why.contains("Premium"), "{why}");
+    // Every heat-map square says its day and what happened.
+    let today = jiff::Zoned::now().date().to_string();
+    let labels = me
+        .script(
+            "return [...document.querySelectorAll('#history-heat rect')].map(r => r.getAttribute('aria-label'));",
+            vec![],
+        )
+        .await?;
+    let labels: Vec<String> = serde_json::from_value(labels)?;
+    assert!(labels.iter().all(|l| l.len() > 10), "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .any(|l| l.starts_with(&today) && l.contains("checked in")),
+        "{labels:?}"
+    );
+    for (w, h, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        me.resize(w, h).await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        me.screenshot(&format!("alone-history-locked-{size}"))
+            .await?;
+    }
+    me.resize(1024, 760).await?;
+
+    // Export's result shows beside the Export button, then fades.
+    me.click("#nav-settings").await?;
+    me.click("#export").await?;
+    let done = me
+        .wait_until("#export-notice", t, |n| n.contains("Exported"))
+        .await?;
+    assert!(!done.contains("data directory"), "{done}");
+    assert!(
+        me.exists(".actions #export + #export-notice").await,
+        "the notice sits beside Export"
+    );
+    for (w, h, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        me.resize(w, h).await?;
+        me.script(
+            "document.querySelector('#export').scrollIntoView();",
+            vec![],
+        )
+        .await?;
+        me.screenshot(&format!("alone-settings-export-{size}"))
+            .await?;
+    }
+    me.resize(1024, 760).await?;
+    me.wait_until("#export-notice", Duration::from_secs(15), str::is_empty)
+        .await?;
+
+    // An old error goes once the person edits the field again.
+    me.click("#nav-dates").await?;
+    me.fill("#date-name", "   ").await?;
+    me.set_value_silently("#date-value", &in_three_days.to_string())
+        .await?;
+    me.click("#date-add").await?;
+    me.wait_until("#date-notice", t, |n| !n.is_empty()).await?;
+    me.fill("#date-name", "Picnic").await?;
+    me.wait_until("#date-notice", t, str::is_empty).await?;
+    me.close().await?;
     Ok(())
 }

@@ -183,7 +183,7 @@ fn count(db: &Path, table: &str) -> i64 {
 fn open_only(db: &Path) {
     let started = Instant::now();
     let store = Store::open(db).unwrap();
-    let view = store.today_view(Timestamp::now(), None).unwrap();
+    let view = store.today_view(Timestamp::now()).unwrap();
     let checkins = store.visible_checkins().unwrap();
     let goals = store.goals().unwrap();
     let elapsed = started.elapsed();

@@ -99,6 +99,23 @@ pub enum StoreError {
     /// The action needs something that does not exist yet (a profile, a relationship, a record).
     #[error("{0}")]
     Missing(String),
+    /// The action needs the local person's profile, and there is none yet.
+    #[error("set up your profile first: together profile set --name NAME")]
+    NeedsProfile,
+    /// The action needs the couple's space (a relationship), and this device has none.
+    #[error("create a relationship first: together relationship create")]
+    NeedsRelationship,
+    /// The record named is not there (removed on the partner's device, or a wrong id).
+    #[error("there is no {what} with id {id}; it may have been removed on your partner's device")]
+    NotFound {
+        /// What kind of record ("activity", "goal").
+        what: &'static str,
+        /// The id given.
+        id: String,
+    },
+    /// A value the store itself wrote cannot be read back (a damaged row or setting).
+    #[error("{0}")]
+    Damaged(String),
     /// The action would change a relationship that ended (a partner left): it is read-only.
     #[error(
         "this relationship ({0}) ended when a partner left; it is read-only now (together relationships lists it)"

@@ -24,7 +24,7 @@ fn checkin(day: jiff::civil::Date, score: i64, note: &str) -> CheckinInput {
 fn today_reveals_the_partner_only_after_the_person_checked_in() {
     let mut solo = Replica::new();
     solo.profile("Robin", "UTC");
-    let view = solo.store.today_view(now(), None).unwrap();
+    let view = solo.store.today_view(now()).unwrap();
     assert_eq!(view.display_name.as_deref(), Some("Robin"));
     assert_eq!(view.partner, PartnerToday::Alone);
     assert_eq!(view.local_date, "2026-11-25");
@@ -33,19 +33,18 @@ fn today_reveals_the_partner_only_after_the_person_checked_in() {
     let (mut alice, mut bob) = paired();
     // Bob lives in Honolulu: at 08:00 UTC on the 25th, his today is the 24th.
     let today = date(2026, 11, 24);
-    let bob_view = bob.store.today_view(now(), Some("http://s")).unwrap();
+    let bob_view = bob.store.today_view(now()).unwrap();
     assert!(
         matches!(bob_view.partner, PartnerToday::Waiting { .. }),
         "{bob_view:?}"
     );
-    assert_eq!(bob_view.sync_server.as_deref(), Some("http://s"));
 
     alice
         .store
         .checkin(&checkin(today, 9, "soup"), now())
         .unwrap();
     bob.receive_from(&mut alice);
-    let sealed = bob.store.today_view(now(), None).unwrap();
+    let sealed = bob.store.today_view(now()).unwrap();
     assert!(
         matches!(sealed.partner, PartnerToday::Sealed { .. }),
         "{sealed:?}"
@@ -58,7 +57,7 @@ fn today_reveals_the_partner_only_after_the_person_checked_in() {
     bob.store
         .checkin(&checkin(today, 7, "walk"), now())
         .unwrap();
-    let revealed = bob.store.today_view(now(), None).unwrap();
+    let revealed = bob.store.today_view(now()).unwrap();
     let PartnerToday::Revealed { checkin, .. } = &revealed.partner else {
         panic!("{revealed:?}")
     };
@@ -134,27 +133,19 @@ fn dates_count_down_and_remind_on_today() {
     assert_eq!(dates[0].next_on.as_deref(), Some("2026-11-27"));
     assert_eq!(dates[1].days_until, Some(25));
     assert_eq!(dates[2].days_until, None);
-    let today = alice.store.today_view(now(), None).unwrap();
+    let today = alice.store.today_view(now()).unwrap();
     assert_eq!(today.reminders, vec!["Anniversary is in 2 days".to_owned()]);
 }
 
 #[test]
 fn a_suggestion_is_offered_until_a_challenge_runs() {
     let (mut alice, _bob) = paired();
-    let suggestion = alice
-        .store
-        .today_view(now(), None)
-        .unwrap()
-        .suggestion
-        .unwrap();
+    let suggestion = alice.store.today_view(now()).unwrap().suggestion.unwrap();
     alice.store.join_challenge(&suggestion.id, now()).unwrap();
     let joined = alice.store.participations().unwrap();
     assert_eq!(joined.len(), 1);
     assert_eq!(joined[0].name, suggestion.name);
-    assert_eq!(
-        alice.store.today_view(now(), None).unwrap().suggestion,
-        None
-    );
+    assert_eq!(alice.store.today_view(now()).unwrap().suggestion, None);
     alice
         .store
         .add_goal(

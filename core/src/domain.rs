@@ -75,6 +75,17 @@ pub enum InvalidInput {
     Inconsistent(String),
 }
 
+/// A stored word as people read it: "words_of_affirmation" is "Words of affirmation", the way
+/// "Not sure yet" is written beside it. The one rule for every label made from a domain word.
+pub fn word_label(word: &str) -> String {
+    let spaced = word.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 macro_rules! word_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal { $($(#[$vdoc:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -92,6 +103,11 @@ macro_rules! word_enum {
                 match self {
                     $(Self::$variant => $word),+
                 }
+            }
+
+            /// The word as people read it ("Quality time"): see [`word_label`].
+            pub fn label(self) -> String {
+                word_label(self.as_str())
             }
         }
 
@@ -450,6 +466,22 @@ pub fn parse_time_zone(value: &str) -> Result<String, InvalidInput> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_read_like_sentences() {
+        assert_eq!(
+            LoveLanguage::WordsOfAffirmation.label(),
+            "Words of affirmation"
+        );
+        assert_eq!(LoveLanguage::QualityTime.label(), "Quality time");
+        assert_eq!(ActivityType::DateNight.label(), "Date night");
+        assert_eq!(word_label(""), "");
+        for language in LoveLanguage::ALL {
+            let label = language.label();
+            assert!(!label.contains('_'), "{label}");
+            assert!(label.starts_with(char::is_uppercase), "{label}");
+        }
+    }
 
     #[test]
     fn enumerations_parse_their_words_leniently_and_list_the_choices_on_error() {

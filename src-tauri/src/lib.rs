@@ -100,6 +100,7 @@ pub fn run() {
             commands::records::achievements,
             commands::records::notifications,
             commands::records::mark_read,
+            commands::records::mark_all_read,
             commands::account::sign_up,
             commands::account::log_in,
             commands::account::invite,

@@ -74,7 +74,8 @@ impl Shell {
         let store = match (options.problem.clone(), &device) {
             (Some(problem), _) => Err(problem),
             (None, None) => Err(
-                "no data directory is available on this device; start the app with --data-dir DIR"
+                "Better Together found no place on this device to keep your data. Please restart \
+                 the app; if this keeps happening, ask for help."
                     .to_owned(),
             ),
             (None, Some(device)) => device

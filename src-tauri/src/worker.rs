@@ -133,15 +133,16 @@ impl Runner {
         let had_account = store.sync_server().ok().flatten().is_some();
         let mut session = match Session::resume(&mut store, secrets.as_ref()) {
             Ok(session) => session,
-            Err(SyncError::Config(message)) => {
+            Err(error @ (SyncError::Config(_) | SyncError::NotSignedIn { .. })) => {
                 if had_account {
-                    self.set(SyncState::NeedsAttention, Some(message));
+                    let sentence = CommandError::from(error).to_string();
+                    self.set(SyncState::NeedsAttention, Some(sentence));
                 } else {
                     self.set(SyncState::LocalOnly, None);
                 }
                 return Err(Stopped::Idle);
             }
-            Err(other) => return Err(Stopped::Failed(other.to_string())),
+            Err(other) => return Err(failed(other.into())),
         };
         self.set(SyncState::Connecting, None);
         // A second connection for reading what arrived (the session holds the first).
@@ -175,7 +176,7 @@ impl Runner {
                 }
             })
             .await;
-        result.map_err(|error| Stopped::Failed(error.to_string()))
+        result.map_err(|error| failed(error.into()))
     }
 
     fn set(&self, state: SyncState, message: Option<String>) {

@@ -238,6 +238,39 @@ impl AppSession {
         Ok(())
     }
 
+    /// Sets an input's value the way a pop-up that fires no event would: the field shows it,
+    /// and no `input` or `change` event tells the page.
+    pub async fn set_value_silently(&self, css: &str, value: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .with_context(|| format!("cannot set {css}"))?;
+        Ok(())
+    }
+
+    /// Runs `script` in the page with `args`, and returns its value.
+    pub async fn script(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        Ok(self.client.execute(script, args).await?)
+    }
+
+    /// The left edge of the element matching `css`, in CSS pixels.
+    pub async fn left(&self, css: &str) -> Result<f64> {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css}"))?;
+        Ok(element.rectangle().await?.0)
+    }
+
     /// Whether an element matching `css` exists now.
     pub async fn exists(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()

@@ -86,9 +86,16 @@ fn Frame(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         </header>
         <nav class="tabs" aria-label="Screens">
             {Screen::ALL.iter().copied().map(|screen| {
-                let label = move || match (screen, unread()) {
-                    (Screen::Inbox, n) if n > 0 => format!("{} ({n})", screen.label()),
-                    _ => screen.label().to_owned(),
+                // The Inbox's count sits in a badge whose space is always kept, so the tabs
+                // after it never shift when "(1)" appears.
+                let badge = (screen == Screen::Inbox).then(|| view! {
+                    <span class="tab-badge" id="nav-inbox-badge">
+                        {move || match unread() { 0 => String::new(), n => format!("({n})") }}
+                    </span>
+                });
+                let aria = move || match (screen, unread()) {
+                    (Screen::Inbox, n) if n > 0 => Some(format!("{}, {n} unread", screen.label())),
+                    _ => None,
                 };
                 view! {
                     <button
@@ -97,9 +104,11 @@ fn Frame(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                         class="tab"
                         class:active=move || ctx.screen.get() == screen
                         aria-current=move || (ctx.screen.get() == screen).then_some("page")
+                        aria-label=aria
                         on:click=move |_| ctx.screen.set(screen)
                     >
-                        {label}
+                        {screen.label()}
+                        {badge}
                     </button>
                 }
             }).collect_view()}

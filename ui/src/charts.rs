@@ -65,6 +65,15 @@ pub fn ScoreChart(
     }
 }
 
+/// What a heat-map square says, for its label (read aloud, and shown on hover).
+fn heat_words(level: u8) -> &'static str {
+    match level {
+        0 => "no check-in",
+        1 => "one of you checked in",
+        _ => "you both checked in",
+    }
+}
+
 /// The heat map: one cell per day, by week columns.
 #[component]
 pub fn HeatMap(days: Vec<HeatDay>) -> impl IntoView {
@@ -77,9 +86,12 @@ pub fn HeatMap(days: Vec<HeatDay>) -> impl IntoView {
             {days.into_iter().enumerate().map(|(i, day)| {
                 let x = (i / 7) as f64 * (cell + 2.0);
                 let y = (i % 7) as f64 * (cell + 2.0);
+                let label = format!("{}: {}", day.date, heat_words(day.level));
+                let title = label.clone();
                 view! {
-                    <rect x=x y=y width=cell height=cell rx="2" class=format!("level{}", day.level)>
-                        <title>{day.date}</title>
+                    <rect x=x y=y width=cell height=cell rx="2" class=format!("level{}", day.level)
+                        role="img" aria-label=label>
+                        <title>{title}</title>
                     </rect>
                 }
             }).collect_view()}

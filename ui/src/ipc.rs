@@ -214,6 +214,11 @@ pub async fn mark_read(id: &str) -> Result<Vec<NotificationView>, String> {
     call("mark_read", &Id { id }).await
 }
 
+/// Marks every notification read.
+pub async fn mark_all_read() -> Result<Vec<NotificationView>, String> {
+    call("mark_all_read", &None {}).await
+}
+
 /// Creates an account.
 pub async fn sign_up(form: &AccountForm) -> Result<(), String> {
     call("sign_up", &Form { form }).await

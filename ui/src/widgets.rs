@@ -60,12 +60,34 @@ pub fn ScoreInput(
     }
 }
 
-/// A message after an action: success in green, failure in red; empty keeps its space.
+/// How long a success notice stays before it fades: long enough to read, short enough not to
+/// linger beside the next action.
+const SUCCESS_SHOWN: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Feedback beside an action: placed next to the button (or form) that caused it, success in
+/// green that fades after a few seconds, failure in red that stays until the person edits the
+/// form again ([`clear_error`]). A message ending in "…" is progress and does not fade. Empty,
+/// it keeps its space so nothing below jumps.
 #[component]
 pub fn Notice(
     #[prop(into)] id: String,
     message: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
+    Effect::new(move |_| {
+        if let Some(Ok(shown)) = message.get()
+            && !shown.ends_with('…')
+        {
+            set_timeout(
+                move || {
+                    // Only this message fades: a newer one keeps its own time.
+                    if message.get_untracked() == Some(Ok(shown)) {
+                        message.set(None);
+                    }
+                },
+                SUCCESS_SHOWN,
+            );
+        }
+    });
     view! {
         <p id=id class=move || match message.get() {
                 Some(Ok(_)) => "notice ok",
@@ -81,11 +103,19 @@ pub fn Notice(
     }
 }
 
-/// Options of a `<select>` from a list of domain words, shown with spaces.
+/// Clears a failure once the person edits the form again: put on the form's `on:input`
+/// (edits bubble up from every field), the old error does not outlive the mistake it was about.
+pub fn clear_error(message: RwSignal<Option<Result<String, String>>>) {
+    if matches!(message.get_untracked(), Some(Err(_))) {
+        message.set(None);
+    }
+}
+
+/// Options of a `<select>` from a list of domain words, each shown as its label ("Quality time").
 pub fn word_options(words: &[&'static str]) -> impl IntoView + use<> {
     words
         .iter()
-        .map(|w| view! { <option value=*w>{w.replace('_', " ")}</option> })
+        .map(|w| view! { <option value=*w>{together_core::domain::word_label(w)}</option> })
         .collect_view()
 }
 

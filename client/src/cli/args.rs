@@ -430,8 +430,11 @@ pub struct EntryArgs {
 #[derive(Debug, Args)]
 pub struct NotificationsArgs {
     /// Mark this notification read.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "read_all")]
     pub read: Option<String>,
+    /// Mark every notification read.
+    #[arg(long)]
+    pub read_all: bool,
 }
 
 /// `together note ...`

@@ -77,18 +77,23 @@ pub(super) fn note_list(cx: &mut Cx) -> Result<()> {
     Ok(())
 }
 
-/// `together notifications [--read ID]`: raises the reminders due, optionally marks one read,
-/// lists them.
+/// `together notifications [--read ID | --read-all]`: raises the reminders due, optionally marks
+/// one or all read, lists them (a settled one, whose ask was done, is marked ✓).
 pub(super) fn notifications(cx: &mut Cx, a: &NotificationsArgs) -> Result<()> {
     let list = match &a.read {
         Some(id) => {
             cx.store.refresh_reminders(cx.now)?;
             crate::inbox::mark_read(&mut cx.store, id, cx.now)?
         }
+        None if a.read_all => crate::inbox::mark_all_read(&mut cx.store, cx.now)?,
         None => crate::inbox::inbox(&mut cx.store, cx.now)?,
     };
     cx.out.list(&list, |n| {
-        let dot = if n.is_read { " " } else { "•" };
+        let dot = match (n.resolved, n.is_read) {
+            (true, _) => "✓",
+            (false, true) => " ",
+            (false, false) => "•",
+        };
         format!(
             "{dot} {}  {}  {}  {}",
             n.id,

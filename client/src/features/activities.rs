@@ -132,12 +132,20 @@ impl Store {
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::add_activity(d, id, user, input, now)
             })?;
-            crate::inbox::notify_partner(tx, relationship, user, "activity_planned", |name| {
-                (
-                    format!("{name} planned: {}", input.name),
-                    "Have a look, and add it to your calendar.".to_owned(),
-                )
-            })?;
+            // Only a dated plan goes in a calendar.
+            let ask = if input.planned_date.is_some() {
+                "Have a look, and add it to your calendar."
+            } else {
+                "Have a look, and pick a day together."
+            };
+            crate::inbox::notify_partner_about(
+                tx,
+                relationship,
+                user,
+                "activity_planned",
+                Some(id.to_string()),
+                |name| (format!("{name} planned: {}", input.name), ask.to_owned()),
+            )?;
             Ok(id)
         })
     }
@@ -180,12 +188,19 @@ impl Store {
                 doc::rate_activity(d, id, user, rating)
             })?;
             // No number: the partner sees it once they rated too.
-            crate::inbox::notify_partner(tx, relationship, user, "activity_rated", |name| {
-                (
-                    format!("{name} rated an activity"),
-                    "Add your own rating to see theirs.".to_owned(),
-                )
-            })
+            crate::inbox::notify_partner_about(
+                tx,
+                relationship,
+                user,
+                "activity_rated",
+                Some(id.to_string()),
+                |name| {
+                    (
+                        format!("{name} rated an activity"),
+                        "Add your own rating to see theirs.".to_owned(),
+                    )
+                },
+            )
         })
     }
 }
@@ -204,9 +219,10 @@ fn ensure_activity(
     if known {
         Ok(())
     } else {
-        Err(StoreError::Missing(format!(
-            "there is no activity with id {id}; it may have been removed on your partner's device"
-        )))
+        Err(StoreError::NotFound {
+            what: "activity",
+            id: id.to_string(),
+        })
     }
 }
 

@@ -115,9 +115,10 @@ impl Store {
     /// Starts a catalogue challenge today; returns the participation id.
     pub fn join_challenge(&mut self, challenge_id: &str, now: Timestamp) -> Result<RecordId> {
         let challenge = together_core::catalog::challenge(challenge_id).ok_or_else(|| {
-            StoreError::Missing(format!(
-                "there is no challenge {challenge_id}; see together challenge list"
-            ))
+            StoreError::NotFound {
+                what: "challenge",
+                id: challenge_id.to_owned(),
+            }
         })?;
         self.write_local(now, |tx| {
             let user = require_user(tx)?;
@@ -154,10 +155,10 @@ impl Store {
                     |row| row.get(0),
                 )?;
             if !known {
-                return Err(StoreError::Missing(format!(
-                    "there is no challenge participation {}; start one with together challenge join",
-                    input.participation_id
-                )));
+                return Err(StoreError::NotFound {
+                    what: "challenge participation",
+                    id: input.participation_id.to_string(),
+                });
             }
             let id = RecordId::generate(now, &mut rand::rng());
             tx.change(DocAddress::Series(relationship, input.date.year()), |d| {

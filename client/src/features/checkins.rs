@@ -118,6 +118,7 @@ impl Store {
                 relationship,
                 user,
                 "partner_checkin",
+                Some(input.date.to_string()),
                 |name| {
                     (
                         format!("{name} checked in"),
@@ -161,7 +162,7 @@ fn started_on(tx: &WriteTx<'_>, relationship: RelationshipId) -> Result<Option<D
 pub fn check_in(store: &mut Store, checkin: &CheckinForm, now: Timestamp) -> Result<TodayView> {
     let input = form(checkin, store.local_today(now)?)?;
     store.checkin(&input, now)?;
-    store.today_view(now, None)
+    store.today_view(now)
 }
 
 #[cfg(test)]

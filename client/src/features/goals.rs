@@ -110,9 +110,10 @@ impl Store {
             let relationship = require_relationship(tx)?;
             let user = require_user(tx)?;
             let Some(was_reached) = goal_reached(tx, id, relationship)? else {
-                return Err(StoreError::Missing(format!(
-                    "there is no goal with id {id}; it may have been removed on your partner's device"
-                )));
+                return Err(StoreError::NotFound {
+                    what: "goal",
+                    id: id.to_string(),
+                });
             };
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::progress_goal(d, id, by)

@@ -18,40 +18,67 @@ use crate::store::{Store, rows};
 
 // Reads.
 
+/// **Settling**: whether the person already did what notification `n` asks, derived from the
+/// records (never stored, so it holds whichever device or partner acted, and the CLI too).
+/// - `partner_checkin` ("Check in too"): the recipient checked in on the partner's day or later
+///   (older notifications without a day: on the day it was written, in UTC, or later);
+/// - `activity_rated` ("Add your own rating"): the recipient rated that activity;
+/// - `activity_planned` ("Have a look"): the activity is done or called off, nothing is left to
+///   plan.
+const SETTLED: &str = "CASE n.notification_type
+    WHEN 'partner_checkin' THEN EXISTS (SELECT 1 FROM daily_checkins c
+        WHERE c.user_id = n.user_id AND c.relationship_id = n.relationship_id
+          AND c.checkin_date >= coalesce(n.subject_id, substr(n.created_at, 1, 10)))
+    WHEN 'activity_rated' THEN EXISTS (SELECT 1 FROM activities a
+        JOIN relationships r ON r.id = a.relationship_id
+        WHERE a.id = n.subject_id
+          AND CASE WHEN r.user_2_id = n.user_id THEN a.satisfaction_rating_user2
+                   ELSE a.satisfaction_rating_user1 END IS NOT NULL)
+    WHEN 'activity_planned' THEN EXISTS (SELECT 1 FROM activities a
+        WHERE a.id = n.subject_id AND a.status IN ('completed', 'cancelled'))
+    ELSE 0 END";
+
+/// The local person's notifications of relationships that did not end, as `n`.
+const MINE: &str = "FROM notifications n WHERE n.user_id = ?1
+    AND coalesce(n.relationship_id, '') NOT IN (SELECT relationship_id FROM ended_relationships)";
+
 impl Store {
-    /// The local person's notifications, newest first (not those of a relationship that ended).
+    /// The local person's notifications, newest first (not those of a relationship that ended);
+    /// a settled one reads as read.
     pub fn notifications(&self) -> Result<Vec<NotificationView>> {
         let Some(me) = self.local_user()? else {
             return Ok(Vec::new());
         };
         rows(
             self.conn(),
-            "SELECT id, notification_type, title, message, is_read, created_at
-             FROM notifications WHERE user_id = ?1
-               AND coalesce(relationship_id, '') NOT IN (SELECT relationship_id FROM ended_relationships)
-             ORDER BY created_at DESC, id DESC",
+            &format!(
+                "SELECT n.id, n.notification_type, n.title, n.message, n.is_read, n.created_at,
+                        {SETTLED}
+                 {MINE} ORDER BY n.created_at DESC, n.id DESC"
+            ),
             [me.to_string()],
             |row| {
+                let resolved: bool = row.get(6)?;
                 Ok(NotificationView {
                     id: row.get(0)?,
                     notification_type: row.get(1)?,
                     title: row.get(2)?,
                     message: row.get(3)?,
-                    is_read: row.get(4)?,
+                    is_read: row.get::<_, bool>(4)? || resolved,
+                    resolved,
                     created_at: row.get(5)?,
                 })
             },
         )
     }
 
-    /// Unread notifications of the local person, for the inbox badge.
+    /// Unread notifications of the local person (neither read nor settled), for the inbox badge.
     pub fn unread_notifications(&self) -> Result<i64> {
         let Some(me) = self.local_user()? else {
             return Ok(0);
         };
         Ok(self.conn().query_row(
-            "SELECT count(*) FROM notifications WHERE user_id = ?1 AND is_read = 0
-               AND coalesce(relationship_id, '') NOT IN (SELECT relationship_id FROM ended_relationships)",
+            &format!("SELECT count(*) {MINE} AND n.is_read = 0 AND NOT ({SETTLED})"),
             [me.to_string()],
             |row| row.get(0),
         )?)
@@ -114,6 +141,7 @@ impl Store {
                         None => format!("{name}: {occurrence}."),
                     },
                     priority: if days <= 1 { "high" } else { "normal" },
+                    subject: None,
                 };
                 tx.change(DocAddress::Series(relationship, today.year()), |d| {
                     doc::add_notification(d, &key, &input, now)
@@ -136,23 +164,66 @@ impl Store {
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .ok();
-            let (relationship, created_at) = row.ok_or_else(|| StoreError::Missing(format!("you have no notification {id}")))?;
+            let (relationship, created_at) = row.ok_or_else(|| StoreError::NotFound { what: "notification", id: id.to_owned() })?;
             let relationship: RelationshipId = relationship
                 .parse()
-                .map_err(|_| StoreError::Missing("unreadable relationship id".into()))?;
-            let year: i16 = created_at.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| StoreError::Missing("unreadable date".into()))?;
+                .map_err(|_| StoreError::Damaged("unreadable relationship id".into()))?;
+            let year: i16 = created_at.get(..4).and_then(|y| y.parse().ok()).ok_or_else(|| StoreError::Damaged("unreadable date".into()))?;
             tx.change(DocAddress::Series(relationship, year), |d| doc::mark_notification_read(d, id))
+        })
+    }
+
+    /// Marks every unread notification of the local person read ("Mark all read"); returns how
+    /// many. Each year's series document changes once.
+    pub fn mark_all_notifications_read(&mut self, now: Timestamp) -> Result<usize> {
+        self.write_local(now, |tx| {
+            let user = require_user(tx)?;
+            let unread: Vec<(String, String, String)> = rows(
+                tx.conn,
+                &format!(
+                    "SELECT n.id, n.relationship_id, n.created_at {MINE}
+                       AND n.is_read = 0 AND n.relationship_id IS NOT NULL ORDER BY n.created_at"
+                ),
+                [user.to_string()],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )?;
+            let mut by_document: std::collections::BTreeMap<(RelationshipId, i16), Vec<String>> =
+                std::collections::BTreeMap::new();
+            for (id, relationship, created_at) in unread {
+                let relationship: RelationshipId = relationship
+                    .parse()
+                    .map_err(|_| StoreError::Damaged("unreadable relationship id".into()))?;
+                let year: i16 = created_at
+                    .get(..4)
+                    .and_then(|y| y.parse().ok())
+                    .ok_or_else(|| StoreError::Damaged("unreadable date".into()))?;
+                by_document
+                    .entry((relationship, year))
+                    .or_default()
+                    .push(id);
+            }
+            let mut marked = 0;
+            for ((relationship, year), ids) in by_document {
+                tx.change(DocAddress::Series(relationship, year), |d| {
+                    ids.iter()
+                        .try_for_each(|id| doc::mark_notification_read(d, id))
+                })?;
+                marked += ids.len();
+            }
+            Ok(marked)
         })
     }
 }
 
 /// The notification telling the partner (if there is one yet) about what the local person just
-/// did, with its key; `None` before the partner joins.
+/// did (about `subject`, when acting on it settles it: see [`SETTLED`]), with its key; `None`
+/// before the partner joins.
 pub(crate) fn partner_notification(
     tx: &WriteTx<'_>,
     relationship: RelationshipId,
     me: UserId,
     notification_type: &'static str,
+    subject: Option<String>,
     what: impl FnOnce(&str) -> (String, String),
 ) -> Result<Option<(String, NotificationInput)>> {
     let Some(partner) = partner_of(tx.conn, relationship, me)? else {
@@ -168,6 +239,7 @@ pub(crate) fn partner_notification(
             title,
             message,
             priority: "normal",
+            subject,
         },
     )))
 }
@@ -181,7 +253,20 @@ pub(crate) fn notify_partner(
     notification_type: &'static str,
     what: impl FnOnce(&str) -> (String, String),
 ) -> Result<()> {
-    let Some((key, input)) = partner_notification(tx, relationship, me, notification_type, what)?
+    notify_partner_about(tx, relationship, me, notification_type, None, what)
+}
+
+/// [`notify_partner`] about `subject`: acting on it settles the notification (see [`SETTLED`]).
+pub(crate) fn notify_partner_about(
+    tx: &mut WriteTx<'_>,
+    relationship: RelationshipId,
+    me: UserId,
+    notification_type: &'static str,
+    subject: Option<String>,
+    what: impl FnOnce(&str) -> (String, String),
+) -> Result<()> {
+    let Some((key, input)) =
+        partner_notification(tx, relationship, me, notification_type, subject, what)?
     else {
         return Ok(());
     };
@@ -203,5 +288,12 @@ pub fn inbox(store: &mut Store, now: Timestamp) -> Result<Vec<NotificationView>>
 /// The Inbox screen's "Mark read": the notification read, and the inbox.
 pub fn mark_read(store: &mut Store, id: &str, now: Timestamp) -> Result<Vec<NotificationView>> {
     store.mark_notification_read(id, now)?;
+    store.notifications()
+}
+
+/// The Inbox screen's "Mark all read": every notification read, and the inbox.
+pub fn mark_all_read(store: &mut Store, now: Timestamp) -> Result<Vec<NotificationView>> {
+    store.refresh_reminders(now)?;
+    store.mark_all_notifications_read(now)?;
     store.notifications()
 }

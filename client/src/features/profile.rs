@@ -108,9 +108,8 @@ pub(crate) fn local_day(conn: &Connection, user: Option<UserId>, now: Timestamp)
 
 /// The local person, or the sentence saying how to become one.
 pub(crate) fn require_user(tx: &WriteTx<'_>) -> Result<UserId> {
-    parse_setting(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?.ok_or_else(|| {
-        StoreError::Missing("set up your profile first: together profile set --name NAME".into())
-    })
+    parse_setting(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?
+        .ok_or(StoreError::NeedsProfile)
 }
 
 /// The local person's profile, as they share it with a relationship.
@@ -118,7 +117,7 @@ pub(crate) fn own_profile_input(tx: &mut WriteTx<'_>, user: UserId) -> Result<Pr
     let profile = tx
         .document(DocAddress::User(user))?
         .and_then(PersonProfile::read_own)
-        .ok_or_else(|| StoreError::Missing("set up your profile first".into()))?;
+        .ok_or(StoreError::NeedsProfile)?;
     Ok(ProfileInput {
         name: profile.name,
         nickname: profile.nickname,

@@ -218,9 +218,7 @@ pub(crate) fn require_relationship(tx: &WriteTx<'_>) -> Result<RelationshipId> {
         get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
         "relationship id",
     )?
-    .ok_or_else(|| {
-        StoreError::Missing("create a relationship first: together relationship create".into())
-    })
+    .ok_or(StoreError::NeedsRelationship)
 }
 
 /// The relationships this device knows `user` to be a member of, except those that ended (they
@@ -236,7 +234,7 @@ pub(crate) fn relationships_of(tx: &WriteTx<'_>, user: UserId) -> Result<Vec<Rel
     ids.iter()
         .map(|id| {
             id.parse().map_err(|_| {
-                StoreError::Missing(format!("the stored relationship id is unreadable: {id:?}"))
+                StoreError::Damaged(format!("the stored relationship id is unreadable: {id:?}"))
             })
         })
         .collect()

@@ -6,20 +6,16 @@ use together_core::view::{ParticipationView, PartnerToday, TodayView};
 
 use crate::error::Result;
 use crate::relationship::{display_name, partner_of};
-use crate::store::settings::SettingKey;
 use crate::store::{Store, analytics};
 
 impl Store {
-    /// The Today screen on the person's local day at `now`. It names the sync server this device
-    /// uses, else `default_server` (the one the app was started with).
-    pub fn today_view(&self, now: Timestamp, default_server: Option<&str>) -> Result<TodayView> {
+    /// The Today screen on the person's local day at `now`. It never names the sync server (a
+    /// couple reads no addresses on Today; Settings shows where data syncs).
+    pub fn today_view(&self, now: Timestamp) -> Result<TodayView> {
         let today = self.local_today(now)?;
         let mut view =
             TodayView::empty(today.to_string(), today.strftime("%A, %B %-d").to_string());
         view.display_name = self.local_display_name()?;
-        view.sync_server = self
-            .setting(SettingKey::SyncServer)?
-            .or_else(|| default_server.map(str::to_owned));
         let (Some(me), Some(relationship)) = (self.local_user()?, self.current_relationship()?)
         else {
             return Ok(view);

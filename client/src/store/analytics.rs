@@ -16,7 +16,7 @@ use crate::error::{Result, StoreError};
 fn parse_day(text: &str) -> Result<Date> {
     text.get(..10)
         .and_then(|d| d.parse().ok())
-        .ok_or_else(|| StoreError::Missing(format!("unreadable date {text:?} in the database")))
+        .ok_or_else(|| StoreError::Damaged(format!("unreadable date {text:?} in the database")))
 }
 
 /// The day after `day`, as stored text: the exclusive end of a day's range of stored times.

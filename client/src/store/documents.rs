@@ -157,7 +157,7 @@ pub(crate) fn checkout_or_create<'c>(
         );
     }
     checkout(conn, cache, actor, address)?
-        .ok_or_else(|| crate::StoreError::Missing(format!("document {address} vanished")))
+        .ok_or_else(|| crate::StoreError::Damaged(format!("document {address} vanished")))
 }
 
 /// Appends the change `bytes` to a checked-out document's stored log, compacting when the log is

@@ -416,8 +416,8 @@ fn project_notification(conn: &Connection, doc: &Document, id: &str) -> Result<(
     };
     conn.prepare_cached(
         "INSERT INTO notifications (id, user_id, relationship_id, notification_type, title, message,
-                                    is_read, priority, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                    is_read, priority, created_at, subject_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET
             is_read = excluded.is_read, title = excluded.title, message = excluded.message",
     )?
@@ -430,7 +430,9 @@ fn project_notification(conn: &Connection, doc: &Document, id: &str) -> Result<(
         n.message,
         n.read,
         n.priority,
-        n.created_at
+        n.created_at,
+        // A subject out of bounds (another writer's) is dropped, not the notification.
+        n.subject.filter(|s| (1..=64).contains(&s.len()))
     ])?;
     Ok(())
 }

@@ -95,7 +95,7 @@ pub(crate) fn parse_setting<T: std::str::FromStr>(
     value
         .map(|v| {
             v.parse()
-                .map_err(|_| StoreError::Missing(format!("the stored {what} is unreadable: {v:?}")))
+                .map_err(|_| StoreError::Damaged(format!("the stored {what} is unreadable: {v:?}")))
         })
         .transpose()
 }

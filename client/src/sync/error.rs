@@ -28,6 +28,16 @@ pub enum SyncError {
     /// Sync is not set up, or set up wrongly.
     #[error("{0}")]
     Config(String),
+    /// The device has no account yet, or was signed out: nothing can reach the server.
+    #[error("{}", if *signed_out {
+        "this device is signed out: together account login --server URL --email EMAIL"
+    } else {
+        "this device is not signed in: together account signup|login --server URL"
+    })]
+    NotSignedIn {
+        /// It had an account and was signed out (rather than never signed in).
+        signed_out: bool,
+    },
     /// A form (sign-up, sign-in, a purchase) was refused before anything was sent.
     #[error(transparent)]
     Form(#[from] FormError),

@@ -20,6 +20,7 @@ pub(crate) use code::PairingCode;
 use super::keys::{Keys, decode_key, encode_key, relationship_key_name};
 use super::{Result, Session, SyncError, now};
 use crate::crypto::{self, Key};
+use crate::error::StoreError;
 use crate::relationship::Ended;
 
 /// An invite code, as shown to the inviter.
@@ -63,11 +64,7 @@ impl Session<'_> {
         let relationship = self
             .store
             .current_relationship()?
-            .ok_or_else(|| {
-                SyncError::Config(
-                    "create a relationship first: together relationship create".into(),
-                )
-            })?
+            .ok_or(StoreError::NeedsRelationship)?
             .to_string();
         // Upload first: the partner must find the couple's documents when they join.
         self.sync().await?;

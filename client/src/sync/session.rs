@@ -44,18 +44,13 @@ fn device_name() -> String {
 impl<'a> Session<'a> {
     /// The session of a device that is signed in.
     pub fn resume(store: &'a mut Store, secrets: &'a dyn SecretStore) -> Result<Self> {
-        let server = store.setting(SettingKey::SyncServer)?.ok_or_else(|| {
-            SyncError::Config(
-                "this device is not signed in: together account signup|login --server URL".into(),
-            )
-        })?;
+        let server = store
+            .setting(SettingKey::SyncServer)?
+            .ok_or(SyncError::NotSignedIn { signed_out: false })?;
         let Some(token) = secrets.get(TOKEN)? else {
             // A keyring the system denies finds nothing either: say that, not "signed out".
             crate::secret_store::check(secrets)?;
-            return Err(SyncError::Config(
-                "this device is signed out: together account login --server URL --email EMAIL"
-                    .into(),
-            ));
+            return Err(SyncError::NotSignedIn { signed_out: true });
         };
         Ok(Self {
             api: Api::new(&server, Some(token))?,

@@ -467,6 +467,9 @@ pub struct Notification {
     pub created_at: String,
     /// Read.
     pub read: bool,
+    /// What it is about (a record id or a day), when the writer said; older notifications have
+    /// none.
+    pub subject: Option<String>,
 }
 
 impl Notification {
@@ -483,6 +486,7 @@ impl Notification {
             priority: string(d, &obj, "priority")?,
             created_at: string(d, &obj, "created_at")?,
             read: flag(d, &obj, "read"),
+            subject: string(d, &obj, "subject"),
         })
     }
 }

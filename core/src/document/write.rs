@@ -568,6 +568,9 @@ pub struct NotificationInput {
     pub message: String,
     /// `low`, `normal`, `high`.
     pub priority: &'static str,
+    /// What it is about, so acting on that settles it: the activity's id for `activity_planned`
+    /// and `activity_rated`, the partner's check-in day (`YYYY-MM-DD`) for `partner_checkin`.
+    pub subject: Option<String>,
 }
 
 /// Adds a notification under `key` (a record id, or a derived id for reminders so two devices
@@ -591,6 +594,9 @@ pub fn add_notification(
     put(doc, &obj, "message", input.message.as_str())?;
     put(doc, &obj, "priority", input.priority)?;
     put(doc, &obj, "created_at", timestamp_text(now))?;
+    if let Some(subject) = &input.subject {
+        put(doc, &obj, "subject", subject.as_str())?;
+    }
     put(doc, &obj, "read", false)
 }
 

@@ -158,8 +158,11 @@ pub struct NotificationView {
     pub title: String,
     /// Body.
     pub message: String,
-    /// Read.
+    /// Read: marked read, or settled by acting on it.
     pub is_read: bool,
+    /// Settled by acting on what it asked ("Add your own rating" once the person rated): shown
+    /// as done, never counted as unread.
+    pub resolved: bool,
     /// When.
     pub created_at: String,
 }

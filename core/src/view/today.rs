@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::records::{ChallengeView, CheckinView};
+use super::words::counted;
 
 /// What the Today screen shows: the greeting, the person's check-in, the partner's (revealed once
 /// both answered), the streak, reminders and a suggestion.
@@ -16,8 +17,6 @@ pub struct TodayView {
     pub local_date: String,
     /// The same day written for people, such as "Wednesday, November 25".
     pub date_label: String,
-    /// The sync server this device uses, if any; shown so a person knows where data goes.
-    pub sync_server: Option<String>,
     /// The person's check-in today, once saved.
     pub my_checkin: Option<CheckinView>,
     /// The partner's side of today.
@@ -81,13 +80,27 @@ impl TodayView {
         }
     }
 
+    /// The streak in words that fit the person's situation: alone, the streak is theirs ("You
+    /// checked in 3 days in a row"); with a partner it counts the days both checked in, and a new
+    /// couple's zero reads as a start, not as a streak lost.
+    pub fn streak_sentence(&self) -> String {
+        let alone = matches!(self.partner, PartnerToday::Alone);
+        match (alone, self.streak) {
+            (true, n) if n <= 0 => "Check in each day to start a streak.".to_owned(),
+            (true, n) => format!("You checked in {} in a row.", counted(n, "day", "days")),
+            (false, n) if n <= 0 => {
+                "Your streak together starts on the first day you both check in.".to_owned()
+            }
+            (false, n) => format!("{} in a row together", counted(n, "day", "days")),
+        }
+    }
+
     /// A view of a day with nothing in it yet.
     pub fn empty(local_date: String, date_label: String) -> Self {
         Self {
             display_name: None,
             local_date,
             date_label,
-            sync_server: None,
             my_checkin: None,
             partner: PartnerToday::Alone,
             streak: 0,
@@ -134,7 +147,6 @@ mod tests {
     fn today_view_round_trips_through_json() {
         let view = TodayView {
             display_name: Some("Zoë".into()),
-            sync_server: Some("http://127.0.0.1:8787".into()),
             partner: PartnerToday::Sealed { name: "Sam".into() },
             streak: 3,
             reminders: vec!["Anniversary in 2 days".into()],
@@ -143,6 +155,29 @@ mod tests {
         let json = serde_json::to_string(&view).unwrap();
         assert!(json.contains(r#""state":"sealed""#), "{json}");
         assert_eq!(serde_json::from_str::<TodayView>(&json).unwrap(), view);
+    }
+
+    #[test]
+    fn the_streak_reads_right_alone_and_as_a_couple() {
+        let alone = |streak| TodayView { streak, ..day() }.streak_sentence();
+        assert_eq!(alone(0), "Check in each day to start a streak.");
+        assert_eq!(alone(1), "You checked in 1 day in a row.");
+        assert_eq!(alone(3), "You checked in 3 days in a row.");
+        let paired = |streak| {
+            TodayView {
+                streak,
+                partner: PartnerToday::Waiting { name: "Sam".into() },
+                ..day()
+            }
+            .streak_sentence()
+        };
+        // A couple that just paired has no streak together yet: a start, not a loss.
+        assert!(paired(0).contains("starts"), "{}", paired(0));
+        assert_eq!(paired(1), "1 day in a row together");
+        assert_eq!(paired(4), "4 days in a row together");
+        for n in [0, 1, 2] {
+            assert!(!alone(n).contains("together"), "{}", alone(n));
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub(crate) fn overview(shell: State<'_, Shell>) -> Result<AppOverview, CommandEr
 /// The Today screen on the person's local day.
 #[tauri::command]
 pub(crate) fn today_view(shell: State<'_, Shell>) -> Result<TodayView, CommandError> {
-    shell.with_store(|store| Ok(store.today_view(now(), shell.launch_server())?))
+    shell.with_store(|store| Ok(store.today_view(now())?))
 }
 
 /// Saves (or corrects) today's check-in.

@@ -150,3 +150,11 @@ pub(crate) fn mark_read(
 ) -> Result<Vec<NotificationView>, CommandError> {
     shell.with_store(|store| Ok(inbox::mark_read(store, &id, now())?))
 }
+
+/// Marks every notification read ("Mark all read").
+#[tauri::command]
+pub(crate) fn mark_all_read(
+    shell: State<'_, Shell>,
+) -> Result<Vec<NotificationView>, CommandError> {
+    shell.with_store(|store| Ok(inbox::mark_all_read(store, now())?))
+}

@@ -7,7 +7,7 @@ use together_core::view::{ActivityForm, ActivityView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, word_options};
+use crate::widgets::{Loaded, Notice, clear_error, word_options};
 
 /// The Activities screen.
 #[component]
@@ -22,9 +22,14 @@ pub fn ActivitiesScreen() -> impl IntoView {
         ..ActivityForm::default()
     });
     let notice = RwSignal::new(None);
+    let date_field = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let f = form.get();
+        let mut f = form.get();
+        // The day the field shows, whichever event the calendar pop-up fired (or did not).
+        if let Some(field) = date_field.get_untracked() {
+            f.planned_date = field.value();
+        }
         spawn_local(async move {
             match ipc::plan_activity(&f).await {
                 Ok(_) => {
@@ -40,7 +45,7 @@ pub fn ActivitiesScreen() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="activities-title">
             <h1 id="activities-title">"Activities"</h1>
-            <form id="activity-form" class="inline" on:submit=submit>
+            <form id="activity-form" class="inline" on:submit=submit on:input=move |_| clear_error(notice)>
                 <label for="activity-name">"What shall we do?"</label>
                 <input id="activity-name" type="text" maxlength=ActivityForm::NAME_MAX_CHARS required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
@@ -50,8 +55,10 @@ pub fn ActivitiesScreen() -> impl IntoView {
                     {word_options(&types)}
                 </select>
                 <label for="activity-date">"When (optional)"</label>
-                <input id="activity-date" type="date"
-                    prop:value=move || form.get().planned_date on:input=move |ev| form.update(|f| f.planned_date = event_target_value(&ev))/>
+                <input id="activity-date" type="date" node_ref=date_field
+                    prop:value=move || form.get().planned_date
+                    on:input=move |ev| form.update(|f| f.planned_date = event_target_value(&ev))
+                    on:change=move |ev| form.update(|f| f.planned_date = event_target_value(&ev))/>
                 <button type="submit" id="activity-add">"Plan it"</button>
             </form>
             <Notice id="activity-notice" message=notice/>

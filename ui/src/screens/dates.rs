@@ -7,7 +7,7 @@ use together_core::view::{DateForm, DateView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, word_options};
+use crate::widgets::{Loaded, Notice, clear_error, word_options};
 
 /// The Dates screen.
 #[component]
@@ -24,9 +24,14 @@ pub fn DatesScreen() -> impl IntoView {
         ..DateForm::default()
     });
     let notice = RwSignal::new(None);
+    let date_field = NodeRef::<leptos::html::Input>::new();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let f = form.get();
+        let mut f = form.get();
+        // The day the field shows, whichever event the calendar pop-up fired (or did not).
+        if let Some(field) = date_field.get_untracked() {
+            f.date = field.value();
+        }
         spawn_local(async move {
             match ipc::add_date(&f).await {
                 Ok(_) => {
@@ -42,13 +47,15 @@ pub fn DatesScreen() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="dates-title">
             <h1 id="dates-title">"Dates"</h1>
-            <form id="date-form" class="inline" on:submit=submit>
+            <form id="date-form" class="inline" on:submit=submit on:input=move |_| clear_error(notice)>
                 <label for="date-name">"What"</label>
                 <input id="date-name" type="text" maxlength=DateForm::NAME_MAX_CHARS required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
                 <label for="date-value">"Date"</label>
-                <input id="date-value" type="date" required
-                    prop:value=move || form.get().date on:input=move |ev| form.update(|f| f.date = event_target_value(&ev))/>
+                <input id="date-value" type="date" required node_ref=date_field
+                    prop:value=move || form.get().date
+                    on:input=move |ev| form.update(|f| f.date = event_target_value(&ev))
+                    on:change=move |ev| form.update(|f| f.date = event_target_value(&ev))/>
                 <label for="date-type">"Kind"</label>
                 <select id="date-type" prop:value=move || form.get().event_type
                     on:change=move |ev| form.update(|f| f.event_type = event_target_value(&ev))>

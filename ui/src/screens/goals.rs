@@ -7,7 +7,7 @@ use together_core::view::{GoalForm, GoalView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, word_options};
+use crate::widgets::{Loaded, Notice, clear_error, word_options};
 
 /// The Goals screen.
 #[component]
@@ -41,7 +41,7 @@ pub fn GoalsScreen() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="goals-title">
             <h1 id="goals-title">"Goals"</h1>
-            <form id="goal-form" class="inline" on:submit=submit>
+            <form id="goal-form" class="inline" on:submit=submit on:input=move |_| clear_error(notice)>
                 <label for="goal-name">"Goal"</label>
                 <input id="goal-name" type="text" maxlength=GoalForm::NAME_MAX_CHARS required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>

@@ -9,6 +9,7 @@ use together_core::view::{
 use crate::charts::{HeatMap, ScoreChart};
 use crate::context::Ctx;
 use crate::ipc;
+use crate::screens::Screen;
 use crate::widgets::Loaded;
 
 /// The History screen.
@@ -16,6 +17,8 @@ use crate::widgets::Loaded;
 pub fn HistoryScreen(premium: Signal<bool>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let days = RwSignal::new(DEFAULT_HISTORY_DAYS);
+    // A locked period says why when picked, instead of a button that silently does nothing.
+    let asked_locked = RwSignal::new(false);
     let history = LocalResource::new(move || {
         ctx.version.track();
         ipc::history(days.get())
@@ -29,14 +32,21 @@ pub fn HistoryScreen(premium: Signal<bool>) -> impl IntoView {
                     view! {
                         <button type="button" id=format!("history-{d}") class:active=move || days.get() == d
                             aria-pressed=move || (days.get() == d).to_string()
-                            prop:disabled=locked
+                            data-locked=move || locked().then_some("true")
                             title=move || if locked() { "A full year comes with Premium" } else { "" }
-                            on:click=move |_| days.set(d)>
+                            on:click=move |_| if locked() { asked_locked.set(true) } else { asked_locked.set(false); days.set(d) }>
                             {move || if locked() { format!("{d} days ★") } else { format!("{d} days") }}
                         </button>
                     }
                 }).collect_view()}
             </div>
+            <Show when=move || asked_locked.get() && !premium.get()>
+                <p class="locked-note" id="history-locked" role="status">
+                    "A full year of history comes with Premium, for both of you."
+                    <button type="button" class="secondary" id="history-see-premium"
+                        on:click=move |_| ctx.screen.set(Screen::Premium)>"See Premium"</button>
+                </p>
+            </Show>
             <Loaded resource=history id="history" render=history_body/>
         </section>
     }

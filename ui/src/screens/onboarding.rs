@@ -12,7 +12,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
 use crate::screens::pairing::AccountForms;
-use crate::widgets::{Notice, reveal};
+use crate::widgets::{Notice, clear_error, reveal};
 
 /// The device's time zone, as the browser engine knows it.
 pub fn device_time_zone() -> String {
@@ -122,7 +122,7 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
-                        <form id="profile-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
+                        <form id="profile-form" on:input=move |_| clear_error(notice) on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
                             <ProfileFields form=form/>
                             <Show when=move || !joining.get()>
                                 <div class="actions">

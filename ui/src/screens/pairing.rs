@@ -9,7 +9,7 @@ use together_core::wire::{InviteInfo, InviteState};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::Notice;
+use crate::widgets::{Notice, clear_error};
 
 /// Sign-up and sign-in forms.
 #[component]
@@ -74,7 +74,7 @@ pub fn AccountForms(
         });
     };
     view! {
-        <form id="account-form" class="account" on:submit=submit>
+        <form id="account-form" class="account" on:submit=submit on:input=move |_| clear_error(notice)>
             <h2>{move || if mode_login.get() { "Sign in" } else { "Create your account" }}</h2>
             <label for="account-server">"Sync server"</label>
             <input id="account-server" type="url" placeholder="https://sync.example.com" required

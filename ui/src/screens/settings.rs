@@ -10,7 +10,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::onboarding::ProfileFields;
 use crate::screens::pairing::AccountForms;
-use crate::widgets::{Notice, reveal};
+use crate::widgets::{Notice, clear_error, reveal};
 
 /// The Settings screen.
 #[component]
@@ -47,7 +47,18 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             }
         });
     };
+    // Each action's feedback sits beside its own button.
+    let sync_notice = RwSignal::new(None);
+    let export_notice = RwSignal::new(None);
+    let unpair_notice = RwSignal::new(None);
+    let account_notice = RwSignal::new(None);
     let act = move |what: &'static str| {
+        let notice = match what {
+            "sync" => sync_notice,
+            "export" => export_notice,
+            "unpair" => unpair_notice,
+            _ => account_notice,
+        };
         notice.set(Some(Ok("Working…".to_owned())));
         spawn_local(async move {
             let result = match what {
@@ -85,11 +96,13 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="settings-title">
             <h1 id="settings-title">"Settings"</h1>
-            <Notice id="settings-notice" message=notice/>
             <h2>"Profile"</h2>
-            <form id="settings-profile" on:submit=save_profile>
+            <form id="settings-profile" on:submit=save_profile on:input=move |_| clear_error(notice)>
                 <ProfileFields form=form/>
-                <button type="submit" id="settings-profile-save">"Save profile"</button>
+                <div class="actions">
+                    <button type="submit" id="settings-profile-save">"Save profile"</button>
+                    <Notice id="settings-notice" message=notice/>
+                </div>
             </form>
             <h2>"Sync"</h2>
             <dl class="stats" id="settings-sync">
@@ -112,6 +125,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 view! {
                     <div class="actions">
                         <button type="button" class="secondary" id="sync-now" on:click=move |_| act("sync")>"Sync now"</button>
+                        <Notice id="sync-notice" message=sync_notice/>
                     </div>
                     <Devices/>
                 }.into_any()
@@ -123,6 +137,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             <h2>"Your data"</h2>
             <div class="actions">
                 <button type="button" class="secondary" id="export" on:click=move |_| act("export")>"Export (JSON and documents)"</button>
+                <Notice id="export-notice" message=export_notice/>
             </div>
             {move || signed_in.get().then(|| view! {
                 {paired.get().then(|| view! {
@@ -142,10 +157,12 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                         </div>
                     </Show>
                 })}
+                // Beside where the button was: once the space ended, its section is gone.
+                <Notice id="unpair-notice" message=unpair_notice/>
                 <h2>"Account"</h2>
                 <div class="actions">
                     <button type="button" class="secondary" id="sign-out" on:click=move |_| act("sign-out")>"Sign out"</button>
-                    <button type="button" class="danger" id="delete-account" on:click=move |_| confirm_delete.set(true)>"Delete account…"</button>
+                    <button type="button" class="danger" id="delete-account" on:click=move |_| { confirm_delete.set(true); reveal("delete-confirm") }>"Delete account…"</button>
                 </div>
                 <Show when=move || confirm_delete.get()>
                     <div class="confirm" role="alertdialog" aria-labelledby="confirm-delete-text">
@@ -159,6 +176,8 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     </div>
                 </Show>
             })}
+            // Signing out or deleting removes the account section: the result shows where it was.
+            <Notice id="account-action-notice" message=account_notice/>
         </section>
     }
 }

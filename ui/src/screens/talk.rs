@@ -7,7 +7,7 @@ use together_core::view::{LogForm, LogView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, word_options};
+use crate::widgets::{Loaded, Notice, clear_error, word_options};
 
 /// The Talk log screen.
 #[component]
@@ -44,7 +44,7 @@ pub fn TalkScreen() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="talk-title">
             <h1 id="talk-title">"Talk log"</h1>
-            <form id="log-form" class="inline" on:submit=submit>
+            <form id="log-form" class="inline" on:submit=submit on:input=move |_| clear_error(notice)>
                 <label for="log-type">"Kind of talk"</label>
                 <select id="log-type" prop:value=move || form.get().communication_type
                     on:change=move |ev| form.update(|f| f.communication_type = event_target_value(&ev))>

@@ -8,7 +8,7 @@ use together_core::view::{CheckinForm, CheckinView, PartnerToday, TodayView};
 use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
-use crate::widgets::{Loaded, Notice, ScoreInput};
+use crate::widgets::{Loaded, Notice, ScoreInput, clear_error};
 
 /// The check-in form's state. It lives as long as the screen, so a refresh (the partner's change
 /// arriving) never resets what the person is entering.
@@ -58,11 +58,7 @@ pub fn TodayScreen() -> impl IntoView {
 
 fn today_body(view: TodayView) -> impl IntoView {
     let headline = view.headline();
-    let streak = match view.streak {
-        0 => "Check in together to start a streak.".to_owned(),
-        1 => "1 day in a row together".to_owned(),
-        n => format!("{n} days in a row together"),
-    };
+    let streak = view.streak_sentence();
     view! {
         <p class="date"><time id="today-date" datetime=view.local_date.clone()>{view.date_label.clone()}</time></p>
         <p class="headline" id="today-headline">{headline}</p>
@@ -70,14 +66,10 @@ fn today_body(view: TodayView) -> impl IntoView {
     }
 }
 
-/// Reminders, a suggestion and where the data syncs: below the cards.
+/// Reminders and a suggestion, below the cards. No server address: where data syncs is the
+/// top bar's indicator and Settings' business.
 fn today_extra(view: TodayView) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let sync = view
-        .sync_server
-        .clone()
-        .map(|url| format!("Sync server: {url}"))
-        .unwrap_or_else(|| "Saved on this device only".to_owned());
     let suggestion = view.suggestion.clone();
     view! {
         {(!view.reminders.is_empty()).then(|| view! {
@@ -95,7 +87,6 @@ fn today_extra(view: TodayView) -> impl IntoView {
                 </button>
             </div>
         })}
-        <p class="muted small" id="today-sync">{sync}</p>
     }
 }
 
@@ -147,7 +138,7 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
             <h2>"Your check-in"</h2>
             {move || if editing() {
                 view! {
-                    <form on:submit=save id="checkin-form">
+                    <form on:submit=save id="checkin-form" on:input=move |_| clear_error(notice)>
                         <ScoreInput id="checkin-connection" label="How connected do you feel?" value=draft.connection/>
                         <ScoreInput id="checkin-mood" label="Your mood" value=draft.mood/>
                         <ScoreInput id="checkin-satisfaction" label="How happy are you with us?" value=draft.satisfaction/>
