@@ -59,8 +59,7 @@ fn ask_on_the_terminal() -> Result<Vec<Choice>> {
 }
 
 fn print_result(cx: &Cx, result: &QuizResult) -> Result<()> {
-    let readable =
-        |language: together_core::domain::LoveLanguage| language.as_str().replace('_', " ");
+    let readable = together_core::domain::LoveLanguage::label;
     let mut text = format!(
         "Your love language: {} ({} of {} choices)",
         readable(result.primary),

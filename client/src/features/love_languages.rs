@@ -43,7 +43,7 @@ pub(crate) fn gesture_for_partner(
     };
     Ok(Some(GestureIdea {
         partner_name: display_name(conn, partner)?,
-        language: language.as_str().replace('_', " "),
+        language: language.label(),
         idea: quiz::gesture_for_day(language, &relationship.to_string(), day).to_owned(),
     }))
 }

@@ -37,7 +37,7 @@ pub struct TodayView {
 pub struct GestureIdea {
     /// The partner's name.
     pub partner_name: String,
-    /// Their primary love language, as people read it ("quality time").
+    /// Their primary love language, as people read it ("Quality time").
     pub language: String,
     /// The idea ("Take a walk together after dinner.").
     pub idea: String,
