@@ -155,6 +155,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Note(NoteCommand::List) => person::note_list(cx),
         Command::Question(command) => questions::run(cx, command),
         Command::Quiz(command) => quiz::run(cx, command),
+        Command::Ping(a) => person::ping(cx, a),
         Command::Settings(SettingsCommand::Show) => person::settings_show(cx),
         Command::Settings(SettingsCommand::Analytics { choice }) => person::analytics(cx, choice),
         Command::Export(a) => data::export(cx, a),

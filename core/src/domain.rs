@@ -210,6 +210,18 @@ word_enum!(
 );
 
 word_enum!(
+    /// The small gestures "thinking of you" sends.
+    PingKind, "gesture" {
+        /// A heart.
+        Heart = "heart",
+        /// A hug.
+        Hug = "hug",
+        /// "Thinking of you".
+        ThinkingOfYou = "thinking_of_you",
+    }
+);
+
+word_enum!(
     /// Kinds of shared activities.
     ActivityType, "activity type" {
         /// A date night.

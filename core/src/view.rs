@@ -17,8 +17,8 @@ pub use app::{
     ProfileSummary, SyncState, SyncStatus, set_aside_note,
 };
 pub use forms::{
-    AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,
-    RelationshipForm,
+    AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, PingForm,
+    ProfileForm, RelationshipForm,
 };
 pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
 pub use records::{

@@ -72,6 +72,9 @@ pub enum Command {
     /// A question a day, answered alone, revealed when you both answered.
     #[command(subcommand)]
     Question(QuestionCommand),
+    /// Send your partner a small gesture: "thinking of you" (or a heart, a hug), with a line of
+    /// your own if you like. It shows on their devices within seconds when they are online.
+    Ping(PingArgs),
     /// Quizzes: your love languages.
     #[command(subcommand)]
     Quiz(QuizCommand),
@@ -565,4 +568,15 @@ pub enum QuizCommand {
         #[arg(long, value_name = "LETTERS")]
         answers: Option<String>,
     },
+}
+
+/// `together ping`
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// heart, hug or thinking_of_you (default).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// A short line of your own (at most 120 characters).
+    #[arg(long)]
+    pub message: Option<String>,
 }

@@ -4,7 +4,7 @@ use anyhow::Result;
 use serde_json::json;
 use together_core::view::ProfileForm;
 
-use super::args::{NotificationsArgs, ProfileArgs};
+use super::args::{NotificationsArgs, PingArgs, ProfileArgs};
 use super::{Cx, to_the_minute};
 
 /// Warns on stderr when the name given is a pronoun ("You"): the partner reads it in every
@@ -103,4 +103,14 @@ pub(super) fn notifications(cx: &mut Cx, a: &NotificationsArgs) -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+/// `together ping`: the app's "thinking of you" button.
+pub(super) fn ping(cx: &mut Cx, a: &PingArgs) -> Result<()> {
+    let form = together_core::view::PingForm {
+        kind: a.kind.clone().unwrap_or_default(),
+        message: a.message.clone().unwrap_or_default(),
+    };
+    cx.store.send_ping(&crate::pings::form(&form)?, cx.now)?;
+    cx.out.ok(json!({ "sent": true }), "sent")
 }

@@ -185,3 +185,19 @@ impl LogForm {
     /// The longest conversation, in minutes.
     pub const DURATION_MAX_MINUTES: i64 = 1440;
 }
+
+/// "Thinking of you": a small gesture sent to the partner with one tap.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PingForm {
+    /// `heart`, `hug` or `thinking_of_you` (empty: `thinking_of_you`).
+    #[serde(default)]
+    pub kind: String,
+    /// A short line of the sender's own, optional.
+    #[serde(default)]
+    pub message: String,
+}
+
+impl PingForm {
+    /// The longest line, in characters: a gesture, not a letter.
+    pub const MESSAGE_MAX_CHARS: usize = 120;
+}
