@@ -23,6 +23,7 @@
 //! | [`inbox`](crate::inbox) | notifications (the partner's news, date reminders) |
 //! | [`love_languages`](crate::love_languages) | the love-language quiz; the partner's language on Today and in reminders |
 //! | [`notes`](crate::notes) | private notes |
+//! | [`privacy`](crate::privacy) | the privacy levels applied; private check-in notes and talk-log entries |
 //! | [`pings`](crate::pings) | "thinking of you": small gestures for the partner, at a sweet pace |
 //! | [`questions`](crate::questions) | a question a day: answers, the reveal, history, reactions, packs |
 //! | [`account`](crate::account) | signing up and in (the account forms) |
@@ -46,6 +47,7 @@ pub mod notes;
 pub mod overview;
 pub mod pings;
 pub mod premium;
+pub mod privacy;
 pub mod profile;
 pub mod questions;
 pub mod relationship;

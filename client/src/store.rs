@@ -180,6 +180,15 @@ impl Store {
         &self.path
     }
 
+    /// The document at `address` as stored, read without the write path (see
+    /// [`documents::load_uncached`]); `None` when this device does not hold it.
+    pub(crate) fn read_document(
+        &self,
+        address: together_core::document::DocAddress,
+    ) -> Result<Option<together_core::document::Document>> {
+        documents::load_uncached(&self.conn, &self.actor, address)
+    }
+
     /// The underlying connection, for the modules of this crate that query it.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn

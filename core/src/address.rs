@@ -40,7 +40,8 @@ impl DocKind {
     pub fn later_collections(self) -> Vec<Collection> {
         match self {
             Self::Series => vec![Collection::Questions],
-            Self::Relationship | Self::User => Vec::new(),
+            Self::User => vec![Collection::Private],
+            Self::Relationship => Vec::new(),
         }
     }
 
@@ -99,6 +100,9 @@ pub enum Collection {
     /// skip, their reaction to the partner's answer), keyed by an id derived from (relationship,
     /// day, question, person). A later collection of series documents.
     Questions,
+    /// A person's private check-in notes and talk-log entries, keyed by record id, each naming its
+    /// relationship. A later collection of user documents.
+    Private,
 }
 
 impl Collection {
@@ -120,11 +124,12 @@ impl Collection {
             Self::Settings => "settings",
             Self::Notes => "notes",
             Self::Questions => "questions",
+            Self::Private => "private",
         }
     }
 
     /// Every collection, in declaration order.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Profile,
         Self::Members,
         Self::Activities,
@@ -140,6 +145,7 @@ impl Collection {
         Self::Settings,
         Self::Notes,
         Self::Questions,
+        Self::Private,
     ];
 
     /// The collection stored under `name`, if any.

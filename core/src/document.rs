@@ -20,6 +20,7 @@
 //! same reason.
 
 mod fields;
+mod private;
 mod questions;
 mod records;
 mod upgrade;
@@ -34,6 +35,7 @@ use automerge::{
 use jiff::Timestamp;
 
 pub use crate::address::{Collection, DocAddress, DocKind, InvalidAddress};
+pub use private::*;
 pub use questions::*;
 pub use records::*;
 pub use write::*;

@@ -230,6 +230,9 @@ pub struct CheckinArgs {
     /// What you are grateful for.
     #[arg(long)]
     pub note: Option<String>,
+    /// A note only you will see: kept on your own devices, never shared with your partner.
+    #[arg(long, value_name = "TEXT")]
+    pub private_note: Option<String>,
     /// The day (YYYY-MM-DD); default: today in your time zone.
     #[arg(long)]
     pub date: Option<String>,
@@ -397,6 +400,10 @@ pub struct LogArgs {
     /// It needs another talk.
     #[arg(long)]
     pub follow_up: bool,
+    /// Keep this entry to yourself: on your own devices only, never shared with your partner
+    /// (the choice is made now: an entry already shared cannot be taken back).
+    #[arg(long)]
+    pub private: bool,
 }
 
 /// `together challenge ...`

@@ -22,7 +22,10 @@ pub(super) fn checkin(cx: &mut Cx, a: &CheckinArgs) -> Result<()> {
         date: a.date.clone().unwrap_or_default(),
     };
     let input = checkins::form(&form, cx.store.local_today(cx.now)?)?;
-    let id = cx.store.checkin(&input, cx.now)?;
+    let private_note = crate::privacy::private_note(a.private_note.as_deref().unwrap_or_default())?;
+    let id = cx
+        .store
+        .checkin_with_private_note(&input, private_note.as_deref(), cx.now)?;
     cx.out.id(&id.to_string())?;
     Ok(())
 }
@@ -48,7 +51,11 @@ pub(super) fn checkins(cx: &mut Cx, a: &CheckinsArgs) -> Result<()> {
                 .as_deref()
                 .map(|n| format!("  “{n}”"))
                 .unwrap_or_default()
-        )
+        ) + &c
+            .private_note
+            .as_deref()
+            .map(|n| format!("  (private: “{n}”)"))
+            .unwrap_or_default()
     })?;
     Ok(())
 }
@@ -202,6 +209,9 @@ pub(super) fn log_list(cx: &mut Cx) -> Result<()> {
         if l.follow_up_needed {
             line.push_str("  follow up");
         }
+        if l.private {
+            line.push_str("  (private)");
+        }
         line
     })
 }
@@ -222,7 +232,12 @@ pub(super) fn log_add(cx: &mut Cx, a: &LogArgs) -> Result<()> {
             .map(|moment| moment.to_string())
             .unwrap_or_default(),
     };
-    let id = cx.store.add_log(&talk_log::form(&form, cx.now)?, cx.now)?;
+    let input = talk_log::form(&form, cx.now)?;
+    let id = if a.private {
+        cx.store.add_private_log(&input, cx.now)?
+    } else {
+        cx.store.add_log(&input, cx.now)?
+    };
     cx.out.id(&id.to_string())?;
     Ok(())
 }

@@ -35,7 +35,9 @@ impl Store {
             return Ok(Vec::new());
         };
         let me = me.to_string();
-        rows(
+        let mut private_notes = self.private_checkin_notes(relationship)?;
+        // The reveal rule, unless the couple chose the `open` level (see `crate::privacy`).
+        let mut checkins = rows(
             self.conn(),
             "SELECT c.id, c.user_id, c.checkin_date, c.connection_score, c.mood_score,
                     c.relationship_satisfaction, c.gratitude_note
@@ -44,7 +46,8 @@ impl Store {
                AND (c.user_id = ?2 OR EXISTS (
                     SELECT 1 FROM daily_checkins mine
                     WHERE mine.relationship_id = c.relationship_id AND mine.user_id = ?2
-                      AND mine.checkin_date = c.checkin_date))
+                      AND mine.checkin_date = c.checkin_date)
+                    OR (SELECT privacy_level FROM relationships WHERE id = ?1) = 'open')
              ORDER BY c.checkin_date DESC, c.user_id",
             (relationship.to_string(), &me),
             |row| {
@@ -58,9 +61,14 @@ impl Store {
                     mood_score: row.get(4)?,
                     relationship_satisfaction: row.get(5)?,
                     gratitude_note: row.get(6)?,
+                    private_note: None,
                 })
             },
-        )
+        )?;
+        for checkin in checkins.iter_mut().filter(|c| c.mine) {
+            checkin.private_note = private_notes.remove(&checkin.date);
+        }
+        Ok(checkins)
     }
 }
 
@@ -99,9 +107,31 @@ pub fn form(form: &CheckinForm, today: Date) -> Result<CheckinInput, FormError> 
 impl Store {
     /// Saves the local person's check-in for their local day (a second one that day edits it).
     pub fn checkin(&mut self, input: &CheckinInput, now: Timestamp) -> Result<RecordId> {
+        self.checkin_with_private_note(input, None, now)
+    }
+
+    /// [`Store::checkin`] with a note only the person sees (kept in their own document, never the
+    /// couple's); the couple's privacy level decides where the gratitude note goes
+    /// (`crate::privacy`).
+    pub fn checkin_with_private_note(
+        &mut self,
+        input: &CheckinInput,
+        private_note: Option<&str>,
+        now: Timestamp,
+    ) -> Result<RecordId> {
         self.write_local(now, |tx| {
             let user = require_user(tx)?;
             let relationship = require_relationship(tx)?;
+            let (shared_note, private_note) = crate::privacy::split_notes(
+                crate::privacy::level(tx.conn, relationship)?,
+                input.note.as_deref(),
+                private_note,
+            );
+            let shared = CheckinInput {
+                note: shared_note,
+                ..input.clone()
+            };
+            let input = &shared;
             if let Some(start) = started_on(tx, relationship)?
                 && input.date < start
             {
@@ -133,6 +163,11 @@ impl Store {
                 }
                 Ok(id)
             })?;
+            if let Some(text) = &private_note {
+                tx.change(DocAddress::User(user), |d| {
+                    doc::put_private_checkin_note(d, relationship, input.date, Some(text), now)
+                })?;
+            }
             // The daily check-in flow: the couple's analytics and the person's engagement that day,
             // then whatever the couple earned (the streak as of the check-in's day).
             let rel = relationship.to_string();

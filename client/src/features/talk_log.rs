@@ -21,7 +21,7 @@ impl Store {
         let Some(relationship) = self.current_relationship()? else {
             return Ok(Vec::new());
         };
-        rows(
+        let mut log = rows(
             self.conn(),
             "SELECT id, communication_type, topic, outcome, duration_minutes, communication_date,
                     follow_up_needed
@@ -37,9 +37,14 @@ impl Store {
                     duration_minutes: row.get(4)?,
                     when: row.get(5)?,
                     follow_up_needed: row.get(6)?,
+                    private: false,
                 })
             },
-        )
+        )?;
+        // The person's private entries (their own document) among the shared ones.
+        log.extend(self.private_log(relationship)?);
+        log.sort_by(|a, b| b.when.cmp(&a.when).then_with(|| b.id.cmp(&a.id)));
+        Ok(log)
     }
 }
 

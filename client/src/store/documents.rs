@@ -125,6 +125,16 @@ pub(crate) fn checkout<'c>(
     Ok(cache.entries.get_mut(&address))
 }
 
+/// The document at `address` as SQLite holds it, loaded afresh and not cached: for reads that
+/// hold the store only shared (a person's own small user document, say).
+pub(crate) fn load_uncached(
+    conn: &Connection,
+    actor: &ActorId,
+    address: DocAddress,
+) -> Result<Option<Document>> {
+    Ok(load_from_sqlite(conn, actor, address)?.map(|cached| cached.doc))
+}
+
 /// Like [`checkout`], but creates the document (at genesis) when this device does not hold it yet.
 pub(crate) fn checkout_or_create<'c>(
     conn: &Connection,

@@ -81,7 +81,7 @@ pub(crate) fn project(
             Collection::Notifications => project_notification(conn, doc, key)?,
             Collection::Questions => questions::project_question(conn, doc, key)?,
             // Device-local or private, never projected into shared tables.
-            Collection::Settings | Collection::Notes => {}
+            Collection::Settings | Collection::Notes | Collection::Private => {}
             Collection::Activities => {}
         }
     }

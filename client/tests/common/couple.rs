@@ -71,11 +71,15 @@ impl Replica {
     }
 
     pub fn create_relationship(&mut self) {
+        self.create_relationship_with(PrivacyLevel::Balanced);
+    }
+
+    pub fn create_relationship_with(&mut self, privacy_level: PrivacyLevel) {
         let input = RelationshipInput {
             relationship_type: RelationshipType::Married,
             start_date: Some(jiff::civil::date(2019, 6, 1)),
             anniversary_date: None,
-            privacy_level: PrivacyLevel::Balanced,
+            privacy_level,
         };
         self.store.create_relationship(&input, now()).unwrap();
     }
@@ -137,9 +141,14 @@ impl Replica {
 /// Alice creates the relationship, Bob joins it from her exported documents; both devices are then
 /// in sync.
 pub fn paired() -> (Replica, Replica) {
+    paired_with(PrivacyLevel::Balanced)
+}
+
+/// [`paired`], the couple choosing `privacy_level`.
+pub fn paired_with(privacy_level: PrivacyLevel) -> (Replica, Replica) {
     let mut alice = Replica::new();
     alice.profile("Alice", "Pacific/Auckland");
-    alice.create_relationship();
+    alice.create_relationship_with(privacy_level);
     let mut bob = Replica::new();
     bob.profile("Bob", "Pacific/Honolulu");
     bob.receive_from(&mut alice);

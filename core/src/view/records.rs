@@ -21,8 +21,11 @@ pub struct CheckinView {
     pub mood_score: i64,
     /// 1–10.
     pub relationship_satisfaction: i64,
-    /// Gratitude note.
+    /// Gratitude note (shared with the partner).
     pub gratitude_note: Option<String>,
+    /// The person's private note on their own check-in (never on the partner's).
+    #[serde(default)]
+    pub private_note: Option<String>,
 }
 
 /// A goal with its progress.
@@ -205,6 +208,9 @@ pub struct LogView {
     pub when: String,
     /// Needs a follow-up.
     pub follow_up_needed: bool,
+    /// Kept to its author (in their own document; the partner never has it).
+    #[serde(default)]
+    pub private: bool,
 }
 
 /// One person's scores on a day.
