@@ -25,6 +25,7 @@
 //! | [`notes`](crate::notes) | private notes |
 //! | [`privacy`](crate::privacy) | the privacy levels applied; private check-in notes and talk-log entries |
 //! | [`pings`](crate::pings) | "thinking of you": small gestures for the partner, at a sweet pace |
+//! | [`quizzes`](crate::quizzes) | partner quizzes: "how well do you know me" rounds and score, "this or that" |
 //! | [`questions`](crate::questions) | a question a day: answers, the reveal, history, reactions, packs |
 //! | [`account`](crate::account) | signing up and in (the account forms) |
 //! | [`overview`](crate::overview) | the app frame: who is here, the sync indicator, badges |
@@ -50,6 +51,7 @@ pub mod premium;
 pub mod privacy;
 pub mod profile;
 pub mod questions;
+pub mod quizzes;
 pub mod relationship;
 pub mod talk_log;
 pub mod today;

@@ -44,7 +44,7 @@ pub mod sync;
 pub use error::{FormError, Result, StoreError};
 pub use features::{
     account, activities, challenges, checkins, data, dates, goals, history, ideas, inbox,
-    love_languages, notes, overview, pings, premium, privacy, profile, questions, record_id,
-    relationship, talk_log, today,
+    love_languages, notes, overview, pings, premium, privacy, profile, questions, quizzes,
+    record_id, relationship, talk_log, today,
 };
 pub use store::Store;

@@ -39,7 +39,7 @@ impl DocKind {
     /// (`document::upgrade`), identical on every device, the first time a device writes to it.
     pub fn later_collections(self) -> Vec<Collection> {
         match self {
-            Self::Series => vec![Collection::Questions],
+            Self::Series => vec![Collection::Questions, Collection::Quizzes],
             Self::User => vec![Collection::Private],
             Self::Relationship => Vec::new(),
         }
@@ -103,6 +103,10 @@ pub enum Collection {
     /// A person's private check-in notes and talk-log entries, keyed by record id, each naming its
     /// relationship. A later collection of user documents.
     Private,
+    /// Partner quizzes: each partner's record of a "know me" round or a "this or that" pick,
+    /// keyed by an id derived from what it is about and who wrote it. A later collection of
+    /// series documents.
+    Quizzes,
 }
 
 impl Collection {
@@ -125,11 +129,12 @@ impl Collection {
             Self::Notes => "notes",
             Self::Questions => "questions",
             Self::Private => "private",
+            Self::Quizzes => "quizzes",
         }
     }
 
     /// Every collection, in declaration order.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Profile,
         Self::Members,
         Self::Activities,
@@ -146,6 +151,7 @@ impl Collection {
         Self::Notes,
         Self::Questions,
         Self::Private,
+        Self::Quizzes,
     ];
 
     /// The collection stored under `name`, if any.

@@ -22,6 +22,7 @@
 mod fields;
 mod private;
 mod questions;
+mod quizzes;
 mod records;
 mod upgrade;
 mod write;
@@ -37,6 +38,7 @@ use jiff::Timestamp;
 pub use crate::address::{Collection, DocAddress, DocKind, InvalidAddress};
 pub use private::*;
 pub use questions::*;
+pub use quizzes::*;
 pub use records::*;
 pub use write::*;
 

@@ -33,6 +33,7 @@ pub mod ids;
 pub mod love_languages;
 pub mod profile;
 pub mod questions;
+pub mod quizzes;
 pub mod rules;
 pub mod view;
 pub mod wire;

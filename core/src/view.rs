@@ -8,6 +8,7 @@
 mod app;
 mod forms;
 mod questions;
+mod quizzes;
 mod records;
 mod today;
 mod words;
@@ -21,6 +22,7 @@ pub use forms::{
     ProfileForm, RelationshipForm,
 };
 pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
+pub use quizzes::{KnowMeRoundView, KnowMeScore, RoundState, ThisOrThatView};
 pub use records::{
     AchievementView, ActivityView, ChallengeView, CheckinView, DEFAULT_HISTORY_DAYS, DateView,
     DayPoint, FREE_HISTORY_DAYS, GoalView, HISTORY_WINDOWS, HeatDay, HistoryView, LogView,

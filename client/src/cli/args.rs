@@ -568,6 +568,12 @@ pub enum QuestionCommand {
 /// `together quiz ...`
 #[derive(Debug, Subcommand)]
 pub enum QuizCommand {
+    /// "How well do you know me": one of you answers about themself, the other guesses.
+    #[command(subcommand)]
+    KnowMe(KnowMeCommand),
+    /// "This or that": today's quick pairs; matches show once you both picked.
+    #[command(subcommand)]
+    ThisOrThat(ThisOrThatCommand),
     /// Find your love languages: 30 quick choices, asked one by one (or all at once with
     /// --answers); the result is set on your profile. Take it again any time.
     LoveLanguages {
@@ -586,4 +592,37 @@ pub struct PingArgs {
     /// A short line of your own (at most 120 characters).
     #[arg(long)]
     pub message: Option<String>,
+}
+
+/// `together quiz know-me ...`
+#[derive(Debug, Subcommand)]
+pub enum KnowMeCommand {
+    /// Start a round about yourself: prints the round id, the question and its four answers.
+    New,
+    /// Answer a round: about yourself (the true answer) or about your partner (your guess).
+    Answer {
+        /// The round's id (from `new` or `list`).
+        round: String,
+        /// Your answer, 1 to 4.
+        #[arg(allow_negative_numbers = true)]
+        choice: i64,
+    },
+    /// Every round, newest first: yours to answer, your partner's to guess, revealed ones.
+    List,
+    /// The running score: right guesses each way.
+    Score,
+}
+
+/// `together quiz this-or-that ...`
+#[derive(Debug, Subcommand)]
+pub enum ThisOrThatCommand {
+    /// Today's pairs, your picks, and your partner's once you picked too.
+    List,
+    /// Pick a side of one of today's pairs.
+    Pick {
+        /// The pair's id (from `list`).
+        pair: String,
+        /// a (this) or b (that).
+        side: String,
+    },
 }

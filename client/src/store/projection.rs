@@ -18,9 +18,11 @@ use together_core::document::{
 use crate::error::Result;
 
 mod questions;
+mod quizzes;
 
 /// The spec tables the projection owns, children first (the order in which to empty them).
 pub(crate) const PROJECTED_TABLES: &[&str] = &[
+    "quiz_answers",
     "question_answers",
     "question_settings",
     "challenge_entries",
@@ -80,6 +82,7 @@ pub(crate) fn project(
             Collection::Achievements => project_achievement(conn, doc, key)?,
             Collection::Notifications => project_notification(conn, doc, key)?,
             Collection::Questions => questions::project_question(conn, doc, key)?,
+            Collection::Quizzes => quizzes::project_quiz(conn, doc, key)?,
             // Device-local or private, never projected into shared tables.
             Collection::Settings | Collection::Notes | Collection::Private => {}
             Collection::Activities => {}
