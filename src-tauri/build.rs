@@ -9,6 +9,8 @@ fn main() {
             "check_in",
             "save_profile",
             "history",
+            "relationship_dates",
+            "save_relationship_dates",
             "activities",
             "plan_activity",
             "complete_activity",

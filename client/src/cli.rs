@@ -128,6 +128,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Relationship(RelationshipCommand::Join { relationship_id }) => {
             pairing::join_from_documents(cx, relationship_id)
         }
+        Command::Relationship(RelationshipCommand::Edit(a)) => pairing::edit(cx, a),
         Command::Relationships => pairing::relationships(cx),
         Command::Checkin(a) => records::checkin(cx, a),
         Command::Checkins(a) => records::checkins(cx, a),

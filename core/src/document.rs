@@ -19,6 +19,7 @@
 //! deterministic change on top of the genesis (see `upgrade`), identical on every device for the
 //! same reason.
 
+mod edit;
 mod fields;
 mod questions;
 mod records;
@@ -34,6 +35,7 @@ use automerge::{
 use jiff::Timestamp;
 
 pub use crate::address::{Collection, DocAddress, DocKind, InvalidAddress};
+pub use edit::*;
 pub use questions::*;
 pub use records::*;
 pub use write::*;

@@ -18,7 +18,7 @@ pub use app::{
 };
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, ProfileForm,
-    RelationshipForm,
+    RelationshipDatesForm, RelationshipForm,
 };
 pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
 pub use records::{
@@ -27,4 +27,4 @@ pub use records::{
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
 pub use today::{PartnerToday, TodayView};
-pub use words::counted;
+pub use words::{counted, health_score_explained};

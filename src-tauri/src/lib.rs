@@ -83,6 +83,8 @@ pub fn run() {
             commands::home::check_in,
             commands::home::save_profile,
             commands::home::history,
+            commands::home::relationship_dates,
+            commands::home::save_relationship_dates,
             commands::records::activities,
             commands::records::plan_activity,
             commands::records::complete_activity,

@@ -7,7 +7,7 @@ use together_core::view::{
     AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
     CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasView, InviteView,
     LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm,
-    SyncStatus, TodayView,
+    RelationshipDatesForm, SyncStatus, TodayView,
 };
 use together_core::wire::billing::{IdeaKind, Suggestions};
 use together_core::wire::{DeviceInfo, InviteInfo};
@@ -90,14 +90,40 @@ pub async fn check_in(form: &CheckinForm) -> Result<TodayView, String> {
     call("check_in", &Form { form }).await
 }
 
-/// Saves the profile; `start_space` also creates the couple's space.
-pub async fn save_profile(form: &ProfileForm, start_space: bool) -> Result<AppOverview, String> {
+/// Saves the profile; `start_space` also creates the couple's space, which started on
+/// `start_date` when it is not empty.
+pub async fn save_profile(
+    form: &ProfileForm,
+    start_space: bool,
+    start_date: &str,
+) -> Result<AppOverview, String> {
     #[derive(Serialize)]
     struct Args<'a> {
         form: &'a ProfileForm,
         start_space: bool,
+        start_date: &'a str,
     }
-    call("save_profile", &Args { form, start_space }).await
+    call(
+        "save_profile",
+        &Args {
+            form,
+            start_space,
+            start_date,
+        },
+    )
+    .await
+}
+
+/// The couple's dates; `None` before a relationship exists.
+pub async fn relationship_dates() -> Result<Option<RelationshipDatesForm>, String> {
+    call("relationship_dates", &None {}).await
+}
+
+/// Saves the couple's dates.
+pub async fn save_relationship_dates(
+    form: &RelationshipDatesForm,
+) -> Result<RelationshipDatesForm, String> {
+    call("save_relationship_dates", &Form { form }).await
 }
 
 /// History over `days`.

@@ -190,6 +190,19 @@ pub enum RelationshipCommand {
         /// The relationship's id (the name of its rel-<id>.automerge file).
         relationship_id: String,
     },
+    /// Change when your relationship started or your anniversary (either partner may).
+    Edit(RelationshipEditArgs),
+}
+
+/// `together relationship edit`: a flag left out keeps its date; an empty value clears it.
+#[derive(Debug, Args)]
+pub struct RelationshipEditArgs {
+    /// When you got together (YYYY-MM-DD, today at the latest; "" clears it).
+    #[arg(long)]
+    pub start_date: Option<String>,
+    /// Your anniversary (YYYY-MM-DD; "" clears it).
+    #[arg(long)]
+    pub anniversary: Option<String>,
 }
 
 /// `together relationship create`

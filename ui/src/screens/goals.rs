@@ -1,4 +1,5 @@
-//! Shared goals: add one, step it forward with +1 (both partners' steps add up), progress bars.
+//! Shared goals: add one, step it forward with +1 (both partners' steps add up) or back with
+//! Undo, progress bars.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -72,26 +73,37 @@ fn GoalRow(goal: GoalView) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let notice = RwSignal::new(None);
     let id = goal.id.clone();
-    let step = move |_| {
+    let step = move |by: i64| {
         let id = id.clone();
         spawn_local(async move {
-            match ipc::progress_goal(&id, 1).await {
-                Ok(_) => ctx.refresh(),
+            match ipc::progress_goal(&id, by).await {
+                Ok(_) => {
+                    notice.set(None);
+                    ctx.refresh()
+                }
                 Err(message) => notice.set(Some(Err(message))),
             }
         });
     };
+    let reached = goal.current_progress >= goal.target_count;
+    let can_undo = goal.current_progress > 0;
     let percent = goal.percent();
     view! {
         <li class="row goal" data-name=goal.name.clone()>
             <div class="row-main">
                 <strong>{goal.name.clone()}</strong>
+                {reached.then(|| view! { <span class="tag reached">"reached"</span> })}
                 <span class="progress-text">{format!(" {}/{}", goal.current_progress, goal.target_count)}</span>
                 <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
                     <span style=format!("width: {percent}%")></span>
                 </div>
             </div>
-            <button type="button" class="plus" aria-label=format!("Add one to {}", goal.name) on:click=step>"+1"</button>
+            <div class="goal-actions">
+                <button type="button" class="secondary undo" aria-label=format!("Take one step back on {}", goal.name)
+                    title="Undo the last step" prop:disabled=!can_undo on:click=move |_| step(-1)>"Undo"</button>
+                <button type="button" class="plus" aria-label=format!("Add one to {}", goal.name)
+                    prop:disabled=reached on:click=move |_| step(1)>"+1"</button>
+            </div>
             <Notice id=format!("goal-{}-notice", goal.id) message=notice/>
         </li>
     }

@@ -23,6 +23,18 @@ pub fn device_time_zone() -> String {
         .unwrap_or_else(|| "UTC".to_owned())
 }
 
+/// The device's today, `YYYY-MM-DD` in its own time zone: the latest day a start date may be
+/// (the shell checks it again in the person's zone).
+pub fn device_today() -> String {
+    let now = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.get_full_year(),
+        now.get_month() + 1,
+        now.get_date()
+    )
+}
+
 /// The profile fields, shared with Settings.
 #[component]
 pub fn ProfileFields(form: RwSignal<ProfileForm>) -> impl IntoView {
@@ -62,6 +74,7 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         timezone: device_time_zone(),
         ..ProfileForm::default()
     });
+    let start_date = RwSignal::new(String::new());
     let notice = RwSignal::new(None);
     let signing_in = RwSignal::new(false);
     let joining = RwSignal::new(false);
@@ -78,7 +91,7 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 reveal("onboarding-code-notice");
                 return;
             }
-            match ipc::save_profile(&profile, false).await {
+            match ipc::save_profile(&profile, false, "").await {
                 Ok(_) => {
                     ctx.pending_code.set(Some(typed.trim().to_owned()));
                     ctx.screen.set(Screen::Partner);
@@ -89,9 +102,9 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         });
     };
     let save = move |start_space: bool| {
-        let form = form.get();
+        let (form, start) = (form.get(), start_date.get());
         spawn_local(async move {
-            match ipc::save_profile(&form, start_space).await {
+            match ipc::save_profile(&form, start_space, &start).await {
                 Ok(_) => {
                     ctx.screen.set(if start_space {
                         Screen::Today
@@ -125,6 +138,11 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                         <form id="profile-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
                             <ProfileFields form=form/>
                             <Show when=move || !joining.get()>
+                                <label for="profile-start-date">"When did you get together? (optional)"</label>
+                                <input id="profile-start-date" type="date" max=device_today()
+                                    prop:value=move || start_date.get()
+                                    on:input=move |ev| start_date.set(event_target_value(&ev))/>
+                                <p class="muted small">"History counts your days together from it; you can change it later in Settings."</p>
                                 <div class="actions">
                                     <button type="submit" id="start-space">"Start our space"</button>
                                     <button type="button" class="secondary" id="have-code"
