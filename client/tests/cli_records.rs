@@ -97,3 +97,97 @@ fn relationship_edit_sets_the_dates_keeps_the_one_left_out_and_refuses_the_futur
     assert_eq!(cleared["anniversary_date"], serde_json::Value::Null);
     assert_eq!(cleared["start_date"], "2020-03-01");
 }
+
+#[test]
+fn activities_talks_and_dates_are_edited_by_the_flags_given_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    person(d);
+    let activity = ok(
+        d,
+        &[
+            "activity",
+            "add",
+            "--name",
+            "Picnic",
+            "--cost",
+            "12.50",
+            "--duration",
+            "90",
+        ],
+    );
+    let activity = activity.trim();
+    // Only the name changes; the cost and the duration stay.
+    assert_eq!(
+        ok(
+            d,
+            &["activity", "edit", activity, "--name", "Picnic by the lake"]
+        )
+        .trim(),
+        activity
+    );
+    let list = ok(d, &["activity", "list"]);
+    assert!(list.contains("Picnic by the lake"), "{list}");
+    let listed = json(d, &["activity", "list"]);
+    assert_eq!(listed[0]["cost"], "12.50");
+    assert_eq!(listed[0]["duration_minutes"], 90);
+    let error = refused(d, &["activity", "edit", activity, "--name", "  "]);
+    assert!(error.contains("activity name"), "{error}");
+
+    let talk = ok(
+        d,
+        &[
+            "log",
+            "add",
+            "--type",
+            "deep_conversation",
+            "--topic",
+            "Moving in",
+        ],
+    );
+    let talk = talk.trim();
+    ok(
+        d,
+        &["log", "edit", talk, "--topic", "", "--follow-up", "true"],
+    );
+    let log = json(d, &["log", "list"]);
+    assert_eq!(log[0]["topic"], serde_json::Value::Null);
+    assert_eq!(log[0]["follow_up_needed"], true);
+    assert_eq!(log[0]["communication_type"], "deep_conversation");
+
+    let date = ok(
+        d,
+        &["date", "add", "--date", "2030-04-01", "--name", "Trip"],
+    );
+    let date = date.trim();
+    ok(
+        d,
+        &[
+            "date",
+            "edit",
+            date,
+            "--date",
+            "2030-05-01",
+            "--recurring",
+            "true",
+        ],
+    );
+    let dates = json(d, &["date", "list"]);
+    assert_eq!(dates[0]["date"], "2030-05-01");
+    assert_eq!(dates[0]["recurring"], true);
+    assert_eq!(dates[0]["name"], "Trip");
+
+    for (kind, id, flag) in [
+        ("activity", activity, "--name"),
+        ("log", talk, "--topic"),
+        ("date", date, "--name"),
+    ] {
+        let gone = json(d, &[kind, "delete", id]);
+        assert_eq!(gone["deleted"], id);
+        assert_eq!(json(d, &[kind, "list"]), serde_json::json!([]));
+        let error = refused(d, &[kind, "delete", id]);
+        assert!(error.contains("removed on your partner"), "{error}");
+        let error = refused(d, &[kind, "edit", id, flag, "x"]);
+        assert!(error.contains("removed on your partner"), "{error}");
+    }
+}

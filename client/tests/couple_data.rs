@@ -205,3 +205,134 @@ fn undo_takes_a_reached_goal_back_from_what_it_shows_and_never_below_zero() {
     alice.store.progress_goal(goal, 1, now()).unwrap();
     assert_eq!(shown(&alice), (1, "completed".to_owned()));
 }
+
+#[test]
+fn edits_merge_field_by_field_and_a_delete_wins_over_an_edit_made_meanwhile() {
+    use together_client::{activities, dates, talk_log};
+    use together_core::view::{ActivityForm, DateForm, LogForm};
+    let (mut alice, mut bob) = paired_without_dates();
+    let picnic = ActivityForm {
+        name: "Picnic".into(),
+        activity_type: "outdoors".into(),
+        ..ActivityForm::default()
+    };
+    activities::plan(&mut alice.store, &picnic, now()).unwrap();
+    let trip = DateForm {
+        name: "Trip to Rome".into(),
+        date: "2027-04-01".into(),
+        event_type: "trip".into(),
+        ..DateForm::default()
+    };
+    dates::add(&mut alice.store, &trip, now()).unwrap();
+    let talk = LogForm {
+        communication_type: "deep_conversation".into(),
+        topic: "Moving in".into(),
+        ..LogForm::default()
+    };
+    talk_log::add(&mut alice.store, &talk, now()).unwrap();
+    bob.receive_from(&mut alice);
+    let activity = alice.store.activities().unwrap()[0].clone();
+    let date_id = alice.store.dates(now()).unwrap()[0].id.clone();
+    let log = alice.store.talk_log().unwrap()[0].clone();
+
+    // Offline: Alice renames the picnic, Bob gives it a day; Alice deletes the trip while Bob
+    // moves it; Bob clears the talk's topic while Alice marks it for a follow-up.
+    let renamed = ActivityForm {
+        name: "Picnic by the lake".into(),
+        ..activity.as_form()
+    };
+    activities::edit(&mut alice.store, &activity.id, &renamed, now()).unwrap();
+    let planned = ActivityForm {
+        planned_date: "2026-12-05".into(),
+        ..activity.as_form()
+    };
+    activities::edit(&mut bob.store, &activity.id, &planned, now()).unwrap();
+    dates::delete(&mut alice.store, &date_id, now()).unwrap();
+    let moved = DateForm {
+        date: "2027-05-01".into(),
+        ..bob.store.dates(now()).unwrap()[0].as_form()
+    };
+    dates::edit(&mut bob.store, &date_id, &moved, now()).unwrap();
+    let untitled = LogForm {
+        topic: String::new(),
+        ..log.as_form()
+    };
+    talk_log::edit(&mut bob.store, &log.id, &untitled, now()).unwrap();
+    let follow_up = LogForm {
+        follow_up_needed: true,
+        ..log.as_form()
+    };
+    talk_log::edit(&mut alice.store, &log.id, &follow_up, now()).unwrap();
+
+    alice.receive_from(&mut bob);
+    bob.receive_from(&mut alice);
+    for replica in [&alice, &bob] {
+        let a = &replica.store.activities().unwrap()[0];
+        assert_eq!(a.name, "Picnic by the lake", "Alice's edit stays");
+        assert_eq!(a.status, "planned", "Bob's day stays and makes it planned");
+        assert!(a.planned_date.as_deref().unwrap().starts_with("2026-12-05"));
+        assert!(
+            replica.store.dates(now()).unwrap().is_empty(),
+            "the delete wins over Bob's edit"
+        );
+        let l = &replica.store.talk_log().unwrap()[0];
+        assert_eq!((l.topic.as_deref(), l.follow_up_needed), (None, true));
+        assert_eq!(l.headline(), "deep conversation");
+        assert!(
+            !l.details().contains("deep conversation"),
+            "{}",
+            l.details()
+        );
+    }
+    assert_eq!(alice.rows(), bob.rows());
+
+    // What this device knows deleted cannot be edited; the sentence says why.
+    let error = dates::edit(&mut bob.store, &date_id, &moved, now()).unwrap_err();
+    assert!(
+        error.to_string().contains("removed on your partner"),
+        "{error}"
+    );
+    // A conversation stays in its year.
+    let next_year = LogForm {
+        when: "2027-01-02T10:00:00Z".into(),
+        ..log.as_form()
+    };
+    let error = talk_log::edit(&mut alice.store, &log.id, &next_year, now()).unwrap_err();
+    assert!(
+        error.to_string().contains("delete it and log it again"),
+        "{error}"
+    );
+    // Deleting the rest empties both lists, on both devices.
+    activities::delete(&mut bob.store, &activity.id, now()).unwrap();
+    talk_log::delete(&mut bob.store, &log.id, now()).unwrap();
+    alice.receive_from(&mut bob);
+    assert!(alice.store.activities().unwrap().is_empty());
+    assert!(alice.store.talk_log().unwrap().is_empty());
+    assert_eq!(alice.rows(), bob.rows());
+}
+
+#[test]
+fn a_one_time_challenge_is_done_once_done_and_earns_challenge_accepted_on_both_devices() {
+    let (mut alice, mut bob) = paired_without_dates();
+    let sunrise = together_core::catalog::CHALLENGES
+        .iter()
+        .find(|c| c.slug == "sunrise")
+        .unwrap();
+    assert_eq!(sunrise.challenge_type, "one_time");
+    together_client::challenges::join(&mut alice.store, &sunrise.id(), now()).unwrap();
+    bob.receive_from(&mut alice);
+    assert!(alice.store.participations().unwrap()[0].is_running());
+    assert!(!earned(&alice, "first-challenge"));
+
+    // Bob marks it done on his device: it is no longer running, and the couple earned it.
+    let participation = bob.store.participations().unwrap()[0].id.clone();
+    together_client::challenges::done_today(&mut bob.store, &participation, now()).unwrap();
+    let done = &bob.store.participations().unwrap()[0];
+    assert_eq!(done.status, "completed");
+    assert!(!done.is_running());
+    assert!(earned(&bob, "first-challenge"), "Challenge accepted");
+    alice.receive_from(&mut bob);
+    assert!(!alice.store.participations().unwrap()[0].is_running());
+    assert!(earned(&alice, "first-challenge"));
+    assert_eq!(alice.rows(), bob.rows());
+}

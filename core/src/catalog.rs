@@ -31,6 +31,12 @@ impl ChallengeTemplate {
     pub fn id(&self) -> String {
         derived(&["challenge", self.slug]).to_string()
     }
+
+    /// Whether it is done once ("Catch a sunrise"): one completed entry completes it, and its
+    /// days are the window to do it in.
+    pub fn is_one_time(&self) -> bool {
+        self.challenge_type == "one_time"
+    }
 }
 
 /// What earns an achievement.

@@ -75,6 +75,12 @@ struct Id<'a> {
     id: &'a str,
 }
 
+#[derive(Serialize)]
+struct IdForm<'a, F> {
+    id: &'a str,
+    form: &'a F,
+}
+
 /// The app frame's data.
 pub async fn overview() -> Result<AppOverview, String> {
     call("overview", &None {}).await
@@ -160,6 +166,16 @@ pub async fn rate_activity(id: &str, rating: i64) -> Result<Vec<ActivityView>, S
     call("rate_activity", &Args { id, rating }).await
 }
 
+/// Changes an activity.
+pub async fn edit_activity(id: &str, form: &ActivityForm) -> Result<Vec<ActivityView>, String> {
+    call("edit_activity", &IdForm { id, form }).await
+}
+
+/// Deletes an activity.
+pub async fn delete_activity(id: &str) -> Result<Vec<ActivityView>, String> {
+    call("delete_activity", &Id { id }).await
+}
+
 /// Goals.
 pub async fn goals() -> Result<Vec<GoalView>, String> {
     call("goals", &None {}).await
@@ -190,6 +206,16 @@ pub async fn add_date(form: &DateForm) -> Result<Vec<DateView>, String> {
     call("add_date", &Form { form }).await
 }
 
+/// Changes an important date.
+pub async fn edit_date(id: &str, form: &DateForm) -> Result<Vec<DateView>, String> {
+    call("edit_date", &IdForm { id, form }).await
+}
+
+/// Deletes an important date.
+pub async fn delete_date(id: &str) -> Result<Vec<DateView>, String> {
+    call("delete_date", &Id { id }).await
+}
+
 /// The talk log.
 pub async fn talk_log() -> Result<Vec<LogView>, String> {
     call("talk_log", &None {}).await
@@ -198,6 +224,16 @@ pub async fn talk_log() -> Result<Vec<LogView>, String> {
 /// Logs a conversation.
 pub async fn add_log(form: &LogForm) -> Result<Vec<LogView>, String> {
     call("add_log", &Form { form }).await
+}
+
+/// Changes a talk-log entry.
+pub async fn edit_log(id: &str, form: &LogForm) -> Result<Vec<LogView>, String> {
+    call("edit_log", &IdForm { id, form }).await
+}
+
+/// Deletes a talk-log entry.
+pub async fn delete_log(id: &str) -> Result<Vec<LogView>, String> {
+    call("delete_log", &Id { id }).await
 }
 
 /// The catalogue and the joined challenges.

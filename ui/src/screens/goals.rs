@@ -8,7 +8,7 @@ use together_core::view::{GoalForm, GoalView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, word_options};
+use crate::widgets::{CharCount, Loaded, Notice, word_options};
 
 /// The Goals screen.
 #[component]
@@ -44,8 +44,9 @@ pub fn GoalsScreen() -> impl IntoView {
             <h1 id="goals-title">"Goals"</h1>
             <form id="goal-form" class="inline" on:submit=submit>
                 <label for="goal-name">"Goal"</label>
-                <input id="goal-name" type="text" maxlength=GoalForm::NAME_MAX_CHARS required
+                <input id="goal-name" type="text" required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+                <CharCount id="goal-name-count" max=GoalForm::NAME_MAX_CHARS text=Signal::derive(move || form.get().name)/>
                 <label for="goal-type">"Kind"</label>
                 <select id="goal-type" prop:value=move || form.get().goal_type
                     on:change=move |ev| form.update(|f| f.goal_type = event_target_value(&ev))>
@@ -72,9 +73,9 @@ pub fn GoalsScreen() -> impl IntoView {
 fn GoalRow(goal: GoalView) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let notice = RwSignal::new(None);
-    let id = goal.id.clone();
+    let id = StoredValue::new(goal.id.clone());
     let step = move |by: i64| {
-        let id = id.clone();
+        let id = id.get_value();
         spawn_local(async move {
             match ipc::progress_goal(&id, by).await {
                 Ok(_) => {

@@ -12,7 +12,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
 use crate::screens::pairing::AccountForms;
-use crate::widgets::{Notice, reveal};
+use crate::widgets::{CharCount, Notice, reveal};
 
 /// The device's time zone, as the browser engine knows it.
 pub fn device_time_zone() -> String {
@@ -42,9 +42,10 @@ pub fn ProfileFields(form: RwSignal<ProfileForm>) -> impl IntoView {
     let languages2 = languages.clone();
     view! {
         <label for="profile-name">"Your name"</label>
-        <input id="profile-name" type="text" maxlength=DisplayName::MAX_CHARS required autocomplete="given-name"
+        <input id="profile-name" type="text" required autocomplete="given-name"
             prop:value=move || form.get().name
             on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+        <CharCount id="profile-name-count" max=DisplayName::MAX_CHARS text=Signal::derive(move || form.get().name)/>
         <label for="profile-timezone">"Time zone"</label>
         <input id="profile-timezone" type="text"
             prop:value=move || form.get().timezone
