@@ -136,13 +136,15 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
-                        <form id="profile-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
+                        // No browser check (`novalidate`): a day past the picker's `max` gets the shell's
+                        // sentence rather than a bubble that says nothing of why.
+                        <form id="profile-form" novalidate=true on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
                             <ProfileFields form=form/>
                             <Show when=move || !joining.get()>
                                 <label for="profile-start-date">"When did you get together? (optional)"</label>
                                 <input id="profile-start-date" type="date" max=device_today()
                                     prop:value=move || start_date.get()
-                                    on:input=move |ev| start_date.set(event_target_value(&ev))/>
+                                    on:input=move |ev| { notice.set(None); start_date.set(event_target_value(&ev)) }/>
                                 <p class="muted small">"History counts your days together from it; you can change it later in Settings."</p>
                                 <div class="actions">
                                     <button type="submit" id="start-space">"Start our space"</button>

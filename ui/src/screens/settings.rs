@@ -80,6 +80,8 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
     // Sections with forms are rebuilt only when what they show changes, not on every refresh.
     let signed_in = Memo::new(move |_| overview.get().is_some_and(|o| o.account.is_some()));
     let paired = Memo::new(move |_| overview.get().is_some_and(|o| o.partner_name.is_some()));
+    let has_relationship =
+        Memo::new(move |_| overview.get().is_some_and(|o| o.relationship_id.is_some()));
     let pending = move || overview.get().map_or(0, |o| o.sync.pending_changes);
     let quarantined = move || overview.get().map_or(0, |o| o.sync.quarantined);
     view! {
@@ -91,7 +93,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 <ProfileFields form=form/>
                 <button type="submit" id="settings-profile-save">"Save profile"</button>
             </form>
-            {move || overview.get().is_some_and(|o| o.relationship_id.is_some()).then(|| view! { <RelationshipDates/> })}
+            {move || has_relationship.get().then(|| view! { <RelationshipDates/> })}
             <h2>"Sync"</h2>
             <dl class="stats" id="settings-sync">
                 <dt>"Server"</dt><dd id="settings-server">{move || account().map(|a| a.server).unwrap_or_else(|| "Not connected: everything stays on this device".to_owned())}</dd>
@@ -201,7 +203,7 @@ fn RelationshipDates() -> impl IntoView {
     };
     view! {
         <h2>"Your relationship"</h2>
-        <form id="settings-relationship" on:submit=save>
+        <form id="settings-relationship" novalidate=true on:submit=save>
             <label for="settings-start-date">"Together since"</label>
             <input id="settings-start-date" type="date" max=device_today()
                 prop:value=move || form.get().start_date
