@@ -486,8 +486,16 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     .await?;
     alice.click("#nav-settings").await?;
     let deadline = Instant::now() + T;
-    while alice.value("#settings-start-date").await.unwrap_or_default() != "2024-02-14" {
-        assert!(Instant::now() < deadline, "Bob's start date never reached Alice");
+    while alice
+        .value("#settings-start-date")
+        .await
+        .unwrap_or_default()
+        != "2024-02-14"
+    {
+        assert!(
+            Instant::now() < deadline,
+            "Bob's start date never reached Alice"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(alice.value("#settings-anniversary").await?, "2025-06-21");

@@ -138,7 +138,9 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         .await?;
     let tomorrow = jiff::Zoned::now().date().tomorrow()?.to_string();
     assert_eq!(
-        sam.attribute("#profile-start-date", "max").await?.as_deref(),
+        sam.attribute("#profile-start-date", "max")
+            .await?
+            .as_deref(),
         Some(jiff::Zoned::now().date().to_string().as_str()),
         "the picker offers today at the latest"
     );
@@ -148,7 +150,9 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         .wait_until("#onboarding-notice", T, |t| !t.is_empty())
         .await?;
     assert!(refused.contains("in the future"), "{refused}");
-    let started = jiff::Zoned::now().date().saturating_sub(jiff::ToSpan::days(150));
+    let started = jiff::Zoned::now()
+        .date()
+        .saturating_sub(jiff::ToSpan::days(150));
     sam.set_value("#profile-start-date", &started.to_string())
         .await?;
     both_sizes(&sam, "onboarding-start-date").await?;
@@ -165,7 +169,12 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         explained.contains("35%") && explained.contains("start low by design"),
         "{explained}"
     );
-    both_sizes_at(&sam, "history-health-explained", Some("#history-health-explained")).await?;
+    both_sizes_at(
+        &sam,
+        "history-health-explained",
+        Some("#history-health-explained"),
+    )
+    .await?;
     // Settings shows the date and edits it.
     sam.click("#nav-settings").await?;
     sam.wait_for("#settings-start-date").await?;
@@ -175,14 +184,22 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(sam.value("#settings-start-date").await?, started.to_string());
+    assert_eq!(
+        sam.value("#settings-start-date").await?,
+        started.to_string()
+    );
     sam.set_value("#settings-anniversary", "2021-06-05").await?;
     sam.click("#settings-relationship-save").await?;
     sam.wait_until("#settings-relationship-notice", T, |t| {
         t.contains("Dates saved")
     })
     .await?;
-    both_sizes_at(&sam, "settings-relationship-dates", Some("#settings-relationship")).await?;
+    both_sizes_at(
+        &sam,
+        "settings-relationship-dates",
+        Some("#settings-relationship"),
+    )
+    .await?;
 
     // An activity: edited through the form, then deleted after a confirmation.
     sam.click("#nav-activities").await?;
@@ -258,7 +275,9 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
     // A date: edited, then deleted.
     sam.click("#nav-dates").await?;
     sam.fill("#date-name", "Trip").await?;
-    let in_ten = jiff::Zoned::now().date().saturating_add(jiff::ToSpan::days(10));
+    let in_ten = jiff::Zoned::now()
+        .date()
+        .saturating_add(jiff::ToSpan::days(10));
     sam.set_value("#date-value", &in_ten.to_string()).await?;
     sam.click("#date-add").await?;
     let trip = r#".date[data-name="Trip"]"#;
@@ -266,7 +285,8 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
     sam.fill("#date-name", "Trip to Rome").await?;
     sam.click("#date-add").await?;
     let rome = r#".date[data-name="Trip to Rome"]"#;
-    sam.wait_until(rome, T, |t| t.contains("in 10 days")).await?;
+    sam.wait_until(rome, T, |t| t.contains("in 10 days"))
+        .await?;
     both_sizes_at(&sam, "dates-edited", Some(".date")).await?;
     sam.click(&format!("{rome} button.delete")).await?;
     sam.click(&format!("{rome} .delete-confirm")).await?;
