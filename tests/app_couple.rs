@@ -347,7 +347,11 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     assert!(streak.contains("starts"), "{streak}");
 
     // Bob checks in first; Alice's check-in then reaches his screen live, without reload.
-    check_in(&bob, "6", "Bob is grateful for the walk").await?;
+    let long_note = format!(
+        "Bob is grateful for the walk. {} And for the soup at the end.",
+        "We talked about everything and nothing on the way home. ".repeat(8)
+    );
+    check_in(&bob, "6", &long_note).await?;
     bob.wait_until("#partner-sentence", T, |t| t.contains("hasn’t checked in"))
         .await?;
     alice.click("#nav-today").await?;
@@ -370,10 +374,17 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     let reveal = saved.elapsed();
     println!("Alice's check-in on Bob's screen {reveal:?} after her save");
     assert!(reveal < Duration::from_secs(2), "revealed after {reveal:?}");
-    alice
+    let folded = alice
         .wait_until("#partner-scores", T, |t| t.contains("Bob is grateful"))
         .await?;
     assert_eq!(bob.text("#partner-scores .connection").await?, "9");
+    // Bob's long note folds on Alice's screen, and opens whole.
+    assert!(!folded.contains("the soup at the end"), "{folded}");
+    alice.click("#partner-scores .show-more").await?;
+    alice
+        .wait_until("#partner-scores", T, |t| t.contains("the soup at the end."))
+        .await?;
+    both_sizes(&alice, "alice-partner-note-show-more").await?;
     // Alice's "Bob checked in: check in too" settled when she checked in.
     alice.click("#nav-inbox").await?;
     let asked = r#".notification[data-type="partner_checkin"]"#;
@@ -484,6 +495,52 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
             )
             .await?;
     }
+
+    // A goal Alice reaches: "Goal reached" reaches both of them, once each.
+    alice.fill("#goal-name", "Cook dinner together").await?;
+    alice.fill("#goal-target", "1").await?;
+    alice.click("#goal-add").await?;
+    let cook = r#".goal[data-name="Cook dinner together"]"#;
+    alice.click(&format!("{cook} .plus")).await?;
+    for person in [&alice, &bob] {
+        person.click("#nav-inbox").await?;
+        let inbox = person
+            .wait_until("#inbox-list", T, |t| {
+                t.contains("Goal reached: Cook dinner together")
+            })
+            .await?;
+        assert_eq!(
+            inbox.matches("Goal reached: Cook dinner together").count(),
+            1,
+            "{inbox}"
+        );
+    }
+
+    // Bob sets when they got together, in Settings; it reaches Alice's Settings.
+    bob.click("#nav-settings").await?;
+    bob.set_value("#settings-start-date", "2024-02-14").await?;
+    bob.set_value("#settings-anniversary", "2025-06-21").await?;
+    bob.click("#settings-relationship-save").await?;
+    bob.wait_until("#settings-relationship-notice", T, |t| {
+        t.contains("Dates saved")
+    })
+    .await?;
+    alice.click("#nav-settings").await?;
+    let deadline = Instant::now() + T;
+    while alice
+        .value("#settings-start-date")
+        .await
+        .unwrap_or_default()
+        != "2024-02-14"
+    {
+        assert!(
+            Instant::now() < deadline,
+            "Bob's start date never reached Alice"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(alice.value("#settings-anniversary").await?, "2025-06-21");
+    both_sizes(&alice, "alice-settings-dates-from-bob").await?;
 
     // A date and a conversation, so those screens have something to show.
     alice.click("#nav-dates").await?;

@@ -104,6 +104,246 @@ async fn today_screen_shows_what_the_local_store_holds() -> Result<()> {
     Ok(())
 }
 
+/// The screen as it is now, at desktop size and at 390×844 (after the layout settled).
+async fn both_sizes(session: &together_e2e::app::AppSession, name: &str) -> Result<()> {
+    both_sizes_at(session, name, None).await
+}
+
+/// Like [`both_sizes`], with the element `at` scrolled into view at each size.
+async fn both_sizes_at(
+    session: &together_e2e::app::AppSession,
+    name: &str,
+    at: Option<&str>,
+) -> Result<()> {
+    for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        session.resize(width, height).await?;
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        if let Some(css) = at {
+            session.scroll_to(css).await?;
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        session.screenshot(&format!("{name}-{size}")).await?;
+    }
+    session.resize(1024, 760).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<()> {
+    use std::time::Duration;
+    const T: Duration = Duration::from_secs(30);
+    let app = paths::built_binary("together-app", "bash scripts/build-app.sh")?;
+    let display = VirtualDisplay::start()?;
+    let driver = TauriDriver::start(&display)?;
+    let dir = tempfile::tempdir()?;
+    let data_dir = dir.path().to_str().expect("temp paths are UTF-8");
+    let sam = driver.launch(&app, &["--data-dir", data_dir]).await?;
+
+    // Onboarding asks when the couple got together; the name's counter follows the typing.
+    sam.fill("#profile-name", "Sam").await?;
+    sam.wait_until("#profile-name-count", T, |t| t == "3 / 80")
+        .await?;
+    let tomorrow = jiff::Zoned::now().date().tomorrow()?.to_string();
+    assert_eq!(
+        sam.attribute("#profile-start-date", "max")
+            .await?
+            .as_deref(),
+        Some(jiff::Zoned::now().date().to_string().as_str()),
+        "the picker offers today at the latest"
+    );
+    sam.set_value("#profile-start-date", &tomorrow).await?;
+    sam.click("#start-space").await?;
+    let refused = sam
+        .wait_until("#onboarding-notice", T, |t| !t.is_empty())
+        .await?;
+    assert!(refused.contains("in the future"), "{refused}");
+    let started = jiff::Zoned::now()
+        .date()
+        .saturating_sub(jiff::ToSpan::days(150));
+    sam.set_value("#profile-start-date", &started.to_string())
+        .await?;
+    both_sizes(&sam, "onboarding-start-date").await?;
+    sam.click("#start-space").await?;
+    sam.wait_until("#today-headline", T, |t| t == "Hello, Sam")
+        .await?;
+
+    // History counts the days from it, and explains the health score.
+    sam.click("#nav-history").await?;
+    sam.wait_until("#history-days-together", T, |t| t == "150")
+        .await?;
+    let explained = sam.text("#history-health-explained").await?;
+    assert!(
+        explained.contains("35%") && explained.contains("start low by design"),
+        "{explained}"
+    );
+    both_sizes_at(
+        &sam,
+        "history-health-explained",
+        Some("#history-health-explained"),
+    )
+    .await?;
+    // Settings shows the date and edits it.
+    sam.click("#nav-settings").await?;
+    sam.wait_for("#settings-start-date").await?;
+    for _ in 0..50 {
+        if sam.value("#settings-start-date").await? == started.to_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        sam.value("#settings-start-date").await?,
+        started.to_string()
+    );
+    sam.set_value("#settings-anniversary", "2021-06-05").await?;
+    sam.click("#settings-relationship-save").await?;
+    sam.wait_until("#settings-relationship-notice", T, |t| {
+        t.contains("Dates saved")
+    })
+    .await?;
+    both_sizes_at(
+        &sam,
+        "settings-relationship-dates",
+        Some("#settings-relationship"),
+    )
+    .await?;
+
+    // An activity: edited through the form, then deleted after a confirmation.
+    sam.click("#nav-activities").await?;
+    sam.fill("#activity-name", "Picnic").await?;
+    sam.click("#activity-add").await?;
+    let picnic = r#".activity[data-name="Picnic"]"#;
+    sam.click(&format!("{picnic} button.edit")).await?;
+    sam.wait_until("#activity-add", T, |t| t == "Save changes")
+        .await?;
+    assert_eq!(sam.value("#activity-name").await?, "Picnic");
+    sam.fill("#activity-name", "Picnic by the lake").await?;
+    sam.click("#activity-add").await?;
+    let lake = r#".activity[data-name="Picnic by the lake"]"#;
+    sam.wait_for(lake).await?;
+    assert!(!sam.exists(picnic).await, "edited, not added");
+    sam.click(&format!("{lake} button.delete")).await?;
+    let asked = sam
+        .wait_until(&format!("{lake} .delete-question"), T, |t| !t.is_empty())
+        .await?;
+    assert!(
+        asked.contains("Picnic by the lake") && asked.contains("both of you"),
+        "{asked}"
+    );
+    both_sizes_at(&sam, "activity-delete-confirm", Some(".activity .confirm")).await?;
+    sam.click(&format!("{lake} .delete-cancel")).await?;
+    assert!(sam.exists(lake).await, "cancelling keeps it");
+    sam.click(&format!("{lake} button.delete")).await?;
+    sam.click(&format!("{lake} .delete-confirm")).await?;
+    sam.wait_until("#activity-list", T, |t| t.contains("Nothing planned yet"))
+        .await?;
+
+    // A talk without a topic says its kind once; edited, it gets a topic; then deleted. A topic
+    // over the limit is counted and refused in words, never cut.
+    sam.click("#nav-talk").await?;
+    sam.click("#log-add").await?;
+    let headline = sam
+        .wait_until(".log .log-headline", T, |t| !t.is_empty())
+        .await?;
+    assert_eq!(headline, "deep conversation");
+    let row = sam.text(".log").await?;
+    assert_eq!(
+        row.matches("deep conversation").count(),
+        1,
+        "the kind is said once: {row}"
+    );
+    sam.click(".log button.edit").await?;
+    let long = "a".repeat(210);
+    sam.fill("#log-topic", &long).await?;
+    sam.wait_until("#log-topic-count", T, |t| t.contains("10 too many"))
+        .await?;
+    sam.click("#log-add").await?;
+    let refused = sam
+        .wait_until("#log-notice", T, |t| t.contains("at most"))
+        .await?;
+    assert!(refused.contains("200"), "{refused}");
+    assert_eq!(sam.value("#log-topic").await?.len(), 210, "nothing cut");
+    both_sizes_at(&sam, "talk-topic-too-long", Some("#log-topic")).await?;
+    sam.fill("#log-topic", "Holidays").await?;
+    sam.click("#log-add").await?;
+    sam.wait_until(".log .log-headline", T, |t| t == "Holidays")
+        .await?;
+    assert!(
+        sam.text(".log .log-details")
+            .await?
+            .contains("deep conversation")
+    );
+    both_sizes_at(&sam, "talk-edited", Some(".log")).await?;
+    sam.click(".log button.delete").await?;
+    sam.click(".log .delete-confirm").await?;
+    sam.wait_until("#log-list", T, |t| t.contains("Nothing logged yet"))
+        .await?;
+
+    // A date: edited, then deleted.
+    sam.click("#nav-dates").await?;
+    sam.fill("#date-name", "Trip").await?;
+    let in_ten = jiff::Zoned::now()
+        .date()
+        .saturating_add(jiff::ToSpan::days(10));
+    sam.set_value("#date-value", &in_ten.to_string()).await?;
+    sam.click("#date-add").await?;
+    let trip = r#".date[data-name="Trip"]"#;
+    sam.click(&format!("{trip} button.edit")).await?;
+    sam.fill("#date-name", "Trip to Rome").await?;
+    sam.click("#date-add").await?;
+    let rome = r#".date[data-name="Trip to Rome"]"#;
+    sam.wait_until(rome, T, |t| t.contains("in 10 days"))
+        .await?;
+    both_sizes_at(&sam, "dates-edited", Some(".date")).await?;
+    sam.click(&format!("{rome} button.delete")).await?;
+    sam.click(&format!("{rome} .delete-confirm")).await?;
+    sam.wait_until("#date-list", T, |t| t.contains("No dates yet"))
+        .await?;
+
+    // A goal: +1 reaches it (the inbox says so), Undo takes the step back.
+    sam.click("#nav-goals").await?;
+    sam.fill("#goal-name", "Sunday brunch").await?;
+    sam.fill("#goal-target", "1").await?;
+    sam.click("#goal-add").await?;
+    let brunch = r#".goal[data-name="Sunday brunch"]"#;
+    sam.click(&format!("{brunch} .plus")).await?;
+    sam.wait_until(&format!("{brunch} .progress-text"), T, |t| {
+        t.contains("1/1")
+    })
+    .await?;
+    assert!(sam.exists(&format!("{brunch} .tag.reached")).await);
+    both_sizes_at(&sam, "goal-reached-undo", Some(".goal")).await?;
+    sam.click(&format!("{brunch} .undo")).await?;
+    sam.wait_until(&format!("{brunch} .progress-text"), T, |t| {
+        t.contains("0/1")
+    })
+    .await?;
+    sam.click("#nav-inbox").await?;
+    sam.wait_until("#inbox-list", T, |t| {
+        t.contains("Goal reached: Sunday brunch")
+    })
+    .await?;
+
+    // A one-time challenge: done once, it is completed and earns "Challenge accepted".
+    sam.click("#nav-challenges").await?;
+    sam.click(r#".challenge[data-name="Catch a sunrise"] .start"#)
+        .await?;
+    let sunrise = r#".participation[data-name="Catch a sunrise"]"#;
+    sam.click(&format!("{sunrise} .done-today")).await?;
+    sam.wait_for(r#".participation[data-name="Catch a sunrise"][data-status="completed"]"#)
+        .await?;
+    assert!(!sam.exists(&format!("{sunrise} .done-today")).await);
+    sam.wait_for(r#".badge.earned[data-name="Challenge accepted"]"#)
+        .await?;
+    // 150 days since the start date said at onboarding.
+    assert!(
+        sam.exists(r#".badge.earned[data-name="A hundred days together"]"#)
+            .await
+    );
+    both_sizes_at(&sam, "challenge-one-time-done", Some("#joined-challenges")).await?;
+    sam.close().await?;
+    Ok(())
+}
+
 /// One person alone, start to finish of what #12 §2, §3 and §5 changed: labels, the streak alone,
 /// dates picked without an input event, feedback beside Export that fades, a locked year that
 /// says why, labelled heat-map squares and a visible focus ring on the sliders.

@@ -19,6 +19,7 @@ mod account;
 mod args;
 mod challenges;
 mod data;
+mod edits;
 mod pairing;
 mod person;
 mod questions;
@@ -129,6 +130,7 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Relationship(RelationshipCommand::Join { relationship_id }) => {
             pairing::join_from_documents(cx, relationship_id)
         }
+        Command::Relationship(RelationshipCommand::Edit(a)) => pairing::edit(cx, a),
         Command::Relationships => pairing::relationships(cx),
         Command::Checkin(a) => records::checkin(cx, a),
         Command::Checkins(a) => records::checkins(cx, a),
@@ -139,10 +141,18 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Activity(ActivityCommand::Complete(a)) => records::activity_complete(cx, a),
         Command::Activity(ActivityCommand::Rate(a)) => records::activity_rate(cx, a),
         Command::Activity(ActivityCommand::List) => records::activity_list(cx),
+        Command::Activity(ActivityCommand::Edit(a)) => edits::activity_edit(cx, a),
+        Command::Activity(ActivityCommand::Delete { activity_id }) => {
+            edits::activity_delete(cx, activity_id)
+        }
         Command::Date(DateCommand::Add(a)) => records::date_add(cx, a),
         Command::Date(DateCommand::List) => records::date_list(cx),
+        Command::Date(DateCommand::Edit(a)) => edits::date_edit(cx, a),
+        Command::Date(DateCommand::Delete { date_id }) => edits::date_delete(cx, date_id),
         Command::Log(LogCommand::Add(a)) => records::log_add(cx, a),
         Command::Log(LogCommand::List) => records::log_list(cx),
+        Command::Log(LogCommand::Edit(a)) => edits::log_edit(cx, a),
+        Command::Log(LogCommand::Delete { log_id }) => edits::log_delete(cx, log_id),
         Command::Stats => records::stats(cx),
         Command::Challenge(ChallengeCommand::List) => challenges::list(cx),
         Command::Challenge(ChallengeCommand::Join { challenge_id }) => {

@@ -268,10 +268,11 @@ fn a_person_alone_can_use_every_feature_before_a_partner_joins() {
         solo.table("relationships")[0]["user_2_id"],
         serde_json::Value::Null
     );
-    // Five actions, plus the "First check-in" achievement the check-in earned: six changes, each
-    // stored and queued for sync.
-    assert_eq!(solo.count("SELECT count(*) FROM outbox"), 6);
-    assert_eq!(solo.count("SELECT count(*) FROM document_chunks"), 6);
+    // Five actions, plus two achievements: "A hundred days together" (they got together in
+    // 2019; awarded when the goal was added) and "First check-in": seven changes, each stored
+    // and queued for sync.
+    assert_eq!(solo.count("SELECT count(*) FROM outbox"), 7);
+    assert_eq!(solo.count("SELECT count(*) FROM document_chunks"), 7);
     let first = together_core::catalog::ACHIEVEMENTS[0];
     assert_eq!(first.slug, "first-checkin");
     assert_eq!(

@@ -111,3 +111,21 @@ async fn a_paid_couple_is_premium_on_the_device_and_a_tampered_copy_is_not() {
         "a tampered entitlement is ignored"
     );
 }
+
+#[tokio::test]
+async fn a_discount_code_longer_than_the_one_rule_is_refused_on_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = together_client::Store::open(&dir.path().join("together.sqlite3")).unwrap();
+    let secrets = FileStore::new(dir.path().join("secrets.json"));
+    let longest = *together_core::wire::billing::DISCOUNT_CODE_LENGTH.end();
+    let code = "A".repeat(longest + 1);
+    let error = together_client::premium::checkout(&mut store, &secrets, "plan", Some(&code))
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("at most {longest} characters")),
+        "{error}"
+    );
+}

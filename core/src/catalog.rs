@@ -5,7 +5,7 @@
 use crate::ids::derived;
 
 /// Bumped whenever an entry below changes.
-pub const CATALOG_VERSION: i64 = 1;
+pub const CATALOG_VERSION: i64 = 2;
 
 /// A challenge template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,12 @@ impl ChallengeTemplate {
     pub fn id(&self) -> String {
         derived(&["challenge", self.slug]).to_string()
     }
+
+    /// Whether it is done once ("Catch a sunrise"): one completed entry completes it, and its
+    /// days are the window to do it in.
+    pub fn is_one_time(&self) -> bool {
+        self.challenge_type == "one_time"
+    }
 }
 
 /// What earns an achievement.
@@ -52,6 +58,9 @@ pub enum Criterion {
     ChallengesCompleted(i64),
     /// Both partners have joined.
     Paired,
+    /// At least this many days since the couple got together (their start date, else the day
+    /// they started in the app).
+    DaysTogether(i64),
 }
 
 /// An achievement.
@@ -368,8 +377,16 @@ pub const ACHIEVEMENTS: &[AchievementTemplate] = &[
         Criterion::Streak(30)
     ),
     achievement!(
-        "streak-100",
+        "hundred-days",
         "A hundred days together",
+        "milestone",
+        "celebration",
+        50,
+        Criterion::DaysTogether(100)
+    ),
+    achievement!(
+        "streak-100",
+        "A hundred-day streak",
         "streak",
         "consistency",
         200,

@@ -19,6 +19,7 @@
 //! deterministic change on top of the genesis (see `upgrade`), identical on every device for the
 //! same reason.
 
+mod edit;
 mod fields;
 mod private;
 mod questions;
@@ -37,6 +38,7 @@ use jiff::Timestamp;
 
 pub use crate::address::{Collection, DocAddress, DocKind, InvalidAddress};
 pub use private::*;
+pub use edit::*;
 pub use questions::*;
 pub use quizzes::*;
 pub use records::*;

@@ -170,23 +170,42 @@ pub fn summarize(facts: &RelationshipFacts<'_>) -> RelationshipSummary {
     }
 }
 
+/// The health score's parts, in percent of the score: the app's explanation of the score is
+/// written from these, so it says what the formula does.
+pub mod health_weights {
+    /// The 30-day average connection.
+    pub const CONNECTION: u8 = 35;
+    /// The 30-day average satisfaction.
+    pub const SATISFACTION: u8 = 35;
+    /// Consistency: the days of the last 30 on which both partners checked in.
+    pub const CONSISTENCY: u8 = 20;
+    /// Activities done together this month.
+    pub const ACTIVITIES: u8 = 10;
+    /// Activities a month that give full marks for activities.
+    pub const FULL_ACTIVITIES: i64 = 4;
+}
+
 /// 0–100: 35% connection, 35% satisfaction (30-day averages mapped from 1–10 to 0–100), 20%
 /// consistency (shared check-in days of the last 30) and 10% shared activities (4 a month is full
-/// marks). Rounded to two decimals.
+/// marks); see [`health_weights`]. Rounded to two decimals.
 pub fn health_score(
     connection_30: f64,
     satisfaction_30: f64,
     shared_days_30: i64,
     activities_this_month: i64,
 ) -> f64 {
+    use health_weights as w;
     let scale = |score: f64| ((score - 1.0) / 9.0 * 100.0).clamp(0.0, 100.0);
+    let weight = |percent: u8| f64::from(percent) / 100.0;
     let consistency = (shared_days_30.clamp(0, 30) as f64) / 30.0 * 100.0;
-    let activity = (activities_this_month.clamp(0, 4) as f64) / 4.0 * 100.0;
+    let activity = (activities_this_month.clamp(0, w::FULL_ACTIVITIES) as f64)
+        / (w::FULL_ACTIVITIES as f64)
+        * 100.0;
     round2(
-        0.35 * scale(connection_30)
-            + 0.35 * scale(satisfaction_30)
-            + 0.20 * consistency
-            + 0.10 * activity,
+        weight(w::CONNECTION) * scale(connection_30)
+            + weight(w::SATISFACTION) * scale(satisfaction_30)
+            + weight(w::CONSISTENCY) * consistency
+            + weight(w::ACTIVITIES) * activity,
     )
 }
 

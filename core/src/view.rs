@@ -19,7 +19,7 @@ pub use app::{
 };
 pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, PingForm,
-    ProfileForm, RelationshipForm,
+    ProfileForm, RelationshipDatesForm, RelationshipForm,
 };
 pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
 pub use quizzes::{KnowMeRoundView, KnowMeScore, RoundState, ThisOrThatView};
@@ -29,4 +29,4 @@ pub use records::{
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
 pub use today::{GestureIdea, PartnerToday, TodayView};
-pub use words::counted;
+pub use words::{counted, health_score_explained};

@@ -271,6 +271,20 @@ impl AppSession {
         Ok(element.rectangle().await?.0)
     }
 
+    /// Scrolls the element matching `css` into view (for a screenshot of what lies below the
+    /// fold).
+    pub async fn scroll_to(&self, css: &str) -> Result<()> {
+        self.wait_for(css).await?;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' });",
+                vec![json!(css)],
+            )
+            .await
+            .with_context(|| format!("cannot scroll to {css}"))?;
+        Ok(())
+    }
+
     /// Whether an element matching `css` exists now.
     pub async fn exists(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()
@@ -294,6 +308,17 @@ impl AppSession {
             .await
             .with_context(|| format!("no element matches {css}"))?;
         Ok(element.attr(name).await?)
+    }
+
+    /// The current value of the input matching `css` (what the person sees in it), which must
+    /// exist now.
+    pub async fn value(&self, css: &str) -> Result<String> {
+        let element = self
+            .client
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("no element matches {css}"))?;
+        Ok(element.prop("value").await?.unwrap_or_default())
     }
 
     /// Saves a PNG screenshot of the window as `<repo>/target/screenshots/<name>.png`.

@@ -7,7 +7,7 @@ use together_core::view::{
     AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
     CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasView, InviteView,
     LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm,
-    SyncStatus, TodayView,
+    RelationshipDatesForm, SyncStatus, TodayView,
 };
 use together_core::wire::billing::{IdeaKind, Suggestions};
 use together_core::wire::{DeviceInfo, InviteInfo};
@@ -75,6 +75,12 @@ struct Id<'a> {
     id: &'a str,
 }
 
+#[derive(Serialize)]
+struct IdForm<'a, F> {
+    id: &'a str,
+    form: &'a F,
+}
+
 /// The app frame's data.
 pub async fn overview() -> Result<AppOverview, String> {
     call("overview", &None {}).await
@@ -90,14 +96,40 @@ pub async fn check_in(form: &CheckinForm) -> Result<TodayView, String> {
     call("check_in", &Form { form }).await
 }
 
-/// Saves the profile; `start_space` also creates the couple's space.
-pub async fn save_profile(form: &ProfileForm, start_space: bool) -> Result<AppOverview, String> {
+/// Saves the profile; `start_space` also creates the couple's space, which started on
+/// `start_date` when it is not empty.
+pub async fn save_profile(
+    form: &ProfileForm,
+    start_space: bool,
+    start_date: &str,
+) -> Result<AppOverview, String> {
     #[derive(Serialize)]
     struct Args<'a> {
         form: &'a ProfileForm,
         start_space: bool,
+        start_date: &'a str,
     }
-    call("save_profile", &Args { form, start_space }).await
+    call(
+        "save_profile",
+        &Args {
+            form,
+            start_space,
+            start_date,
+        },
+    )
+    .await
+}
+
+/// The couple's dates; `None` before a relationship exists.
+pub async fn relationship_dates() -> Result<Option<RelationshipDatesForm>, String> {
+    call("relationship_dates", &None {}).await
+}
+
+/// Saves the couple's dates.
+pub async fn save_relationship_dates(
+    form: &RelationshipDatesForm,
+) -> Result<RelationshipDatesForm, String> {
+    call("save_relationship_dates", &Form { form }).await
 }
 
 /// History over `days`.
@@ -134,6 +166,16 @@ pub async fn rate_activity(id: &str, rating: i64) -> Result<Vec<ActivityView>, S
     call("rate_activity", &Args { id, rating }).await
 }
 
+/// Changes an activity.
+pub async fn edit_activity(id: &str, form: &ActivityForm) -> Result<Vec<ActivityView>, String> {
+    call("edit_activity", &IdForm { id, form }).await
+}
+
+/// Deletes an activity.
+pub async fn delete_activity(id: &str) -> Result<Vec<ActivityView>, String> {
+    call("delete_activity", &Id { id }).await
+}
+
 /// Goals.
 pub async fn goals() -> Result<Vec<GoalView>, String> {
     call("goals", &None {}).await
@@ -164,6 +206,16 @@ pub async fn add_date(form: &DateForm) -> Result<Vec<DateView>, String> {
     call("add_date", &Form { form }).await
 }
 
+/// Changes an important date.
+pub async fn edit_date(id: &str, form: &DateForm) -> Result<Vec<DateView>, String> {
+    call("edit_date", &IdForm { id, form }).await
+}
+
+/// Deletes an important date.
+pub async fn delete_date(id: &str) -> Result<Vec<DateView>, String> {
+    call("delete_date", &Id { id }).await
+}
+
 /// The talk log.
 pub async fn talk_log() -> Result<Vec<LogView>, String> {
     call("talk_log", &None {}).await
@@ -172,6 +224,16 @@ pub async fn talk_log() -> Result<Vec<LogView>, String> {
 /// Logs a conversation.
 pub async fn add_log(form: &LogForm) -> Result<Vec<LogView>, String> {
     call("add_log", &Form { form }).await
+}
+
+/// Changes a talk-log entry.
+pub async fn edit_log(id: &str, form: &LogForm) -> Result<Vec<LogView>, String> {
+    call("edit_log", &IdForm { id, form }).await
+}
+
+/// Deletes a talk-log entry.
+pub async fn delete_log(id: &str) -> Result<Vec<LogView>, String> {
+    call("delete_log", &Id { id }).await
 }
 
 /// The catalogue and the joined challenges.

@@ -128,3 +128,99 @@ pub fn reveal(id: &'static str) {
         }
     });
 }
+
+/// "Edit" and "Delete…" on one of the couple's records. Deleting asks first, naming the record
+/// and saying it goes for both partners; nothing is deleted until the person confirms.
+#[component]
+pub fn RowActions(
+    /// How the record is called in the question ("Picnic").
+    #[prop(into)]
+    name: String,
+    /// Puts the record into the screen's form.
+    on_edit: Callback<()>,
+    /// Deletes it (after the confirmation).
+    on_delete: Callback<()>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let question = format!("Delete “{name}”? It goes for both of you, and cannot be undone.");
+    view! {
+        <div class="row-actions">
+            <button type="button" class="link edit" on:click=move |_| on_edit.run(())>"Edit"</button>
+            <button type="button" class="link danger-link delete" on:click=move |_| asking.set(true)>"Delete…"</button>
+        </div>
+        <Show when=move || asking.get()>
+            <div class="confirm" role="alertdialog">
+                <p class="delete-question">{question.clone()}</p>
+                <button type="button" class="danger delete-confirm"
+                    on:click=move |_| { asking.set(false); on_delete.run(()) }>"Delete"</button>
+                <button type="button" class="secondary delete-cancel" on:click=move |_| asking.set(false)>"Cancel"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// Under a field with a limit: how much of it the text uses ("12 / 200"), and past the limit
+/// how much is too much, in red. Fields carry no `maxlength`, so a pasted text is never cut
+/// silently: the shell refuses a text over the limit with a sentence (the limit is the form's,
+/// from `together-core`).
+#[component]
+pub fn CharCount(
+    /// The counter's element id.
+    #[prop(into)]
+    id: String,
+    /// The form's limit, in characters.
+    max: usize,
+    /// The field's text.
+    #[prop(into)]
+    text: Signal<String>,
+) -> impl IntoView {
+    let count = move || text.with(|t| t.chars().count());
+    view! {
+        <span id=id class=move || { if count() > max { "char-count full" } else { "char-count" } } aria-live="polite">
+            {move || {
+                let used = count();
+                if used > max {
+                    format!("{used} / {max}: {} too many", used - max)
+                } else {
+                    format!("{used} / {max}")
+                }
+            }}
+        </span>
+    }
+}
+
+/// How many characters of someone else's text show before "Show more".
+const SHOW_MORE_AFTER_CHARS: usize = 280;
+
+/// A text that may be long (the partner's note): its beginning, cut at a word, with "Show more"
+/// to read it all and "Show less" to fold it again. Short texts show whole.
+#[component]
+pub fn ShowMore(
+    /// The text.
+    #[prop(into)]
+    text: String,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let long = text.chars().count() > SHOW_MORE_AFTER_CHARS;
+    let short: String = {
+        let head: String = text.chars().take(SHOW_MORE_AFTER_CHARS).collect();
+        match head.rfind(char::is_whitespace) {
+            Some(at) if at > SHOW_MORE_AFTER_CHARS / 2 => {
+                head.get(..at).unwrap_or(&head).to_owned()
+            }
+            _ => head,
+        }
+    };
+    let full = text.clone();
+    view! {
+        <span class="long-text">
+            {move || if long && !open.get() { format!("{short}…") } else { full.clone() }}
+        </span>
+        {long.then(|| view! {
+            <button type="button" class="link show-more" aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                {move || if open.get() { "Show less" } else { "Show more" }}
+            </button>
+        })}
+    }
+}

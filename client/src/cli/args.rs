@@ -196,6 +196,19 @@ pub enum RelationshipCommand {
         /// The relationship's id (the name of its rel-<id>.automerge file).
         relationship_id: String,
     },
+    /// Change when your relationship started or your anniversary (either partner may).
+    Edit(RelationshipEditArgs),
+}
+
+/// `together relationship edit`: a flag left out keeps its date; an empty value clears it.
+#[derive(Debug, Args)]
+pub struct RelationshipEditArgs {
+    /// When you got together (YYYY-MM-DD, today at the latest; "" clears it).
+    #[arg(long)]
+    pub start_date: Option<String>,
+    /// Your anniversary (YYYY-MM-DD; "" clears it).
+    #[arg(long)]
+    pub anniversary: Option<String>,
 }
 
 /// `together relationship create`
@@ -299,6 +312,35 @@ pub enum ActivityCommand {
     Rate(ActivityRateArgs),
     /// List the activities.
     List,
+    /// Change an activity: the flags given change, the others stay ("" clears an optional one).
+    Edit(ActivityEditArgs),
+    /// Delete an activity, for both of you.
+    Delete {
+        /// The activity's id.
+        activity_id: String,
+    },
+}
+
+/// `together activity edit`
+#[derive(Debug, Args)]
+pub struct ActivityEditArgs {
+    /// The activity's id.
+    pub activity_id: String,
+    /// What it is.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Its kind (as for `add`).
+    #[arg(long)]
+    pub r#type: Option<String>,
+    /// When (YYYY-MM-DD or RFC 3339; "" makes it an idea again).
+    #[arg(long)]
+    pub planned: Option<String>,
+    /// Minutes.
+    #[arg(long, allow_negative_numbers = true)]
+    pub duration: Option<i64>,
+    /// Cost, such as 42.50 ("" clears it).
+    #[arg(long, allow_negative_numbers = true)]
+    pub cost: Option<String>,
 }
 
 /// `together activity add`
@@ -348,6 +390,35 @@ pub enum DateCommand {
     Add(DateArgs),
     /// List the important dates, soonest first, with what comes next of recurring ones.
     List,
+    /// Change an important date: the flags given change, the others stay.
+    Edit(DateEditArgs),
+    /// Delete an important date, for both of you.
+    Delete {
+        /// The date's id.
+        date_id: String,
+    },
+}
+
+/// `together date edit`
+#[derive(Debug, Args)]
+pub struct DateEditArgs {
+    /// The date's id.
+    pub date_id: String,
+    /// The day (YYYY-MM-DD).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// What it is.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Its kind (as for `add`).
+    #[arg(long)]
+    pub r#type: Option<String>,
+    /// Every year: true or false.
+    #[arg(long)]
+    pub recurring: Option<bool>,
+    /// Remind this many days before (0-365).
+    #[arg(long, allow_negative_numbers = true)]
+    pub remind_days: Option<i64>,
 }
 
 /// `together date add`
@@ -377,6 +448,39 @@ pub enum LogCommand {
     Add(LogArgs),
     /// List the talk log, newest first.
     List,
+    /// Change a talk-log entry: the flags given change, the others stay ("" clears an optional
+    /// one).
+    Edit(LogEditArgs),
+    /// Delete a talk-log entry, for both of you.
+    Delete {
+        /// The entry's id.
+        log_id: String,
+    },
+}
+
+/// `together log edit`
+#[derive(Debug, Args)]
+pub struct LogEditArgs {
+    /// The entry's id.
+    pub log_id: String,
+    /// Its kind (as for `add`).
+    #[arg(long)]
+    pub r#type: Option<String>,
+    /// What it was about.
+    #[arg(long)]
+    pub topic: Option<String>,
+    /// How it went (as for `add`).
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Minutes.
+    #[arg(long, allow_negative_numbers = true)]
+    pub duration: Option<i64>,
+    /// When (YYYY-MM-DD or RFC 3339, in the same year).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// It needs another talk: true or false.
+    #[arg(long)]
+    pub follow_up: Option<bool>,
 }
 
 /// `together log add`

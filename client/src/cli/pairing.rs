@@ -4,12 +4,12 @@
 use anyhow::{Result, anyhow};
 use serde_json::json;
 use together_core::ids::RelationshipId;
-use together_core::view::RelationshipForm;
+use together_core::view::{RelationshipDatesForm, RelationshipForm};
 use together_core::wire::InviteState;
 
 use super::Cx;
 use super::account::in_session;
-use super::args::RelationshipArgs;
+use super::args::{RelationshipArgs, RelationshipEditArgs};
 
 /// `together relationship create`: the same rules as the app's couple space, with the details the
 /// app does not ask for.
@@ -20,9 +20,40 @@ pub(super) fn create(cx: &mut Cx, a: &RelationshipArgs) -> Result<()> {
         anniversary_date: a.anniversary.clone().unwrap_or_default(),
         privacy_level: a.privacy.clone().unwrap_or_default(),
     };
-    let input = crate::relationship::form(&form)?;
+    let input = crate::relationship::form(&form, cx.store.local_today(cx.now)?)?;
     let id = cx.store.create_relationship(&input, cx.now)?;
     cx.out.id(&id.to_string())?;
+    Ok(())
+}
+
+/// `together relationship edit`: the dates given change, the others stay; prints both dates
+/// (`--json`: `{"start_date", "anniversary_date"}`, `null` when not set).
+pub(super) fn edit(cx: &mut Cx, a: &RelationshipEditArgs) -> Result<()> {
+    if a.start_date.is_none() && a.anniversary.is_none() {
+        return Err(anyhow!(
+            "nothing to change: give --start-date YYYY-MM-DD and/or --anniversary YYYY-MM-DD"
+        ));
+    }
+    let current = cx
+        .store
+        .relationship_dates()?
+        .ok_or_else(|| anyhow!("create a relationship first: together relationship create"))?;
+    let form = RelationshipDatesForm {
+        start_date: a.start_date.clone().unwrap_or(current.start_date),
+        anniversary_date: a.anniversary.clone().unwrap_or(current.anniversary_date),
+    };
+    let saved = crate::relationship::save_dates(&mut cx.store, &form, cx.now)?;
+    let shown = |d: &str| (!d.is_empty()).then(|| d.to_owned());
+    let json = json!({
+        "start_date": shown(&saved.start_date),
+        "anniversary_date": shown(&saved.anniversary_date),
+    });
+    let text = format!(
+        "started      {}\nanniversary  {}",
+        shown(&saved.start_date).unwrap_or_else(|| "not set".into()),
+        shown(&saved.anniversary_date).unwrap_or_else(|| "not set".into())
+    );
+    cx.out.ok(json, &text)?;
     Ok(())
 }
 
@@ -82,7 +113,8 @@ pub(super) fn one_of_mine(cx: &Cx, id: &str) -> Result<RelationshipId> {
 /// starts one with the defaults first (what the person inviting means), and says so on stderr.
 pub(super) fn invite(cx: &mut Cx) -> Result<()> {
     if cx.store.current_relationship()?.is_none() {
-        let input = crate::relationship::form(&RelationshipForm::default())?;
+        let today = cx.store.local_today(cx.now)?;
+        let input = crate::relationship::form(&RelationshipForm::default(), today)?;
         let id = cx.store.create_relationship(&input, cx.now)?;
         eprintln!(
             "started your relationship {id} (dating, balanced privacy; `together relationship create` \

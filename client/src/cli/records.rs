@@ -254,7 +254,7 @@ pub(super) fn stats(cx: &mut Cx) -> Result<()> {
             cx.out.ok(
                 json!(s),
                 &format!(
-                    "{}\ndays together      {}\ncheck-in streak    {}\nconnection         {} (7 days) / {} (30 days)\nsatisfaction       {} (7 days) / {} (30 days)\nactivities         {} this month\nhealth score       {}",
+                    "{}\ndays together      {}\ncheck-in streak    {}\nconnection         {} (7 days) / {} (30 days)\nsatisfaction       {} (7 days) / {} (30 days)\nactivities         {} this month\nhealth score       {}\n\n{}",
                     s.date,
                     s.days_together,
                     together_core::view::counted(s.checkin_streak, "day", "days"),
@@ -263,7 +263,8 @@ pub(super) fn stats(cx: &mut Cx) -> Result<()> {
                     show(s.average_satisfaction_7),
                     show(s.average_satisfaction_30),
                     s.activities_completed_this_month,
-                    show(s.overall_health_score)
+                    show(s.overall_health_score),
+                    together_core::view::health_score_explained()
                 ),
             )?;
         }

@@ -36,7 +36,8 @@ impl Store {
         rows(
             self.conn(),
             "SELECT id, activity_name, activity_type, status, planned_date, completed_date,
-                    satisfaction_rating_user1, satisfaction_rating_user2
+                    satisfaction_rating_user1, satisfaction_rating_user2, duration_minutes,
+                    cost_amount
              FROM activities WHERE relationship_id = ?1 ORDER BY id",
             [relationship.to_string()],
             |row| {
@@ -60,6 +61,10 @@ impl Store {
                     completed_date: row.get(5)?,
                     rating_user1: one,
                     rating_user2: two,
+                    duration_minutes: row.get(8)?,
+                    cost: row
+                        .get::<_, Option<f64>>(9)?
+                        .map(|amount| format!("{amount:.2}")),
                 })
             },
         )
@@ -205,6 +210,41 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Changes an activity of the current relationship (its details; done and ratings stay).
+    /// Edits on both devices merge field by field; a delete on the other device wins.
+    pub fn edit_activity(
+        &mut self,
+        id: RecordId,
+        input: &ActivityInput,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write_local(now, |tx| {
+            let relationship = require_relationship(tx)?;
+            ensure_activity(tx, id, relationship)?;
+            tx.change(DocAddress::Relationship(relationship), |d| {
+                doc::edit_activity(d, id, input)
+            })
+        })
+    }
+
+    /// Deletes an activity of the current relationship, for both partners (a tombstone: it wins
+    /// over an edit made meanwhile on the other device).
+    pub fn delete_activity(&mut self, id: RecordId, now: Timestamp) -> Result<()> {
+        self.write_local(now, |tx| {
+            let relationship = require_relationship(tx)?;
+            ensure_activity(tx, id, relationship)?;
+            tx.change(DocAddress::Relationship(relationship), |d| {
+                doc::delete_record(
+                    d,
+                    together_core::document::Collection::Activities,
+                    &id.to_string(),
+                )
+            })
+        })
+    }
+}
+
 /// Refuses an id that is not one of the relationship's activities, in words.
 fn ensure_activity(
     tx: &WriteTx<'_>,
@@ -252,6 +292,24 @@ pub fn rate(store: &mut Store, id: &str, rating: i64, now: Timestamp) -> Result<
         Rating::new(rating).map_err(FormError::from)?,
     );
     store.rate_activity(id, rating, now)?;
+    store.activities()
+}
+
+/// The Activities screen's "Save changes": the activity edited, and the list.
+pub fn edit(
+    store: &mut Store,
+    id: &str,
+    activity: &ActivityForm,
+    now: Timestamp,
+) -> Result<Vec<ActivityView>> {
+    let (id, input) = (record_id(id)?, form(activity, &store.local_zone()?)?);
+    store.edit_activity(id, &input, now)?;
+    store.activities()
+}
+
+/// The Activities screen's "Delete" (after the confirmation): the activity gone, and the list.
+pub fn delete(store: &mut Store, id: &str, now: Timestamp) -> Result<Vec<ActivityView>> {
+    store.delete_activity(record_id(id)?, now)?;
     store.activities()
 }
 

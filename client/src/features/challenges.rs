@@ -170,17 +170,50 @@ impl Store {
     }
 }
 
+impl Store {
+    /// After merging the partner's changes (a sync, a `doc import`): what the couple earned
+    /// through them is awarded, and the goals they reached are announced to the local person, on
+    /// this device too. Nothing without a current relationship.
+    pub(crate) fn settle_merged(&mut self, now: Timestamp) -> Result<()> {
+        self.write_local(now, |tx| {
+            let (Some(user), Some(relationship)) = (
+                crate::store::settings::parse_setting::<UserId>(
+                    crate::store::settings::get_setting(
+                        tx.conn,
+                        crate::store::settings::SettingKey::LocalUserId,
+                    )?,
+                    "user id",
+                )?,
+                crate::store::settings::parse_setting::<RelationshipId>(
+                    crate::store::settings::get_setting(
+                        tx.conn,
+                        crate::store::settings::SettingKey::CurrentRelationshipId,
+                    )?,
+                    "relationship id",
+                )?,
+            ) else {
+                return Ok(());
+            };
+            settle(tx, relationship, user)
+        })
+    }
+}
+
 /// After any change to a relationship: award what the couple has earned, judging the streak on
-/// the local person's today.
+/// the local person's today, and announce the goals they reached.
 pub(crate) fn settle(
     tx: &mut WriteTx<'_>,
     relationship: RelationshipId,
     user: UserId,
 ) -> Result<()> {
+    crate::goals::announce_reached(tx, relationship, user)?;
     let today = local_day(tx.conn, Some(user), tx.now)?;
-    let streak = analytics::summarize(tx.conn, &relationship.to_string(), today)?
-        .map_or(0, |s| s.checkin_streak);
-    award_achievements(tx, relationship, user, streak)?;
+    let summary = analytics::summarize(tx.conn, &relationship.to_string(), today)?;
+    let standing = Standing {
+        streak: summary.as_ref().map_or(0, |s| s.checkin_streak),
+        days_together: summary.as_ref().map_or(0, |s| s.days_together),
+    };
+    award_achievements(tx, relationship, user, standing)?;
     Ok(())
 }
 
@@ -190,12 +223,22 @@ fn count(conn: &Connection, sql: &str, relationship: &str) -> Result<i64> {
         .query_row([relationship], |row| row.get(0))?)
 }
 
+/// What the couple's summary on the local person's today says, for the criteria the projected
+/// tables do not hold.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Standing {
+    /// The check-in streak.
+    pub(crate) streak: i64,
+    /// Days since they got together.
+    pub(crate) days_together: i64,
+}
+
 /// Whether `criterion` holds for the relationship in the projected tables.
 fn satisfied(
     conn: &Connection,
     relationship: &str,
     criterion: Criterion,
-    streak: i64,
+    standing: Standing,
 ) -> Result<bool> {
     Ok(match criterion {
         Criterion::Checkins(n) => {
@@ -205,7 +248,8 @@ fn satisfied(
                 relationship,
             )? >= n
         }
-        Criterion::Streak(n) => streak >= n,
+        Criterion::Streak(n) => standing.streak >= n,
+        Criterion::DaysTogether(n) => standing.days_together >= n,
         Criterion::ActivitiesCompleted(n) => {
             count(
                 conn,
@@ -252,12 +296,12 @@ fn satisfied(
 }
 
 /// Awards every achievement the couple now qualifies for and does not have yet; returns their
-/// names. `streak` is the couple's current check-in streak.
+/// names.
 pub(crate) fn award_achievements(
     tx: &mut WriteTx<'_>,
     relationship: RelationshipId,
     me: UserId,
-    streak: i64,
+    standing: Standing,
 ) -> Result<Vec<&'static str>> {
     let rel = relationship.to_string();
     let earned: std::collections::HashSet<String> = tx
@@ -268,7 +312,7 @@ pub(crate) fn award_achievements(
     let mut new = Vec::new();
     for achievement in ACHIEVEMENTS {
         let id = achievement.id();
-        if earned.contains(&id) || !satisfied(tx.conn, &rel, achievement.criterion, streak)? {
+        if earned.contains(&id) || !satisfied(tx.conn, &rel, achievement.criterion, standing)? {
             continue;
         }
         let now: Timestamp = tx.now;

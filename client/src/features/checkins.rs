@@ -173,8 +173,11 @@ impl Store {
             let rel = relationship.to_string();
             let summary = analytics::refresh_relationship(tx.conn, &rel, input.date)?;
             analytics::refresh_engagement(tx.conn, &user.to_string(), Some(&rel), input.date)?;
-            let streak = summary.map_or(0, |s| s.checkin_streak);
-            crate::challenges::award_achievements(tx, relationship, user, streak)?;
+            let standing = crate::challenges::Standing {
+                streak: summary.as_ref().map_or(0, |s| s.checkin_streak),
+                days_together: summary.as_ref().map_or(0, |s| s.days_together),
+            };
+            crate::challenges::award_achievements(tx, relationship, user, standing)?;
             Ok(id)
         })
     }

@@ -164,7 +164,7 @@ impl Store {
         // Relationship documents first: their members are the people the time series refer to.
         files.sort_by_key(|(address, ..)| (address.kind(), *address));
         let me = self.local_user()?;
-        self.write(now, |tx| {
+        let report = self.write(now, |tx| {
             let mut report = ImportReport::default();
             for (address, path, bytes) in &files {
                 if let (DocAddress::User(owner), Some(me)) = (address, me)
@@ -179,7 +179,12 @@ impl Store {
                 report.files += 1;
             }
             Ok(report)
-        })
+        })?;
+        if report.changed_records > 0 {
+            // What the partner's changes earned or reached reaches this person too.
+            self.settle_merged(now)?;
+        }
+        Ok(report)
     }
 
     /// Recomputes every projected row from the documents, in one transaction.

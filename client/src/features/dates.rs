@@ -3,17 +3,18 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use together_core::document::{self as doc, DateInput, DocAddress};
+use together_core::document::{self as doc, Collection, DateInput, DocAddress};
 use together_core::domain::{self, parse_date, required_text};
-use together_core::ids::RecordId;
+use together_core::ids::{RecordId, RelationshipId};
 use together_core::rules::reminder_due;
 use together_core::view::{DateForm, DateView};
 
-use super::word_or_other;
-use crate::error::{FormError, Result};
+use super::{record_id, word_or_other};
+use crate::error::{FormError, Result, StoreError};
 use crate::profile::require_user;
 use crate::relationship::require_relationship;
 use crate::store::Store;
+use crate::store::write::WriteTx;
 
 // Reads.
 
@@ -100,6 +101,47 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Changes an important date of the current relationship. Edits on both devices merge field
+    /// by field; a delete on the other device wins.
+    pub fn edit_date(&mut self, id: RecordId, input: &DateInput, now: Timestamp) -> Result<()> {
+        self.write_local(now, |tx| {
+            let relationship = require_relationship(tx)?;
+            ensure_date(tx, id, relationship)?;
+            tx.change(DocAddress::Relationship(relationship), |d| {
+                doc::edit_date(d, id, input)
+            })
+        })
+    }
+
+    /// Deletes an important date of the current relationship, for both partners.
+    pub fn delete_date(&mut self, id: RecordId, now: Timestamp) -> Result<()> {
+        self.write_local(now, |tx| {
+            let relationship = require_relationship(tx)?;
+            ensure_date(tx, id, relationship)?;
+            tx.change(DocAddress::Relationship(relationship), |d| {
+                doc::delete_record(d, Collection::Dates, &id.to_string())
+            })
+        })
+    }
+}
+
+/// Refuses an id that is not one of the relationship's dates, in words.
+fn ensure_date(tx: &WriteTx<'_>, id: RecordId, relationship: RelationshipId) -> Result<()> {
+    let known: bool = tx.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM important_dates WHERE id = ?1 AND relationship_id = ?2)",
+        [id.to_string(), relationship.to_string()],
+        |row| row.get(0),
+    )?;
+    if known {
+        Ok(())
+    } else {
+        Err(StoreError::Missing(format!(
+            "there is no date with id {id}; it may have been removed on your partner's device"
+        )))
+    }
+}
+
 // Screen operations.
 
 /// The Dates screen's "Add": the date added (its reminder raised at once when due), and the list.
@@ -107,6 +149,21 @@ pub fn add(store: &mut Store, date: &DateForm, now: Timestamp) -> Result<Vec<Dat
     let input = form(date)?;
     store.add_date(&input, now)?;
     store.refresh_reminders(now)?;
+    store.dates(now)
+}
+
+/// The Dates screen's "Save changes": the date edited (its reminder raised at once when now
+/// due), and the list.
+pub fn edit(store: &mut Store, id: &str, date: &DateForm, now: Timestamp) -> Result<Vec<DateView>> {
+    let (id, input) = (record_id(id)?, form(date)?);
+    store.edit_date(id, &input, now)?;
+    store.refresh_reminders(now)?;
+    store.dates(now)
+}
+
+/// The Dates screen's "Delete" (after the confirmation): the date gone, and the list.
+pub fn delete(store: &mut Store, id: &str, now: Timestamp) -> Result<Vec<DateView>> {
+    store.delete_date(record_id(id)?, now)?;
     store.dates(now)
 }
 

@@ -3,9 +3,9 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use together_core::document::{self as doc, DocAddress, GoalInput};
+use together_core::document::{self as doc, DocAddress, GoalInput, NotificationInput};
 use together_core::domain::{self, InvalidInput, required_text};
-use together_core::ids::RecordId;
+use together_core::ids::{RecordId, RelationshipId, UserId, derived};
 use together_core::view::{GoalForm, GoalView};
 
 use super::{optional_date, record_id, word_or_other};
@@ -115,6 +115,7 @@ impl Store {
                     id: id.to_string(),
                 });
             };
+            let by = step_back_from_what_shows(tx, id, by)?;
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::progress_goal(d, id, by)
             })?;
@@ -123,29 +124,83 @@ impl Store {
                     "this goal is reached already; a step back (-1) corrects a mistake".into(),
                 )));
             }
-            if !was_reached && goal_reached(tx, id, relationship)? == Some(true) {
-                let goal: String = tx.conn.query_row(
-                    "SELECT goal_name FROM shared_goals WHERE id = ?1",
-                    [id.to_string()],
-                    |r| r.get(0),
-                )?;
-                crate::inbox::notify_partner(tx, relationship, user, "goal_reached", |_| {
-                    (
-                        format!("Goal reached: {goal}"),
-                        "You did it, together.".to_owned(),
-                    )
-                })?;
-            }
             crate::challenges::settle(tx, relationship, user)
         })
     }
+}
+
+/// A step back counts from what the goal shows: from its target when offline steps overshot it
+/// (so "Undo" on a reached goal always un-reaches it), and never below zero (where there is
+/// nothing to take back).
+fn step_back_from_what_shows(tx: &WriteTx<'_>, id: RecordId, by: i64) -> Result<i64> {
+    if by >= 0 {
+        return Ok(by);
+    }
+    let (progress, target): (i64, i64) = tx.conn.query_row(
+        "SELECT current_progress, target_count FROM shared_goals WHERE id = ?1",
+        [id.to_string()],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let shown = progress.clamp(0, target.max(0));
+    if shown == 0 {
+        return Err(StoreError::Invalid(InvalidInput::Inconsistent(
+            "this goal has no step to take back yet".into(),
+        )));
+    }
+    let back = by.max(-shown);
+    Ok(back - (progress - shown).max(0))
+}
+
+/// Tells the local person of every reached goal of the relationship, once each: the
+/// notification's key is derived from the goal and the person, so whichever device saw the goal
+/// reached (the one that took the last step, or the one that merged it), each partner gets
+/// "Goal reached" exactly once, even when two of their devices raise it offline.
+pub(crate) fn announce_reached(
+    tx: &mut WriteTx<'_>,
+    relationship: RelationshipId,
+    me: UserId,
+) -> Result<()> {
+    let reached: Vec<(String, String)> = {
+        let mut stmt = tx.conn.prepare_cached(
+            "SELECT g.id, g.goal_name FROM shared_goals g
+             WHERE g.relationship_id = ?1 AND g.status = 'completed'",
+        )?;
+        stmt.query_map([relationship.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?
+    };
+    for (goal, name) in reached {
+        let key = derived(&["goal_reached", &goal, &me.to_string()]).to_string();
+        let known: bool = tx.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM notifications WHERE id = ?1)",
+            [&key],
+            |row| row.get(0),
+        )?;
+        if known {
+            continue;
+        }
+        let input = NotificationInput {
+            recipient: me,
+            notification_type: "goal_reached",
+            title: format!("Goal reached: {name}"),
+            message: "You did it, together.".to_owned(),
+            priority: "normal",
+        };
+        let now = tx.now;
+        let year = now.to_zoned(jiff::tz::TimeZone::UTC).date().year();
+        tx.change(DocAddress::Series(relationship, year), |d| {
+            doc::add_notification(d, &key, &input, now)
+        })?;
+    }
+    Ok(())
 }
 
 /// Whether the relationship's goal `id` is reached; `None` when it has no such goal.
 fn goal_reached(
     tx: &WriteTx<'_>,
     id: RecordId,
-    relationship: together_core::ids::RelationshipId,
+    relationship: RelationshipId,
 ) -> Result<Option<bool>> {
     use rusqlite::OptionalExtension;
     Ok(tx

@@ -270,6 +270,15 @@ pub async fn checkout(
         return Err(FormError::new("choose a plan").into());
     }
     let code = discount_code.map(str::trim).filter(|c| !c.is_empty());
+    let longest = *together_core::wire::billing::DISCOUNT_CODE_LENGTH.end();
+    if let Some(code) = code
+        && code.chars().count() > longest
+    {
+        return Err(FormError::new(format!(
+            "a discount code is at most {longest} characters; check the code you were given"
+        ))
+        .into());
+    }
     Session::resume(store, secrets)?
         .checkout(plan_id, code)
         .await

@@ -9,7 +9,7 @@ use together_core::document::{self as doc, DocAddress, PersonProfile, ProfileInp
 use together_core::domain::{LoveLanguage, optional_text, parse_time_zone};
 use together_core::ids::UserId;
 use together_core::profile::DisplayName;
-use together_core::view::{ProfileForm, ProfileSummary};
+use together_core::view::{ProfileForm, ProfileSummary, RelationshipForm};
 
 use super::optional_word;
 use crate::error::{FormError, Result, StoreError};
@@ -239,19 +239,30 @@ impl Store {
 
 // Screen operations.
 
-/// Onboarding's and Settings' "Save": the profile saved and shared. With `start_space`, also
-/// starts the couple's space when there is none, so every feature works alone, offline, before
-/// the partner joins (someone about to join their partner's space leaves it off).
+/// Onboarding's and Settings' "Save": the profile saved and shared. With `space` (onboarding's
+/// "Start our space", with the start date the couple gave, if any), also starts the couple's
+/// space when there is none, so every feature works alone, offline, before the partner joins
+/// (someone about to join their partner's space leaves it off). The space's form is checked
+/// before anything is saved.
 pub fn save(
     store: &mut Store,
     profile: &ProfileForm,
-    start_space: bool,
+    space: Option<&RelationshipForm>,
     now: Timestamp,
 ) -> Result<()> {
     let input = form(profile)?;
+    let space = match space {
+        Some(space) => {
+            let zone = TimeZone::get(&input.timezone).unwrap_or(TimeZone::UTC);
+            let today = now.to_zoned(zone).date();
+            Some(crate::relationship::form(space, today)?)
+        }
+        None => None,
+    };
     store.set_profile(&input, now)?;
-    if start_space && store.current_relationship()?.is_none() {
-        let space = crate::relationship::form(&Default::default())?;
+    if let Some(space) = space
+        && store.current_relationship()?.is_none()
+    {
         store.create_relationship(&space, now)?;
     }
     Ok(())

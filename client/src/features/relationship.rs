@@ -9,10 +9,11 @@
 //! --relationship ID`).
 
 use jiff::Timestamp;
+use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
 use together_core::document::{self as doc, DocAddress, RelationshipInput, timestamp_text};
 use together_core::ids::{RelationshipId, UserId};
-use together_core::view::RelationshipForm;
+use together_core::view::{RelationshipDatesForm, RelationshipForm};
 
 use super::{optional_date, word_or};
 use crate::error::{FormError, Result, StoreError};
@@ -83,6 +84,27 @@ impl Store {
             self.setting(SettingKey::CurrentRelationshipId)?,
             "relationship id",
         )
+    }
+
+    /// The current relationship's dates as the Settings form shows them (empty when not set);
+    /// `None` before a relationship exists.
+    pub fn relationship_dates(&self) -> Result<Option<RelationshipDatesForm>> {
+        let Some(relationship) = self.current_relationship()? else {
+            return Ok(None);
+        };
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT start_date, anniversary_date FROM relationships WHERE id = ?1",
+                [relationship.to_string()],
+                |row| {
+                    Ok(RelationshipDatesForm {
+                        start_date: row.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                        anniversary_date: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// The partner's name, once they joined the current relationship.
@@ -256,14 +278,39 @@ pub(crate) fn ensure_open(conn: &Connection, relationship: RelationshipId) -> Re
 
 // Forms.
 
-/// A new relationship: a dating couple with balanced privacy unless the form says otherwise.
-pub fn form(form: &RelationshipForm) -> Result<RelationshipInput, FormError> {
+/// A new relationship: a dating couple with balanced privacy unless the form says otherwise. Its
+/// start date is bounded as in [`dates_form`].
+pub fn form(form: &RelationshipForm, today: Date) -> Result<RelationshipInput, FormError> {
+    let (start_date, anniversary_date) = dates_form(
+        &RelationshipDatesForm {
+            start_date: form.start_date.clone(),
+            anniversary_date: form.anniversary_date.clone(),
+        },
+        today,
+    )?;
     Ok(RelationshipInput {
         relationship_type: word_or(&form.relationship_type, "dating")?,
-        start_date: optional_date("start date", &form.start_date)?,
-        anniversary_date: optional_date("anniversary", &form.anniversary_date)?,
+        start_date,
+        anniversary_date,
         privacy_level: word_or(&form.privacy_level, "balanced")?,
     })
+}
+
+/// The couple's dates: when they got together (not after the person's `today`: a start in the
+/// future would count days together backwards) and their anniversary. Empty fields are not set.
+pub fn dates_form(
+    form: &RelationshipDatesForm,
+    today: Date,
+) -> Result<(Option<Date>, Option<Date>), FormError> {
+    let start = optional_date("start date", &form.start_date)?;
+    if let Some(start) = start
+        && start > today
+    {
+        return Err(FormError::new(format!(
+            "the start date {start} is in the future; when did you get together (today at the latest)?"
+        )));
+    }
+    Ok((start, optional_date("anniversary", &form.anniversary_date)?))
 }
 
 // Actions.
@@ -296,6 +343,27 @@ impl Store {
                 now,
             )?;
             Ok(id)
+        })
+    }
+
+    /// Sets when the current relationship started and its anniversary (either partner may; each
+    /// date merges on its own). Days together and the achievements that count them follow.
+    pub fn set_relationship_dates(
+        &mut self,
+        start_date: Option<Date>,
+        anniversary_date: Option<Date>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.write_local(now, |tx| {
+            let user = require_user(tx)?;
+            let relationship = require_relationship(tx)?;
+            let changed = tx.change(DocAddress::Relationship(relationship), |d| {
+                doc::set_relationship_dates(d, start_date, anniversary_date, now)
+            })?;
+            if changed {
+                crate::challenges::settle(tx, relationship, user)?;
+            }
+            Ok(())
         })
     }
 
@@ -409,13 +477,27 @@ impl Store {
     }
 }
 
+// Screen operations.
+
+/// Settings' "Save" of the couple's dates: the dates saved, and the form as it is now.
+pub fn save_dates(
+    store: &mut Store,
+    dates: &RelationshipDatesForm,
+    now: Timestamp,
+) -> Result<RelationshipDatesForm> {
+    let (start, anniversary) = dates_form(dates, store.local_today(now)?)?;
+    store.set_relationship_dates(start, anniversary, now)?;
+    Ok(store.relationship_dates()?.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn an_empty_form_is_a_dating_couple_with_balanced_privacy() {
-        let input = form(&RelationshipForm::default()).unwrap();
+        let today = jiff::civil::date(2026, 11, 25);
+        let input = form(&RelationshipForm::default(), today).unwrap();
         assert_eq!(input.relationship_type.as_str(), "dating");
         assert_eq!(input.privacy_level.as_str(), "balanced");
         assert_eq!((input.start_date, input.anniversary_date), (None, None));
@@ -424,10 +506,31 @@ mod tests {
             ..RelationshipForm::default()
         };
         assert!(
-            form(&bad)
+            form(&bad, today)
                 .unwrap_err()
                 .to_string()
                 .contains("situationship")
         );
+    }
+
+    #[test]
+    fn a_start_date_is_today_at_the_latest() {
+        let today = jiff::civil::date(2026, 11, 25);
+        let on = |start: &str| RelationshipDatesForm {
+            start_date: start.into(),
+            anniversary_date: String::new(),
+        };
+        assert_eq!(
+            dates_form(&on("2026-11-25"), today).unwrap(),
+            (Some(today), None)
+        );
+        let future = dates_form(&on("2026-11-26"), today).unwrap_err();
+        assert!(future.to_string().contains("in the future"), "{future}");
+        let created = RelationshipForm {
+            start_date: "2027-01-01".into(),
+            ..RelationshipForm::default()
+        };
+        assert!(form(&created, today).is_err());
+        assert_eq!(dates_form(&on(""), today).unwrap(), (None, None));
     }
 }

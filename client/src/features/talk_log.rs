@@ -2,15 +2,17 @@
 //! the topic, the outcome and whether it needs another talk.
 
 use jiff::Timestamp;
-use together_core::document::{self as doc, DocAddress, LogInput};
+use rusqlite::OptionalExtension;
+use together_core::document::{self as doc, Collection, DocAddress, LogInput};
 use together_core::domain::{self, optional_text};
-use together_core::ids::RecordId;
+use together_core::ids::{RecordId, RelationshipId};
 use together_core::view::{LogForm, LogView};
 
-use super::optional_word;
-use crate::error::{FormError, Result};
+use super::{optional_word, record_id};
+use crate::error::{FormError, Result, StoreError};
 use crate::profile::require_user;
 use crate::relationship::require_relationship;
+use crate::store::write::WriteTx;
 use crate::store::{Store, rows};
 
 // Reads.
@@ -94,12 +96,90 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Changes a talk-log entry of the current relationship (who started it stays; it stays in
+    /// its year). Edits on both devices merge field by field; a delete on the other device wins.
+    pub fn edit_log(&mut self, id: RecordId, input: &LogInput, now: Timestamp) -> Result<()> {
+        self.write_local(now, |tx| {
+            let relationship = require_relationship(tx)?;
+            let year = logged_year(tx, id, relationship)?;
+            tx.change(DocAddress::Series(relationship, year), |d| {
+                doc::edit_log(d, id, input)
+            })
+        })
+    }
+
+    /// Deletes a talk-log entry of the current relationship, for both partners.
+    pub fn delete_log(&mut self, id: RecordId, now: Timestamp) -> Result<()> {
+        self.write_local(now, |tx| {
+            let relationship = require_relationship(tx)?;
+            let year = logged_year(tx, id, relationship)?;
+            tx.change(DocAddress::Series(relationship, year), |d| {
+                doc::delete_record(d, Collection::Log, &id.to_string())
+            })
+        })
+    }
+}
+
+/// The year whose document holds the relationship's talk-log entry `id`; a sentence when there
+/// is no such entry.
+fn logged_year(tx: &WriteTx<'_>, id: RecordId, relationship: RelationshipId) -> Result<i16> {
+    let missing = || {
+        StoreError::Missing(format!(
+            "there is no talk-log entry with id {id}; it may have been removed on your partner's device"
+        ))
+    };
+    let when: String = tx
+        .conn
+        .query_row(
+            "SELECT communication_date FROM communication_log WHERE id = ?1 AND relationship_id = ?2",
+            [id.to_string(), relationship.to_string()],
+            |row| row.get(0),
+        )
+        .optional()?
+        .ok_or_else(missing)?;
+    when.parse::<Timestamp>()
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().year())
+        .map_err(|_| missing())
+}
+
 // Screen operations.
 
 /// The Talk log screen's "Log it": the entry added (now), and the log as it is now.
 pub fn add(store: &mut Store, entry: &LogForm, now: Timestamp) -> Result<Vec<LogView>> {
     let input = form(entry, now)?;
     store.add_log(&input, now)?;
+    store.talk_log()
+}
+
+/// The Talk log screen's "Save changes": the entry edited (its time kept when the form leaves it
+/// empty), and the log.
+pub fn edit(store: &mut Store, id: &str, entry: &LogForm, now: Timestamp) -> Result<Vec<LogView>> {
+    let id = record_id(id)?;
+    let kept = if entry.when.trim().is_empty() {
+        store
+            .talk_log()?
+            .into_iter()
+            .find(|l| l.id == id.to_string())
+            .map(|l| l.when)
+            .unwrap_or_default()
+    } else {
+        entry.when.clone()
+    };
+    let input = form(
+        &LogForm {
+            when: kept,
+            ..entry.clone()
+        },
+        now,
+    )?;
+    store.edit_log(id, &input, now)?;
+    store.talk_log()
+}
+
+/// The Talk log screen's "Delete" (after the confirmation): the entry gone, and the log.
+pub fn delete(store: &mut Store, id: &str, now: Timestamp) -> Result<Vec<LogView>> {
+    store.delete_log(record_id(id)?, now)?;
     store.talk_log()
 }
 

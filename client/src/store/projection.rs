@@ -335,8 +335,9 @@ fn project_participation(conn: &Connection, doc: &Document, id: &str) -> Result<
 }
 
 /// Progress is the share of the challenge's days that have a completed entry (by either partner);
-/// at 100 an active challenge is completed. Derived from the projected entries, so it is the same
-/// whichever document arrived first.
+/// at 100 an active challenge is completed. A one-time challenge ("Catch a sunrise") is done
+/// once: its first completed entry completes it (its days are the window to do it in). Derived
+/// from the projected entries, so it is the same whichever document arrived first.
 fn update_challenge_progress(conn: &Connection, participation_id: &str) -> Result<()> {
     let row: Option<(String, String, String)> = conn
         .prepare_cached(
@@ -349,7 +350,10 @@ fn update_challenge_progress(conn: &Connection, participation_id: &str) -> Resul
     let Some((challenge_id, _start, status)) = row else {
         return Ok(());
     };
-    let days = together_core::catalog::challenge(&challenge_id).map_or(1, |c| c.duration_days);
+    let template = together_core::catalog::challenge(&challenge_id);
+    let days = template
+        .filter(|c| !c.is_one_time())
+        .map_or(1, |c| c.duration_days);
     let done: i64 = conn
         .prepare_cached(
             "SELECT count(DISTINCT entry_date) FROM challenge_entries

@@ -186,6 +186,10 @@ impl<'a> Session<'a> {
         let pulled = self.pull().await?;
         report.pulled = pulled.merged;
         report.changed_records = pulled.changed;
+        if pulled.changed > 0 {
+            // What the partner's changes earned or reached reaches this person too.
+            self.store.settle_merged(now())?;
+        }
         if report.blocked.is_none() {
             // Merging can award achievements or raise reminders: send those too.
             let again = self.push().await?;

@@ -17,7 +17,7 @@ pub(crate) fn object(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<ObjId> 
     }
 }
 
-fn scalar(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<ScalarValue> {
+pub(crate) fn scalar(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<ScalarValue> {
     match doc.get(obj, key).ok()?? {
         (Value::Scalar(value), _) => Some(value.into_owned()),
         _ => None,

@@ -48,6 +48,16 @@ pub struct RelationshipForm {
     pub privacy_level: String,
 }
 
+/// When the couple got together and the anniversary they celebrate, as set at onboarding and edited
+/// in Settings (either partner; each date merges on its own). Empty means not set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationshipDatesForm {
+    /// `YYYY-MM-DD`, or empty: not after the person's today.
+    pub start_date: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub anniversary_date: String,
+}
+
 /// Creating an account.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountForm {

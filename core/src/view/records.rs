@@ -81,9 +81,26 @@ pub struct ActivityView {
     /// Whether the partner rated, even while their rating is still hidden.
     #[serde(default)]
     pub partner_rated: bool,
+    /// How long, in minutes.
+    #[serde(default)]
+    pub duration_minutes: Option<i64>,
+    /// What it cost, such as `42.50`.
+    #[serde(default)]
+    pub cost: Option<String>,
 }
 
 impl ActivityView {
+    /// The form that edits it, filled with what it holds now (a field left as it is stays).
+    pub fn as_form(&self) -> super::ActivityForm {
+        super::ActivityForm {
+            name: self.name.clone(),
+            activity_type: self.activity_type.clone(),
+            planned_date: self.planned_date.clone().unwrap_or_default(),
+            duration_minutes: self.duration_minutes,
+            cost: self.cost.clone().unwrap_or_default(),
+        }
+    }
+
     /// Whether it was done (the screen offers "Mark done" until then).
     pub fn is_done(&self) -> bool {
         self.status == crate::domain::ActivityStatus::Completed.as_str()
@@ -191,6 +208,19 @@ pub struct DateView {
     pub days_until: Option<i64>,
 }
 
+impl DateView {
+    /// The form that edits it, filled with what it holds now.
+    pub fn as_form(&self) -> super::DateForm {
+        super::DateForm {
+            name: self.name.clone(),
+            date: self.date.clone(),
+            event_type: self.event_type.clone(),
+            recurring: self.recurring,
+            reminder_days_before: self.reminder_days_before,
+        }
+    }
+}
+
 /// A talk-log entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogView {
@@ -211,6 +241,43 @@ pub struct LogView {
     /// Kept to its author (in their own document; the partner never has it).
     #[serde(default)]
     pub private: bool,
+}
+
+impl LogView {
+    /// What the entry is called in a list: its topic, else its kind of talk ("deep conversation").
+    pub fn headline(&self) -> String {
+        match self.topic.as_deref().map(str::trim) {
+            Some(topic) if !topic.is_empty() => topic.to_owned(),
+            _ => self.communication_type.replace('_', " "),
+        }
+    }
+
+    /// The line under the headline: the kind of talk (unless the headline already is it), the
+    /// day and the outcome, joined by " · ".
+    pub fn details(&self) -> String {
+        let kind = self.communication_type.replace('_', " ");
+        let mut parts = Vec::new();
+        if self.headline() != kind {
+            parts.push(kind);
+        }
+        parts.push(self.when.get(..10).unwrap_or(&self.when).to_owned());
+        if let Some(outcome) = &self.outcome {
+            parts.push(outcome.replace('_', " "));
+        }
+        parts.join(" · ")
+    }
+
+    /// The form that edits it, filled with what it holds now (its time kept).
+    pub fn as_form(&self) -> super::LogForm {
+        super::LogForm {
+            communication_type: self.communication_type.clone(),
+            topic: self.topic.clone().unwrap_or_default(),
+            outcome: self.outcome.clone().unwrap_or_default(),
+            duration_minutes: self.duration_minutes,
+            follow_up_needed: self.follow_up_needed,
+            when: self.when.clone(),
+        }
+    }
 }
 
 /// One person's scores on a day.
@@ -290,6 +357,30 @@ mod tests {
         assert_eq!(goal(12, 8).percent(), 100);
         assert_eq!(goal(-3, 8).percent(), 0);
         assert_eq!(goal(1, 0).percent(), 0);
+    }
+
+    #[test]
+    fn a_talk_without_a_topic_is_named_by_its_kind_once() {
+        let talk = |topic: Option<&str>| LogView {
+            id: "l".into(),
+            communication_type: "deep_conversation".into(),
+            topic: topic.map(str::to_owned),
+            outcome: Some("resolved".into()),
+            duration_minutes: None,
+            when: "2026-11-25T19:30:00.000Z".into(),
+            follow_up_needed: false,
+        };
+        for empty in [None, Some(""), Some("  ")] {
+            let entry = talk(empty);
+            assert_eq!(entry.headline(), "deep conversation");
+            assert_eq!(entry.details(), "2026-11-25 · resolved");
+        }
+        let holidays = talk(Some("Holidays"));
+        assert_eq!(holidays.headline(), "Holidays");
+        assert_eq!(
+            holidays.details(),
+            "deep conversation · 2026-11-25 · resolved"
+        );
     }
 
     #[test]

@@ -10,9 +10,42 @@ where
     format!("{n} {noun}")
 }
 
+/// What the health score is made of and why a new couple's is low, in two plain sentences:
+/// shown wherever the score is (History, `together stats`). Written from the formula's weights.
+pub fn health_score_explained() -> String {
+    use crate::rules::health_weights as w;
+    format!(
+        "Your health score (0–100) comes from the last 30 days: how connected ({}%) and satisfied \
+         ({}%) you both feel in your check-ins, how many days you both checked in ({}%), and \
+         activities done together this month ({}%, full at {}). New couples start low by design: \
+         it grows as you both check in day after day and do things together.",
+        w::CONNECTION,
+        w::SATISFACTION,
+        w::CONSISTENCY,
+        w::ACTIVITIES,
+        w::FULL_ACTIVITIES
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::counted;
+    use super::{counted, health_score_explained};
+
+    #[test]
+    fn the_health_score_explains_its_parts_and_that_it_grows() {
+        let text = health_score_explained();
+        for part in ["35%", "20%", "10%", "start low", "grows"] {
+            assert!(text.contains(part), "{part} in {text}");
+        }
+        use crate::rules::health_weights as w;
+        let parts = [
+            w::CONNECTION,
+            w::SATISFACTION,
+            w::CONSISTENCY,
+            w::ACTIVITIES,
+        ];
+        assert_eq!(parts.iter().map(|p| u32::from(*p)).sum::<u32>(), 100);
+    }
 
     #[test]
     fn one_is_singular_and_every_other_count_plural() {

@@ -15,6 +15,10 @@ pub fn is_request_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The shortest and longest discount code people can type, in characters: the operator's admin
+/// command refuses others, and the app counts against the longest.
+pub const DISCOUNT_CODE_LENGTH: std::ops::RangeInclusive<usize> = 3..=40;
+
 /// `POST /v1/billing/checkout`: buy a plan for the caller's couple, or give it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -79,9 +79,11 @@ pub(crate) async fn invite_status(
 #[tauri::command]
 pub(crate) fn start_space(shell: State<'_, Shell>) -> Result<(), CommandError> {
     shell.with_store(|store| {
-        let space = together_client::relationship::form(&Default::default())
+        let now = super::now();
+        let today = store.local_today(now)?;
+        let space = together_client::relationship::form(&Default::default(), today)
             .map_err(together_client::sync::SyncError::from)?;
-        store.create_relationship(&space, super::now())?;
+        store.create_relationship(&space, now)?;
         Ok(())
     })
 }

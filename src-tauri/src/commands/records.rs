@@ -47,6 +47,25 @@ pub(crate) fn rate_activity(
     shell.with_store(|store| Ok(activities::rate(store, &id, rating, now())?))
 }
 
+/// Changes an activity's details.
+#[tauri::command]
+pub(crate) fn edit_activity(
+    shell: State<'_, Shell>,
+    id: String,
+    form: ActivityForm,
+) -> Result<Vec<ActivityView>, CommandError> {
+    shell.with_store(|store| Ok(activities::edit(store, &id, &form, now())?))
+}
+
+/// Deletes an activity, for both partners.
+#[tauri::command]
+pub(crate) fn delete_activity(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<Vec<ActivityView>, CommandError> {
+    shell.with_store(|store| Ok(activities::delete(store, &id, now())?))
+}
+
 /// The couple's goals.
 #[tauri::command]
 pub(crate) fn goals(shell: State<'_, Shell>) -> Result<Vec<GoalView>, CommandError> {
@@ -87,6 +106,25 @@ pub(crate) fn add_date(
     shell.with_store(|store| Ok(date::add(store, &form, now())?))
 }
 
+/// Changes an important date.
+#[tauri::command]
+pub(crate) fn edit_date(
+    shell: State<'_, Shell>,
+    id: String,
+    form: DateForm,
+) -> Result<Vec<DateView>, CommandError> {
+    shell.with_store(|store| Ok(date::edit(store, &id, &form, now())?))
+}
+
+/// Deletes an important date, for both partners.
+#[tauri::command]
+pub(crate) fn delete_date(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<Vec<DateView>, CommandError> {
+    shell.with_store(|store| Ok(date::delete(store, &id, now())?))
+}
+
 /// The talk log, newest first.
 #[tauri::command]
 pub(crate) fn talk_log(shell: State<'_, Shell>) -> Result<Vec<LogView>, CommandError> {
@@ -100,6 +138,25 @@ pub(crate) fn add_log(
     form: LogForm,
 ) -> Result<Vec<LogView>, CommandError> {
     shell.with_store(|store| Ok(talk_log::add(store, &form, now())?))
+}
+
+/// Changes a talk-log entry (its time kept unless the form gives one).
+#[tauri::command]
+pub(crate) fn edit_log(
+    shell: State<'_, Shell>,
+    id: String,
+    form: LogForm,
+) -> Result<Vec<LogView>, CommandError> {
+    shell.with_store(|store| Ok(talk_log::edit(store, &id, &form, now())?))
+}
+
+/// Deletes a talk-log entry, for both partners.
+#[tauri::command]
+pub(crate) fn delete_log(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<Vec<LogView>, CommandError> {
+    shell.with_store(|store| Ok(talk_log::delete(store, &id, now())?))
 }
 
 /// The challenge catalogue and the challenges the couple joined.

@@ -1,4 +1,5 @@
-//! Activities: plan one, mark it done, and each partner rates it.
+//! Activities: plan one, mark it done, each partner rates it; edit or delete one (deleting asks
+//! first).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,7 +8,7 @@ use together_core::view::{ActivityForm, ActivityView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, clear_error, word_options};
+use crate::widgets::{CharCount, Loaded, Notice, RowActions, clear_error, reveal, word_options};
 
 /// The Activities screen.
 #[component]
@@ -23,6 +24,8 @@ pub fn ActivitiesScreen() -> impl IntoView {
     });
     let notice = RwSignal::new(None);
     let date_field = NodeRef::<leptos::html::Input>::new();
+    // The activity being edited in the form, if any; otherwise the form plans a new one.
+    let editing = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut f = form.get();
@@ -31,14 +34,29 @@ pub fn ActivitiesScreen() -> impl IntoView {
             f.planned_date = field.value();
         }
         spawn_local(async move {
-            match ipc::plan_activity(&f).await {
+            let (result, done) = match editing.get_untracked() {
+                Some(id) => (ipc::edit_activity(&id, &f).await, "saved"),
+                None => (ipc::plan_activity(&f).await, "planned"),
+            };
+            match result {
                 Ok(_) => {
-                    notice.set(Some(Ok(format!("“{}” planned.", f.name.trim()))));
-                    form.update(|f| f.name.clear());
+                    notice.set(Some(Ok(format!("“{}” {done}.", f.name.trim()))));
+                    editing.set(None);
+                    form.update(|f| {
+                        f.name.clear();
+                        f.planned_date.clear();
+                    });
                     ctx.refresh();
                 }
                 Err(message) => notice.set(Some(Err(message))),
             }
+        });
+    };
+    let cancel = move |_| {
+        editing.set(None);
+        form.update(|f| {
+            f.name.clear();
+            f.planned_date.clear();
         });
     };
     let types: Vec<&'static str> = ActivityType::ALL.iter().map(|t| t.as_str()).collect();
@@ -47,8 +65,9 @@ pub fn ActivitiesScreen() -> impl IntoView {
             <h1 id="activities-title">"Activities"</h1>
             <form id="activity-form" class="inline" on:submit=submit on:input=move |_| clear_error(notice)>
                 <label for="activity-name">"What shall we do?"</label>
-                <input id="activity-name" type="text" maxlength=ActivityForm::NAME_MAX_CHARS required
+                <input id="activity-name" type="text" required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+                <CharCount id="activity-name-count" max=ActivityForm::NAME_MAX_CHARS text=Signal::derive(move || form.get().name)/>
                 <label for="activity-type">"Kind"</label>
                 <select id="activity-type" prop:value=move || form.get().activity_type
                     on:change=move |ev| form.update(|f| f.activity_type = event_target_value(&ev))>
@@ -56,16 +75,19 @@ pub fn ActivitiesScreen() -> impl IntoView {
                 </select>
                 <label for="activity-date">"When (optional)"</label>
                 <input id="activity-date" type="date" node_ref=date_field
-                    prop:value=move || form.get().planned_date
+                    prop:value=move || form.get().planned_date.get(..10).unwrap_or_default().to_owned()
                     on:input=move |ev| form.update(|f| f.planned_date = event_target_value(&ev))
                     on:change=move |ev| form.update(|f| f.planned_date = event_target_value(&ev))/>
-                <button type="submit" id="activity-add">"Plan it"</button>
+                <button type="submit" id="activity-add">{move || if editing.get().is_some() { "Save changes" } else { "Plan it" }}</button>
+                <Show when=move || editing.get().is_some()>
+                    <button type="button" class="secondary" id="activity-edit-cancel" on:click=cancel>"Cancel"</button>
+                </Show>
             </form>
             <Notice id="activity-notice" message=notice/>
-            <Loaded resource=list id="activities" render={|items: Vec<ActivityView>| view! {
+            <Loaded resource=list id="activities" render={move |items: Vec<ActivityView>| view! {
                 <ul class="list" id="activity-list">
                     {if items.is_empty() { Some(view! { <li class="muted">"Nothing planned yet."</li> }) } else { None }}
-                    {items.into_iter().map(|a| view! { <ActivityRow activity=a/> }).collect_view()}
+                    {items.into_iter().map(|a| view! { <ActivityRow activity=a form=form editing=editing notice=notice/> }).collect_view()}
                 </ul>
             }}/>
         </section>
@@ -74,9 +96,44 @@ pub fn ActivitiesScreen() -> impl IntoView {
 }
 
 #[component]
-fn ActivityRow(activity: ActivityView) -> impl IntoView {
+fn ActivityRow(
+    activity: ActivityView,
+    /// The screen's form, which "Edit" fills.
+    form: RwSignal<ActivityForm>,
+    /// Which activity the form edits.
+    editing: RwSignal<Option<String>>,
+    /// The screen's notice, which says a delete happened.
+    #[prop(name = "notice")]
+    screen_notice: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let notice = RwSignal::new(None);
+    let on_edit = {
+        let (id, filled) = (activity.id.clone(), activity.as_form());
+        Callback::new(move |()| {
+            form.set(filled.clone());
+            editing.set(Some(id.clone()));
+            reveal("activity-form");
+        })
+    };
+    let on_delete = {
+        let (id, name) = (activity.id.clone(), activity.name.clone());
+        Callback::new(move |()| {
+            let (id, name) = (id.clone(), name.clone());
+            spawn_local(async move {
+                match ipc::delete_activity(&id).await {
+                    Ok(_) => {
+                        if editing.get_untracked().as_deref() == Some(id.as_str()) {
+                            editing.set(None);
+                        }
+                        screen_notice.set(Some(Ok(format!("“{name}” deleted."))));
+                        ctx.refresh();
+                    }
+                    Err(message) => notice.set(Some(Err(message))),
+                }
+            });
+        })
+    };
     let id = activity.id.clone();
     let done = activity.is_done();
     let complete = {
@@ -141,6 +198,7 @@ fn ActivityRow(activity: ActivityView) -> impl IntoView {
             } else {
                 view! { <p class="muted small rating-later">"Rate it once it is done."</p> }.into_any()
             }}
+            <RowActions name=activity.name.clone() on_edit=on_edit on_delete=on_delete/>
             <Notice id=format!("activity-{id}-notice") message=notice/>
         </li>
     }

@@ -43,10 +43,10 @@ pub fn ChallengesScreen() -> impl IntoView {
                                 });
                             };
                             view! {
-                                <li class="row">
+                                <li class="row participation" data-name=p.name.clone() data-status=p.status.clone()>
                                     <div class="row-main"><strong>{p.name.clone()}</strong>
                                         <span class="muted small">{format!(" {} · {} done · until {}", p.status, together_core::view::counted(p.days_done, "day", "days"), p.target_end_date)}</span></div>
-                                    {p.is_running().then(|| view! { <button type="button" class="secondary" on:click=done>"Done today"</button> })}
+                                    {p.is_running().then(|| view! { <button type="button" class="secondary done-today" on:click=done>"Done today"</button> })}
                                 </li>
                             }
                         }).collect_view()}
@@ -66,11 +66,11 @@ pub fn ChallengesScreen() -> impl IntoView {
                                 });
                             };
                             view! {
-                                <li class="row">
+                                <li class="row challenge" data-name=c.name.clone()>
                                     <div class="row-main"><strong>{c.name.clone()}</strong>
                                         <span class="muted small">{format!(" {} · {} · {}", c.category.replace('_', " "), c.challenge_type.replace('_', " "), c.difficulty_level)}</span>
                                         <p class="small">{c.instructions.clone()}</p></div>
-                                    {(!already).then(|| view! { <button type="button" class="secondary" on:click=join>"Start"</button> })}
+                                    {(!already).then(|| view! { <button type="button" class="secondary start" on:click=join>"Start"</button> })}
                                 </li>
                             }
                         }).collect_view()}
@@ -83,7 +83,7 @@ pub fn ChallengesScreen() -> impl IntoView {
             <Loaded resource=achievements id="achievements" render={|items: Vec<AchievementView>| view! {
                 <ul class="badges" id="achievement-list">
                     {items.into_iter().map(|a| view! {
-                        <li class="badge" class:earned=a.earned_date.is_some()>
+                        <li class="badge" class:earned=a.earned_date.is_some() data-name=a.name.clone()>
                             <span class="badge-icon" aria-hidden="true">{if a.earned_date.is_some() { "★" } else { "☆" }}</span>
                             <strong>{a.name.clone()}</strong>
                             <span class="muted small">{match &a.earned_date {

@@ -1,4 +1,4 @@
-//! Important dates: countdowns, yearly ones, reminders.
+//! Important dates: countdowns, yearly ones, reminders; edit or delete one (deleting asks first).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,7 +7,7 @@ use together_core::view::{DateForm, DateView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, clear_error, word_options};
+use crate::widgets::{CharCount, Loaded, Notice, RowActions, clear_error, reveal, word_options};
 
 /// The Dates screen.
 #[component]
@@ -25,6 +25,8 @@ pub fn DatesScreen() -> impl IntoView {
     });
     let notice = RwSignal::new(None);
     let date_field = NodeRef::<leptos::html::Input>::new();
+    // The date being edited in the form, if any; otherwise the form adds a new one.
+    let editing = RwSignal::new(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut f = form.get();
@@ -33,9 +35,14 @@ pub fn DatesScreen() -> impl IntoView {
             f.date = field.value();
         }
         spawn_local(async move {
-            match ipc::add_date(&f).await {
+            let result = match editing.get_untracked() {
+                Some(id) => ipc::edit_date(&id, &f).await,
+                None => ipc::add_date(&f).await,
+            };
+            match result {
                 Ok(_) => {
                     notice.set(Some(Ok("Date saved.".to_owned())));
+                    editing.set(None);
                     form.update(|f| f.name.clear());
                     ctx.refresh();
                 }
@@ -43,14 +50,19 @@ pub fn DatesScreen() -> impl IntoView {
             }
         });
     };
+    let cancel = move |_| {
+        editing.set(None);
+        form.update(|f| f.name.clear());
+    };
     let types: Vec<&'static str> = DateEventType::ALL.iter().map(|t| t.as_str()).collect();
     view! {
         <section class="card" aria-labelledby="dates-title">
             <h1 id="dates-title">"Dates"</h1>
             <form id="date-form" class="inline" on:submit=submit on:input=move |_| clear_error(notice)>
                 <label for="date-name">"What"</label>
-                <input id="date-name" type="text" maxlength=DateForm::NAME_MAX_CHARS required
+                <input id="date-name" type="text" required
                     prop:value=move || form.get().name on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+                <CharCount id="date-name-count" max=DateForm::NAME_MAX_CHARS text=Signal::derive(move || form.get().name)/>
                 <label for="date-value">"Date"</label>
                 <input id="date-value" type="date" required node_ref=date_field
                     prop:value=move || form.get().date
@@ -68,10 +80,13 @@ pub fn DatesScreen() -> impl IntoView {
                 <input id="date-remind" type="number" min="0" max=DateForm::REMINDER_MAX_DAYS
                     prop:value=move || form.get().reminder_days_before.map(|d| d.to_string()).unwrap_or_default()
                     on:input=move |ev| form.update(|f| f.reminder_days_before = event_target_value(&ev).parse().ok())/>
-                <button type="submit" id="date-add">"Save date"</button>
+                <button type="submit" id="date-add">{move || if editing.get().is_some() { "Save changes" } else { "Save date" }}</button>
+                <Show when=move || editing.get().is_some()>
+                    <button type="button" class="secondary" id="date-edit-cancel" on:click=cancel>"Cancel"</button>
+                </Show>
             </form>
             <Notice id="date-notice" message=notice/>
-            <Loaded resource=list id="dates" render={|items: Vec<DateView>| view! {
+            <Loaded resource=list id="dates" render={move |items: Vec<DateView>| view! {
                 <ul class="list" id="date-list">
                     {if items.is_empty() { Some(view! { <li class="muted">"No dates yet."</li> }) } else { None }}
                     {items.into_iter().map(|d| {
@@ -81,6 +96,28 @@ pub fn DatesScreen() -> impl IntoView {
                             Some(n) => format!("in {n} days"),
                             None => "passed".to_owned(),
                         };
+                        let on_edit = {
+                            let (id, filled) = (d.id.clone(), d.as_form());
+                            Callback::new(move |()| {
+                                form.set(filled.clone());
+                                editing.set(Some(id.clone()));
+                                reveal("date-form");
+                            })
+                        };
+                        let on_delete = {
+                            let (id, name) = (d.id.clone(), d.name.clone());
+                            Callback::new(move |()| {
+                                let (id, name) = (id.clone(), name.clone());
+                                spawn_local(async move {
+                                    let result = ipc::delete_date(&id).await;
+                                    notice.set(Some(result.map(|_| format!("“{name}” deleted."))));
+                                    if editing.get_untracked().as_deref() == Some(id.as_str()) {
+                                        editing.set(None);
+                                    }
+                                    ctx.refresh();
+                                });
+                            })
+                        };
                         view! {
                             <li class="row date" data-name=d.name.clone()>
                                 <div class="row-main">
@@ -88,6 +125,7 @@ pub fn DatesScreen() -> impl IntoView {
                                     <span class="muted small">{format!(" {} · {}{}", d.event_type.replace('_', " "), d.date, if d.recurring { " · yearly" } else { "" })}</span>
                                 </div>
                                 <span class="countdown">{countdown}</span>
+                                <RowActions name=d.name.clone() on_edit=on_edit on_delete=on_delete/>
                             </li>
                         }
                     }).collect_view()}

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 use together_core::view::{
-    DEFAULT_HISTORY_DAYS, HISTORY_WINDOWS, HistoryView, history_needs_premium,
+    DEFAULT_HISTORY_DAYS, HISTORY_WINDOWS, HistoryView, health_score_explained,
+    history_needs_premium,
 };
 
 use crate::charts::{HeatMap, ScoreChart};
@@ -60,9 +61,10 @@ fn history_body(view: HistoryView) -> impl IntoView {
             <dt>"Streak"</dt><dd>{if s.checkin_streak == 1 { "1 day".to_owned() } else { format!("{} days", s.checkin_streak) }}</dd>
             <dt>"Connection (7 / 30 days)"</dt><dd>{format!("{} / {}", fmt(s.average_connection_7), fmt(s.average_connection_30))}</dd>
             <dt>"Satisfaction (7 / 30 days)"</dt><dd>{format!("{} / {}", fmt(s.average_satisfaction_7), fmt(s.average_satisfaction_30))}</dd>
-            <dt>"Days together"</dt><dd>{s.days_together}</dd>
+            <dt>"Days together"</dt><dd id="history-days-together">{s.days_together}</dd>
             <dt>"Activities this month"</dt><dd>{s.activities_completed_this_month}</dd>
         </dl>
+        <p class="muted small" id="history-health-explained">{health_score_explained()}</p>
     });
     view! {
         <p class="legend"><span class="key mine"></span>"You"<span class="key partner"></span>"Your partner"</p>

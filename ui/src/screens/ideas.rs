@@ -8,7 +8,7 @@ use together_core::wire::billing::{IdeaKind, MAX_IDEA_CONTEXT_CHARS};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice};
+use crate::widgets::{CharCount, Loaded, Notice};
 
 /// The ideas card (on the Activities screen).
 #[component]
@@ -84,8 +84,9 @@ pub fn IdeasCard() -> impl IntoView {
                     {IdeaKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{label(k)}</option> }).collect_view()}
                 </select>
                 <label for="ideas-context">"What do you both enjoy? (optional)"</label>
-                <textarea id="ideas-context" rows="2" maxlength=MAX_IDEA_CONTEXT_CHARS
+                <textarea id="ideas-context" rows="2"
                     prop:value=move || context.get() on:input=move |ev| context.set(event_target_value(&ev))></textarea>
+                <CharCount id="ideas-context-count" max=MAX_IDEA_CONTEXT_CHARS text=context/>
                 <button type="submit" id="ideas-ask" prop:disabled=move || busy.get()>"Ask (1 credit)"</button>
                 <p class="muted small">"Sent to your sync server’s AI service once; not stored."</p>
             </form>

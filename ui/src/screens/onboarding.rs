@@ -12,7 +12,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
 use crate::screens::pairing::AccountForms;
-use crate::widgets::{Notice, clear_error, reveal};
+use crate::widgets::{CharCount, Notice, clear_error, reveal};
 
 /// The device's time zone, as the browser engine knows it.
 pub fn device_time_zone() -> String {
@@ -23,6 +23,18 @@ pub fn device_time_zone() -> String {
         .unwrap_or_else(|| "UTC".to_owned())
 }
 
+/// The device's today, `YYYY-MM-DD` in its own time zone: the latest day a start date may be
+/// (the shell checks it again in the person's zone).
+pub fn device_today() -> String {
+    let now = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.get_full_year(),
+        now.get_month() + 1,
+        now.get_date()
+    )
+}
+
 /// The profile fields, shared with Settings.
 #[component]
 pub fn ProfileFields(form: RwSignal<ProfileForm>) -> impl IntoView {
@@ -30,9 +42,10 @@ pub fn ProfileFields(form: RwSignal<ProfileForm>) -> impl IntoView {
     let languages2 = languages.clone();
     view! {
         <label for="profile-name">"Your name"</label>
-        <input id="profile-name" type="text" maxlength=DisplayName::MAX_CHARS required autocomplete="given-name"
+        <input id="profile-name" type="text" required autocomplete="given-name"
             prop:value=move || form.get().name
             on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+        <CharCount id="profile-name-count" max=DisplayName::MAX_CHARS text=Signal::derive(move || form.get().name)/>
         <label for="profile-timezone">"Time zone"</label>
         <input id="profile-timezone" type="text"
             prop:value=move || form.get().timezone
@@ -62,6 +75,7 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         timezone: device_time_zone(),
         ..ProfileForm::default()
     });
+    let start_date = RwSignal::new(String::new());
     let notice = RwSignal::new(None);
     let signing_in = RwSignal::new(false);
     let joining = RwSignal::new(false);
@@ -78,7 +92,7 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 reveal("onboarding-code-notice");
                 return;
             }
-            match ipc::save_profile(&profile, false).await {
+            match ipc::save_profile(&profile, false, "").await {
                 Ok(_) => {
                     ctx.pending_code.set(Some(typed.trim().to_owned()));
                     ctx.screen.set(Screen::Partner);
@@ -89,9 +103,9 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         });
     };
     let save = move |start_space: bool| {
-        let form = form.get();
+        let (form, start) = (form.get(), start_date.get());
         spawn_local(async move {
-            match ipc::save_profile(&form, start_space).await {
+            match ipc::save_profile(&form, start_space, &start).await {
                 Ok(_) => {
                     ctx.screen.set(if start_space {
                         Screen::Today
@@ -122,9 +136,16 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
-                        <form id="profile-form" on:input=move |_| clear_error(notice) on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
+                        // No browser check (`novalidate`): a day past the picker's `max` gets the shell's
+                        // sentence rather than a bubble that says nothing of why.
+                        <form id="profile-form" novalidate=true on:input=move |_| clear_error(notice) on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); save(true) }>
                             <ProfileFields form=form/>
                             <Show when=move || !joining.get()>
+                                <label for="profile-start-date">"When did you get together? (optional)"</label>
+                                <input id="profile-start-date" type="date" max=device_today()
+                                    prop:value=move || start_date.get()
+                                    on:input=move |ev| { notice.set(None); start_date.set(event_target_value(&ev)) }/>
+                                <p class="muted small">"History counts your days together from it; you can change it later in Settings."</p>
                                 <div class="actions">
                                     <button type="submit" id="start-space">"Start our space"</button>
                                     <button type="button" class="secondary" id="have-code"

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use together_core::view::PremiumView;
+use together_core::wire::billing::DISCOUNT_CODE_LENGTH;
 
 use crate::context::Ctx;
 use crate::ipc;
@@ -77,8 +78,9 @@ pub fn PremiumScreen() -> impl IntoView {
             </ul>
             {can_buy.then(|| view! {
                 <label for="premium-code">"Discount code (optional)"</label>
-                <input id="premium-code" type="text" maxlength="40" autocomplete="off"
+                <input id="premium-code" type="text" autocomplete="off"
                     prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                <crate::widgets::CharCount id="premium-code-count" max=*DISCOUNT_CODE_LENGTH.end() text=code/>
             })}
             {(!view.can_buy && !view.level.is_premium()).then(|| view! {
                 <p class="muted" id="premium-sign-in">"Create an account (Partner screen) to buy Premium for both of you."</p>

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use together_core::view::{AppOverview, ProfileForm};
+use together_core::view::{AppOverview, ProfileForm, RelationshipDatesForm};
 use together_core::wire::DeviceInfo;
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::screens::onboarding::ProfileFields;
+use crate::screens::onboarding::{ProfileFields, device_today};
 use crate::screens::pairing::AccountForms;
 use crate::widgets::{Notice, clear_error, reveal};
 
@@ -38,7 +38,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         ev.prevent_default();
         let f = form.get();
         spawn_local(async move {
-            match ipc::save_profile(&f, false).await {
+            match ipc::save_profile(&f, false, "").await {
                 Ok(_) => {
                     notice.set(Some(Ok("Profile saved.".to_owned())));
                     ctx.refresh()
@@ -91,6 +91,8 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
     // Sections with forms are rebuilt only when what they show changes, not on every refresh.
     let signed_in = Memo::new(move |_| overview.get().is_some_and(|o| o.account.is_some()));
     let paired = Memo::new(move |_| overview.get().is_some_and(|o| o.partner_name.is_some()));
+    let has_relationship =
+        Memo::new(move |_| overview.get().is_some_and(|o| o.relationship_id.is_some()));
     let pending = move || overview.get().map_or(0, |o| o.sync.pending_changes);
     let quarantined = move || overview.get().map_or(0, |o| o.sync.quarantined);
     view! {
@@ -104,6 +106,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                     <Notice id="settings-notice" message=notice/>
                 </div>
             </form>
+            {move || has_relationship.get().then(|| view! { <RelationshipDates/> })}
             <h2>"Sync"</h2>
             <dl class="stats" id="settings-sync">
                 <dt>"Server"</dt><dd id="settings-server">{move || account().map(|a| a.server).unwrap_or_else(|| "Not connected: everything stays on this device".to_owned())}</dd>
@@ -179,6 +182,59 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             // Signing out or deleting removes the account section: the result shows where it was.
             <Notice id="account-action-notice" message=account_notice/>
         </section>
+    }
+}
+
+/// When the couple got together and their anniversary: either partner edits them, and the
+/// change reaches the other like any shared field.
+#[component]
+fn RelationshipDates() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let form = RwSignal::new(RelationshipDatesForm::default());
+    let editing = RwSignal::new(false);
+    let notice = RwSignal::new(None);
+    // Follows the store (the partner's edits arrive live) except while the person edits.
+    let loaded = LocalResource::new(move || {
+        ctx.version.track();
+        ipc::relationship_dates()
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(Some(dates))) = loaded.get()
+            && !editing.get_untracked()
+        {
+            form.set(dates);
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let f = form.get();
+        spawn_local(async move {
+            match ipc::save_relationship_dates(&f).await {
+                Ok(saved) => {
+                    editing.set(false);
+                    form.set(saved);
+                    notice.set(Some(Ok("Dates saved.".to_owned())));
+                    ctx.refresh();
+                }
+                Err(message) => notice.set(Some(Err(message))),
+            }
+        });
+    };
+    view! {
+        <h2>"Your relationship"</h2>
+        <form id="settings-relationship" novalidate=true on:submit=save>
+            <label for="settings-start-date">"Together since"</label>
+            <input id="settings-start-date" type="date" max=device_today()
+                prop:value=move || form.get().start_date
+                on:input=move |ev| { editing.set(true); form.update(|f| f.start_date = event_target_value(&ev)) }/>
+            <label for="settings-anniversary">"Anniversary"</label>
+            <input id="settings-anniversary" type="date"
+                prop:value=move || form.get().anniversary_date
+                on:input=move |ev| { editing.set(true); form.update(|f| f.anniversary_date = event_target_value(&ev)) }/>
+            <p class="muted small">"Either of you can change these; History counts your days together from the first."</p>
+            <button type="submit" id="settings-relationship-save">"Save dates"</button>
+        </form>
+        <Notice id="settings-relationship-notice" message=notice/>
     }
 }
 

@@ -1,4 +1,5 @@
-//! The talk log: conversations worth remembering, and their follow-ups.
+//! The talk log: conversations worth remembering, and their follow-ups; edit or delete one
+//! (deleting asks first).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,7 +8,7 @@ use together_core::view::{LogForm, LogView};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::widgets::{Loaded, Notice, clear_error, word_options};
+use crate::widgets::{CharCount, Loaded, Notice, RowActions, clear_error, reveal, word_options};
 
 /// The Talk log screen.
 #[component]
@@ -22,14 +23,27 @@ pub fn TalkScreen() -> impl IntoView {
         ..LogForm::default()
     });
     let notice = RwSignal::new(None);
+    // The entry being edited in the form, if any; otherwise the form logs a new one (now).
+    let editing = RwSignal::new(None::<String>);
+    let reset = move || {
+        editing.set(None);
+        form.update(|f| {
+            f.topic.clear();
+            f.when.clear();
+        });
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let f = form.get();
         spawn_local(async move {
-            match ipc::add_log(&f).await {
+            let (result, done) = match editing.get_untracked() {
+                Some(id) => (ipc::edit_log(&id, &f).await, "Saved."),
+                None => (ipc::add_log(&f).await, "Logged."),
+            };
+            match result {
                 Ok(_) => {
-                    notice.set(Some(Ok("Logged.".to_owned())));
-                    form.update(|f| f.topic.clear());
+                    notice.set(Some(Ok(done.to_owned())));
+                    reset();
                     ctx.refresh();
                 }
                 Err(message) => notice.set(Some(Err(message))),
@@ -51,8 +65,9 @@ pub fn TalkScreen() -> impl IntoView {
                     {word_options(&types)}
                 </select>
                 <label for="log-topic">"Topic"</label>
-                <input id="log-topic" type="text" maxlength=LogForm::TOPIC_MAX_CHARS
+                <input id="log-topic" type="text"
                     prop:value=move || form.get().topic on:input=move |ev| form.update(|f| f.topic = event_target_value(&ev))/>
+                <CharCount id="log-topic-count" max=LogForm::TOPIC_MAX_CHARS text=Signal::derive(move || form.get().topic)/>
                 <label for="log-outcome">"How it went"</label>
                 <select id="log-outcome" prop:value=move || form.get().outcome
                     on:change=move |ev| form.update(|f| f.outcome = event_target_value(&ev))>
@@ -62,22 +77,49 @@ pub fn TalkScreen() -> impl IntoView {
                 <label class="check"><input type="checkbox" id="log-follow-up"
                     prop:checked=move || form.get().follow_up_needed
                     on:change=move |ev| form.update(|f| f.follow_up_needed = event_target_checked(&ev))/>"Talk again about it"</label>
-                <button type="submit" id="log-add">"Log it"</button>
+                <button type="submit" id="log-add">{move || if editing.get().is_some() { "Save changes" } else { "Log it" }}</button>
+                <Show when=move || editing.get().is_some()>
+                    <button type="button" class="secondary" id="log-edit-cancel" on:click=move |_| reset()>"Cancel"</button>
+                </Show>
             </form>
             <Notice id="log-notice" message=notice/>
-            <Loaded resource=list id="talk" render={|items: Vec<LogView>| view! {
+            <Loaded resource=list id="talk" render={move |items: Vec<LogView>| view! {
                 <ul class="list" id="log-list">
                     {if items.is_empty() { Some(view! { <li class="muted">"Nothing logged yet."</li> }) } else { None }}
-                    {items.into_iter().map(|l| view! {
-                        <li class="row log">
-                            <div class="row-main">
-                                <strong>{l.topic.clone().unwrap_or_else(|| l.communication_type.replace('_', " "))}</strong>
-                                <span class="muted small">{format!(" {} · {}{}", l.communication_type.replace('_', " "),
-                                    l.when.get(..10).unwrap_or(&l.when),
-                                    l.outcome.as_deref().map(|o| format!(" · {}", o.replace('_', " "))).unwrap_or_default())}</span>
-                            </div>
-                            {l.follow_up_needed.then(|| view! { <span class="tag">"follow up"</span> })}
-                        </li>
+                    {items.into_iter().map(|l| {
+                        let headline = l.headline();
+                        let on_edit = {
+                            let (id, filled) = (l.id.clone(), l.as_form());
+                            Callback::new(move |()| {
+                                form.set(filled.clone());
+                                editing.set(Some(id.clone()));
+                                reveal("log-form");
+                            })
+                        };
+                        let on_delete = {
+                            let (id, name) = (l.id.clone(), headline.clone());
+                            Callback::new(move |()| {
+                                let (id, name) = (id.clone(), name.clone());
+                                spawn_local(async move {
+                                    let result = ipc::delete_log(&id).await;
+                                    notice.set(Some(result.map(|_| format!("“{name}” deleted."))));
+                                    if editing.get_untracked().as_deref() == Some(id.as_str()) {
+                                        reset();
+                                    }
+                                    ctx.refresh();
+                                });
+                            })
+                        };
+                        view! {
+                            <li class="row log" data-id=l.id.clone()>
+                                <div class="row-main">
+                                    <strong class="log-headline">{headline.clone()}</strong>
+                                    <span class="muted small log-details">{format!(" {}", l.details())}</span>
+                                </div>
+                                {l.follow_up_needed.then(|| view! { <span class="tag">"follow up"</span> })}
+                                <RowActions name=headline on_edit=on_edit on_delete=on_delete/>
+                            </li>
+                        }
                     }).collect_view()}
                 </ul>
             }}/>

@@ -8,7 +8,7 @@ use together_core::view::{CheckinForm, CheckinView, PartnerToday, TodayView};
 use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
-use crate::widgets::{Loaded, Notice, ScoreInput, clear_error};
+use crate::widgets::{CharCount, Loaded, Notice, ScoreInput, ShowMore, clear_error};
 
 /// The check-in form's state. It lives as long as the screen, so a refresh (the partner's change
 /// arriving) never resets what the person is entering.
@@ -143,9 +143,10 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
                         <ScoreInput id="checkin-mood" label="Your mood" value=draft.mood/>
                         <ScoreInput id="checkin-satisfaction" label="How happy are you with us?" value=draft.satisfaction/>
                         <label for="checkin-gratitude">"Something you’re grateful for (optional)"</label>
-                        <textarea id="checkin-gratitude" rows="2" maxlength=CheckinForm::GRATITUDE_MAX_CHARS
+                        <textarea id="checkin-gratitude" rows="2"
                             prop:value=move || draft.gratitude.get()
                             on:input=move |ev| draft.gratitude.set(event_target_value(&ev))></textarea>
+                        <CharCount id="checkin-gratitude-count" max=CheckinForm::GRATITUDE_MAX_CHARS text=draft.gratitude/>
                         <button type="submit" id="checkin-save" prop:disabled=move || busy.get()>"Save check-in"</button>
                     </form>
                 }.into_any()
@@ -169,7 +170,7 @@ fn scores(c: &CheckinView) -> impl IntoView + use<> {
             <dt>"Mood"</dt><dd class="mood">{c.mood_score}</dd>
             <dt>"Satisfaction"</dt><dd class="satisfaction">{c.relationship_satisfaction}</dd>
         </dl>
-        {c.gratitude_note.clone().map(|note| view! { <blockquote class="gratitude">{note}</blockquote> })}
+        {c.gratitude_note.clone().map(|note| view! { <blockquote class="gratitude"><ShowMore text=note/></blockquote> })}
     }
 }
 

@@ -27,8 +27,9 @@ pub struct DiscountCode {
     pub is_active: bool,
 }
 
-/// The shortest and longest code people can type.
-pub const CODE_LENGTH: std::ops::RangeInclusive<usize> = 3..=40;
+/// The shortest and longest code people can type (one rule with the app's counter).
+pub const CODE_LENGTH: std::ops::RangeInclusive<usize> =
+    together_core::wire::billing::DISCOUNT_CODE_LENGTH;
 
 /// Why a new code cannot be created as given, in the operator's words; `now` is RFC 3339 like
 /// `valid_until`. The one home of these rules: the admin command asks before it stores.
