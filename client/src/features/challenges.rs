@@ -15,6 +15,7 @@ use super::record_id;
 use crate::error::{FormError, Result, StoreError};
 use crate::profile::{local_day, require_user};
 use crate::relationship::require_relationship;
+use crate::store::settings::{SettingKey, get_setting, parse_setting};
 use crate::store::write::WriteTx;
 use crate::store::{Store, analytics, rows};
 
@@ -177,18 +178,9 @@ impl Store {
     pub(crate) fn settle_merged(&mut self, now: Timestamp) -> Result<()> {
         self.write_local(now, |tx| {
             let (Some(user), Some(relationship)) = (
-                crate::store::settings::parse_setting::<UserId>(
-                    crate::store::settings::get_setting(
-                        tx.conn,
-                        crate::store::settings::SettingKey::LocalUserId,
-                    )?,
-                    "user id",
-                )?,
-                crate::store::settings::parse_setting::<RelationshipId>(
-                    crate::store::settings::get_setting(
-                        tx.conn,
-                        crate::store::settings::SettingKey::CurrentRelationshipId,
-                    )?,
+                parse_setting::<UserId>(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?,
+                parse_setting::<RelationshipId>(
+                    get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
                     "relationship id",
                 )?,
             ) else {
