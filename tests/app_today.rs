@@ -117,10 +117,10 @@ async fn both_sizes_at(
 ) -> Result<()> {
     for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
         session.resize(width, height).await?;
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         if let Some(css) = at {
             session.scroll_to(css).await?;
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
         session.screenshot(&format!("{name}-{size}")).await?;
     }
@@ -129,7 +129,6 @@ async fn both_sizes_at(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<()> {
-    use std::time::Duration;
     const T: Duration = Duration::from_secs(30);
     let app = paths::built_binary("together-app", "bash scripts/build-app.sh")?;
     let display = VirtualDisplay::start()?;

@@ -37,8 +37,8 @@ use automerge::{
 use jiff::Timestamp;
 
 pub use crate::address::{Collection, DocAddress, DocKind, InvalidAddress};
-pub use private::*;
 pub use edit::*;
+pub use private::*;
 pub use questions::*;
 pub use quizzes::*;
 pub use records::*;

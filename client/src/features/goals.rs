@@ -186,6 +186,7 @@ pub(crate) fn announce_reached(
             title: format!("Goal reached: {name}"),
             message: "You did it, together.".to_owned(),
             priority: "normal",
+            subject: None,
         };
         let now = tx.now;
         let year = now.to_zoned(jiff::tz::TimeZone::UTC).date().year();

@@ -369,6 +369,7 @@ mod tests {
             duration_minutes: None,
             when: "2026-11-25T19:30:00.000Z".into(),
             follow_up_needed: false,
+            private: false,
         };
         for empty in [None, Some(""), Some("  ")] {
             let entry = talk(empty);
