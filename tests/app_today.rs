@@ -125,8 +125,50 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
         !options.contains('_') && !options.contains("quality time"),
         "{options}"
     );
+    // The time zone is picked from a searchable list, the device's zone preselected; leaving the
+    // field without picking keeps it.
+    let value = "return document.querySelector('#profile-timezone').value;";
+    let device_zone = me.script(value, vec![]).await?;
+    let zone = device_zone.as_str().unwrap_or_default().to_owned();
+    assert!(!zone.is_empty(), "the device's zone is preselected");
+    me.fill("#profile-timezone", "new york").await?;
+    me.wait_until("#profile-timezone-list", t, |l| {
+        l.contains("America/New York")
+    })
+    .await?;
+    for (w, h, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        me.resize(w, h).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        me.screenshot(&format!("alone-timezone-picker-{size}"))
+            .await?;
+    }
+    me.resize(1024, 760).await?;
+    me.click("#profile-name").await?;
+    assert_eq!(
+        me.script(value, vec![]).await?.as_str(),
+        Some(zone.as_str())
+    );
+    let city = zone.rsplit('/').next().unwrap_or(&zone).replace('_', " ");
+    me.fill("#profile-timezone", &city.to_lowercase()).await?;
+    me.click(&format!(r#"#profile-timezone-list li[data-zone="{zone}"]"#))
+        .await?;
+    assert_eq!(
+        me.script(value, vec![]).await?.as_str(),
+        Some(zone.as_str())
+    );
     me.fill("#profile-name", "Robin").await?;
     me.click("#start-space").await?;
+    // The love-language quiz follows, by keyboard too: A and B choose, Backspace goes back.
+    me.wait_until("#quiz-count", t, |c| c == "Pair 1 of 30")
+        .await?;
+    me.click("#quiz-a").await?;
+    me.press("b").await?;
+    me.wait_until("#quiz-count", t, |c| c == "Pair 3 of 30")
+        .await?;
+    me.press("\u{e003}").await?;
+    me.wait_until("#quiz-count", t, |c| c == "Pair 2 of 30")
+        .await?;
+    me.click("#quiz-skip").await?;
     me.wait_until("#today-streak", t, |s| s.contains("start a streak"))
         .await?;
 
@@ -150,14 +192,14 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     let in_three_days = jiff::Zoned::now()
         .date()
         .saturating_add(jiff::ToSpan::days(3));
-    me.click("#nav-dates").await?;
+    me.go("dates").await?;
     me.fill("#date-name", "First trip").await?;
     me.set_value_silently("#date-value", &in_three_days.to_string())
         .await?;
     me.click("#date-add").await?;
     me.wait_until("#date-list", t, |l| l.contains("First trip"))
         .await?;
-    me.click("#nav-activities").await?;
+    me.go("activities").await?;
     me.fill("#activity-name", "Museum").await?;
     me.set_value_silently("#activity-date", &in_three_days.to_string())
         .await?;
@@ -168,7 +210,7 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     .await?;
 
     // A year of history without Premium says why, beside the buttons.
-    me.click("#nav-history").await?;
+    me.go("history").await?;
     me.wait_for("#history-heat").await?;
     assert!(me.attribute("#history-365", "disabled").await?.is_none());
     me.click("#history-365").await?;
@@ -201,7 +243,7 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     me.resize(1024, 760).await?;
 
     // Export's result shows beside the Export button, then fades.
-    me.click("#nav-settings").await?;
+    me.go("settings").await?;
     me.click("#export").await?;
     let done = me
         .wait_until("#export-notice", t, |n| n.contains("Exported"))
@@ -226,7 +268,7 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
         .await?;
 
     // An old error goes once the person edits the field again.
-    me.click("#nav-dates").await?;
+    me.go("dates").await?;
     me.fill("#date-name", "   ").await?;
     me.set_value_silently("#date-value", &in_three_days.to_string())
         .await?;
