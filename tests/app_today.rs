@@ -131,7 +131,11 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     let device_zone = me.script(value, vec![]).await?;
     let zone = device_zone.as_str().unwrap_or_default().to_owned();
     assert!(!zone.is_empty(), "the device's zone is preselected");
-    me.fill("#profile-timezone", "new york").await?;
+    // Select what the field shows, then type: the search replaces it.
+    let select = "document.querySelector('#profile-timezone').select();";
+    me.click("#profile-timezone").await?;
+    me.script(select, vec![]).await?;
+    me.press("new york").await?;
     me.wait_until("#profile-timezone-list", t, |l| {
         l.contains("America/New York")
     })
@@ -149,7 +153,9 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
         Some(zone.as_str())
     );
     let city = zone.rsplit('/').next().unwrap_or(&zone).replace('_', " ");
-    me.fill("#profile-timezone", &city.to_lowercase()).await?;
+    me.click("#profile-timezone").await?;
+    me.script(select, vec![]).await?;
+    me.press(&city.to_lowercase()).await?;
     me.click(&format!(r#"#profile-timezone-list li[data-zone="{zone}"]"#))
         .await?;
     assert_eq!(

@@ -130,7 +130,11 @@ pub fn TimeZonePicker(
                 aria-activedescendant=descendant
                 prop:value=move || query.get()
                 on:input=input on:keydown=keydown on:blur=blur
-                on:focus=move |_| active.set(0)/>
+                on:focus=move |ev| {
+                    active.set(0);
+                    // Typing replaces the zone shown, as in a search field.
+                    event_target::<web_sys::HtmlInputElement>(&ev).select();
+                }/>
             <ul id=list_id role="listbox" class="combo-list" aria-label="Time zones"
                 hidden=move || !open.get() || shown.with(Vec::is_empty)>
                 {move || shown.get().into_iter().enumerate().map(|(i, name)| {
