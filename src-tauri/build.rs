@@ -34,6 +34,7 @@ fn main() {
             "delete_date",
             "edit_log",
             "delete_log",
+            "mark_all_read",
             "sign_up",
             "log_in",
             "invite",
@@ -54,6 +55,16 @@ fn main() {
             "buy_credits",
             "sync_now",
             "export_data",
+            "question_today",
+            "answer_question",
+            "skip_question",
+            "react_to_question",
+            "question_history",
+            "question_packs",
+            "choose_packs",
+            "send_ping",
+            "take_love_language_quiz",
+            "time_zones",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {error:#}");

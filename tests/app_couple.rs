@@ -101,8 +101,9 @@ fn fake_ai() -> Result<String> {
 }
 
 /// Every screen's navigation slug, in order.
-const SCREENS: [&str; 11] = [
+const SCREENS: [&str; 12] = [
     "today",
+    "questions",
     "history",
     "activities",
     "goals",
@@ -124,20 +125,24 @@ async fn launch(
     driver.launch(app, &args).await
 }
 
+/// Onboards `name`; starting a space, the love-language quiz that follows is shown at both sizes
+/// and skipped.
 async fn onboard(person: &AppSession, name: &str, start_space: bool) -> Result<()> {
     person.fill("#profile-name", name).await?;
+    if !start_space {
+        return person.click("#have-code").await;
+    }
+    person.click("#start-space").await?;
     person
-        .click(if start_space {
-            "#start-space"
-        } else {
-            "#have-code"
-        })
+        .wait_until("#quiz-count", T, |t| t == "Pair 1 of 30")
         .await?;
-    Ok(())
+    both_sizes(person, &format!("{}-onboarding-quiz", name.to_lowercase())).await?;
+    person.click("#quiz-skip").await?;
+    person.wait_for("#screen-today").await
 }
 
 async fn sign_up(person: &AppSession, email: &str, name: &str) -> Result<()> {
-    person.click("#nav-partner").await?;
+    person.go("partner").await?;
     person
         .wait_until("#partner-state", T, |t| t.contains("create an account"))
         .await?;
@@ -154,7 +159,7 @@ async fn sign_up(person: &AppSession, email: &str, name: &str) -> Result<()> {
 }
 
 async fn check_in(person: &AppSession, score: &str, gratitude: &str) -> Result<()> {
-    person.click("#nav-today").await?;
+    person.go("today").await?;
     for slider in [
         "#checkin-connection",
         "#checkin-mood",
@@ -171,7 +176,7 @@ async fn screenshots(person: &AppSession, who: &str) -> Result<()> {
     for (width, height, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
         person.resize(width, height).await?;
         for slug in SCREENS {
-            person.click(&format!("#nav-{slug}")).await?;
+            person.go(slug).await?;
             person.wait_for(&format!("#{slug}-title")).await?;
             // Let the screen's data replace its loading line.
             tokio::time::sleep(Duration::from_millis(400)).await;
@@ -259,8 +264,8 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .wait_until("#today-headline", T, |t| t == "Hello, Alice")
         .await?;
-    // Where the tabs after the Inbox sit with nothing unread: a count must not move them.
-    let partner_tab_at = alice.left("#nav-partner").await?;
+    // Where the section after the Inbox sits with nothing unread: a count must not move it.
+    let more_at = alice.left("#group-more").await?;
     alice
         .wait_until("#partner-sentence", T, |t| {
             t.contains("Invite your partner")
@@ -330,17 +335,17 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     bob.click("#account-submit").await?;
     bob.wait_until("#partner-state", T, |t| t.contains("Alice"))
         .await?;
-    alice.click("#nav-partner").await?;
+    alice.go("partner").await?;
     alice
         .wait_until("#partner-state", T, |t| t.contains("Bob"))
         .await?;
-    // "Bob joined you" counts in Alice's badge; the tabs stay where they were.
+    // "Bob joined you" counts in Alice's badge; the sections stay where they were.
     alice
         .wait_until("#nav-inbox-badge", T, |t| t.contains('('))
         .await?;
-    assert_eq!(alice.left("#nav-partner").await?, partner_tab_at);
+    assert_eq!(alice.left("#group-more").await?, more_at);
     // After pairing, no streak yet together reads as a start, not a loss.
-    alice.click("#nav-today").await?;
+    alice.go("today").await?;
     let streak = alice
         .wait_until("#today-streak", T, |t| !t.is_empty())
         .await?;
@@ -354,7 +359,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     check_in(&bob, "6", &long_note).await?;
     bob.wait_until("#partner-sentence", T, |t| t.contains("hasn’t checked in"))
         .await?;
-    alice.click("#nav-today").await?;
+    alice.go("today").await?;
     for slider in [
         "#checkin-connection",
         "#checkin-mood",
@@ -385,8 +390,155 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .wait_until("#partner-scores", T, |t| t.contains("the soup at the end."))
         .await?;
     both_sizes(&alice, "alice-partner-note-show-more").await?;
+
+    // The question of the day: the same question on both devices; each answers alone. Bob answers
+    // first: Alice learns that he did, never what, until she answers too; then both see both
+    // answers, Bob's screen live. A heart comes back the same way.
+    let question = alice
+        .wait_until("#question-text", T, |t| !t.is_empty())
+        .await?;
+    bob.wait_until("#question-text", T, |t| t == question)
+        .await?;
+    assert_eq!(
+        alice
+            .attribute("#question-card", "data-state")
+            .await?
+            .as_deref(),
+        Some("open")
+    );
+    bob.fill("#question-answer", "Sunday mornings with you")
+        .await?;
+    bob.click("#question-save").await?;
+    bob.wait_until("#question-partner", T, |t| {
+        t.contains("Alice has not answered")
+    })
+    .await?;
+    alice
+        .wait_until("#question-partner", T, |t| {
+            t.contains("Bob answered. Answer too")
+        })
+        .await?;
+    assert_eq!(
+        alice
+            .attribute("#question-card", "data-state")
+            .await?
+            .as_deref(),
+        Some("sealed")
+    );
+    let page = alice.text("#screen-today").await?;
+    assert!(
+        !page.contains("Sunday mornings"),
+        "hidden until both answered: {page}"
+    );
+    both_sizes(&alice, "alice-question-sealed").await?;
+    alice
+        .fill("#question-answer", "The trip to the coast")
+        .await?;
+    alice.click("#question-save").await?;
+    alice
+        .wait_until("#question-partner-answer", T, |t| {
+            t.contains("Sunday mornings with you")
+        })
+        .await?;
+    bob.wait_until("#question-partner-answer", Duration::from_secs(10), |t| {
+        t.contains("The trip to the coast")
+    })
+    .await?;
+    assert!(
+        !bob.exists("#question-change").await,
+        "an answer the partner has seen cannot change"
+    );
+    bob.click("#question-heart").await?;
+    alice
+        .wait_until("#question-partner-reaction", T, |t| {
+            t.contains("Bob sent a heart")
+        })
+        .await?;
+    both_sizes(&alice, "alice-question-revealed").await?;
+
+    // "Thinking of you": Alice sends a hug with a line from Today; it lands in Bob's inbox live.
+    // A second one at once is refused in plain words, beside the button.
+    alice.click("#today-ping-kind-hug").await?;
+    alice
+        .fill("#today-ping-message", "Proud of you today")
+        .await?;
+    assert_eq!(alice.text("#today-ping-message-count").await?, "18 / 120");
+    bob.go("inbox").await?;
+    alice.click("#today-ping-send").await?;
+    alice
+        .wait_until("#today-ping-notice", T, |t| t.contains("Sent to Bob"))
+        .await?;
+    let hug = r#".notification[data-type="thinking_of_you"]"#;
+    let arrived = bob
+        .wait_until(hug, T, |t| t.contains("Alice sent you a hug"))
+        .await?;
+    assert!(arrived.contains("Proud of you today"), "{arrived}");
+    both_sizes(&bob, "bob-inbox-thinking-of-you").await?;
+    alice.click("#today-ping-send").await?;
+    let refused = alice
+        .wait_until("#today-ping-notice", T, |t| t.contains("moment"))
+        .await?;
+    assert_eq!(
+        alice
+            .attribute("#today-ping-notice", "class")
+            .await?
+            .as_deref(),
+        Some("notice error"),
+        "{refused}"
+    );
+    both_sizes(&alice, "alice-today-ping-refused").await?;
+    bob.go("today").await?;
+
+    // The love-language quiz from Settings: thirty pairs, one at a time, then the result; Bob's
+    // Today then suggests a gesture in Alice's language.
+    assert!(!bob.exists("#today-gesture-card").await);
+    alice.go("settings").await?;
+    alice.click("#settings-love-quiz").await?;
+    alice
+        .wait_until("#quiz-count", T, |t| t == "Pair 1 of 30")
+        .await?;
+    for pair in 1..=30 {
+        alice
+            .wait_until("#quiz-count", T, |t| t == format!("Pair {pair} of 30"))
+            .await?;
+        if pair == 15 {
+            both_sizes(&alice, "alice-love-quiz").await?;
+        }
+        alice
+            .click(if pair % 3 == 0 { "#quiz-b" } else { "#quiz-a" })
+            .await?;
+    }
+    let language = alice
+        .wait_until("#quiz-primary", T, |t| !t.is_empty())
+        .await?;
+    assert!(
+        !alice.text("#quiz-meaning").await?.is_empty(),
+        "the result is explained"
+    );
+    both_sizes(&alice, "alice-love-quiz-result").await?;
+    alice.click("#quiz-done").await?;
+    alice.wait_for("#screen-settings").await?;
+    let chosen = "return document.querySelector('#profile-love1').value;";
+    let deadline = Instant::now() + T;
+    loop {
+        let value = alice.script(chosen, vec![]).await?;
+        if value.as_str().map(|v| v.replace('_', " ")) == Some(language.to_lowercase()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the quiz did not set the profile: {value}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let gesture = bob
+        .wait_until("#today-gesture-card", T, |t| t.contains(&language))
+        .await?;
+    assert!(gesture.contains("Alice"), "{gesture}");
+    both_sizes(&bob, "bob-today-gesture").await?;
+    alice.go("today").await?;
     // Alice's "Bob checked in: check in too" settled when she checked in.
-    alice.click("#nav-inbox").await?;
+    alice.go("inbox").await?;
     let asked = r#".notification[data-type="partner_checkin"]"#;
     alice
         .wait_until(asked, T, |t| t.contains("Bob checked in"))
@@ -399,7 +551,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
 
     // An activity: Alice plans it; it is rated once done, and a rating shows to the partner once
     // they rated too (as the check-in reveal).
-    alice.click("#nav-activities").await?;
+    alice.go("activities").await?;
     alice.fill("#activity-name", "Picnic by the lake").await?;
     alice.click("#activity-add").await?;
     let picnic = r#".activity[data-name="Picnic by the lake"]"#;
@@ -411,7 +563,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .await?;
     alice.click(&format!("{picnic} button.done")).await?;
     let done = r#".activity[data-name="Picnic by the lake"][data-status="completed"]"#;
-    bob.click("#nav-activities").await?;
+    bob.go("activities").await?;
     bob.wait_for(done).await?;
     alice
         .click(&format!(r#"{done} button[aria-label="Rate 4 of 5"]"#))
@@ -437,7 +589,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     })
     .await?;
     // Bob's "Add your own rating" settled by his rating; the item opens Activities.
-    bob.click("#nav-inbox").await?;
+    bob.go("inbox").await?;
     let rated = r#".notification[data-type="activity_rated"]"#;
     bob.wait_until(&format!(r#"{rated}[data-resolved="true"]"#), T, |t| {
         t.contains("Done")
@@ -447,7 +599,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     bob.click(&format!("{rated} button.open")).await?;
     bob.wait_for("#screen-activities").await?;
     // "Mark all read" empties the badge.
-    bob.click("#nav-inbox").await?;
+    bob.go("inbox").await?;
     if bob.exists("#inbox-read-all").await {
         bob.click("#inbox-read-all").await?;
     }
@@ -455,7 +607,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     assert!(!bob.exists(".notification.unread").await);
 
     // A goal both step +1 while the server is unreachable: +2 once it is back.
-    alice.click("#nav-goals").await?;
+    alice.go("goals").await?;
     // A blank name passes the browser's own check; the shell refuses it in plain words.
     alice.fill("#goal-name", "   ").await?;
     alice.fill("#goal-target", "10").await?;
@@ -470,7 +622,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice.fill("#goal-name", "Walk together").await?;
     alice.click("#goal-add").await?;
     let walk = r#".goal[data-name="Walk together"]"#;
-    bob.click("#nav-goals").await?;
+    bob.go("goals").await?;
     bob.wait_until(&format!("{walk} .progress-text"), T, |t| t.contains("0/10"))
         .await?;
     server.kill();
@@ -503,7 +655,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     let cook = r#".goal[data-name="Cook dinner together"]"#;
     alice.click(&format!("{cook} .plus")).await?;
     for person in [&alice, &bob] {
-        person.click("#nav-inbox").await?;
+        person.go("inbox").await?;
         let inbox = person
             .wait_until("#inbox-list", T, |t| {
                 t.contains("Goal reached: Cook dinner together")
@@ -517,7 +669,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     }
 
     // Bob sets when they got together, in Settings; it reaches Alice's Settings.
-    bob.click("#nav-settings").await?;
+    bob.go("settings").await?;
     bob.set_value("#settings-start-date", "2024-02-14").await?;
     bob.set_value("#settings-anniversary", "2025-06-21").await?;
     bob.click("#settings-relationship-save").await?;
@@ -525,7 +677,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         t.contains("Dates saved")
     })
     .await?;
-    alice.click("#nav-settings").await?;
+    alice.go("settings").await?;
     let deadline = Instant::now() + T;
     while alice
         .value("#settings-start-date")
@@ -543,7 +695,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     both_sizes(&alice, "alice-settings-dates-from-bob").await?;
 
     // A date and a conversation, so those screens have something to show.
-    alice.click("#nav-dates").await?;
+    alice.go("dates").await?;
     alice.fill("#date-name", "Our anniversary").await?;
     let in_two_days = jiff::Zoned::now()
         .date()
@@ -555,7 +707,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .wait_until("#date-list", T, |t| t.contains("in 2 days"))
         .await?;
-    alice.click("#nav-talk").await?;
+    alice.go("talk").await?;
     alice.fill("#log-topic", "Holidays with family").await?;
     alice.click("#log-add").await?;
     alice
@@ -564,7 +716,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
 
     // Premium: plans come from the server; Stripe's webhook makes the couple Premium; both
     // devices honour it, and the year of history opens.
-    alice.click("#nav-premium").await?;
+    alice.go("premium").await?;
     alice
         .wait_until("#plan-list", T, |t| {
             t.contains("Together") && t.contains("$9.99 / month")
@@ -577,7 +729,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
             .as_deref(),
         Some("free")
     );
-    alice.click("#nav-history").await?;
+    alice.go("history").await?;
     alice.click("#history-365").await?;
     let why = alice
         .wait_until("#history-locked", T, |t| !t.is_empty())
@@ -588,13 +740,13 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     );
     subscribe(&server.url, dir_a.path()).await?;
     for person in [&alice, &bob] {
-        person.click("#nav-premium").await?;
+        person.go("premium").await?;
         person.click("#premium-check").await?;
         person
             .wait_until("#premium-status", T, |t| t.contains("You have Premium"))
             .await?;
     }
-    alice.click("#nav-history").await?;
+    alice.go("history").await?;
     alice
         .wait_until("#history-365", T, |t| !t.contains('★'))
         .await?;
@@ -613,7 +765,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         credits,
     )
     .await?;
-    alice.click("#nav-activities").await?;
+    alice.go("activities").await?;
     alice
         .wait_until("#ideas-balance", T, |t| t.contains("2 credit"))
         .await?;
@@ -628,13 +780,13 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
 
     screenshots(&alice, "alice").await?;
     bob.resize(390, 844).await?;
-    bob.click("#nav-today").await?;
+    bob.go("today").await?;
     bob.screenshot("bob-today-390x844").await?;
     bob.resize(1024, 760).await?;
 
     // Bob unpairs: the relationship ends for both. Neither Partner screen says "together" any
     // more (Alice's device hears of it live), and the app keeps working.
-    bob.click("#nav-settings").await?;
+    bob.go("settings").await?;
     bob.click("#unpair").await?;
     // A real confirmation first: nothing ended yet, and cancelling keeps the couple.
     let asked = bob
@@ -644,10 +796,10 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     both_sizes(&bob, "bob-unpair-confirm").await?;
     bob.click("#unpair-cancel").await?;
     assert!(!bob.exists("#unpair-confirm").await);
-    bob.click("#nav-partner").await?;
+    bob.go("partner").await?;
     bob.wait_until("#partner-state", T, |t| t.contains("Alice"))
         .await?;
-    bob.click("#nav-settings").await?;
+    bob.go("settings").await?;
     bob.click("#unpair").await?;
     bob.click("#unpair-confirm").await?;
     bob.wait_until("#unpair-notice", T, |t| t.contains("You left"))
@@ -656,7 +808,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     // and neither keeps saying "together", "Synced" with a partner, or "needs attention".
     let mut states = Vec::new();
     for person in [&bob, &alice] {
-        person.click("#nav-partner").await?;
+        person.go("partner").await?;
         let state = person
             .wait_until("#partner-state", T, |t| t.contains("no shared space"))
             .await?;
@@ -670,15 +822,15 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
             "{badge}"
         );
         states.push(state);
-        person.click("#nav-today").await?;
+        person.go("today").await?;
         person.wait_for("#today-title").await?;
     }
     assert_eq!(states[0], states[1], "both sides say the same");
     for (person, who) in [(&bob, "bob"), (&alice, "alice")] {
-        person.click("#nav-partner").await?;
+        person.go("partner").await?;
         both_sizes(person, &format!("{who}-unpaired")).await?;
     }
-    alice.click("#nav-settings").await?;
+    alice.go("settings").await?;
     alice
         .wait_until("#settings-sync-message", T, |t| {
             t.contains("Your partner left")

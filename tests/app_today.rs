@@ -166,7 +166,7 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         .await?;
 
     // History counts the days from it, and explains the health score.
-    sam.click("#nav-history").await?;
+    sam.go("history").await?;
     sam.wait_until("#history-days-together", T, |t| t == "150")
         .await?;
     let explained = sam.text("#history-health-explained").await?;
@@ -181,7 +181,7 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
     )
     .await?;
     // Settings shows the date and edits it.
-    sam.click("#nav-settings").await?;
+    sam.go("settings").await?;
     sam.wait_for("#settings-start-date").await?;
     for _ in 0..50 {
         if sam.value("#settings-start-date").await? == started.to_string() {
@@ -207,7 +207,7 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
     .await?;
 
     // An activity: edited through the form, then deleted after a confirmation.
-    sam.click("#nav-activities").await?;
+    sam.go("activities").await?;
     sam.fill("#activity-name", "Picnic").await?;
     sam.click("#activity-add").await?;
     let picnic = r#".activity[data-name="Picnic"]"#;
@@ -238,7 +238,7 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
 
     // A talk without a topic says its kind once; edited, it gets a topic; then deleted. A topic
     // over the limit is counted and refused in words, never cut.
-    sam.click("#nav-talk").await?;
+    sam.go("talk").await?;
     sam.click("#log-add").await?;
     let headline = sam
         .wait_until(".log .log-headline", T, |t| !t.is_empty())
@@ -278,7 +278,7 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         .await?;
 
     // A date: edited, then deleted.
-    sam.click("#nav-dates").await?;
+    sam.go("dates").await?;
     sam.fill("#date-name", "Trip").await?;
     let in_ten = jiff::Zoned::now()
         .date()
@@ -299,7 +299,7 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         .await?;
 
     // A goal: +1 reaches it (the inbox says so), Undo takes the step back.
-    sam.click("#nav-goals").await?;
+    sam.go("goals").await?;
     sam.fill("#goal-name", "Sunday brunch").await?;
     sam.fill("#goal-target", "1").await?;
     sam.click("#goal-add").await?;
@@ -316,14 +316,14 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         t.contains("0/1")
     })
     .await?;
-    sam.click("#nav-inbox").await?;
+    sam.go("inbox").await?;
     sam.wait_until("#inbox-list", T, |t| {
         t.contains("Goal reached: Sunday brunch")
     })
     .await?;
 
     // A one-time challenge: done once, it is completed and earns "Challenge accepted".
-    sam.click("#nav-challenges").await?;
+    sam.go("challenges").await?;
     sam.click(r#".challenge[data-name="Catch a sunrise"] .start"#)
         .await?;
     let sunrise = r#".participation[data-name="Catch a sunrise"]"#;
@@ -364,8 +364,56 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
         !options.contains('_') && !options.contains("quality time"),
         "{options}"
     );
+    // The time zone is picked from a searchable list, the device's zone preselected; leaving the
+    // field without picking keeps it.
+    let value = "return document.querySelector('#profile-timezone').value;";
+    let device_zone = me.script(value, vec![]).await?;
+    let zone = device_zone.as_str().unwrap_or_default().to_owned();
+    assert!(!zone.is_empty(), "the device's zone is preselected");
+    // Select what the field shows, then type: the search replaces it.
+    let select = "document.querySelector('#profile-timezone').select();";
+    me.click("#profile-timezone").await?;
+    me.script(select, vec![]).await?;
+    me.press("new york").await?;
+    me.wait_until("#profile-timezone-list", t, |l| {
+        l.contains("America/New York")
+    })
+    .await?;
+    for (w, h, size) in [(1024, 760, "desktop"), (390, 844, "390x844")] {
+        me.resize(w, h).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        me.screenshot(&format!("alone-timezone-picker-{size}"))
+            .await?;
+    }
+    me.resize(1024, 760).await?;
+    me.click("#profile-name").await?;
+    assert_eq!(
+        me.script(value, vec![]).await?.as_str(),
+        Some(zone.as_str())
+    );
+    let city = zone.rsplit('/').next().unwrap_or(&zone).replace('_', " ");
+    me.click("#profile-timezone").await?;
+    me.script(select, vec![]).await?;
+    me.press(&city.to_lowercase()).await?;
+    me.click(&format!(r#"#profile-timezone-list li[data-zone="{zone}"]"#))
+        .await?;
+    assert_eq!(
+        me.script(value, vec![]).await?.as_str(),
+        Some(zone.as_str())
+    );
     me.fill("#profile-name", "Robin").await?;
     me.click("#start-space").await?;
+    // The love-language quiz follows, by keyboard too: A and B choose, Backspace goes back.
+    me.wait_until("#quiz-count", t, |c| c == "Pair 1 of 30")
+        .await?;
+    me.click("#quiz-a").await?;
+    me.press("b").await?;
+    me.wait_until("#quiz-count", t, |c| c == "Pair 3 of 30")
+        .await?;
+    me.press("\u{e003}").await?;
+    me.wait_until("#quiz-count", t, |c| c == "Pair 2 of 30")
+        .await?;
+    me.click("#quiz-skip").await?;
     me.wait_until("#today-streak", t, |s| s.contains("start a streak"))
         .await?;
 
@@ -389,14 +437,14 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     let in_three_days = jiff::Zoned::now()
         .date()
         .saturating_add(jiff::ToSpan::days(3));
-    me.click("#nav-dates").await?;
+    me.go("dates").await?;
     me.fill("#date-name", "First trip").await?;
     me.set_value_silently("#date-value", &in_three_days.to_string())
         .await?;
     me.click("#date-add").await?;
     me.wait_until("#date-list", t, |l| l.contains("First trip"))
         .await?;
-    me.click("#nav-activities").await?;
+    me.go("activities").await?;
     me.fill("#activity-name", "Museum").await?;
     me.set_value_silently("#activity-date", &in_three_days.to_string())
         .await?;
@@ -407,7 +455,7 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     .await?;
 
     // A year of history without Premium says why, beside the buttons.
-    me.click("#nav-history").await?;
+    me.go("history").await?;
     me.wait_for("#history-heat").await?;
     assert!(me.attribute("#history-365", "disabled").await?.is_none());
     me.click("#history-365").await?;
@@ -440,7 +488,7 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     me.resize(1024, 760).await?;
 
     // Export's result shows beside the Export button, then fades.
-    me.click("#nav-settings").await?;
+    me.go("settings").await?;
     me.click("#export").await?;
     let done = me
         .wait_until("#export-notice", t, |n| n.contains("Exported"))
@@ -465,7 +513,7 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
         .await?;
 
     // An old error goes once the person edits the field again.
-    me.click("#nav-dates").await?;
+    me.go("dates").await?;
     me.fill("#date-name", "   ").await?;
     me.set_value_silently("#date-value", &in_three_days.to_string())
         .await?;

@@ -104,7 +104,7 @@ pub fn parse_choices(text: &str) -> Result<Vec<Choice>, InvalidInput> {
 }
 
 /// How many times a language was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// The language.
     pub language: LoveLanguage,
@@ -112,8 +112,8 @@ pub struct Tally {
     pub chosen: u32,
 }
 
-/// What the quiz found.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// What the quiz found (also the app's answer to the quiz, hence `Deserialize`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QuizResult {
     /// The person's primary language: the one chosen most.
     pub primary: LoveLanguage,

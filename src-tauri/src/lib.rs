@@ -129,6 +129,16 @@ pub fn run() {
             commands::account::buy_credits,
             commands::account::sync_now,
             commands::data::export_data,
+            commands::daily::question_today,
+            commands::daily::answer_question,
+            commands::daily::skip_question,
+            commands::daily::react_to_question,
+            commands::daily::question_history,
+            commands::daily::question_packs,
+            commands::daily::choose_packs,
+            commands::daily::send_ping,
+            commands::daily::take_love_language_quiz,
+            commands::daily::time_zones,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

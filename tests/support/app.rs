@@ -212,6 +212,39 @@ impl AppSession {
         }
     }
 
+    /// Opens the screen `slug` as a person would: its section first when its tab is not shown
+    /// (another section is open), then its tab when the section has several screens.
+    pub async fn go(&self, slug: &str) -> Result<()> {
+        let tab = format!("#nav-{slug}");
+        self.wait_for(&tab).await?;
+        if !self.displayed(&tab).await? {
+            let group = self
+                .attribute(&tab, "data-group")
+                .await?
+                .with_context(|| format!("{tab} names no section"))?;
+            self.click(&format!("#group-{group}")).await?;
+        }
+        if self.displayed(&tab).await? {
+            self.click(&tab).await?;
+        }
+        self.wait_for(&format!("#screen-{slug}")).await
+    }
+
+    /// Types `keys` into whatever has the focus (a shortcut, Escape: `"\u{e00c}"`).
+    pub async fn press(&self, keys: &str) -> Result<()> {
+        let focused = self.client.active_element().await?;
+        focused.send_keys(keys).await.context("cannot type")?;
+        Ok(())
+    }
+
+    /// Whether the element matching `css` exists and is shown.
+    pub async fn displayed(&self, css: &str) -> Result<bool> {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(element) => Ok(element.is_displayed().await?),
+            Err(_) => Ok(false),
+        }
+    }
+
     /// Replaces the value of the input matching `css` with `text`, typed as keys.
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
         self.wait_for(css).await?;

@@ -1,13 +1,14 @@
-//! The root component: the frame (top bar with the sync indicator, navigation) and the current
-//! screen. Screens refresh when data changed (their own action, or the shell's `data-changed` for
-//! the partner's changes arriving), without reloading the page: see [`crate::context`].
+//! The root component: the frame (top bar with the sync indicator, the sections and the tabs of
+//! the current section, see [`crate::screens`]) and the current screen. Screens refresh when
+//! data changed (their own action, or the shell's `data-changed` for the partner's changes
+//! arriving), without reloading the page: see [`crate::context`].
 
 use leptos::prelude::*;
 use together_core::view::{AppOverview, SyncState, SyncStatus};
 
 use crate::context::Ctx;
 use crate::ipc;
-use crate::screens::{self, Screen};
+use crate::screens::{self, Group, Screen};
 
 /// The whole app.
 #[component]
@@ -84,31 +85,55 @@ fn Frame(overview: Signal<Option<AppOverview>>) -> impl IntoView {
             <span class="brand-name">"Better Together"</span>
             <SyncPill status=Signal::derive(status)/>
         </header>
-        <nav class="tabs" aria-label="Screens">
-            {Screen::ALL.iter().copied().map(|screen| {
-                // The Inbox's count sits in a badge whose space is always kept, so the tabs
+        <nav class="sections" aria-label="Sections">
+            {Group::ALL.iter().copied().map(|group| {
+                // The Inbox's count sits in a badge whose space is always kept, so the sections
                 // after it never shift when "(1)" appears.
-                let badge = (screen == Screen::Inbox).then(|| view! {
+                let badge = (group == Group::Inbox).then(|| view! {
                     <span class="tab-badge" id="nav-inbox-badge">
                         {move || match unread() { 0 => String::new(), n => format!("({n})") }}
                     </span>
                 });
-                let aria = move || match (screen, unread()) {
-                    (Screen::Inbox, n) if n > 0 => Some(format!("{}, {n} unread", screen.label())),
+                let aria = move || match (group, unread()) {
+                    (Group::Inbox, n) if n > 0 => Some(format!("{}, {n} unread", group.label())),
                     _ => None,
                 };
+                let here = move || ctx.screen.get().group() == group;
+                view! {
+                    <button
+                        type="button"
+                        id=format!("group-{}", group.slug())
+                        class="section"
+                        class:active=here
+                        aria-current=move || here().then_some(if group.screens().len() == 1 { "page" } else { "true" })
+                        aria-label=aria
+                        on:click=move |_| {
+                            if !here() {
+                                ctx.screen.set(group.screens()[0]);
+                            }
+                        }
+                    >
+                        <span class="section-sign" aria-hidden="true">{group.sign()}</span>
+                        <span class="section-label">{group.label()}{badge}</span>
+                    </button>
+                }
+            }).collect_view()}
+        </nav>
+        <nav class="tabs" aria-label="Screens" hidden=move || ctx.screen.get().group().screens().len() < 2>
+            {Group::ALL.iter().flat_map(|group| group.screens()).copied().map(|screen| {
+                let group = screen.group();
                 view! {
                     <button
                         type="button"
                         id=format!("nav-{}", screen.slug())
                         class="tab"
+                        data-group=group.slug()
+                        hidden=move || ctx.screen.get().group() != group
                         class:active=move || ctx.screen.get() == screen
                         aria-current=move || (ctx.screen.get() == screen).then_some("page")
-                        aria-label=aria
                         on:click=move |_| ctx.screen.set(screen)
                     >
                         {screen.label()}
-                        {badge}
                     </button>
                 }
             }).collect_view()}

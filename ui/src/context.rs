@@ -24,6 +24,9 @@ pub struct Ctx {
     /// The invite code the person typed during onboarding ("My partner invited me"), checked on
     /// the device and used as soon as their account exists.
     pub pending_code: RwSignal<Option<String>>,
+    /// Where the love-language quiz leads when done or skipped: Today at onboarding, Settings on
+    /// a retake.
+    pub after_quiz: RwSignal<Screen>,
 }
 
 impl Ctx {
@@ -34,6 +37,7 @@ impl Ctx {
             screen: RwSignal::new(screen),
             status: RwSignal::new(None),
             pending_code: RwSignal::new(None),
+            after_quiz: RwSignal::new(Screen::Settings),
         }
     }
 

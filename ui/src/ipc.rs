@@ -3,11 +3,13 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use together_core::love_languages::{Choice, QuizResult};
 use together_core::view::{
     AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
     CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasView, InviteView,
-    LogForm, LogView, LoginForm, NotificationView, ParticipationView, PremiumView, ProfileForm,
-    RelationshipDatesForm, SyncStatus, TodayView,
+    LogForm, LogView, LoginForm, NotificationView, PackView, ParticipationView, PingForm,
+    PremiumView, ProfileForm, QuestionView, ReactionForm, RelationshipDatesForm, SyncStatus,
+    TodayView,
 };
 use together_core::wire::billing::{IdeaKind, Suggestions};
 use together_core::wire::{DeviceInfo, InviteInfo};
@@ -414,4 +416,76 @@ pub async fn buy_credits(addon_id: &str) -> Result<String, String> {
         addon_id: &'a str,
     }
     call("buy_credits", &Args { addon_id }).await
+}
+
+/// Today's question (`None` when every question of the packs was skipped today).
+pub async fn question_today() -> Result<Option<QuestionView>, String> {
+    call("question_today", &None {}).await
+}
+
+/// Answers (or changes the answer to) today's question.
+pub async fn answer_question(text: &str) -> Result<QuestionView, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        text: &'a str,
+    }
+    call("answer_question", &Args { text }).await
+}
+
+/// Skips today's question for both; answers the next one.
+pub async fn skip_question() -> Result<Option<QuestionView>, String> {
+    call("skip_question", &None {}).await
+}
+
+/// A heart and/or a reply to the partner's answer.
+pub async fn react_to_question(form: &ReactionForm) -> Result<QuestionView, String> {
+    call("react_to_question", &Form { form }).await
+}
+
+/// The questions answered so far, filtered by `search`.
+pub async fn question_history(search: &str) -> Result<Vec<QuestionView>, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        search: &'a str,
+    }
+    call("question_history", &Args { search }).await
+}
+
+/// Every question pack and whether the couple chose it.
+pub async fn question_packs() -> Result<Vec<PackView>, String> {
+    call("question_packs", &None {}).await
+}
+
+/// Chooses the couple's packs.
+pub async fn choose_packs(packs: &[String]) -> Result<Vec<PackView>, String> {
+    #[derive(Serialize)]
+    struct Args {
+        packs: String,
+    }
+    call(
+        "choose_packs",
+        &Args {
+            packs: packs.join(","),
+        },
+    )
+    .await
+}
+
+/// Sends the partner a gesture.
+pub async fn send_ping(form: &PingForm) -> Result<(), String> {
+    call("send_ping", &Form { form }).await
+}
+
+/// Scores the love-language quiz onto the profile.
+pub async fn take_love_language_quiz(choices: &[Choice]) -> Result<QuizResult, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        choices: &'a [Choice],
+    }
+    call("take_love_language_quiz", &Args { choices }).await
+}
+
+/// The IANA time zone names the profile accepts.
+pub async fn time_zones() -> Result<Vec<String>, String> {
+    call("time_zones", &None {}).await
 }

@@ -7,9 +7,11 @@
 //! - [`app`]: the root component: the frame, the sync indicator, live refresh on `data-changed`.
 //! - [`context`]: what every screen shares (the data version, the current screen, the sync
 //!   status), and the one way screens refresh.
-//! - [`screens`]: one module per screen (onboarding, Today, History, activities, goals, dates, talk
-//!   log, challenges, inbox, partner, premium, settings).
-//! - [`widgets`] and [`charts`]: small shared pieces and SVG charts.
+//! - [`screens`]: one module per screen (onboarding, Today, Questions, History, activities, goals,
+//!   dates, talk log, challenges, inbox, partner, premium, settings, the love-language quiz), and
+//!   how the navigation groups them.
+//! - [`widgets`], [`counter`], [`time_zone`] and [`charts`]: small shared pieces, the character
+//!   counter, the time zone picker and SVG charts.
 //!
 //! Components only wire data to markup; what to show is decided by the shell and by
 //! `together-core`'s view models.
@@ -17,8 +19,10 @@
 mod app;
 mod charts;
 mod context;
+mod counter;
 mod ipc;
 mod screens;
+mod time_zone;
 mod widgets;
 
 fn main() {

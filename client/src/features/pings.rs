@@ -126,6 +126,14 @@ impl Store {
     }
 }
 
+// Screen operations.
+
+/// "Send" beside the "Thinking of you" button: validate, then send (refusals in plain words).
+pub fn send(store: &mut Store, form_input: &PingForm, now: Timestamp) -> Result<()> {
+    let input = form(form_input)?;
+    store.send_ping(&input, now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

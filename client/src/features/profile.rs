@@ -176,6 +176,19 @@ pub fn reads_as_pronoun(name: &str) -> bool {
     PRONOUNS.contains(&name.as_str())
 }
 
+/// Every IANA time zone name the device's time zone database knows, sorted: the app's time zone
+/// picker offers these (and nothing it could not parse back).
+pub fn time_zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .filter(|name| TimeZone::get(name).is_ok())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// The profile a person entered (onboarding, Settings, `together profile set`).
 pub fn form(form: &ProfileForm) -> Result<ProfileInput, FormError> {
     let name = DisplayName::parse(&form.name).map_err(|e| FormError::new(e.to_string()))?;
@@ -271,6 +284,22 @@ pub fn save(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_time_zone_picker_offers_names_the_form_accepts() {
+        let names = time_zone_names();
+        assert!(names.len() > 300, "{} names", names.len());
+        assert!(
+            names.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        for wanted in ["Europe/Paris", "America/New_York", "Pacific/Auckland"] {
+            assert!(names.iter().any(|n| n == wanted), "{wanted} is offered");
+        }
+        for name in names.iter().step_by(25) {
+            assert_eq!(&parse_time_zone(name).unwrap(), name);
+        }
+    }
 
     #[test]
     fn each_bad_field_is_named_in_plain_words() {

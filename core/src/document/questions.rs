@@ -23,10 +23,10 @@ use crate::ids::{RecordId, RelationshipId, UserId, derived};
 use crate::questions::{CATALOG_VERSION, PackSet, Question};
 
 /// The longest answer, in characters.
-pub const MAX_ANSWER_CHARS: usize = 2000;
+pub const MAX_ANSWER_CHARS: usize = crate::view::QuestionView::ANSWER_MAX_CHARS;
 
 /// The longest reply to a partner's answer, in characters.
-pub const MAX_REPLY_CHARS: usize = 280;
+pub const MAX_REPLY_CHARS: usize = crate::view::ReactionForm::REPLY_MAX_CHARS;
 
 /// The id of `user`'s record about `question` on `date`: derived, so their devices agree and an
 /// edit on any of them updates the same record.

@@ -29,6 +29,11 @@ pub struct QuestionView {
     pub partner_reaction: Option<ReactionView>,
 }
 
+impl QuestionView {
+    /// The longest answer, in characters (the app's counter shows it; the document enforces it).
+    pub const ANSWER_MAX_CHARS: usize = 2000;
+}
+
 /// A reaction to a partner's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReactionView {
@@ -61,4 +66,9 @@ pub struct ReactionForm {
     pub heart: Option<bool>,
     /// A short reply; empty for none.
     pub reply: String,
+}
+
+impl ReactionForm {
+    /// The longest reply, in characters: a reaction, not a second answer.
+    pub const REPLY_MAX_CHARS: usize = 280;
 }

@@ -7,9 +7,11 @@
 //! - `home`: the app frame, Today (check-in), profile, History.
 //! - `records`: activities, goals, dates, talk log, challenges, achievements, notifications.
 //! - `account`: sign up / in / out, pairing, devices, account deletion, Premium, AI ideas, sync now.
+//! - `daily`: the question of the day, "thinking of you", the love-language quiz, time zones.
 //! - `data`: exports.
 
 pub(crate) mod account;
+pub(crate) mod daily;
 pub(crate) mod data;
 pub(crate) mod home;
 pub(crate) mod records;

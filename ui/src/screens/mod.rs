@@ -1,4 +1,9 @@
-//! The screens, one module each, and the list the navigation shows.
+//! The screens, one module each, and how the navigation groups them.
+//!
+//! Twelve screens do not fit a phone's width, so they are grouped in five sections (Today · Us ·
+//! Plans · Inbox · More): the sections are the main navigation (a bar at the bottom below 600 px),
+//! and the screens of the current section are tabs under the top bar. The love-language quiz is
+//! a screen of its own that no tab names: onboarding and Settings open it.
 
 pub mod activities;
 pub mod challenges;
@@ -7,9 +12,11 @@ pub mod goals;
 pub mod history;
 pub mod ideas;
 pub mod inbox;
+pub mod love_quiz;
 pub mod onboarding;
 pub mod pairing;
 pub mod premium;
+pub mod questions;
 pub mod settings;
 pub mod talk;
 pub mod today;
@@ -20,8 +27,10 @@ use together_core::view::AppOverview;
 /// A screen of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
-    /// Check-in, the partner's answers, streak, reminders.
+    /// Check-in, the partner's answers, the question of the day, streak, reminders.
     Today,
+    /// Past questions with both answers, search, packs.
+    Questions,
     /// Charts, heat map, analytics.
     History,
     /// Plan, complete, rate.
@@ -42,28 +51,27 @@ pub enum Screen {
     Premium,
     /// Profile, sync, devices, export, account.
     Settings,
+    /// The love-language quiz (from onboarding or Settings; no tab of its own).
+    LoveQuiz,
 }
 
 impl Screen {
-    /// In navigation order.
-    pub const ALL: [Self; 11] = [
-        Self::Today,
-        Self::History,
-        Self::Activities,
-        Self::Goals,
-        Self::Dates,
-        Self::Talk,
-        Self::Challenges,
-        Self::Inbox,
-        Self::Partner,
-        Self::Premium,
-        Self::Settings,
-    ];
+    /// The section the screen belongs to.
+    pub fn group(self) -> Group {
+        match self {
+            Self::Today | Self::Questions => Group::Today,
+            Self::Partner | Self::History | Self::Talk | Self::Challenges => Group::Us,
+            Self::Activities | Self::Goals | Self::Dates => Group::Plans,
+            Self::Inbox => Group::Inbox,
+            Self::Premium | Self::Settings | Self::LoveQuiz => Group::More,
+        }
+    }
 
     /// The navigation label.
     pub fn label(self) -> &'static str {
         match self {
             Self::Today => "Today",
+            Self::Questions => "Questions",
             Self::History => "History",
             Self::Activities => "Activities",
             Self::Goals => "Goals",
@@ -74,6 +82,7 @@ impl Screen {
             Self::Partner => "Partner",
             Self::Premium => "Premium",
             Self::Settings => "Settings",
+            Self::LoveQuiz => "Love languages",
         }
     }
 
@@ -81,6 +90,7 @@ impl Screen {
     pub fn slug(self) -> &'static str {
         match self {
             Self::Today => "today",
+            Self::Questions => "questions",
             Self::History => "history",
             Self::Activities => "activities",
             Self::Goals => "goals",
@@ -91,6 +101,76 @@ impl Screen {
             Self::Partner => "partner",
             Self::Premium => "premium",
             Self::Settings => "settings",
+            Self::LoveQuiz => "love-quiz",
+        }
+    }
+}
+
+/// A section of the navigation: a few screens that belong together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// The day: check-in, question, gestures.
+    Today,
+    /// The two of you: the partner, history, talk log, challenges.
+    Us,
+    /// What you plan: activities, goals, dates.
+    Plans,
+    /// Notifications.
+    Inbox,
+    /// Premium and settings.
+    More,
+}
+
+impl Group {
+    /// In navigation order.
+    pub const ALL: [Self; 5] = [Self::Today, Self::Us, Self::Plans, Self::Inbox, Self::More];
+
+    /// The section's tabs, in order; the first opens when the section is chosen.
+    pub fn screens(self) -> &'static [Screen] {
+        match self {
+            Self::Today => &[Screen::Today, Screen::Questions],
+            Self::Us => &[
+                Screen::Partner,
+                Screen::History,
+                Screen::Talk,
+                Screen::Challenges,
+            ],
+            Self::Plans => &[Screen::Activities, Screen::Goals, Screen::Dates],
+            Self::Inbox => &[Screen::Inbox],
+            Self::More => &[Screen::Settings, Screen::Premium],
+        }
+    }
+
+    /// The navigation label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Today => "Today",
+            Self::Us => "Us",
+            Self::Plans => "Plans",
+            Self::Inbox => "Inbox",
+            Self::More => "More",
+        }
+    }
+
+    /// A small sign drawn above the label in the phone's bottom bar (decorative).
+    pub fn sign(self) -> &'static str {
+        match self {
+            Self::Today => "☀",
+            Self::Us => "♥",
+            Self::Plans => "✎",
+            Self::Inbox => "✉",
+            Self::More => "☰",
+        }
+    }
+
+    /// Used in element ids (`group-…`, `data-group`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Today => "today",
+            Self::Us => "us",
+            Self::Plans => "plans",
+            Self::Inbox => "inbox",
+            Self::More => "more",
         }
     }
 }
@@ -99,6 +179,7 @@ impl Screen {
 pub fn show(screen: Screen, overview: Signal<Option<AppOverview>>) -> AnyView {
     match screen {
         Screen::Today => view! { <today::TodayScreen/> }.into_any(),
+        Screen::Questions => view! { <questions::QuestionsScreen overview=overview/> }.into_any(),
         Screen::History => {
             let premium = Signal::derive(move || overview.get().is_some_and(|o| o.premium));
             view! { <history::HistoryScreen premium=premium/> }.into_any()
@@ -112,5 +193,6 @@ pub fn show(screen: Screen, overview: Signal<Option<AppOverview>>) -> AnyView {
         Screen::Partner => view! { <pairing::PartnerScreen overview=overview/> }.into_any(),
         Screen::Premium => view! { <premium::PremiumScreen/> }.into_any(),
         Screen::Settings => view! { <settings::SettingsScreen overview=overview/> }.into_any(),
+        Screen::LoveQuiz => view! { <love_quiz::LoveQuizScreen/> }.into_any(),
     }
 }

@@ -1,6 +1,7 @@
 //! First run: the person's profile, then either starting the couple's space (usable alone and
 //! offline at once) or joining a partner: the invite code first (checked on the device), then the
-//! account, after which the code is used at once; or signing in to an existing account.
+//! account, after which the code is used at once; or signing in to an existing account. Starting
+//! alone, the love-language quiz follows the profile (skippable).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,6 +13,7 @@ use crate::context::Ctx;
 use crate::ipc;
 use crate::screens::Screen;
 use crate::screens::pairing::AccountForms;
+use crate::time_zone::TimeZonePicker;
 use crate::widgets::{CharCount, Notice, clear_error, reveal};
 
 /// The device's time zone, as the browser engine knows it.
@@ -47,9 +49,9 @@ pub fn ProfileFields(form: RwSignal<ProfileForm>) -> impl IntoView {
             on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
         <CharCount id="profile-name-count" max=DisplayName::MAX_CHARS text=Signal::derive(move || form.get().name)/>
         <label for="profile-timezone">"Time zone"</label>
-        <input id="profile-timezone" type="text"
-            prop:value=move || form.get().timezone
-            on:input=move |ev| form.update(|f| f.timezone = event_target_value(&ev))/>
+        <TimeZonePicker id="profile-timezone"
+            value=Signal::derive(move || form.with(|f| f.timezone.clone()))
+            on_pick=Callback::new(move |zone| form.update(|f| f.timezone = zone))/>
         <label for="profile-love1">"Your love language"</label>
         <select id="profile-love1"
             prop:value=move || form.get().love_language_primary
@@ -107,8 +109,11 @@ pub fn Onboarding(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         spawn_local(async move {
             match ipc::save_profile(&form, start_space, &start).await {
                 Ok(_) => {
+                    // Starting alone, the love-language quiz comes next (skippable); joining,
+                    // the account comes next.
+                    ctx.after_quiz.set(Screen::Today);
                     ctx.screen.set(if start_space {
-                        Screen::Today
+                        Screen::LoveQuiz
                     } else {
                         Screen::Partner
                     });

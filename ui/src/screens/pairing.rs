@@ -1,6 +1,7 @@
 //! The partner: create an account (pairing goes through a sync server), invite with an invite code
 //! and a QR code (whose real state the screen follows: open, used, expired), or join with the
-//! partner's invite code. Waiting never blocks using the app alone.
+//! partner's invite code. Waiting never blocks using the app alone. Once together, "thinking of
+//! you" is one tap away here too.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,6 +10,7 @@ use together_core::wire::{InviteInfo, InviteState};
 
 use crate::context::Ctx;
 use crate::ipc;
+use crate::screens::today::PingButton;
 use crate::widgets::{Notice, clear_error};
 
 /// Sign-up and sign-in forms.
@@ -193,6 +195,8 @@ pub fn PartnerScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
         match (has_account, has_relationship, partner_name) {
             (_, true, Some(partner)) => view! {
             <p id="partner-state" data-state="paired">{format!("You and {partner} are together in Better Together.")}</p>
+            <h2>"Thinking of you"</h2>
+            <PingButton id="partner-ping" partner=Signal::derive(move || partner.clone())/>
         }.into_any(),
         (false, _, _) => view! {
             <p id="partner-state" data-state="no-account">

@@ -1,5 +1,5 @@
-//! Settings: profile, sync (server, status, pending changes), devices, theme, export, unpair, sign
-//! out and account deletion.
+//! Settings: profile (and the love-language quiz), sync (server, status, pending changes), devices,
+//! theme, export, unpair, sign out and account deletion.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -8,6 +8,7 @@ use together_core::wire::DeviceInfo;
 
 use crate::context::Ctx;
 use crate::ipc;
+use crate::screens::Screen;
 use crate::screens::onboarding::{ProfileFields, device_today};
 use crate::screens::pairing::AccountForms;
 use crate::widgets::{Notice, clear_error, reveal};
@@ -107,6 +108,12 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 </div>
             </form>
             {move || has_relationship.get().then(|| view! { <RelationshipDates/> })}
+            <p class="small">
+                <button type="button" class="link" id="settings-love-quiz"
+                    on:click=move |_| { ctx.after_quiz.set(Screen::Settings); ctx.screen.set(Screen::LoveQuiz) }>
+                    "Not sure of your love language? Take the quiz (30 quick choices)"
+                </button>
+            </p>
             <h2>"Sync"</h2>
             <dl class="stats" id="settings-sync">
                 <dt>"Server"</dt><dd id="settings-server">{move || account().map(|a| a.server).unwrap_or_else(|| "Not connected: everything stays on this device".to_owned())}</dd>

@@ -1,9 +1,16 @@
-//! Today: the check-in, the partner's answers once both answered, the streak, reminders and a
-//! suggestion.
+//! Today: the check-in and the question of the day side by side, the partner's answers once both
+//! answered, "thinking of you", the gesture idea in the partner's love language, the streak,
+//! reminders and a suggestion.
+
+mod ping;
+mod question;
+
+pub use ping::PingButton;
+use question::QuestionCard;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use together_core::view::{CheckinForm, CheckinView, PartnerToday, TodayView};
+use together_core::view::{CheckinForm, CheckinView, GestureIdea, PartnerToday, TodayView};
 
 use crate::context::Ctx;
 use crate::ipc;
@@ -41,6 +48,12 @@ pub fn TodayScreen() -> impl IntoView {
     // types must not replace the fields under their fingers.
     let mine = Memo::new(move |_| today.get().and_then(Result::ok).and_then(|v| v.my_checkin));
     let loaded = Memo::new(move |_| matches!(today.get(), Some(Ok(_))));
+    let partner_name = Memo::new(move |_| {
+        today
+            .get()
+            .and_then(Result::ok)
+            .and_then(|v| partner_name(&v.partner))
+    });
     view! {
         <section class="card today" aria-labelledby="today-title">
             <h1 id="today-title">"Today"</h1>
@@ -48,11 +61,46 @@ pub fn TodayScreen() -> impl IntoView {
             <Show when=move || loaded.get()>
                 <div class="grid two">
                     <CheckinCard mine=mine/>
-                    <Loaded resource=today id="partner" render=|view: TodayView| view! { <PartnerCard partner=view.partner/> }/>
+                    <QuestionCard partner=partner_name.into()/>
+                </div>
+                <div class="grid two">
+                    <div class="panel partner" id="partner-checkin">
+                        <h2>"Your partner"</h2>
+                        <Loaded resource=today id="partner" render=|view: TodayView| view! { <PartnerCard partner=view.partner/> }/>
+                        {move || partner_name.get().map(|name| view! {
+                            <h3 class="ping-title">"Thinking of you"</h3>
+                            <PingButton id="today-ping" partner=Signal::derive(move || name.clone())/>
+                        })}
+                    </div>
+                    <Loaded resource=today id="today-gesture" render=|view: TodayView| view.gesture.map(|g| view! { <GestureCard idea=g/> })/>
                 </div>
                 <Loaded resource=today id="today-extra" render=today_extra/>
             </Show>
         </section>
+    }
+}
+
+/// The partner's name, `None` while the person is alone.
+fn partner_name(partner: &PartnerToday) -> Option<String> {
+    match partner {
+        PartnerToday::Alone => None,
+        PartnerToday::Waiting { name }
+        | PartnerToday::Sealed { name }
+        | PartnerToday::Revealed { name, .. } => Some(name.clone()),
+    }
+}
+
+/// Today's small gesture in the partner's love language.
+#[component]
+fn GestureCard(idea: GestureIdea) -> impl IntoView {
+    view! {
+        <div class="panel gesture" id="today-gesture-card">
+            <h2>{format!("Speak {}’s language", idea.partner_name)}</h2>
+            <p class="muted small" id="today-gesture-language">
+                {format!("{}’s love language: {}", idea.partner_name, idea.language)}
+            </p>
+            <p class="idea" id="today-gesture-idea">{idea.idea}</p>
+        </div>
     }
 }
 
@@ -174,7 +222,7 @@ fn scores(c: &CheckinView) -> impl IntoView + use<> {
     }
 }
 
-/// The partner's side, with the reveal rule already applied by the shell.
+/// The partner's side of the check-in, with the reveal rule already applied by the shell.
 #[component]
 fn PartnerCard(partner: PartnerToday) -> impl IntoView {
     let sentence = partner.sentence();
@@ -189,8 +237,7 @@ fn PartnerCard(partner: PartnerToday) -> impl IntoView {
         _ => None,
     };
     view! {
-        <div class="panel partner" id="partner-checkin" data-state=state>
-            <h2>"Your partner"</h2>
+        <div class="partner-today" id="partner-today" data-state=state>
             <p id="partner-sentence">{sentence}</p>
             {revealed.map(|c| view! { <div id="partner-scores">{scores(&c)}</div> })}
         </div>
