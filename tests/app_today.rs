@@ -162,6 +162,7 @@ async fn a_person_sets_their_start_date_and_corrects_their_records() -> Result<(
         .await?;
     both_sizes(&sam, "onboarding-start-date").await?;
     sam.click("#start-space").await?;
+    sam.click("#quiz-skip").await?;
     sam.wait_until("#today-headline", T, |t| t == "Hello, Sam")
         .await?;
 
