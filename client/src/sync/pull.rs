@@ -61,7 +61,7 @@ impl Session<'_> {
     /// instead of the whole log; a junk snapshot is ignored and the log read from seq 0), or when
     /// it set entries aside that the snapshot covers (the snapshot holds the changes those entries
     /// carried, which later changes depend on: the device then pulls again after the snapshot).
-    async fn merge_snapshot(&mut self, address: DocAddress, key: &Key) -> Result<()> {
+    pub(super) async fn merge_snapshot(&mut self, address: DocAddress, key: &Key) -> Result<()> {
         let doc_id = address.doc_id();
         let never_pulled = self.store.pulled_up_to(&doc_id)? == 0;
         let hole = self
@@ -102,7 +102,7 @@ impl Session<'_> {
 
     /// Pulls one document's log up to `latest`, a page at a time: each page is merged with its new
     /// position in one transaction, its bad entries set aside.
-    async fn pull_document(
+    pub(super) async fn pull_document(
         &mut self,
         address: DocAddress,
         key: &Key,
