@@ -12,7 +12,7 @@ use common::server::{checkin, paired_through, secrets, server, signed_up};
 use jiff::civil::date;
 use together_client::sync::{LiveSocket, Session, SyncReport, SyncScope, WatchEvent};
 use together_core::document::CheckinInput;
-use together_core::wire::LiveMessage;
+use together_core::wire::{LiveMessage, StoredEntry};
 
 const NOTE: &str = "grateful for the pancakes at dawn";
 
@@ -108,11 +108,12 @@ async fn a_partners_checkin_arrives_through_the_one_document_the_live_message_na
         uploaded > 0,
         "the acknowledged upload moved Alice's position"
     );
-    let report = receive(
-        &mut bob,
-        &news_of(&mut bob_live, &this_year, uploaded).await,
-    )
-    .await;
+    let news = news_of(&mut bob_live, &this_year, uploaded).await;
+    assert!(
+        matches!(&news, LiveMessage::NewEntries { entries, .. } if !entries.is_empty()),
+        "a small change travels inside the news: {news:?}"
+    );
+    let report = receive(&mut bob, &news).await;
     assert_eq!(report.scope, SyncScope::Targeted, "{report:?}");
     assert!(
         report.pulled >= 1 && report.changed_records >= 1,
@@ -170,10 +171,77 @@ async fn resync_and_news_of_an_unknown_document_fall_back_to_a_full_sync() {
         &LiveMessage::NewEntries {
             doc_id: stranger,
             latest_seq: 3,
+            entries: Vec::new(),
         },
     )
     .await;
     assert_eq!(report.scope, SyncScope::Full);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn carried_entries_after_a_gap_fall_back_to_a_full_sync() {
+    let server = server().await;
+    let (mut alice, mut bob) = paired_through(&server).await;
+    let mut bob_live = live(&mut bob).await;
+    let this_year = series(&alice, 2026);
+    let before = bob.pulled_up_to(&this_year);
+
+    // Bob misses the news of Alice's first check-in...
+    alice.store.checkin(&checkin(6, "missed"), now()).unwrap();
+    push_outbox(&mut alice).await;
+    let missed = news_of(&mut bob_live, &this_year, alice.pulled_up_to(&this_year)).await;
+    drop(missed);
+    // ...so the next news carries entries that start after a hole in his log.
+    alice.store.checkin(&checkin(9, NOTE), now()).unwrap();
+    push_outbox(&mut alice).await;
+    let news = news_of(&mut bob_live, &this_year, alice.pulled_up_to(&this_year)).await;
+    let LiveMessage::NewEntries { entries, .. } = &news else {
+        unreachable!("news_of answers new_entries")
+    };
+    assert!(
+        entries.first().is_some_and(|e| e.seq > before + 1),
+        "{news:?}"
+    );
+    let report = receive(&mut bob, &news).await;
+    assert_eq!(report.scope, SyncScope::Full, "{report:?}");
+    assert!(has_note(&bob, NOTE));
+    assert_eq!(alice.table("daily_checkins"), bob.table("daily_checkins"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_carried_entry_is_checked_exactly_as_a_pulled_one() {
+    let server = server().await;
+    let (_alice, mut bob) = paired_through(&server).await;
+    let this_year = series(&bob, 2026);
+    let position = bob.pulled_up_to(&this_year);
+    // Bytes that were never sealed with the couple's key, carried right after Bob's position.
+    let forged = StoredEntry {
+        seq: position + 1,
+        entry_id: "forged".into(),
+        device_id: None,
+        ciphertext: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIj".into(),
+        created_at: "2026-11-25T08:00:00.000Z".into(),
+    };
+    let report = receive(
+        &mut bob,
+        &LiveMessage::NewEntries {
+            doc_id: this_year.clone(),
+            latest_seq: position + 1,
+            entries: vec![forged],
+        },
+    )
+    .await;
+    assert_eq!(report.scope, SyncScope::Targeted, "{report:?}");
+    assert_eq!(
+        (report.pulled, report.quarantined),
+        (0, 1),
+        "set aside, as a pulled one"
+    );
+    assert_eq!(bob.pulled_up_to(&this_year), position + 1);
+    assert_eq!(
+        bob.count("SELECT count(*) FROM quarantined_entries WHERE entry_id = 'forged'"),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -53,7 +53,11 @@ impl LiveSocket {
 impl Session<'_> {
     /// Opens this device's live socket.
     pub async fn connect_live(&self) -> Result<LiveSocket> {
-        let url = format!("{}/v1/live", self.api.base().replacen("http", "ws", 1));
+        // Small entries ride in the news itself (protocol version 2; older servers ignore it).
+        let url = format!(
+            "{}/v1/live?entries=true",
+            self.api.base().replacen("http", "ws", 1)
+        );
         let mut request = url
             .into_client_request()
             .map_err(|e| SyncError::Config(e.to_string()))?;
