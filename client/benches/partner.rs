@@ -20,8 +20,9 @@
 //! has it, on one clock. Couples run concurrently in a closed loop, with a think time uniform in 0.5–1.5 ×
 //! `--think-ms` between rounds, like the reference harness. Printed: p50/p95/p99/max, changes/s,
 //! server CPU-ms per change (PostgreSQL's processes apart, when `--postgres-pid` names the
-//! postmaster), server RSS, and the client's own share: the save, B's sync (which includes its
-//! pull's round trip), and the client process's CPU-ms per change, so it shows which side
+//! postmaster), server RSS, and the client's own share: the save, A's upload (its round trip
+//! included), B's receive (its pull's round trip included, when it pulls), and the client
+//! process's CPU-ms per change, so it shows which side
 //! saturates first on one load core.
 //!
 //! In this crate, not in `tests/`: it needs only the client library (the server is a separate
@@ -368,6 +369,7 @@ async fn run_couple(
     mut b: Device,
     plan: Arc<PlanShared>,
     results: Arc<Mutex<Vec<Round>>>,
+    pushes: Arc<Mutex<Vec<f64>>>,
     timeouts: Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let flight = Arc::new(Mutex::new(InFlight::default()));
@@ -429,10 +431,17 @@ async fn run_couple(
             state.started = Some(started);
             state.save_ms = save_ms;
         }
+        let pushing = Instant::now();
         if full_sync {
             a_worker.sync().await.unwrap();
         } else {
             a_worker.push_outbox().await.unwrap();
+        }
+        if round > 0 {
+            pushes
+                .lock()
+                .unwrap()
+                .push(pushing.elapsed().as_secs_f64() * 1000.0);
         }
         match tokio::time::timeout(Duration::from_secs(15), seen_rx.recv()).await {
             // Round 0 warms up (first live socket, first pull of the day's document).
@@ -524,6 +533,7 @@ fn main() {
     let pg_cpu = || plan.postgres_pid.map_or(0.0, postgres_cpu_ms);
     let me = std::process::id();
     let results = Arc::new(Mutex::new(Vec::new()));
+    let pushes = Arc::new(Mutex::new(Vec::new()));
     let timeouts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let shared = Arc::new(PlanShared {
         rounds: plan.rounds,
@@ -542,6 +552,7 @@ fn main() {
                     b,
                     Arc::clone(&shared),
                     Arc::clone(&results),
+                    Arc::clone(&pushes),
                     Arc::clone(&timeouts),
                 ))
             })
@@ -562,9 +573,11 @@ fn main() {
     };
     let total = sorted(|r| r.total);
     let save = sorted(|r| r.save);
+    let mut push = pushes.lock().unwrap().clone();
+    push.sort_by(f64::total_cmp);
     let b_receive = sorted(|r| r.b_receive);
     println!(
-        "RESULT ours {label}backend={backend} N={n} rounds={rounds} changes={changes} | lat_ms p50={p50:.1} p95={p95:.1} p99={p99:.1} max={max:.1} | changes/s={rate:.1} | server cpu_ms/change={server:.2}{pg} rss={rss:.0}MiB | client save p50={s50:.2} p99={s99:.2} B {path} p50={b50:.1} p99={b99:.1} client cpu_ms/change={client:.2} | timeouts={timeouts}",
+        "RESULT ours {label}backend={backend} N={n} rounds={rounds} changes={changes} | lat_ms p50={p50:.1} p95={p95:.1} p99={p99:.1} max={max:.1} | changes/s={rate:.1} | server cpu_ms/change={server:.2}{pg} rss={rss:.0}MiB | client save p50={s50:.2} p99={s99:.2} A {push_path} p50={u50:.1} p99={u99:.1} B {path} p50={b50:.1} p99={b99:.1} client cpu_ms/change={client:.2} | timeouts={timeouts}",
         label = if plan.label.is_empty() {
             String::new()
         } else {
@@ -586,6 +599,13 @@ fn main() {
         },
         s50 = percentile(&save, 50.0),
         s99 = percentile(&save, 99.0),
+        push_path = if plan.full_sync {
+            "sync(full)"
+        } else {
+            "push(seal+append)"
+        },
+        u50 = percentile(&push, 50.0),
+        u99 = percentile(&push, 99.0),
         path = if plan.full_sync {
             "sync(full)"
         } else {
