@@ -81,6 +81,10 @@ pub struct ServeArgs {
     /// its first IPv4 address, else its first) [default: 127.0.0.1:8787].
     #[arg(long, env = "TOGETHER_LISTEN", value_parser = listen_address)]
     pub listen: Option<SocketAddr>,
+    /// Address of the admin listener: Prometheus' /metrics (and the operator console); never the
+    /// public port [default: 127.0.0.1:8788].
+    #[arg(long, env = "TOGETHER_ADMIN_LISTEN", value_parser = listen_address)]
+    pub admin_listen: Option<SocketAddr>,
     /// A reverse proxy whose X-Forwarded-For header is believed (repeat, or comma-separate in
     /// the environment).
     #[arg(
@@ -157,6 +161,7 @@ pub fn run() -> Result<()> {
             };
             let overrides = Overrides {
                 listen: args.listen,
+                admin_listen: args.admin_listen,
                 data_dir: args.place.data_dir,
                 database_url: args.place.database_url,
                 trusted_proxies: args.trusted_proxies,
@@ -184,7 +189,10 @@ async fn serve(config: Config) -> Result<()> {
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    crate::launch(config, listener, shutdown_signal()).await?;
+    let admin = TcpListener::bind(config.admin_listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (admin)", config.admin_listen))?;
+    crate::launch_with_admin(config, listener, admin, shutdown_signal()).await?;
     Ok(())
 }
 

@@ -9,6 +9,10 @@ use crate::secrets::SecretText;
 /// operator says so.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 
+/// Default address of the admin listener (`/metrics`, the operator console): loopback only, and
+/// never the public port.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8788";
+
 /// Default data directory, relative to where the server is started.
 pub const DEFAULT_DATA_DIR: &str = "./server-data";
 
@@ -21,6 +25,8 @@ pub const DEFAULT_MAX_ACCOUNT_BYTES: u64 = 1024 * 1024 * 1024;
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// Address of the admin listener (`/metrics`, the operator console); never the public one.
+    pub admin_listen: SocketAddr,
     /// Directory of the server's own files (its SQLite database). On PostgreSQL it holds
     /// nothing the server needs (a signing-key file from an earlier version is imported once).
     pub data_dir: PathBuf,
@@ -46,6 +52,8 @@ pub struct Config {
 pub struct Overrides {
     /// `--listen` / `TOGETHER_LISTEN`.
     pub listen: Option<SocketAddr>,
+    /// `--admin-listen` / `TOGETHER_ADMIN_LISTEN`.
+    pub admin_listen: Option<SocketAddr>,
     /// `--data-dir` / `TOGETHER_SERVER_DATA_DIR`.
     pub data_dir: Option<PathBuf>,
     /// `--database-url` / `TOGETHER_DATABASE_URL`.
@@ -77,6 +85,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 8788)),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             database_url: None,
             login_limits: crate::limiter::Limits::default(),
@@ -115,6 +124,8 @@ impl Default for Config {
 pub struct FileConfig {
     /// Address to listen on.
     pub listen: Option<SocketAddr>,
+    /// Address of the admin listener.
+    pub admin_listen: Option<SocketAddr>,
     /// Directory of the server's files.
     pub data_dir: Option<PathBuf>,
     /// A PostgreSQL database URL.
@@ -177,6 +188,16 @@ pub enum ConfigError {
     /// The database URL is not a PostgreSQL one.
     #[error("database_url must start with postgres:// or postgresql://")]
     DatabaseUrl,
+    /// The admin listener would share the public port.
+    #[error(
+        "admin_listen ({admin}) must not be the public port ({public}): metrics and the console stay off the public API"
+    )]
+    AdminOnPublicPort {
+        /// The admin address.
+        admin: SocketAddr,
+        /// The public address.
+        public: SocketAddr,
+    },
     /// A zero storage quota would refuse every upload.
     #[error("max_account_bytes must be greater than zero")]
     Quota,
@@ -206,6 +227,9 @@ impl Config {
             })?;
             if let Some(listen) = parsed.listen {
                 config.listen = listen;
+            }
+            if let Some(admin) = parsed.admin_listen {
+                config.admin_listen = admin;
             }
             if let Some(data_dir) = parsed.data_dir {
                 config.data_dir = data_dir;
@@ -265,6 +289,15 @@ impl Config {
         if let Some(listen) = overrides.listen {
             config.listen = listen;
         }
+        if let Some(admin) = overrides.admin_listen {
+            config.admin_listen = admin;
+        }
+        if shares_a_socket(config.admin_listen, config.listen) {
+            return Err(ConfigError::AdminOnPublicPort {
+                admin: config.admin_listen,
+                public: config.listen,
+            });
+        }
         if let Some(data_dir) = overrides.data_dir {
             config.data_dir = data_dir;
         }
@@ -317,6 +350,14 @@ impl Config {
     }
 }
 
+/// Whether two listen addresses would collide: the same port, on the same address or with either
+/// on every address (`0.0.0.0`, `::`). Port 0 (any free port) never collides.
+fn shares_a_socket(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() != 0
+        && a.port() == b.port()
+        && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +369,8 @@ mod tests {
             .expect("the shipped example loads");
         let defaults = Config::default();
         assert_eq!(config.listen, defaults.listen);
+        assert_eq!(config.admin_listen, defaults.admin_listen);
+        assert_eq!(defaults.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
         assert_eq!(config.data_dir, defaults.data_dir);
         assert_eq!(config.max_account_bytes, defaults.max_account_bytes);
         assert_eq!(
@@ -346,6 +389,7 @@ mod tests {
         let text = std::fs::read_to_string(example).unwrap();
         for key in [
             "listen",
+            "admin_listen",
             "data_dir",
             "database_url",
             "trusted_proxies",
@@ -490,6 +534,57 @@ mod tests {
                 .database_url
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_admin_listener_comes_from_file_or_flag_and_never_takes_the_public_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "admin_listen = \"127.0.0.1:9100\"\n").unwrap();
+        assert_eq!(
+            Config::load(Some(&path), Overrides::default())
+                .unwrap()
+                .admin_listen
+                .port(),
+            9100
+        );
+        let flag: SocketAddr = "127.0.0.1:9200".parse().unwrap();
+        let overridden = Config::load(
+            Some(&path),
+            Overrides {
+                admin_listen: Some(flag),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(overridden.admin_listen, flag);
+        for (admin, public) in [
+            ("127.0.0.1:8787", "127.0.0.1:8787"),
+            ("0.0.0.0:8787", "127.0.0.1:8787"),
+            ("127.0.0.1:9000", "0.0.0.0:9000"),
+        ] {
+            let refused = Config::load(
+                None,
+                Overrides {
+                    admin_listen: Some(admin.parse().unwrap()),
+                    listen: Some(public.parse().unwrap()),
+                    ..Overrides::default()
+                },
+            );
+            assert!(
+                matches!(refused, Err(ConfigError::AdminOnPublicPort { .. })),
+                "{admin} beside {public}"
+            );
+        }
+        let apart = Config::load(
+            None,
+            Overrides {
+                admin_listen: Some("127.0.0.1:8787".parse().unwrap()),
+                listen: Some("10.0.0.5:8787".parse().unwrap()),
+                ..Overrides::default()
+            },
+        );
+        assert!(apart.is_ok(), "another address on the same port is apart");
     }
 
     #[test]

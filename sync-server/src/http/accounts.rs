@@ -239,6 +239,7 @@ async fn login(
             client = address.as_deref().unwrap_or("-"),
             "sign-in refused: too many failures"
         );
+        state.metrics.login_limited();
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(

@@ -152,6 +152,7 @@ mod tests {
             clock: Arc::new(crate::clock::SystemClock),
             origin: "test".into(),
             shutdown,
+            metrics: Arc::default(),
         }
     }
 
