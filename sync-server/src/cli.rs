@@ -17,22 +17,16 @@ mod migrate_storage;
 #[derive(Debug, Parser)]
 #[command(name = "together-server", version, about, long_about = None)]
 pub struct Cli {
-    /// How log lines are written to stderr: `pretty` for people, `json` for log collectors.
-    #[arg(long, global = true, env = "TOGETHER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
-    pub log_format: LogFormat,
+    /// How log lines are written to stderr: `pretty` for people, `json` for log collectors
+    /// [default: the configuration file's `log_format`, else pretty].
+    #[arg(long, global = true, env = "TOGETHER_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The shape of log lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One readable line per event; coloured only on a terminal.
-    Pretty,
-    /// One JSON object per line, for journald, Loki, Elasticsearch and the like.
-    Json,
-}
+pub use crate::config::LogFormat;
 
 /// Where the server's files are: shared by `serve` and the admin commands.
 #[derive(Debug, clap::Args)]
@@ -142,11 +136,9 @@ fn listen_address(text: &str) -> Result<SocketAddr, String> {
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     // The server logs what it serves; an admin command prints its answer and only problems.
-    let default_level = match cli.command {
-        Command::Serve(_) => "info",
-        _ => "warn",
-    };
-    init_tracing(cli.log_format, default_level);
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_tracing(cli.log_format.unwrap_or_default(), "warn");
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     match cli.command {
         Command::Serve(args) => {
@@ -173,6 +165,7 @@ pub fn run() -> Result<()> {
                 max_account_bytes: args.max_account_bytes,
             };
             let config = Config::load(args.place.config.as_deref(), overrides)?;
+            init_tracing(cli.log_format.unwrap_or(config.log_format), "info");
             runtime.block_on(serve(config))
         }
         Command::Plans(command) => runtime.block_on(admin::plans(command)),

@@ -20,6 +20,17 @@ pub const DEFAULT_DATA_DIR: &str = "./server-data";
 /// with room for photos' thumbnails, while one account cannot fill the operator's disk.
 pub const DEFAULT_MAX_ACCOUNT_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event; coloured only on a terminal.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for journald, Loki, Elasticsearch and the like.
+    Json,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -43,6 +54,8 @@ pub struct Config {
     /// Most ciphertext bytes one account's devices may have stored (entries, including in the
     /// couple's documents, and snapshots); an upload that would go over is refused with 507.
     pub max_account_bytes: u64,
+    /// How `serve` writes its log lines (the `--log-format` flag wins).
+    pub log_format: LogFormat,
     /// Where the server reads the time (the system's; tests move a manual one).
     pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
@@ -93,6 +106,7 @@ impl Default for Config {
             billing: crate::billing::BillingConfig::default(),
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             max_account_bytes: DEFAULT_MAX_ACCOUNT_BYTES,
+            log_format: LogFormat::Pretty,
         }
     }
 }
@@ -138,6 +152,8 @@ pub struct FileConfig {
     pub billing: Option<FileBilling>,
     /// Storage quota per account, in ciphertext bytes.
     pub max_account_bytes: Option<u64>,
+    /// `pretty` or `json`.
+    pub log_format: Option<LogFormat>,
 }
 
 /// `[billing]` of the configuration file.
@@ -242,6 +258,9 @@ impl Config {
             }
             if let Some(bytes) = parsed.max_account_bytes {
                 config.max_account_bytes = bytes;
+            }
+            if let Some(format) = parsed.log_format {
+                config.log_format = format;
             }
             if let Some(billing) = parsed.billing {
                 let b = &mut config.billing;
@@ -370,6 +389,7 @@ mod tests {
         let defaults = Config::default();
         assert_eq!(config.listen, defaults.listen);
         assert_eq!(config.admin_listen, defaults.admin_listen);
+        assert_eq!(config.log_format, defaults.log_format);
         assert_eq!(defaults.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
         assert_eq!(config.data_dir, defaults.data_dir);
         assert_eq!(config.max_account_bytes, defaults.max_account_bytes);
@@ -394,6 +414,7 @@ mod tests {
             "database_url",
             "trusted_proxies",
             "max_account_bytes",
+            "log_format",
             "[login_limits]",
             "per_account",
             "per_address",
@@ -585,6 +606,17 @@ mod tests {
             },
         );
         assert!(apart.is_ok(), "another address on the same port is apart");
+    }
+
+    #[test]
+    fn the_log_format_comes_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "log_format = \"json\"\n").unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(config.log_format, LogFormat::Json);
+        std::fs::write(&path, "log_format = \"xml\"\n").unwrap();
+        assert!(Config::load(Some(&path), Overrides::default()).is_err());
     }
 
     #[test]
