@@ -11,6 +11,7 @@ use crate::config::{Config, Overrides};
 use crate::secrets::SecretText;
 
 mod admin;
+mod backup;
 mod migrate_storage;
 
 /// Better Together's sync server.
@@ -63,6 +64,10 @@ pub enum Command {
     /// Move the server's data from its SQLite file to an empty PostgreSQL database, then verify
     /// the copy (stop the server first).
     MigrateStorage(migrate_storage::MigrateStorageArgs),
+    /// Back the SQLite database up into a file while the server serves (PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
+    /// Make a backup the database of a new, empty data directory.
+    Restore(backup::RestoreArgs),
 }
 
 /// `together-server serve`.
@@ -91,6 +96,16 @@ pub struct ServeArgs {
     /// uploaded) [default: 1073741824, 1 GiB].
     #[arg(long, env = "TOGETHER_MAX_ACCOUNT_BYTES")]
     pub max_account_bytes: Option<u64>,
+    /// How often to back the SQLite database up while serving, such as 6h, 30m or 1d (at least
+    /// 1m) [default: never].
+    #[arg(long, env = "TOGETHER_BACKUP_EVERY")]
+    pub backup_every: Option<String>,
+    /// How many scheduled backups to keep; the oldest beyond are removed [default: 14].
+    #[arg(long, env = "TOGETHER_BACKUP_KEEP")]
+    pub backup_keep: Option<usize>,
+    /// Where scheduled backups go [default: backups/ in the data directory].
+    #[arg(long, env = "TOGETHER_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
     /// Stripe secret key; enables Checkout and the customer portal.
     #[arg(long, env = "TOGETHER_STRIPE_SECRET_KEY", hide_env_values = true)]
     pub stripe_secret_key: Option<SecretText>,
@@ -163,6 +178,9 @@ pub fn run() -> Result<()> {
                 ai,
                 ai_api_key: args.ai_api_key,
                 max_account_bytes: args.max_account_bytes,
+                backup_every: args.backup_every,
+                backup_keep: args.backup_keep,
+                backup_dir: args.backup_dir,
             };
             let config = Config::load(args.place.config.as_deref(), overrides)?;
             init_tracing(cli.log_format.unwrap_or(config.log_format), "info");
@@ -173,6 +191,8 @@ pub fn run() -> Result<()> {
         Command::Discounts(command) => runtime.block_on(admin::discounts(command)),
         Command::Revenue(command) => runtime.block_on(admin::revenue(command)),
         Command::MigrateStorage(args) => runtime.block_on(migrate_storage::run(args)),
+        Command::Backup(args) => runtime.block_on(backup::backup(args)),
+        Command::Restore(args) => runtime.block_on(backup::restore(args)),
     }
 }
 

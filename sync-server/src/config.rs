@@ -13,6 +13,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// never the public port.
 pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8788";
 
+/// Default number of scheduled backups kept: three and a half days of backups every six hours.
+pub const DEFAULT_BACKUP_KEEP: usize = 14;
+
+/// Shortest interval between scheduled backups.
+pub const MIN_BACKUP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Default data directory, relative to where the server is started.
 pub const DEFAULT_DATA_DIR: &str = "./server-data";
 
@@ -56,6 +62,12 @@ pub struct Config {
     pub max_account_bytes: u64,
     /// How `serve` writes its log lines (the `--log-format` flag wins).
     pub log_format: LogFormat,
+    /// How often `serve` backs its SQLite database up into `backup_dir` (none by default).
+    pub backup_every: Option<std::time::Duration>,
+    /// How many scheduled backups are kept (the oldest beyond are removed).
+    pub backup_keep: usize,
+    /// Where scheduled backups go [default: `backups/` in the data directory].
+    pub backup_dir: Option<PathBuf>,
     /// Where the server reads the time (the system's; tests move a manual one).
     pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
@@ -85,12 +97,25 @@ pub struct Overrides {
     pub ai_api_key: Option<SecretText>,
     /// `--max-account-bytes` / `TOGETHER_MAX_ACCOUNT_BYTES`.
     pub max_account_bytes: Option<u64>,
+    /// `--backup-every` / `TOGETHER_BACKUP_EVERY` (such as `6h`).
+    pub backup_every: Option<String>,
+    /// `--backup-keep` / `TOGETHER_BACKUP_KEEP`.
+    pub backup_keep: Option<usize>,
+    /// `--backup-dir` / `TOGETHER_BACKUP_DIR`.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Config {
     /// Path of the server's SQLite database inside the data directory.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("server.sqlite3")
+    }
+
+    /// Where scheduled backups go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
     }
 }
 
@@ -107,6 +132,9 @@ impl Default for Config {
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             max_account_bytes: DEFAULT_MAX_ACCOUNT_BYTES,
             log_format: LogFormat::Pretty,
+            backup_every: None,
+            backup_keep: DEFAULT_BACKUP_KEEP,
+            backup_dir: None,
         }
     }
 }
@@ -154,6 +182,12 @@ pub struct FileConfig {
     pub max_account_bytes: Option<u64>,
     /// `pretty` or `json`.
     pub log_format: Option<LogFormat>,
+    /// How often to back up, such as `"6h"`.
+    pub backup_every: Option<String>,
+    /// How many scheduled backups to keep.
+    pub backup_keep: Option<usize>,
+    /// Where scheduled backups go.
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// `[billing]` of the configuration file.
@@ -214,6 +248,9 @@ pub enum ConfigError {
         /// The public address.
         public: SocketAddr,
     },
+    /// A backup setting is not valid.
+    #[error("{0}")]
+    Backup(String),
     /// A zero storage quota would refuse every upload.
     #[error("max_account_bytes must be greater than zero")]
     Quota,
@@ -261,6 +298,15 @@ impl Config {
             }
             if let Some(format) = parsed.log_format {
                 config.log_format = format;
+            }
+            if let Some(every) = parsed.backup_every {
+                config.backup_every = Some(parse_every(&every)?);
+            }
+            if let Some(keep) = parsed.backup_keep {
+                config.backup_keep = keep;
+            }
+            if let Some(dir) = parsed.backup_dir {
+                config.backup_dir = Some(dir);
             }
             if let Some(billing) = parsed.billing {
                 let b = &mut config.billing;
@@ -342,6 +388,24 @@ impl Config {
         if config.max_account_bytes == 0 {
             return Err(ConfigError::Quota);
         }
+        if let Some(every) = overrides.backup_every {
+            config.backup_every = Some(parse_every(&every)?);
+        }
+        if let Some(keep) = overrides.backup_keep {
+            config.backup_keep = keep;
+        }
+        if let Some(dir) = overrides.backup_dir {
+            config.backup_dir = Some(dir);
+        }
+        if config.backup_keep == 0 {
+            return Err(ConfigError::Backup("backup_keep must be at least 1".into()));
+        }
+        if config.backup_every.is_some() && config.database_url.is_some() {
+            return Err(ConfigError::Backup(format!(
+                "backup_every schedules backups of the SQLite database; {}",
+                crate::backup::POSTGRES_ROUTE
+            )));
+        }
         let b = &mut config.billing;
         if let Some(key) = overrides
             .stripe_secret_key
@@ -369,6 +433,25 @@ impl Config {
     }
 }
 
+/// Parses an interval between backups such as `6h`, `90m` or `1d`; at least a minute.
+fn parse_every(text: &str) -> Result<std::time::Duration, ConfigError> {
+    let invalid = || {
+        ConfigError::Backup(format!(
+            "backup_every {text:?} is not an interval such as \"6h\", \"30m\" or \"1d\" (at least 1m)"
+        ))
+    };
+    let span: jiff::Span = text.trim().parse().map_err(|_| invalid())?;
+    let duration = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .ok()
+        .and_then(|d| std::time::Duration::try_from(d).ok())
+        .ok_or_else(invalid)?;
+    if duration < MIN_BACKUP_EVERY {
+        return Err(invalid());
+    }
+    Ok(duration)
+}
+
 /// Whether two listen addresses would collide: the same port, on the same address or with either
 /// on every address (`0.0.0.0`, `::`). Port 0 (any free port) never collides.
 fn shares_a_socket(a: SocketAddr, b: SocketAddr) -> bool {
@@ -390,6 +473,8 @@ mod tests {
         assert_eq!(config.listen, defaults.listen);
         assert_eq!(config.admin_listen, defaults.admin_listen);
         assert_eq!(config.log_format, defaults.log_format);
+        assert_eq!(config.backup_every, defaults.backup_every);
+        assert_eq!(config.backup_keep, DEFAULT_BACKUP_KEEP);
         assert_eq!(defaults.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
         assert_eq!(config.data_dir, defaults.data_dir);
         assert_eq!(config.max_account_bytes, defaults.max_account_bytes);
@@ -415,6 +500,9 @@ mod tests {
             "trusted_proxies",
             "max_account_bytes",
             "log_format",
+            "backup_every",
+            "backup_keep",
+            "backup_dir",
             "[login_limits]",
             "per_account",
             "per_address",
@@ -606,6 +694,55 @@ mod tests {
             },
         );
         assert!(apart.is_ok(), "another address on the same port is apart");
+    }
+
+    #[test]
+    fn backups_are_scheduled_from_the_file_or_flags_and_refused_on_postgres() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "backup_every = \"6h\"\nbackup_keep = 3\n").unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(
+            config.backup_every,
+            Some(std::time::Duration::from_secs(6 * 3600))
+        );
+        assert_eq!(config.backup_keep, 3);
+        assert_eq!(config.backup_dir(), config.data_dir.join("backups"));
+        let flags = Config::load(
+            Some(&path),
+            Overrides {
+                backup_every: Some("1d".into()),
+                backup_keep: Some(7),
+                backup_dir: Some("/srv/backups".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            flags.backup_every,
+            Some(std::time::Duration::from_secs(86_400))
+        );
+        assert_eq!(flags.backup_dir(), PathBuf::from("/srv/backups"));
+        for bad in ["10s", "often", "-6h", ""] {
+            let refused = Config::load(
+                None,
+                Overrides {
+                    backup_every: Some(bad.into()),
+                    ..Overrides::default()
+                },
+            );
+            assert!(matches!(refused, Err(ConfigError::Backup(_))), "{bad:?}");
+        }
+        let postgres = Config::load(
+            Some(&path),
+            Overrides {
+                database_url: Some("postgres://t@127.0.0.1/t".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(postgres.contains("pg_dump"), "{postgres}");
     }
 
     #[test]

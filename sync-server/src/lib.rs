@@ -16,6 +16,7 @@
 //! - [`limiter`]: sign-in throttling (backoff per address and account, budgets per address and
 //!   per account that spare the owner's known addresses), in bounded memory.
 //! - [`metrics`]: the Prometheus counters handlers move, and the middleware counting requests.
+//! - [`backup`]: online backups of the SQLite database (on demand and scheduled), and restores.
 //! - [`admin`]: the admin listener's router (`/metrics`), on its own socket apart from the API.
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
@@ -26,6 +27,7 @@
 //! The server never holds a couple's plaintext data or keys; it relays ciphertext.
 
 pub mod admin;
+pub mod backup;
 pub mod billing;
 pub mod cli;
 pub mod clock;
@@ -104,6 +106,15 @@ async fn launch_listeners(
         Arc::clone(&database),
         Arc::clone(&billing),
     ));
+    let backups = config.backup_every.map(|every| {
+        tokio::spawn(backup_job(
+            config.data_dir.clone(),
+            config.backup_dir(),
+            config.backup_keep,
+            every,
+            Arc::clone(&config.clock),
+        ))
+    });
     let result = launch_with_storage(
         config,
         database,
@@ -116,6 +127,9 @@ async fn launch_listeners(
     )
     .await;
     revenue.abort();
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     result
 }
 
@@ -206,6 +220,30 @@ pub struct Listeners {
     pub api: TcpListener,
     /// The admin listener (`/metrics`), if any.
     pub admin: Option<TcpListener>,
+}
+
+/// Scheduled backups (SQLite): one at start, then every `every`, into `dir`, keeping the newest
+/// `keep`. A failed backup is logged as an error and tried again at the next tick.
+async fn backup_job(
+    data_dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    keep: usize,
+    every: std::time::Duration,
+    clock: Arc<dyn clock::Clock>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let (data_dir, dir, now) = (data_dir.clone(), dir.clone(), clock.now());
+        match tokio::task::spawn_blocking(move || backup::scheduled(&data_dir, &dir, keep, now))
+            .await
+        {
+            Ok(Ok(file)) => tracing::info!(file = %file.display(), "scheduled backup written"),
+            Ok(Err(error)) => tracing::error!(%error, "scheduled backup failed"),
+            Err(error) => tracing::error!(%error, "scheduled backup task failed"),
+        }
+    }
 }
 
 /// Like [`launch`], with any [`storage::Storage`] backend: how another database (PostgreSQL) is
