@@ -13,6 +13,7 @@ use crate::secrets::SecretText;
 mod admin;
 mod backup;
 mod migrate_storage;
+mod signup_codes;
 
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
@@ -64,6 +65,9 @@ pub enum Command {
     /// Move the server's data from its SQLite file to an empty PostgreSQL database, then verify
     /// the copy (stop the server first).
     MigrateStorage(migrate_storage::MigrateStorageArgs),
+    /// Operator commands about accounts: sign-up codes.
+    #[command(subcommand)]
+    Admin(signup_codes::AdminCommand),
     /// Back the SQLite database up into a file while the server serves (PostgreSQL: pg_dump).
     Backup(backup::BackupArgs),
     /// Make a backup the database of a new, empty data directory.
@@ -96,6 +100,10 @@ pub struct ServeArgs {
     /// uploaded) [default: 1073741824, 1 GiB].
     #[arg(long, env = "TOGETHER_MAX_ACCOUNT_BYTES")]
     pub max_account_bytes: Option<u64>,
+    /// Who may create an account: open (anyone), invite-only (with a sign-up code from `admin
+    /// signup-code create`) or closed (nobody) [default: open].
+    #[arg(long, env = "TOGETHER_REGISTRATION", value_enum)]
+    pub registration: Option<crate::registration::Registration>,
     /// How often to back the SQLite database up while serving, such as 6h, 30m or 1d (at least
     /// 1m) [default: never].
     #[arg(long, env = "TOGETHER_BACKUP_EVERY")]
@@ -178,6 +186,7 @@ pub fn run() -> Result<()> {
                 ai,
                 ai_api_key: args.ai_api_key,
                 max_account_bytes: args.max_account_bytes,
+                registration: args.registration,
                 backup_every: args.backup_every,
                 backup_keep: args.backup_keep,
                 backup_dir: args.backup_dir,
@@ -191,6 +200,7 @@ pub fn run() -> Result<()> {
         Command::Discounts(command) => runtime.block_on(admin::discounts(command)),
         Command::Revenue(command) => runtime.block_on(admin::revenue(command)),
         Command::MigrateStorage(args) => runtime.block_on(migrate_storage::run(args)),
+        Command::Admin(command) => runtime.block_on(signup_codes::run(command)),
         Command::Backup(args) => runtime.block_on(backup::backup(args)),
         Command::Restore(args) => runtime.block_on(backup::restore(args)),
     }

@@ -62,6 +62,8 @@ pub struct Config {
     pub max_account_bytes: u64,
     /// How `serve` writes its log lines (the `--log-format` flag wins).
     pub log_format: LogFormat,
+    /// Who may create an account.
+    pub registration: crate::registration::Registration,
     /// How often `serve` backs its SQLite database up into `backup_dir` (none by default).
     pub backup_every: Option<std::time::Duration>,
     /// How many scheduled backups are kept (the oldest beyond are removed).
@@ -97,6 +99,8 @@ pub struct Overrides {
     pub ai_api_key: Option<SecretText>,
     /// `--max-account-bytes` / `TOGETHER_MAX_ACCOUNT_BYTES`.
     pub max_account_bytes: Option<u64>,
+    /// `--registration` / `TOGETHER_REGISTRATION`.
+    pub registration: Option<crate::registration::Registration>,
     /// `--backup-every` / `TOGETHER_BACKUP_EVERY` (such as `6h`).
     pub backup_every: Option<String>,
     /// `--backup-keep` / `TOGETHER_BACKUP_KEEP`.
@@ -132,6 +136,7 @@ impl Default for Config {
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             max_account_bytes: DEFAULT_MAX_ACCOUNT_BYTES,
             log_format: LogFormat::Pretty,
+            registration: crate::registration::Registration::Open,
             backup_every: None,
             backup_keep: DEFAULT_BACKUP_KEEP,
             backup_dir: None,
@@ -182,6 +187,8 @@ pub struct FileConfig {
     pub max_account_bytes: Option<u64>,
     /// `pretty` or `json`.
     pub log_format: Option<LogFormat>,
+    /// `open`, `invite-only` or `closed`.
+    pub registration: Option<crate::registration::Registration>,
     /// How often to back up, such as `"6h"`.
     pub backup_every: Option<String>,
     /// How many scheduled backups to keep.
@@ -299,6 +306,9 @@ impl Config {
             if let Some(format) = parsed.log_format {
                 config.log_format = format;
             }
+            if let Some(registration) = parsed.registration {
+                config.registration = registration;
+            }
             if let Some(every) = parsed.backup_every {
                 config.backup_every = Some(parse_every(&every)?);
             }
@@ -388,6 +398,9 @@ impl Config {
         if config.max_account_bytes == 0 {
             return Err(ConfigError::Quota);
         }
+        if let Some(registration) = overrides.registration {
+            config.registration = registration;
+        }
         if let Some(every) = overrides.backup_every {
             config.backup_every = Some(parse_every(&every)?);
         }
@@ -473,6 +486,7 @@ mod tests {
         assert_eq!(config.listen, defaults.listen);
         assert_eq!(config.admin_listen, defaults.admin_listen);
         assert_eq!(config.log_format, defaults.log_format);
+        assert_eq!(config.registration, defaults.registration);
         assert_eq!(config.backup_every, defaults.backup_every);
         assert_eq!(config.backup_keep, DEFAULT_BACKUP_KEEP);
         assert_eq!(defaults.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
@@ -500,6 +514,7 @@ mod tests {
             "trusted_proxies",
             "max_account_bytes",
             "log_format",
+            "registration",
             "backup_every",
             "backup_keep",
             "backup_dir",
@@ -743,6 +758,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(postgres.contains("pg_dump"), "{postgres}");
+    }
+
+    #[test]
+    fn registration_comes_from_the_file_and_the_flag_wins() {
+        use crate::registration::Registration;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "registration = \"invite-only\"\n").unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(config.registration, Registration::InviteOnly);
+        let flag = Config::load(
+            Some(&path),
+            Overrides {
+                registration: Some(Registration::Closed),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(flag.registration, Registration::Closed);
+        assert_eq!(Config::default().registration, Registration::Open);
+        std::fs::write(&path, "registration = \"invite_only\"\n").unwrap();
+        assert!(Config::load(Some(&path), Overrides::default()).is_err());
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// The counters `/metrics` on the admin listener exports.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Who may create an account.
+    pub registration: crate::registration::Registration,
 }
 
 /// Builds the full API router around `state`, and its OpenAPI description from the same routes.
@@ -216,6 +218,7 @@ impl From<StorageError> for ApiError {
             StorageError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, message),
             StorageError::RelationshipEnded => Self::new(StatusCode::GONE, error.to_string())
                 .with_code(ErrorCode::RelationshipEnded),
+            StorageError::SignupCodeRefused => crate::registration::code_refused(),
             StorageError::AlreadyInRelationship => {
                 Self::new(StatusCode::CONFLICT, error.to_string())
                     .with_code(ErrorCode::AlreadyInRelationship)

@@ -18,6 +18,7 @@
 //! - [`metrics`]: the Prometheus counters handlers move, and the middleware counting requests.
 //! - [`backup`]: online backups of the SQLite database (on demand and scheduled), and restores.
 //! - [`admin`]: the admin listener's router (`/metrics`), on its own socket apart from the API.
+//! - [`registration`]: who may create an account (open, invite-only with sign-up codes, closed).
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
 //!   resolves, so tests run the real server on port 0 ([`launch_with_admin`] adds the admin
@@ -36,6 +37,7 @@ pub mod http;
 pub mod hub;
 pub mod limiter;
 pub mod metrics;
+pub mod registration;
 pub mod secrets;
 pub mod storage;
 
@@ -291,6 +293,7 @@ pub async fn launch_with_storage(
         None => None,
     };
     let state = http::AppState {
+        registration: config.registration,
         metrics,
         database,
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
@@ -307,6 +310,7 @@ pub async fn launch_with_storage(
         listen = %address,
         database = %storage::describe(&config),
         billing = %billing_summary(&config.billing),
+        registration = %config.registration,
         ai = %config.billing.ai.as_ref().map_or("off", |ai| ai.model.as_str()),
         version = %env!("CARGO_PKG_VERSION"),
         "together-server listening"

@@ -153,6 +153,7 @@ mod tests {
             origin: "test".into(),
             shutdown,
             metrics: Arc::default(),
+            registration: crate::registration::Registration::Open,
         }
     }
 
