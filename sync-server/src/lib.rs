@@ -108,7 +108,11 @@ async fn launch_listeners(
         Arc::clone(&database),
         Arc::clone(&billing),
     ));
-    let backups = config.backup_every.map(|every| {
+    // Scheduled backups copy the SQLite file; `Config::load` refuses them with PostgreSQL.
+    let sqlite_backup_every = config
+        .backup_every
+        .filter(|_| config.database_url.is_none());
+    let backups = sqlite_backup_every.map(|every| {
         tokio::spawn(backup_job(
             config.data_dir.clone(),
             config.backup_dir(),

@@ -268,3 +268,41 @@ async fn restore_refuses_a_data_directory_that_is_not_empty() {
         "nothing was touched"
     );
 }
+
+#[tokio::test]
+async fn serve_takes_a_scheduled_backup_at_start_into_its_backup_dir() {
+    let place = tempfile::tempdir().unwrap();
+    let backups = place.path().join("backups");
+    let server = start_with(|config| {
+        config.backup_every = Some(Duration::from_secs(3600));
+        config.backup_keep = 2;
+        config.backup_dir = Some(backups.clone());
+    })
+    .await;
+    if server.database_url.is_some() {
+        return; // PostgreSQL: pg_dump (the configuration refuses backup_every there).
+    }
+    // The first backup is taken as the server starts; wait for it to get its name.
+    let mut found = Vec::new();
+    for _ in 0..400 {
+        found = std::fs::read_dir(&backups)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|name| !name.ends_with(".partial"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("server-") && found[0].ends_with("Z.sqlite3"),
+        "{found:?}"
+    );
+    let verified = together_server::backup::verify(&backups.join(&found[0])).unwrap();
+    assert!(verified.signing_key, "the signing key is in it");
+}
