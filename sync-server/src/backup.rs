@@ -108,6 +108,14 @@ fn partial(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Removes an unfinished copy and the rollback journal SQLite may have left beside it.
+fn forget_partial(temporary: &Path) {
+    let _ = std::fs::remove_file(temporary);
+    let mut journal = temporary.as_os_str().to_os_string();
+    journal.push("-journal");
+    let _ = std::fs::remove_file(PathBuf::from(journal));
+}
+
 /// Creates `path` owner-only (0600), failing if it exists.
 fn create_private(path: &Path) -> Result<std::fs::File, BackupError> {
     let mut options = std::fs::OpenOptions::new();
@@ -130,14 +138,14 @@ pub fn backup(data_dir: &Path, to: &Path) -> Result<Verified, BackupError> {
         return Err(BackupError::Exists(to.to_path_buf()));
     }
     let temporary = partial(to);
-    // A leftover of an interrupted backup is ours to replace.
-    let _ = std::fs::remove_file(&temporary);
+    // A leftover of an interrupted backup (and its journal) is ours to replace.
+    forget_partial(&temporary);
     create_private(&temporary)?;
     let copied = copy_online(&source_path, &temporary).and_then(|()| verify(&temporary));
     let verified = match copied {
         Ok(verified) => verified,
         Err(error) => {
-            let _ = std::fs::remove_file(&temporary);
+            forget_partial(&temporary);
             return Err(error);
         }
     };
@@ -260,7 +268,8 @@ fn latest_migration() -> i64 {
 /// Restores the backup `from` as the database of the new data directory `data_dir` (created
 /// 0700; it must not exist or be empty), after verifying it.
 pub fn restore(from: &Path, data_dir: &Path) -> Result<Verified, BackupError> {
-    let verified = verify(from)?;
+    // Checked before anything is created, and the copy again before it gets its name.
+    verify(from)?;
     if data_dir.exists() {
         let mut entries = std::fs::read_dir(data_dir).map_err(io(data_dir))?;
         if entries.next().is_some() {
@@ -285,6 +294,14 @@ pub fn restore(from: &Path, data_dir: &Path) -> Result<Verified, BackupError> {
     std::io::copy(&mut input, &mut out).map_err(io(&temporary))?;
     out.sync_all().map_err(io(&temporary))?;
     drop(out);
+    // What was copied is what is checked: the source may have changed since.
+    let verified = match verify(&temporary) {
+        Ok(verified) => verified,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+    };
     std::fs::rename(&temporary, &target).map_err(io(&target))?;
     sync_parent(&target);
     Ok(verified)

@@ -289,7 +289,7 @@ async fn serve_takes_a_scheduled_backup_at_start_into_its_backup_dir() {
             .map(|entries| {
                 entries
                     .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .filter(|name| !name.ends_with(".partial"))
+                    .filter(|name| !name.contains(".partial"))
                     .collect()
             })
             .unwrap_or_default();

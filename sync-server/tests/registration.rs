@@ -101,6 +101,17 @@ async fn invite_only_takes_a_code_for_its_uses_and_refuses_alike_otherwise() {
         .post("/v1/accounts", attempt("a@example.com", Some(&code)))
         .await;
     assert_eq!(first.status, 201, "{}", first.body);
+    // A wrong code with an email that exists: the code is refused first, the email not revealed.
+    let wrong_for_existing = anyone
+        .post(
+            "/v1/accounts",
+            attempt("a@example.com", Some("11111111-11111111-11111111-11111111")),
+        )
+        .await;
+    assert_eq!(
+        (wrong_for_existing.status, &wrong_for_existing.body),
+        (403, &missing.body)
+    );
     // An email already taken: refused, and the code's use is given back.
     let taken = anyone
         .post("/v1/accounts", attempt("A@example.com", Some(&code)))
