@@ -148,6 +148,8 @@ impl Server {
         };
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // Each test server's admin listener on a free port (the default, 8788, is one).
+            .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
             .arg("--config")
             .arg(&config)
             .arg("--data-dir")

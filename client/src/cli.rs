@@ -176,7 +176,8 @@ pub fn execute(cli: &Cli) -> Result<()> {
             server,
             email,
             name,
-        }) => account::signup(cx, server, email, name),
+            signup_code,
+        }) => account::signup(cx, server, email, name, signup_code.as_deref()),
         Command::Account(AccountCommand::Login { server, email }) => {
             account::login(cx, server, email)
         }

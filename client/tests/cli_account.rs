@@ -227,3 +227,59 @@ async fn sync_watch_says_when_it_starts_loses_and_finds_the_server() {
     up.store(true, Ordering::SeqCst);
     wait_for(&lines, "again");
 }
+
+/// An invite-only server: `together account signup` without the operator's code is refused in
+/// plain words and makes nothing; with `--signup-code` it signs up.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invite_only_server_takes_the_signup_code_flag() {
+    use together_server::storage::SignupCodes as _;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = together_server::Config {
+        listen: address,
+        data_dir: dir.path().join("server"),
+        registration: together_server::registration::Registration::InviteOnly,
+        ..together_server::Config::default()
+    };
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(together_server::launch(config, listener, async {
+        let _ = stopped.await;
+    }));
+    let url = format!("http://{address}");
+    let device = dir.path().join("device");
+
+    let refused = signup(&device, "file", &url, "alex@example.com");
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let message = text(&refused.stderr);
+    assert!(message.contains("sign-up code"), "{message}");
+
+    // The operator makes a code (as `together-server admin signup-code create` does).
+    let storage =
+        together_server::storage::SqliteStorage::open(&dir.path().join("server/server.sqlite3"))
+            .unwrap();
+    let (code, hash) = together_server::registration::new_code();
+    storage
+        .create_signup_code("c1".into(), hash, 1, "2026-01-01T00:00:00.000Z".into())
+        .await
+        .unwrap();
+    let made = together(
+        &device,
+        "file",
+        &[
+            "account",
+            "signup",
+            "--server",
+            &url,
+            "--email",
+            "alex@example.com",
+            "--name",
+            "Alex",
+            "--signup-code",
+            &code,
+        ],
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let uses = storage.signup_codes().await.unwrap();
+    assert_eq!(uses[0].uses, 1);
+}

@@ -30,6 +30,10 @@ pub struct SignupRequest {
     /// the server makes one when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// A sign-up code from the server's operator, for a server whose registration is
+    /// invite-only (ignored where registration is open). Added in protocol version 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signup_code: Option<String>,
 }
 
 /// `POST /v1/sessions`: sign a device in.
@@ -271,6 +275,11 @@ pub enum ErrorCode {
     RelationshipEnded,
     /// `409`: the account already belongs to another current relationship.
     AlreadyInRelationship,
+    /// `403`: this server accepts no new accounts.
+    RegistrationClosed,
+    /// `403`: this server accepts new accounts only with a valid sign-up code from its operator,
+    /// and the one given (if any) is missing, wrong or used up.
+    SignupCodeRequired,
     /// A code this version does not know.
     #[serde(other)]
     Other,

@@ -94,6 +94,8 @@ impl Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_together-server"));
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // Each test server's admin listener on a free port (the default, 8788, is one).
+            .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
             .arg("--data-dir")
             .arg(dir.path());
         if let Some(url) = database_url {

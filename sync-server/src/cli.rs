@@ -11,28 +11,24 @@ use crate::config::{Config, Overrides};
 use crate::secrets::SecretText;
 
 mod admin;
+mod backup;
 mod migrate_storage;
+mod signup_codes;
 
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
 #[command(name = "together-server", version, about, long_about = None)]
 pub struct Cli {
-    /// How log lines are written to stderr: `pretty` for people, `json` for log collectors.
-    #[arg(long, global = true, env = "TOGETHER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
-    pub log_format: LogFormat,
+    /// How log lines are written to stderr: `pretty` for people, `json` for log collectors
+    /// [default: the configuration file's `log_format`, else pretty].
+    #[arg(long, global = true, env = "TOGETHER_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The shape of log lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// One readable line per event; coloured only on a terminal.
-    Pretty,
-    /// One JSON object per line, for journald, Loki, Elasticsearch and the like.
-    Json,
-}
+pub use crate::config::LogFormat;
 
 /// Where the server's files are: shared by `serve` and the admin commands.
 #[derive(Debug, clap::Args)]
@@ -69,6 +65,13 @@ pub enum Command {
     /// Move the server's data from its SQLite file to an empty PostgreSQL database, then verify
     /// the copy (stop the server first).
     MigrateStorage(migrate_storage::MigrateStorageArgs),
+    /// Operator commands about accounts: sign-up codes.
+    #[command(subcommand)]
+    Admin(signup_codes::AdminCommand),
+    /// Back the SQLite database up into a file while the server serves (PostgreSQL: pg_dump).
+    Backup(backup::BackupArgs),
+    /// Make a backup the database of a new, empty data directory.
+    Restore(backup::RestoreArgs),
 }
 
 /// `together-server serve`.
@@ -81,6 +84,10 @@ pub struct ServeArgs {
     /// its first IPv4 address, else its first) [default: 127.0.0.1:8787].
     #[arg(long, env = "TOGETHER_LISTEN", value_parser = listen_address)]
     pub listen: Option<SocketAddr>,
+    /// Address of the admin listener: Prometheus' /metrics (and the operator console); never the
+    /// public port [default: 127.0.0.1:8788].
+    #[arg(long, env = "TOGETHER_ADMIN_LISTEN", value_parser = listen_address)]
+    pub admin_listen: Option<SocketAddr>,
     /// A reverse proxy whose X-Forwarded-For header is believed (repeat, or comma-separate in
     /// the environment).
     #[arg(
@@ -93,6 +100,20 @@ pub struct ServeArgs {
     /// uploaded) [default: 1073741824, 1 GiB].
     #[arg(long, env = "TOGETHER_MAX_ACCOUNT_BYTES")]
     pub max_account_bytes: Option<u64>,
+    /// Who may create an account: open (anyone), invite-only (with a sign-up code from `admin
+    /// signup-code create`) or closed (nobody) [default: open].
+    #[arg(long, env = "TOGETHER_REGISTRATION", value_enum)]
+    pub registration: Option<crate::registration::Registration>,
+    /// How often to back the SQLite database up while serving, such as 6h, 30m or 1d (at least
+    /// 1m) [default: never].
+    #[arg(long, env = "TOGETHER_BACKUP_EVERY")]
+    pub backup_every: Option<String>,
+    /// How many scheduled backups to keep; the oldest beyond are removed [default: 14].
+    #[arg(long, env = "TOGETHER_BACKUP_KEEP")]
+    pub backup_keep: Option<usize>,
+    /// Where scheduled backups go [default: backups/ in the data directory].
+    #[arg(long, env = "TOGETHER_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
     /// Stripe secret key; enables Checkout and the customer portal.
     #[arg(long, env = "TOGETHER_STRIPE_SECRET_KEY", hide_env_values = true)]
     pub stripe_secret_key: Option<SecretText>,
@@ -138,11 +159,9 @@ fn listen_address(text: &str) -> Result<SocketAddr, String> {
 pub fn run() -> Result<()> {
     let cli = Cli::parse();
     // The server logs what it serves; an admin command prints its answer and only problems.
-    let default_level = match cli.command {
-        Command::Serve(_) => "info",
-        _ => "warn",
-    };
-    init_tracing(cli.log_format, default_level);
+    if !matches!(cli.command, Command::Serve(_)) {
+        init_tracing(cli.log_format.unwrap_or_default(), "warn");
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     match cli.command {
         Command::Serve(args) => {
@@ -157,6 +176,7 @@ pub fn run() -> Result<()> {
             };
             let overrides = Overrides {
                 listen: args.listen,
+                admin_listen: args.admin_listen,
                 data_dir: args.place.data_dir,
                 database_url: args.place.database_url,
                 trusted_proxies: args.trusted_proxies,
@@ -166,8 +186,13 @@ pub fn run() -> Result<()> {
                 ai,
                 ai_api_key: args.ai_api_key,
                 max_account_bytes: args.max_account_bytes,
+                registration: args.registration,
+                backup_every: args.backup_every,
+                backup_keep: args.backup_keep,
+                backup_dir: args.backup_dir,
             };
             let config = Config::load(args.place.config.as_deref(), overrides)?;
+            init_tracing(cli.log_format.unwrap_or(config.log_format), "info");
             runtime.block_on(serve(config))
         }
         Command::Plans(command) => runtime.block_on(admin::plans(command)),
@@ -175,6 +200,9 @@ pub fn run() -> Result<()> {
         Command::Discounts(command) => runtime.block_on(admin::discounts(command)),
         Command::Revenue(command) => runtime.block_on(admin::revenue(command)),
         Command::MigrateStorage(args) => runtime.block_on(migrate_storage::run(args)),
+        Command::Admin(command) => runtime.block_on(signup_codes::run(command)),
+        Command::Backup(args) => runtime.block_on(backup::backup(args)),
+        Command::Restore(args) => runtime.block_on(backup::restore(args)),
     }
 }
 
@@ -184,7 +212,10 @@ async fn serve(config: Config) -> Result<()> {
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    crate::launch(config, listener, shutdown_signal()).await?;
+    let admin = TcpListener::bind(config.admin_listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (admin)", config.admin_listen))?;
+    crate::launch_with_admin(config, listener, admin, shutdown_signal()).await?;
     Ok(())
 }
 

@@ -9,6 +9,16 @@ use crate::secrets::SecretText;
 /// operator says so.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 
+/// Default address of the admin listener (`/metrics`, the operator console): loopback only, and
+/// never the public port.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8788";
+
+/// Default number of scheduled backups kept: three and a half days of backups every six hours.
+pub const DEFAULT_BACKUP_KEEP: usize = 14;
+
+/// Shortest interval between scheduled backups.
+pub const MIN_BACKUP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Default data directory, relative to where the server is started.
 pub const DEFAULT_DATA_DIR: &str = "./server-data";
 
@@ -16,11 +26,24 @@ pub const DEFAULT_DATA_DIR: &str = "./server-data";
 /// with room for photos' thumbnails, while one account cannot fill the operator's disk.
 pub const DEFAULT_MAX_ACCOUNT_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One readable line per event; coloured only on a terminal.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for journald, Loki, Elasticsearch and the like.
+    Json,
+}
+
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Address to listen on.
     pub listen: SocketAddr,
+    /// Address of the admin listener (`/metrics`, the operator console); never the public one.
+    pub admin_listen: SocketAddr,
     /// Directory of the server's own files (its SQLite database). On PostgreSQL it holds
     /// nothing the server needs (a signing-key file from an earlier version is imported once).
     pub data_dir: PathBuf,
@@ -37,6 +60,16 @@ pub struct Config {
     /// Most ciphertext bytes one account's devices may have stored (entries, including in the
     /// couple's documents, and snapshots); an upload that would go over is refused with 507.
     pub max_account_bytes: u64,
+    /// How `serve` writes its log lines (the `--log-format` flag wins).
+    pub log_format: LogFormat,
+    /// Who may create an account.
+    pub registration: crate::registration::Registration,
+    /// How often `serve` backs its SQLite database up into `backup_dir` (none by default).
+    pub backup_every: Option<std::time::Duration>,
+    /// How many scheduled backups are kept (the oldest beyond are removed).
+    pub backup_keep: usize,
+    /// Where scheduled backups go [default: `backups/` in the data directory].
+    pub backup_dir: Option<PathBuf>,
     /// Where the server reads the time (the system's; tests move a manual one).
     pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
@@ -46,6 +79,8 @@ pub struct Config {
 pub struct Overrides {
     /// `--listen` / `TOGETHER_LISTEN`.
     pub listen: Option<SocketAddr>,
+    /// `--admin-listen` / `TOGETHER_ADMIN_LISTEN`.
+    pub admin_listen: Option<SocketAddr>,
     /// `--data-dir` / `TOGETHER_SERVER_DATA_DIR`.
     pub data_dir: Option<PathBuf>,
     /// `--database-url` / `TOGETHER_DATABASE_URL`.
@@ -64,6 +99,14 @@ pub struct Overrides {
     pub ai_api_key: Option<SecretText>,
     /// `--max-account-bytes` / `TOGETHER_MAX_ACCOUNT_BYTES`.
     pub max_account_bytes: Option<u64>,
+    /// `--registration` / `TOGETHER_REGISTRATION`.
+    pub registration: Option<crate::registration::Registration>,
+    /// `--backup-every` / `TOGETHER_BACKUP_EVERY` (such as `6h`).
+    pub backup_every: Option<String>,
+    /// `--backup-keep` / `TOGETHER_BACKUP_KEEP`.
+    pub backup_keep: Option<usize>,
+    /// `--backup-dir` / `TOGETHER_BACKUP_DIR`.
+    pub backup_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -71,12 +114,20 @@ impl Config {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("server.sqlite3")
     }
+
+    /// Where scheduled backups go.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("backups"))
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 8788)),
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             database_url: None,
             login_limits: crate::limiter::Limits::default(),
@@ -84,6 +135,11 @@ impl Default for Config {
             billing: crate::billing::BillingConfig::default(),
             clock: std::sync::Arc::new(crate::clock::SystemClock),
             max_account_bytes: DEFAULT_MAX_ACCOUNT_BYTES,
+            log_format: LogFormat::Pretty,
+            registration: crate::registration::Registration::Open,
+            backup_every: None,
+            backup_keep: DEFAULT_BACKUP_KEEP,
+            backup_dir: None,
         }
     }
 }
@@ -115,6 +171,8 @@ impl Default for Config {
 pub struct FileConfig {
     /// Address to listen on.
     pub listen: Option<SocketAddr>,
+    /// Address of the admin listener.
+    pub admin_listen: Option<SocketAddr>,
     /// Directory of the server's files.
     pub data_dir: Option<PathBuf>,
     /// A PostgreSQL database URL.
@@ -127,6 +185,16 @@ pub struct FileConfig {
     pub billing: Option<FileBilling>,
     /// Storage quota per account, in ciphertext bytes.
     pub max_account_bytes: Option<u64>,
+    /// `pretty` or `json`.
+    pub log_format: Option<LogFormat>,
+    /// `open`, `invite-only` or `closed`.
+    pub registration: Option<crate::registration::Registration>,
+    /// How often to back up, such as `"6h"`.
+    pub backup_every: Option<String>,
+    /// How many scheduled backups to keep.
+    pub backup_keep: Option<usize>,
+    /// Where scheduled backups go.
+    pub backup_dir: Option<PathBuf>,
 }
 
 /// `[billing]` of the configuration file.
@@ -177,6 +245,19 @@ pub enum ConfigError {
     /// The database URL is not a PostgreSQL one.
     #[error("database_url must start with postgres:// or postgresql://")]
     DatabaseUrl,
+    /// The admin listener would share the public port.
+    #[error(
+        "admin_listen ({admin}) must not be the public port ({public}): metrics and the console stay off the public API"
+    )]
+    AdminOnPublicPort {
+        /// The admin address.
+        admin: SocketAddr,
+        /// The public address.
+        public: SocketAddr,
+    },
+    /// A backup setting is not valid.
+    #[error("{0}")]
+    Backup(String),
     /// A zero storage quota would refuse every upload.
     #[error("max_account_bytes must be greater than zero")]
     Quota,
@@ -207,6 +288,9 @@ impl Config {
             if let Some(listen) = parsed.listen {
                 config.listen = listen;
             }
+            if let Some(admin) = parsed.admin_listen {
+                config.admin_listen = admin;
+            }
             if let Some(data_dir) = parsed.data_dir {
                 config.data_dir = data_dir;
             }
@@ -218,6 +302,21 @@ impl Config {
             }
             if let Some(bytes) = parsed.max_account_bytes {
                 config.max_account_bytes = bytes;
+            }
+            if let Some(format) = parsed.log_format {
+                config.log_format = format;
+            }
+            if let Some(registration) = parsed.registration {
+                config.registration = registration;
+            }
+            if let Some(every) = parsed.backup_every {
+                config.backup_every = Some(parse_every(&every)?);
+            }
+            if let Some(keep) = parsed.backup_keep {
+                config.backup_keep = keep;
+            }
+            if let Some(dir) = parsed.backup_dir {
+                config.backup_dir = Some(dir);
             }
             if let Some(billing) = parsed.billing {
                 let b = &mut config.billing;
@@ -265,6 +364,15 @@ impl Config {
         if let Some(listen) = overrides.listen {
             config.listen = listen;
         }
+        if let Some(admin) = overrides.admin_listen {
+            config.admin_listen = admin;
+        }
+        if shares_a_socket(config.admin_listen, config.listen) {
+            return Err(ConfigError::AdminOnPublicPort {
+                admin: config.admin_listen,
+                public: config.listen,
+            });
+        }
         if let Some(data_dir) = overrides.data_dir {
             config.data_dir = data_dir;
         }
@@ -289,6 +397,27 @@ impl Config {
         }
         if config.max_account_bytes == 0 {
             return Err(ConfigError::Quota);
+        }
+        if let Some(registration) = overrides.registration {
+            config.registration = registration;
+        }
+        if let Some(every) = overrides.backup_every {
+            config.backup_every = Some(parse_every(&every)?);
+        }
+        if let Some(keep) = overrides.backup_keep {
+            config.backup_keep = keep;
+        }
+        if let Some(dir) = overrides.backup_dir {
+            config.backup_dir = Some(dir);
+        }
+        if config.backup_keep == 0 {
+            return Err(ConfigError::Backup("backup_keep must be at least 1".into()));
+        }
+        if config.backup_every.is_some() && config.database_url.is_some() {
+            return Err(ConfigError::Backup(format!(
+                "backup_every schedules backups of the SQLite database; {}",
+                crate::backup::POSTGRES_ROUTE
+            )));
         }
         let b = &mut config.billing;
         if let Some(key) = overrides
@@ -317,6 +446,33 @@ impl Config {
     }
 }
 
+/// Parses an interval between backups such as `6h`, `90m` or `1d`; at least a minute.
+fn parse_every(text: &str) -> Result<std::time::Duration, ConfigError> {
+    let invalid = || {
+        ConfigError::Backup(format!(
+            "backup_every {text:?} is not an interval such as \"6h\", \"30m\" or \"1d\" (at least 1m)"
+        ))
+    };
+    let span: jiff::Span = text.trim().parse().map_err(|_| invalid())?;
+    let duration = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .ok()
+        .and_then(|d| std::time::Duration::try_from(d).ok())
+        .ok_or_else(invalid)?;
+    if duration < MIN_BACKUP_EVERY {
+        return Err(invalid());
+    }
+    Ok(duration)
+}
+
+/// Whether two listen addresses would collide: the same port, on the same address or with either
+/// on every address (`0.0.0.0`, `::`). Port 0 (any free port) never collides.
+fn shares_a_socket(a: SocketAddr, b: SocketAddr) -> bool {
+    a.port() != 0
+        && a.port() == b.port()
+        && (a.ip() == b.ip() || a.ip().is_unspecified() || b.ip().is_unspecified())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +484,12 @@ mod tests {
             .expect("the shipped example loads");
         let defaults = Config::default();
         assert_eq!(config.listen, defaults.listen);
+        assert_eq!(config.admin_listen, defaults.admin_listen);
+        assert_eq!(config.log_format, defaults.log_format);
+        assert_eq!(config.registration, defaults.registration);
+        assert_eq!(config.backup_every, defaults.backup_every);
+        assert_eq!(config.backup_keep, DEFAULT_BACKUP_KEEP);
+        assert_eq!(defaults.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
         assert_eq!(config.data_dir, defaults.data_dir);
         assert_eq!(config.max_account_bytes, defaults.max_account_bytes);
         assert_eq!(
@@ -346,10 +508,16 @@ mod tests {
         let text = std::fs::read_to_string(example).unwrap();
         for key in [
             "listen",
+            "admin_listen",
             "data_dir",
             "database_url",
             "trusted_proxies",
             "max_account_bytes",
+            "log_format",
+            "registration",
+            "backup_every",
+            "backup_keep",
+            "backup_dir",
             "[login_limits]",
             "per_account",
             "per_address",
@@ -490,6 +658,139 @@ mod tests {
                 .database_url
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_admin_listener_comes_from_file_or_flag_and_never_takes_the_public_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "admin_listen = \"127.0.0.1:9100\"\n").unwrap();
+        assert_eq!(
+            Config::load(Some(&path), Overrides::default())
+                .unwrap()
+                .admin_listen
+                .port(),
+            9100
+        );
+        let flag: SocketAddr = "127.0.0.1:9200".parse().unwrap();
+        let overridden = Config::load(
+            Some(&path),
+            Overrides {
+                admin_listen: Some(flag),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(overridden.admin_listen, flag);
+        for (admin, public) in [
+            ("127.0.0.1:8787", "127.0.0.1:8787"),
+            ("0.0.0.0:8787", "127.0.0.1:8787"),
+            ("127.0.0.1:9000", "0.0.0.0:9000"),
+        ] {
+            let refused = Config::load(
+                None,
+                Overrides {
+                    admin_listen: Some(admin.parse().unwrap()),
+                    listen: Some(public.parse().unwrap()),
+                    ..Overrides::default()
+                },
+            );
+            assert!(
+                matches!(refused, Err(ConfigError::AdminOnPublicPort { .. })),
+                "{admin} beside {public}"
+            );
+        }
+        let apart = Config::load(
+            None,
+            Overrides {
+                admin_listen: Some("127.0.0.1:8787".parse().unwrap()),
+                listen: Some("10.0.0.5:8787".parse().unwrap()),
+                ..Overrides::default()
+            },
+        );
+        assert!(apart.is_ok(), "another address on the same port is apart");
+    }
+
+    #[test]
+    fn backups_are_scheduled_from_the_file_or_flags_and_refused_on_postgres() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "backup_every = \"6h\"\nbackup_keep = 3\n").unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(
+            config.backup_every,
+            Some(std::time::Duration::from_secs(6 * 3600))
+        );
+        assert_eq!(config.backup_keep, 3);
+        assert_eq!(config.backup_dir(), config.data_dir.join("backups"));
+        let flags = Config::load(
+            Some(&path),
+            Overrides {
+                backup_every: Some("1d".into()),
+                backup_keep: Some(7),
+                backup_dir: Some("/srv/backups".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            flags.backup_every,
+            Some(std::time::Duration::from_secs(86_400))
+        );
+        assert_eq!(flags.backup_dir(), PathBuf::from("/srv/backups"));
+        for bad in ["10s", "often", "-6h", ""] {
+            let refused = Config::load(
+                None,
+                Overrides {
+                    backup_every: Some(bad.into()),
+                    ..Overrides::default()
+                },
+            );
+            assert!(matches!(refused, Err(ConfigError::Backup(_))), "{bad:?}");
+        }
+        let postgres = Config::load(
+            Some(&path),
+            Overrides {
+                database_url: Some("postgres://t@127.0.0.1/t".into()),
+                ..Overrides::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(postgres.contains("pg_dump"), "{postgres}");
+    }
+
+    #[test]
+    fn registration_comes_from_the_file_and_the_flag_wins() {
+        use crate::registration::Registration;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "registration = \"invite-only\"\n").unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(config.registration, Registration::InviteOnly);
+        let flag = Config::load(
+            Some(&path),
+            Overrides {
+                registration: Some(Registration::Closed),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(flag.registration, Registration::Closed);
+        assert_eq!(Config::default().registration, Registration::Open);
+        std::fs::write(&path, "registration = \"invite_only\"\n").unwrap();
+        assert!(Config::load(Some(&path), Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn the_log_format_comes_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        std::fs::write(&path, "log_format = \"json\"\n").unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(config.log_format, LogFormat::Json);
+        std::fs::write(&path, "log_format = \"xml\"\n").unwrap();
+        assert!(Config::load(Some(&path), Overrides::default()).is_err());
     }
 
     #[test]

@@ -58,18 +58,27 @@ pub struct AppState {
     pub origin: Arc<str>,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The counters `/metrics` on the admin listener exports.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Who may create an account.
+    pub registration: crate::registration::Registration,
 }
 
 /// Builds the full API router around `state`, and its OpenAPI description from the same routes.
 pub fn router(state: AppState) -> Router {
     let (router, description) = routes().split_for_parts();
+    let metrics = Arc::clone(&state.metrics);
     let router = router
         .fallback(not_found)
         .layer(Extension(openapi::Description(Arc::new(
             serde_json::to_value(&description).unwrap_or_default(),
         ))))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::track,
+        ));
     access_log::layer(router)
 }
 
@@ -185,6 +194,16 @@ impl ApiError {
         self
     }
 
+    /// The status it answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Whether it was answered on purpose (see [`ApiError::expected`]).
+    pub fn is_expected(&self) -> bool {
+        self.expected
+    }
+
     /// 400 with `message`.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
@@ -199,6 +218,7 @@ impl From<StorageError> for ApiError {
             StorageError::Forbidden(message) => Self::new(StatusCode::FORBIDDEN, message),
             StorageError::RelationshipEnded => Self::new(StatusCode::GONE, error.to_string())
                 .with_code(ErrorCode::RelationshipEnded),
+            StorageError::SignupCodeRefused => crate::registration::code_refused(),
             StorageError::AlreadyInRelationship => {
                 Self::new(StatusCode::CONFLICT, error.to_string())
                     .with_code(ErrorCode::AlreadyInRelationship)

@@ -15,13 +15,20 @@
 //! - [`hub`]: the live WebSockets by account; new entries reach only the devices that may read them.
 //! - [`limiter`]: sign-in throttling (backoff per address and account, budgets per address and
 //!   per account that spare the owner's known addresses), in bounded memory.
+//! - [`metrics`]: the Prometheus counters handlers move, and the middleware counting requests.
+//! - [`backup`]: online backups of the SQLite database (on demand and scheduled), and restores.
+//! - [`admin`]: the admin listener's router (`/metrics`), on its own socket apart from the API.
+//! - [`registration`]: who may create an account (open, invite-only with sign-up codes, closed).
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
-//!   resolves, so tests run the real server on port 0.
+//!   resolves, so tests run the real server on port 0 ([`launch_with_admin`] adds the admin
+//!   listener).
 //!
 //! ## Architecture invariant
 //! The server never holds a couple's plaintext data or keys; it relays ciphertext.
 
+pub mod admin;
+pub mod backup;
 pub mod billing;
 pub mod cli;
 pub mod clock;
@@ -29,6 +36,8 @@ pub mod config;
 pub mod http;
 pub mod hub;
 pub mod limiter;
+pub mod metrics;
+pub mod registration;
 pub mod secrets;
 pub mod storage;
 
@@ -64,6 +73,26 @@ pub async fn launch(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    launch_listeners(config, listener, None, shutdown).await
+}
+
+/// Like [`launch`], with the admin listener (`/metrics`) on `admin`, a second socket the caller
+/// bound (`serve` binds `admin_listen`).
+pub async fn launch_with_admin(
+    config: Config,
+    listener: TcpListener,
+    admin: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    launch_listeners(config, listener, Some(admin), shutdown).await
+}
+
+async fn launch_listeners(
+    config: Config,
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
     let _serving = storage::claim_for_serving(&config)?;
     let database = storage::open(&config).await?;
     let billing = billing::Billing::new(
@@ -79,8 +108,34 @@ pub async fn launch(
         Arc::clone(&database),
         Arc::clone(&billing),
     ));
-    let result = launch_with_storage(config, database, Some(billing), listener, shutdown).await;
+    // Scheduled backups copy the SQLite file; `Config::load` refuses them with PostgreSQL.
+    let sqlite_backup_every = config
+        .backup_every
+        .filter(|_| config.database_url.is_none());
+    let backups = sqlite_backup_every.map(|every| {
+        tokio::spawn(backup_job(
+            config.data_dir.clone(),
+            config.backup_dir(),
+            config.backup_keep,
+            every,
+            Arc::clone(&config.clock),
+        ))
+    });
+    let result = launch_with_storage(
+        config,
+        database,
+        Some(billing),
+        Listeners {
+            api: listener,
+            admin,
+        },
+        shutdown,
+    )
+    .await;
     revenue.abort();
+    if let Some(backups) = backups {
+        backups.abort();
+    }
     result
 }
 
@@ -164,15 +219,52 @@ async fn hourly_billing_job(db: Arc<dyn Storage>, billing: Arc<billing::Billing>
     }
 }
 
+/// The sockets a server answers on, bound by the caller.
+#[derive(Debug)]
+pub struct Listeners {
+    /// The public API.
+    pub api: TcpListener,
+    /// The admin listener (`/metrics`), if any.
+    pub admin: Option<TcpListener>,
+}
+
+/// Scheduled backups (SQLite): one at start, then every `every`, into `dir`, keeping the newest
+/// `keep`. A failed backup is logged as an error and tried again at the next tick.
+async fn backup_job(
+    data_dir: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    keep: usize,
+    every: std::time::Duration,
+    clock: Arc<dyn clock::Clock>,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let (data_dir, dir, now) = (data_dir.clone(), dir.clone(), clock.now());
+        match tokio::task::spawn_blocking(move || backup::scheduled(&data_dir, &dir, keep, now))
+            .await
+        {
+            Ok(Ok(file)) => tracing::info!(file = %file.display(), "scheduled backup written"),
+            Ok(Err(error)) => tracing::error!(%error, "scheduled backup failed"),
+            Err(error) => tracing::error!(%error, "scheduled backup task failed"),
+        }
+    }
+}
+
 /// Like [`launch`], with any [`storage::Storage`] backend: how another database (PostgreSQL) is
 /// plugged in, and how one API test suite can run against every backend.
 pub async fn launch_with_storage(
     config: Config,
     database: Arc<dyn Storage>,
     billing: Option<Arc<billing::Billing>>,
-    listener: TcpListener,
+    listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let Listeners {
+        api: listener,
+        admin,
+    } = listeners;
     let (stop_live, shutdown_seen) = tokio::sync::watch::channel(false);
     let hub = Arc::new(hub::Hub::default());
     let origin: Arc<str> = uuid::Uuid::now_v7().to_string().into();
@@ -183,7 +275,30 @@ pub async fn launch_with_storage(
             Arc::clone(&origin),
         ))
     });
+    let metrics = Arc::new(metrics::Metrics::new());
+    let admin_server = match admin {
+        Some(admin) => {
+            let address = admin.local_addr().map_err(ServerError::Serve)?;
+            tracing::info!(listen = %address, "admin listener (/metrics) listening");
+            let router = admin::router(admin::AdminState {
+                metrics: Arc::clone(&metrics),
+                hub: Arc::clone(&hub),
+                database: Arc::clone(&database),
+            });
+            let mut stopping = shutdown_seen.clone();
+            Some(tokio::spawn(async move {
+                axum::serve(admin, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stopping.wait_for(|stop| *stop).await;
+                    })
+                    .await
+            }))
+        }
+        None => None,
+    };
     let state = http::AppState {
+        registration: config.registration,
+        metrics,
         database,
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
         hub,
@@ -199,6 +314,7 @@ pub async fn launch_with_storage(
         listen = %address,
         database = %storage::describe(&config),
         billing = %billing_summary(&config.billing),
+        registration = %config.registration,
         ai = %config.billing.ai.as_ref().map_or("off", |ai| ai.model.as_str()),
         version = %env!("CARGO_PKG_VERSION"),
         "together-server listening"
@@ -214,6 +330,12 @@ pub async fn launch_with_storage(
         .map_err(ServerError::Serve)?;
     if let Some(listening) = listening {
         listening.abort();
+    }
+    if let Some(admin_server) = admin_server {
+        match admin_server.await {
+            Ok(result) => result.map_err(ServerError::Serve)?,
+            Err(error) => tracing::error!(%error, "the admin listener stopped abnormally"),
+        }
     }
     tracing::info!("together-server stopped");
     Ok(())

@@ -1,6 +1,7 @@
 //! The storage seam: what the server stores, whatever the database.
 //!
-//! One trait per concept — [`Accounts`], [`Relationships`], [`Documents`], [`Quota`], and
+//! One trait per concept — [`Accounts`], [`Relationships`], [`Documents`], [`Quota`],
+//! [`SignupCodes`], and
 //! billing's ([`crate::billing::store`]) — joined in [`Storage`], which the handlers use as
 //! `Arc<dyn Storage>` (a boxed state: one router for every backend, chosen at start). Each backend
 //! implements each trait once, in its own module, with its own SQL:
@@ -23,6 +24,7 @@ pub mod postgres;
 pub mod quota;
 pub mod relationships;
 pub mod rules;
+pub mod signup_codes;
 pub mod sqlite;
 
 use std::path::PathBuf;
@@ -33,11 +35,12 @@ pub use instance::{Broadcast, Envelope, Heard, Instance};
 pub use postgres::PostgresStorage;
 pub use quota::Quota;
 pub use relationships::{RelationshipRow, Relationships, Standing};
+pub use signup_codes::{SignupCodeRow, SignupCodes};
 pub use sqlite::SqliteStorage;
 
 /// Every storage trait, for callers of `dyn Storage`: `use crate::storage::prelude::*;`.
 pub mod prelude {
-    pub use super::{Accounts, Documents, Instance, Quota, Relationships, Storage};
+    pub use super::{Accounts, Documents, Instance, Quota, Relationships, SignupCodes, Storage};
     pub use crate::billing::store::{
         Catalog, Checkouts, Credits, Discounts, Entitlements, Gifts, Ledger, OwedActions, Revenue,
         Webhooks,
@@ -200,6 +203,10 @@ pub enum StorageError {
     /// A stored value could not be read back (written by a newer version, or damaged).
     #[error("a stored value could not be read: {0}")]
     Corrupt(String),
+    /// Sign-up codes are asked for and this one does not exist or is used up (one answer for
+    /// both: it tells nothing about which codes exist).
+    #[error("this sign-up code is not valid")]
+    SignupCodeRefused,
     /// The account already belongs to another current relationship.
     #[error("you are already in a relationship; leave it before starting or joining another")]
     AlreadyInRelationship,
@@ -212,6 +219,7 @@ pub trait Storage:
     + Relationships
     + Documents
     + Quota
+    + SignupCodes
     + crate::billing::store::BillingStore
     + std::fmt::Debug
     + Send
@@ -226,6 +234,7 @@ impl<T> Storage for T where
         + Relationships
         + Documents
         + Quota
+        + SignupCodes
         + crate::billing::store::BillingStore
         + std::fmt::Debug
         + Send

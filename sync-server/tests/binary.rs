@@ -48,8 +48,10 @@ fn wait_for_health(port: u16) -> serde_json::Value {
 fn serve_listens_where_told_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    let admin_port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_together-server"))
         .arg("serve")
+        .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
         .env("TOGETHER_LISTEN", format!("127.0.0.1:{port}"))
         .arg("--data-dir")
         .arg(dir.path().join("data"))
@@ -59,6 +61,24 @@ fn serve_listens_where_told_and_stops_on_sigterm() {
     let health = wait_for_health(port);
     assert_eq!(health["status"], "ok");
     assert!(dir.path().join("data/server.sqlite3").is_file());
+    // The admin listener answers Prometheus on its own port.
+    let metrics = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let response = http()
+                .get(format!("http://127.0.0.1:{admin_port}/metrics"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        });
+    assert!(
+        metrics.contains("together_http_requests_total{method=\"GET\",route=\"/healthz\""),
+        "{metrics}"
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -85,12 +105,30 @@ fn serve_listens_where_told_and_stops_on_sigterm() {
 }
 
 #[test]
+fn the_admin_listener_is_refused_on_the_public_port() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_together-server"))
+        .args(["serve", "--listen", &format!("0.0.0.0:{port}")])
+        .env("TOGETHER_ADMIN_LISTEN", format!("127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("must not be the public port"), "{stderr}");
+}
+
+#[test]
 fn a_busy_port_is_reported_in_plain_words() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_together-server"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        // Each test server's admin listener on a free port (the default, 8788, is one).
+        .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
         .arg("--data-dir")
         .arg(dir.path())
         .output()
@@ -128,6 +166,8 @@ fn no_acknowledged_entry_is_lost_when_the_server_is_killed() {
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_together-server"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // Each test server's admin listener on a free port (the default, 8788, is one).
+            .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
             .arg("--data-dir")
             .arg(&data)
             .stderr(Stdio::null())
@@ -255,6 +295,8 @@ fn serve_reads_a_config_file_and_refuses_a_broken_one() {
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_together-server"))
         .args(["serve", "--config"])
+        // Each test server's admin listener on a free port (the default, 8788, is one).
+        .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
         .arg(&config)
         .env_remove("TOGETHER_LISTEN")
         .env_remove("TOGETHER_SERVER_DATA_DIR")
@@ -275,6 +317,8 @@ fn serve_reads_a_config_file_and_refuses_a_broken_one() {
     std::fs::write(&config, "listen = 8787\nunknown_key = true\n").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_together-server"))
         .args(["serve", "--config"])
+        // Each test server's admin listener on a free port (the default, 8788, is one).
+        .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
         .arg(&config)
         .output()
         .unwrap();
@@ -290,6 +334,8 @@ fn serve_listens_on_a_host_name() {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_together-server"))
         .args(["serve", "--listen", &format!("localhost:{port}")])
+        // Each test server's admin listener on a free port (the default, 8788, is one).
+        .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
         .env_remove("TOGETHER_LISTEN")
         .arg("--data-dir")
         .arg(dir.path().join("data"))

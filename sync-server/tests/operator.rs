@@ -33,6 +33,8 @@ fn free_port() -> u16 {
 fn serve(data: &Path, port: u16, log: &Path, extra: &[&str]) -> Child {
     let child = server()
         .arg("serve")
+        // Each test server's admin listener on a free port (the default, 8788, is one).
+        .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(data)
@@ -116,6 +118,8 @@ fn a_second_server_on_one_data_dir_is_refused_and_admin_commands_still_work() {
 
     let second = run(server()
         .arg("serve")
+        // Each test server's admin listener on a free port (the default, 8788, is one).
+        .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
         .args(["--listen", &format!("127.0.0.1:{}", free_port())])
         .arg("--data-dir")
         .arg(&data));

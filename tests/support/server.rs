@@ -29,6 +29,8 @@ impl ServerProcess {
     ) -> Result<Self> {
         let child = Command::new(binary)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            // Each test server's admin listener on a free port (the default, 8788, is one).
+            .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
             .arg("--data-dir")
             .arg(data)
             .envs(env.iter().copied())

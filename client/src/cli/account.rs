@@ -52,13 +52,20 @@ fn password(prompt: &str) -> Result<String> {
 }
 
 /// `together account signup`: the app's sign-up form, filled from the flags and the password.
-pub(super) fn signup(cx: &mut Cx, server: &str, email: &str, name: &str) -> Result<()> {
+pub(super) fn signup(
+    cx: &mut Cx,
+    server: &str,
+    email: &str,
+    name: &str,
+    signup_code: Option<&str>,
+) -> Result<()> {
     super::person::warn_about_pronoun(name);
     let form = AccountForm {
         server: server.to_owned(),
         email: email.to_owned(),
         name: name.to_owned(),
         password: password("Choose a password: ")?,
+        signup_code: signup_code.unwrap_or_default().to_owned(),
     };
     with_secrets(cx, async |store, secrets| {
         crate::account::sign_up(store, secrets, &form).await

@@ -118,6 +118,10 @@ pub enum AccountCommand {
         /// Your name (used for your profile on this device; the server never sees it).
         #[arg(long)]
         name: String,
+        /// A sign-up code from the server's operator, for a server that accepts new accounts only
+        /// by invitation.
+        #[arg(long, value_name = "CODE")]
+        signup_code: Option<String>,
     },
     /// Sign this device in to your account and fetch everything.
     Login {

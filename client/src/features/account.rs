@@ -25,6 +25,8 @@ pub struct Signup {
     pub name: String,
     /// The password, which never leaves the device.
     pub password: String,
+    /// The operator's sign-up code, for an invite-only server.
+    pub signup_code: Option<String>,
 }
 
 impl std::fmt::Debug for Signup {
@@ -80,11 +82,15 @@ pub fn signup_form(form: &AccountForm) -> Result<Signup, FormError> {
             "choose a password of at least {MIN_PASSWORD_CHARS} characters"
         )));
     }
+    let signup_code = Some(form.signup_code.trim())
+        .filter(|code| !code.is_empty())
+        .map(str::to_owned);
     Ok(Signup {
         server,
         email,
         name: form.name.clone(),
         password: form.password.clone(),
+        signup_code,
     })
 }
 
@@ -111,13 +117,14 @@ pub async fn sign_up(
     form: &AccountForm,
 ) -> sync::Result<()> {
     let signup = signup_form(form)?;
-    Session::signup(
+    Session::signup_with_code(
         store,
         secrets,
         &signup.server,
         &signup.email,
         &signup.name,
         &signup.password,
+        signup.signup_code.as_deref(),
     )
     .await
     .map(drop)
@@ -145,7 +152,20 @@ mod tests {
             email: "sam@example.com".into(),
             name: name.into(),
             password: password.into(),
+            signup_code: String::new(),
         }
+    }
+
+    #[test]
+    fn a_sign_up_code_is_trimmed_and_a_blank_one_is_none() {
+        let without = signup_form(&form("long enough", "")).unwrap();
+        assert_eq!(without.signup_code, None);
+        let with = signup_form(&AccountForm {
+            signup_code: "  1234abcd-0000  ".into(),
+            ..form("long enough", "")
+        })
+        .unwrap();
+        assert_eq!(with.signup_code.as_deref(), Some("1234abcd-0000"));
     }
 
     #[test]

@@ -101,6 +101,7 @@ impl Api {
         auth_secret: &[u8; 32],
         user_id: &str,
         device_name: &str,
+        signup_code: Option<&str>,
     ) -> Result<SessionResponse, SyncError> {
         let body = SignupRequest {
             email: email.to_owned(),
@@ -108,6 +109,7 @@ impl Api {
             auth_secret: STANDARD.encode(auth_secret),
             device_name: device_name.to_owned(),
             user_id: Some(user_id.to_owned()),
+            signup_code: signup_code.map(str::to_owned),
         };
         self.post("/v1/accounts", &body).await
     }

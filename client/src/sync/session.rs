@@ -69,6 +69,20 @@ impl<'a> Session<'a> {
         name: &str,
         password: &str,
     ) -> Result<Self> {
+        Self::signup_with_code(store, secrets, server, email, name, password, None).await
+    }
+
+    /// Like [`Session::signup`], with the operator's sign-up code for a server whose registration
+    /// is invite-only.
+    pub async fn signup_with_code(
+        store: &'a mut Store,
+        secrets: &'a dyn SecretStore,
+        server: &str,
+        email: &str,
+        name: &str,
+        password: &str,
+        signup_code: Option<&str>,
+    ) -> Result<Self> {
         let api = Api::new(server, None)?;
         // The account is made only where its secrets can be kept: never half made.
         crate::secret_store::check(secrets)?;
@@ -90,6 +104,7 @@ impl<'a> Session<'a> {
                 &derived.auth_secret,
                 &user.to_string(),
                 &device_name(),
+                signup_code,
             )
             .await?;
         let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;

@@ -69,6 +69,10 @@ pub struct AccountForm {
     pub name: String,
     /// Password; derived on the device, never sent.
     pub password: String,
+    /// A sign-up code from the server's operator, for a server where registration is
+    /// invite-only; empty when none was given.
+    #[serde(default)]
+    pub signup_code: String,
 }
 
 /// Signing in to an existing account.

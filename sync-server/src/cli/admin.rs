@@ -35,7 +35,7 @@ fn sale_state(active: bool, has_price: bool) -> &'static str {
 use crate::config::{Config, Overrides};
 use crate::storage::Storage;
 
-async fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
+pub(super) async fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
     let config = Config::load(
         place.config.as_deref(),
         Overrides {
@@ -53,7 +53,7 @@ async fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
 }
 
 /// Prints a listing: one JSON array with `--json` (for scripts), else one line per item.
-fn print_list<T: serde::Serialize>(
+pub(super) fn print_list<T: serde::Serialize>(
     json: bool,
     items: &[T],
     line: impl Fn(&T) -> String,

@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 use super::auth::ClientAddress;
 use super::openapi::{Refusals, SignedIn};
 use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
+use crate::registration::{self, Registration};
 use crate::secrets;
 use crate::storage::Broadcast;
 use crate::storage::NewAccount;
@@ -161,12 +162,16 @@ fn auth_secret(raw: &str) -> Result<[u8; 32], ApiError> {
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts",
     request_body = SignupRequest,
     responses((status = 201, body = SessionResponse), Refusals,
+        (status = 403, description = "Registration is closed, or invite-only and the sign-up code is missing, not valid or used up", body = ErrorBody),
         (status = 409, description = "The email or user id is taken", body = ErrorBody)))]
 async fn signup(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
+    if state.registration == Registration::Closed {
+        return Err(registration::closed());
+    }
     let email = valid_email(&body.email)?;
     let name = body
         .name
@@ -197,7 +202,21 @@ async fn signup(
     };
     let (user_id, device_id) = (account.user_id.clone(), account.device_id.clone());
     let email = account.email.clone();
-    state.database.create_account(account).await?;
+    match state.registration {
+        Registration::Open => state.database.create_account(account).await?,
+        Registration::Closed => return Err(registration::closed()),
+        Registration::InviteOnly => {
+            let code = body
+                .signup_code
+                .as_deref()
+                .and_then(registration::code_hash)
+                .ok_or_else(registration::code_refused)?;
+            state
+                .database
+                .create_account_with_code(account, code)
+                .await?;
+        }
+    }
     // Where the account was made is known to it: sign-ins from there are never locked out by
     // someone else's failures.
     state
@@ -239,6 +258,7 @@ async fn login(
             client = address.as_deref().unwrap_or("-"),
             "sign-in refused: too many failures"
         );
+        state.metrics.login_limited();
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!(

@@ -102,6 +102,7 @@ async fn append(
             max_account_bytes: state.max_account_bytes,
         })
         .await?;
+    state.metrics.appended(placed.len());
     if let Some(latest_seq) = placed.iter().map(|(_, seq)| *seq).max() {
         let carried = carry
             .map(|sent| Carried::of_append(&sent, &placed, &device_id, &now))
@@ -166,6 +167,9 @@ async fn pull(
             MAX_PULL_PAGE_BYTES,
         )
         .await?;
+    state
+        .metrics
+        .pulled(rows.iter().map(|r| r.ciphertext.len()).sum());
     Ok(Json(PullResponse {
         entries: rows
             .into_iter()

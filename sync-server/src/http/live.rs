@@ -173,6 +173,8 @@ mod tests {
             clock: Arc::new(crate::clock::SystemClock),
             origin: "test".into(),
             shutdown,
+            metrics: Arc::default(),
+            registration: crate::registration::Registration::Open,
         }
     }
 

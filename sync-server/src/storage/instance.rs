@@ -72,6 +72,10 @@ pub trait Instance {
     /// The database's stable identity; also proves the database answers.
     async fn instance_id(&self) -> Result<String, StorageError>;
 
+    /// How many bytes the database takes (SQLite: its pages; PostgreSQL: `pg_database_size`), for
+    /// the operator's metrics: a disk filling up is seen before it is full.
+    async fn database_bytes(&self) -> Result<u64, StorageError>;
+
     /// The entitlement signing key's seed: the stored one, or `candidate` stored now when there is
     /// none yet (one conditional insert: instances starting together agree on one key).
     async fn signing_seed(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError>;

@@ -26,6 +26,7 @@ mod instance;
 mod listener;
 mod quota;
 mod relationships;
+mod signup_codes;
 
 use std::str::FromStr;
 use std::time::Duration;

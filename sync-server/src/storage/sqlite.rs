@@ -12,6 +12,7 @@ pub(crate) mod group_commit;
 mod instance;
 mod quota;
 pub(crate) mod relationships;
+mod signup_codes;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

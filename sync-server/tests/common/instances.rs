@@ -32,6 +32,8 @@ impl Instance {
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_together-server"))
             .arg("serve")
+            // Each test server's admin listener on a free port (the default, 8788, is one).
+            .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")

@@ -16,6 +16,8 @@ use tokio::sync::oneshot;
 
 pub struct Server {
     pub base: String,
+    /// The admin listener (`/metrics`), on its own loopback port.
+    pub admin: String,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), together_server::ServerError>>>,
     pub dir: tempfile::TempDir,
@@ -59,6 +61,8 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin_address = admin.local_addr().unwrap();
     let database = backend::fresh_database().await;
     let mut config = Config {
         listen: address,
@@ -69,11 +73,17 @@ pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Server {
     adjust(&mut config);
     let database_url = config.database_url.as_ref().map(|u| u.expose().to_owned());
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(together_server::launch(config, listener, async {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(together_server::launch_with_admin(
+        config,
+        listener,
+        admin,
+        async {
+            let _ = stopped.await;
+        },
+    ));
     let server = Server {
         base: format!("http://{address}"),
+        admin: format!("http://{admin_address}"),
         stop: Some(stop),
         task: Some(task),
         dir,

@@ -24,6 +24,7 @@ pub fn AccountForms(
     let server = RwSignal::new(default_server.unwrap_or_default());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let signup_code = RwSignal::new(String::new());
     let notice = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -32,6 +33,7 @@ pub fn AccountForms(
         notice.set(Some(Ok("Connecting to the sync server…".to_owned())));
         let login = mode_login.get();
         let (server, email, password) = (server.get(), email.get(), password.get());
+        let signup_code = signup_code.get();
         // The name is the profile's, given at onboarding: never asked twice.
         let name = String::new();
         let pending_code = ctx.pending_code.get_untracked();
@@ -49,6 +51,7 @@ pub fn AccountForms(
                     email,
                     name,
                     password,
+                    signup_code,
                 })
                 .await
             };
@@ -88,6 +91,12 @@ pub fn AccountForms(
             <input id="account-password" type="password" required
                 autocomplete=move || if mode_login.get() { "current-password" } else { "new-password" }
                 prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+            {move || (!mode_login.get()).then(|| view! {
+                <label for="account-signup-code">"Sign-up code "<span class="muted small">"(only if your server asks for one)"</span></label>
+                <input id="account-signup-code" type="text" autocomplete="off" spellcheck="false"
+                    placeholder="From the server’s operator"
+                    prop:value=move || signup_code.get() on:input=move |ev| signup_code.set(event_target_value(&ev))/>
+            })}
             <p class="muted small">"Your password never leaves this device; the server only stores encrypted data."</p>
             <button type="submit" id="account-submit" prop:disabled=move || busy.get()>
                 {move || if mode_login.get() { "Sign in" } else { "Create account" }}

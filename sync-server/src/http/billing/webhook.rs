@@ -20,6 +20,7 @@ use crate::billing::store::Processed;
 use crate::billing::{actions, signature};
 use crate::http::openapi::Refusals;
 use crate::http::{ApiError, AppState};
+use crate::metrics::WebhookOutcome;
 use together_core::wire::ErrorBody;
 
 /// Largest webhook body: Stripe's events are small JSON documents (a few kilobytes; objects with
@@ -45,6 +46,24 @@ async fn webhook(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<WebhookAck>, ApiError> {
+    let answer = receive(&state, &headers, body).await;
+    state.metrics.webhook(match &answer {
+        Ok(Json(ack)) if ack.duplicate => WebhookOutcome::Duplicate,
+        Ok(_) => WebhookOutcome::Applied,
+        Err(error) if error.status().is_server_error() && !error.is_expected() => {
+            WebhookOutcome::Failed
+        }
+        Err(_) => WebhookOutcome::Refused,
+    });
+    answer
+}
+
+/// Verifies, stores and applies one delivery.
+async fn receive(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<WebhookAck>, ApiError> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -55,7 +74,7 @@ async fn webhook(
             ApiError::new(rejection.status(), rejection.body_text())
         }
     })?;
-    let billing = billing(&state)?;
+    let billing = billing(state)?;
     if billing.config.webhook_secrets.is_empty() {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

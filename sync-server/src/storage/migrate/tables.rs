@@ -41,6 +41,7 @@ pub const TABLES: &[(&str, Policy)] = &[
     ("revenue_analytics", Policy::Copy),
     ("analytics_events", Policy::Copy),
     ("gift_lookups", Policy::Copy),
+    ("signup_codes", Policy::Copy),
     ("job_leases", Policy::Skip),
 ];
 

@@ -26,63 +26,91 @@ pub(super) async fn lock_user<C: GenericClient>(c: &C, user_id: &str) -> Result<
     Ok(())
 }
 
+/// Creates the account `a` in one transaction; with `signup_code`, one use of that sign-up code is
+/// taken first (a conditional update, which locks the code's row: concurrent sign-ups never pass its
+/// uses), and given back if anything after fails — so a refused code tells nothing about the email.
+pub(super) async fn create_account(
+    storage: &PostgresStorage,
+    a: &NewAccount,
+    signup_code: Option<[u8; 32]>,
+) -> Result<(), StorageError> {
+    let mut client = storage.client().await?;
+    let tx = client.transaction().await?;
+    if let Some(code) = signup_code {
+        let taken = exec(
+            &tx,
+            "UPDATE signup_codes SET uses = uses + 1, last_used_at = $2
+                 WHERE code_hash = $1 AND uses < max_uses",
+            &[&code.as_slice(), &a.now],
+        )
+        .await?;
+        if taken == 0 {
+            return Err(StorageError::SignupCodeRefused);
+        }
+    }
+    let taken = || StorageError::Conflict("an account with this email already exists".into());
+    let exists: bool = one(
+        &tx,
+        "SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1))",
+        &[&a.email],
+    )
+    .await?
+    .get(0);
+    if exists {
+        return Err(taken());
+    }
+    let id_taken: bool = one(
+        &tx,
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)",
+        &[&a.user_id],
+    )
+    .await?
+    .get(0);
+    if id_taken {
+        return Err(StorageError::Conflict(
+            "this user id is already taken".into(),
+        ));
+    }
+    // Two sign-ups with one email at once: the unique index refuses the second.
+    exec(
+        &tx,
+        "INSERT INTO users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+        &[&a.user_id, &a.email, &a.name, &a.now],
+    )
+    .await
+    .map_err(unique(taken))?;
+    exec(
+        &tx,
+        "INSERT INTO credentials (user_id, salt, secret_hash, updated_at) VALUES ($1, $2, $3, $4)",
+        &[
+            &a.user_id,
+            &a.salt.as_slice(),
+            &a.secret_hash.as_slice(),
+            &a.now,
+        ],
+    )
+    .await?;
+    exec(
+        &tx,
+        "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        &[
+            &a.device_id,
+            &a.user_id,
+            &a.device_name,
+            &a.token_hash.as_slice(),
+            &a.now,
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Accounts for PostgresStorage {
     async fn create_account(&self, a: NewAccount) -> Result<(), StorageError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let taken = || StorageError::Conflict("an account with this email already exists".into());
-        let exists: bool = one(
-            &tx,
-            "SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($1))",
-            &[&a.email],
-        )
-        .await?
-        .get(0);
-        if exists {
-            return Err(taken());
-        }
-        let id_taken: bool = one(
-            &tx,
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)",
-            &[&a.user_id],
-        )
-        .await?
-        .get(0);
-        if id_taken {
-            return Err(StorageError::Conflict(
-                "this user id is already taken".into(),
-            ));
-        }
-        // Two sign-ups with one email at once: the unique index refuses the second.
-        exec(
-            &tx,
-            "INSERT INTO users (id, email, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-            &[&a.user_id, &a.email, &a.name, &a.now],
-        )
-        .await
-        .map_err(unique(taken))?;
-        exec(
-            &tx,
-            "INSERT INTO credentials (user_id, salt, secret_hash, updated_at) VALUES ($1, $2, $3, $4)",
-            &[&a.user_id, &a.salt.as_slice(), &a.secret_hash.as_slice(), &a.now],
-        )
-        .await?;
-        exec(
-            &tx,
-            "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5, $5)",
-            &[
-                &a.device_id,
-                &a.user_id,
-                &a.device_name,
-                &a.token_hash.as_slice(),
-                &a.now,
-            ],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        create_account(self, &a, None).await
     }
 
     async fn credentials(&self, email: String) -> Result<Option<Credentials>, StorageError> {

@@ -26,6 +26,14 @@ impl Instance for PostgresStorage {
         .get(0))
     }
 
+    async fn database_bytes(&self) -> Result<u64, StorageError> {
+        let client = self.client().await?;
+        let bytes: i64 = one(&client, "SELECT pg_database_size(current_database())", &[])
+            .await?
+            .get(0);
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+
     async fn signing_seed(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError> {
         let client = self.client().await?;
         exec(

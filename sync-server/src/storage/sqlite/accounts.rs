@@ -13,44 +13,78 @@ fn to_array<const N: usize>(bytes: Vec<u8>) -> Result<[u8; N], StorageError> {
         .map_err(|_| StorageError::Conflict("stored credential has the wrong length".into()))
 }
 
+/// Creates the account `a` in one transaction; with `signup_code`, one use of that sign-up code is
+/// taken first (a conditional update: never past its uses), and given back if anything after
+/// fails — so a refused code tells nothing about the email.
+pub(super) fn create_account(
+    conn: &rusqlite::Connection,
+    a: &NewAccount,
+    signup_code: Option<[u8; 32]>,
+) -> Result<(), StorageError> {
+    let tx = conn.unchecked_transaction()?;
+    if let Some(code) = signup_code {
+        let taken = tx.execute(
+            "UPDATE signup_codes SET uses = uses + 1, last_used_at = ?2
+             WHERE code_hash = ?1 AND uses < max_uses",
+            params![code.as_slice(), a.now],
+        )?;
+        if taken == 0 {
+            return Err(StorageError::SignupCodeRefused);
+        }
+    }
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE)",
+        [&a.email],
+        |row| row.get(0),
+    )?;
+    if taken {
+        return Err(StorageError::Conflict(
+            "an account with this email already exists".into(),
+        ));
+    }
+    let id_taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+        [&a.user_id],
+        |row| row.get(0),
+    )?;
+    if id_taken {
+        return Err(StorageError::Conflict(
+            "this user id is already taken".into(),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO users (id, email, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![a.user_id, a.email, a.name, a.now],
+    )?;
+    tx.execute(
+        "INSERT INTO credentials (user_id, salt, secret_hash, updated_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            a.user_id,
+            a.salt.as_slice(),
+            a.secret_hash.as_slice(),
+            a.now
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![
+            a.device_id,
+            a.user_id,
+            a.device_name,
+            a.token_hash.as_slice(),
+            a.now
+        ],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Accounts for SqliteStorage {
     async fn create_account(&self, a: NewAccount) -> Result<(), StorageError> {
-        self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
-            let taken: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE)",
-                [&a.email],
-                |row| row.get(0),
-            )?;
-            if taken {
-                return Err(StorageError::Conflict("an account with this email already exists".into()));
-            }
-            let id_taken: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)",
-                [&a.user_id],
-                |row| row.get(0),
-            )?;
-            if id_taken {
-                return Err(StorageError::Conflict("this user id is already taken".into()));
-            }
-            tx.execute(
-                "INSERT INTO users (id, email, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-                params![a.user_id, a.email, a.name, a.now],
-            )?;
-            tx.execute(
-                "INSERT INTO credentials (user_id, salt, secret_hash, updated_at) VALUES (?1, ?2, ?3, ?4)",
-                params![a.user_id, a.salt.as_slice(), a.secret_hash.as_slice(), a.now],
-            )?;
-            tx.execute(
-                "INSERT INTO devices (id, user_id, name, token_hash, created_at, last_seen_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                params![a.device_id, a.user_id, a.device_name, a.token_hash.as_slice(), a.now],
-            )?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        self.with_conn(move |conn| create_account(conn, &a, None))
+            .await
     }
     async fn credentials(&self, email: String) -> Result<Option<Credentials>, StorageError> {
         self.with_conn(move |conn| {

@@ -24,6 +24,15 @@ impl Instance for SqliteStorage {
         .await
     }
 
+    async fn database_bytes(&self) -> Result<u64, StorageError> {
+        self.with_conn(|conn| {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |row| row.get(0))?;
+            let size: i64 = conn.query_row("PRAGMA page_size", [], |row| row.get(0))?;
+            Ok(u64::try_from(pages.saturating_mul(size)).unwrap_or(0))
+        })
+        .await
+    }
+
     async fn signing_seed(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError> {
         self.with_conn(move |conn| {
             conn.execute(
