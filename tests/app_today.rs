@@ -421,8 +421,15 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     // The sliders show where the keyboard is.
     let outline = me
         .script(
+            // Three app windows share one X display, so this one may not hold the window
+            // focus (then no element matches :focus): read the page's own rule instead.
             "const e = document.querySelector('#checkin-mood'); e.focus(); \
-             return getComputedStyle(e).outlineStyle;",
+             if (document.hasFocus() && e.matches(':focus')) \
+               return getComputedStyle(e).outlineStyle; \
+             for (const sheet of document.styleSheets) for (const rule of sheet.cssRules) \
+               if (rule.selectorText === 'input[type=\"range\"]:focus') \
+                 return rule.style.outlineStyle; \
+             return 'none';",
             vec![],
         )
         .await?;
