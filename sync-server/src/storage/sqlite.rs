@@ -126,6 +126,13 @@ impl SqliteStorage {
             path: path.to_path_buf(),
             source,
         };
+        // Processes opening one file at once (a server starting, an admin command beside it)
+        // set it up and migrate one after the other: each would otherwise apply the same step,
+        // and switching a new file to WAL can answer "database is locked" without waiting.
+        let migrating = migration_lock(path).map_err(|source| StorageError::DataDir {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut conn = Connection::open(path).map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_error)?;
@@ -137,19 +144,13 @@ impl SqliteStorage {
             .map_err(open_error)?;
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(open_error)?;
-        // Processes opening one file at once (a server starting, an admin command beside it)
-        // migrate one after the other: each would otherwise apply the same step.
-        let _migrating = migration_lock(path).map_err(|source| StorageError::DataDir {
-            path: path.to_path_buf(),
-            source,
-        })?;
         embedded::migrations::runner()
             .run(&mut conn)
             .map_err(|source| StorageError::Migration {
                 path: path.to_path_buf(),
                 source: Box::new(source),
             })?;
-        drop(_migrating);
+        drop(migrating);
         let conn = Arc::new(Mutex::new(conn));
         let appends =
             group_commit::start(Arc::clone(&conn)).map_err(|source| StorageError::DataDir {
