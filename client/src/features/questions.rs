@@ -452,7 +452,7 @@ impl Store {
 
 fn all_skipped() -> StoreError {
     StoreError::Missing(
-        "every question of your packs was skipped today: choose more packs with together question packs --set".into(),
+        "every question of your packs was skipped today: choose more packs for tomorrow".into(),
     )
 }
 
