@@ -15,7 +15,6 @@ use super::record_id;
 use crate::error::{FormError, Result, StoreError};
 use crate::profile::{local_day, require_user};
 use crate::relationship::require_relationship;
-use crate::store::settings::{SettingKey, get_setting, parse_setting};
 use crate::store::write::WriteTx;
 use crate::store::{Store, analytics, rows};
 
@@ -177,13 +176,7 @@ impl Store {
     /// this device too. Nothing without a current relationship.
     pub(crate) fn settle_merged(&mut self, now: Timestamp) -> Result<()> {
         self.write_local(now, |tx| {
-            let (Some(user), Some(relationship)) = (
-                parse_setting::<UserId>(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?,
-                parse_setting::<RelationshipId>(
-                    get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
-                    "relationship id",
-                )?,
-            ) else {
+            let Some((user, relationship)) = crate::relationship::local_couple(tx)? else {
                 return Ok(());
             };
             settle(tx, relationship, user)

@@ -12,7 +12,6 @@ use together_core::view::NotificationView;
 use crate::error::{Result, StoreError};
 use crate::profile::{local_day, require_user};
 use crate::relationship::{display_name, partner_of};
-use crate::store::settings::{SettingKey, get_setting, parse_setting};
 use crate::store::write::WriteTx;
 use crate::store::{Store, rows};
 
@@ -92,13 +91,7 @@ impl Store {
     /// the date and the occurrence). Returns how many were new.
     pub fn refresh_reminders(&mut self, now: Timestamp) -> Result<usize> {
         self.write_local(now, |tx| {
-            let (Some(user), Some(relationship)) = (
-                parse_setting::<UserId>(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?,
-                parse_setting::<RelationshipId>(
-                    get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
-                    "relationship id",
-                )?,
-            ) else {
+            let Some((user, relationship)) = crate::relationship::local_couple(tx)? else {
                 return Ok(0);
             };
             let today = local_day(tx.conn, Some(user), tx.now)?;

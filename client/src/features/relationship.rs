@@ -234,6 +234,17 @@ pub(crate) fn display_name(conn: &Connection, user: UserId) -> Result<String> {
         .unwrap_or_else(|| "Your partner".to_owned()))
 }
 
+/// The local person and their current relationship, when there are both (work that only makes
+/// sense for a couple — settling merges, raising reminders — does nothing otherwise).
+pub(crate) fn local_couple(tx: &WriteTx<'_>) -> Result<Option<(UserId, RelationshipId)>> {
+    let user = parse_setting::<UserId>(get_setting(tx.conn, SettingKey::LocalUserId)?, "user id")?;
+    let relationship = parse_setting::<RelationshipId>(
+        get_setting(tx.conn, SettingKey::CurrentRelationshipId)?,
+        "relationship id",
+    )?;
+    Ok(user.zip(relationship))
+}
+
 /// The current relationship, or the sentence saying how to make one.
 pub(crate) fn require_relationship(tx: &WriteTx<'_>) -> Result<RelationshipId> {
     parse_setting(
