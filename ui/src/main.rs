@@ -19,7 +19,6 @@
 mod app;
 mod charts;
 mod context;
-mod counter;
 mod ipc;
 mod screens;
 mod time_zone;

@@ -176,7 +176,12 @@ pub fn CharCount(
 ) -> impl IntoView {
     let count = move || text.with(|t| t.chars().count());
     view! {
-        <span id=id class=move || { if count() > max { "char-count full" } else { "char-count" } } aria-live="polite">
+        <span id=id class=move || match count() {
+            n if n > max => "char-count full",
+            // Near the limit (nine tenths used): a warning before the refusal.
+            n if n * 10 >= max * 9 => "char-count near",
+            _ => "char-count",
+        } aria-live="polite">
             {move || {
                 let used = count();
                 if used > max {

@@ -8,8 +8,8 @@ use leptos::task::spawn_local;
 use together_core::domain::PingKind;
 use together_core::view::PingForm;
 
-use crate::counter::Counter;
 use crate::ipc;
+use crate::widgets::CharCount;
 use crate::widgets::{Notice, clear_error};
 
 /// The gesture chooser, the optional line and the button, for the partner named `partner`.
@@ -67,7 +67,7 @@ pub fn PingButton(#[prop(into)] id: String, partner: Signal<String>) -> impl Int
             <input id=field type="text" aria-describedby=counter.clone() placeholder="See you tonight"
                 prop:value=move || message.get()
                 on:input=move |ev| message.set(event_target_value(&ev))/>
-            <Counter id=counter text=message.into() max=PingForm::MESSAGE_MAX_CHARS/>
+            <CharCount id=counter text=message max=PingForm::MESSAGE_MAX_CHARS/>
             <div class="actions">
                 <button type="submit" id=format!("{id}-send") prop:disabled=move || busy.get()>
                     {move || format!("Send to {}", partner.get())}

@@ -9,8 +9,8 @@ use together_core::domain::word_label;
 use together_core::view::{QuestionView, ReactionForm, ReactionView};
 
 use crate::context::Ctx;
-use crate::counter::Counter;
 use crate::ipc;
+use crate::widgets::CharCount;
 use crate::widgets::{Notice, clear_error};
 
 /// Where the card stands, for its `data-state` and for what it shows.
@@ -140,7 +140,7 @@ pub fn QuestionCard(
                     <textarea id="question-answer" rows="3" aria-describedby="question-answer-count"
                         prop:value=move || draft.get()
                         on:input=move |ev| draft.set(event_target_value(&ev))></textarea>
-                    <Counter id="question-answer-count" text=draft.into() max=QuestionView::ANSWER_MAX_CHARS/>
+                    <CharCount id="question-answer-count" text=draft max=QuestionView::ANSWER_MAX_CHARS/>
                     <div class="actions">
                         <button type="submit" id="question-save" prop:disabled=move || busy.get()>
                             {move || if changing.get() { "Save the change" } else { "Answer" }}
@@ -285,7 +285,7 @@ fn Reactions(
                         on:input=move |ev| reply.set(event_target_value(&ev))/>
                     <button type="submit" class="secondary" id="question-reply-send">"Reply"</button>
                 </div>
-                <Counter id="question-reply-count" text=reply.into() max=ReactionForm::REPLY_MAX_CHARS/>
+                <CharCount id="question-reply-count" text=reply max=ReactionForm::REPLY_MAX_CHARS/>
             </form>
         </div>
     }
