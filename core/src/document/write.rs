@@ -404,22 +404,24 @@ pub fn put_checkin(
         )));
     }
     let id = checkin_id(relationship, user, input.date);
-    let obj = record_obj_or_create(doc, Collection::Checkins, &id.to_string())?;
-    if crate::document::fields::string(doc.inner(), &obj, "created_at").is_none() {
-        put(doc, &obj, "created_at", timestamp_text(now))?;
-    }
-    put(doc, &obj, "user_id", user.to_string())?;
-    put(doc, &obj, "date", input.date.to_string())?;
-    put(doc, &obj, "connection", i64::from(input.connection.get()))?;
-    put(doc, &obj, "mood", i64::from(input.mood.get()))?;
-    put(
+    super::batch::write_record(
         doc,
-        &obj,
-        "satisfaction",
-        i64::from(input.satisfaction.get()),
+        Collection::Checkins,
+        &id.to_string(),
+        vec![
+            ("user_id", Some(user.to_string().into())),
+            ("date", Some(input.date.to_string().into())),
+            ("connection", Some(i64::from(input.connection.get()).into())),
+            ("mood", Some(i64::from(input.mood.get()).into())),
+            (
+                "satisfaction",
+                Some(i64::from(input.satisfaction.get()).into()),
+            ),
+            ("note", input.note.as_deref().map(ScalarValue::from)),
+            ("deleted", Some(false.into())),
+        ],
+        vec![("created_at", Some(timestamp_text(now).into()))],
     )?;
-    put_opt(doc, &obj, "note", input.note.as_deref())?;
-    put(doc, &obj, "deleted", false)?;
     Ok(id)
 }
 
@@ -586,18 +588,23 @@ pub fn add_notification(
     if object(doc.inner(), &parent, key).is_some() {
         return Ok(());
     }
-    doc.touch(Collection::Notifications, key);
-    let obj = doc.inner_mut().put_object(&parent, key, ObjType::Map)?;
-    put(doc, &obj, "user_id", input.recipient.to_string())?;
-    put(doc, &obj, "type", input.notification_type)?;
-    put(doc, &obj, "title", input.title.as_str())?;
-    put(doc, &obj, "message", input.message.as_str())?;
-    put(doc, &obj, "priority", input.priority)?;
-    put(doc, &obj, "created_at", timestamp_text(now))?;
-    if let Some(subject) = &input.subject {
-        put(doc, &obj, "subject", subject.as_str())?;
-    }
-    put(doc, &obj, "read", false)
+    super::batch::write_record(
+        doc,
+        Collection::Notifications,
+        key,
+        vec![
+            ("user_id", Some(input.recipient.to_string().into())),
+            ("type", Some(input.notification_type.into())),
+            ("title", Some(input.title.as_str().into())),
+            ("message", Some(input.message.as_str().into())),
+            ("priority", Some(input.priority.into())),
+            ("created_at", Some(timestamp_text(now).into())),
+            ("subject", input.subject.as_deref().map(ScalarValue::from)),
+            ("read", Some(false.into())),
+        ],
+        Vec::new(),
+    )?;
+    Ok(())
 }
 
 /// Marks a notification read.
