@@ -14,6 +14,7 @@ mod admin;
 mod backup;
 mod migrate_storage;
 mod signup_codes;
+mod usage;
 
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
@@ -65,7 +66,7 @@ pub enum Command {
     /// Move the server's data from its SQLite file to an empty PostgreSQL database, then verify
     /// the copy (stop the server first).
     MigrateStorage(migrate_storage::MigrateStorageArgs),
-    /// Operator commands about accounts: sign-up codes.
+    /// Operator commands: sign-up codes, usage figures and cohorts.
     #[command(subcommand)]
     Admin(signup_codes::AdminCommand),
     /// Back the SQLite database up into a file while the server serves (PostgreSQL: pg_dump).

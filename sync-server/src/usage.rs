@@ -42,6 +42,14 @@ impl ActiveWeeks {
         last.insert(account.to_owned(), week);
         Some(week)
     }
+
+    /// Forgets `account` (its week could not be recorded: the next request tries again).
+    pub fn forget(&self, account: &str) {
+        self.last
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(account);
+    }
 }
 
 /// Folds usage reports (recent days), deletes old raw reports and recomputes the cohorts, every
@@ -100,5 +108,7 @@ mod tests {
         assert_eq!(weeks.due("b", sunday), Some(monday));
         let next: Date = "2026-11-30".parse().unwrap();
         assert_eq!(weeks.due("a", next), Some(next));
+        weeks.forget("a");
+        assert_eq!(weeks.due("a", next), Some(next), "forgotten: due again");
     }
 }

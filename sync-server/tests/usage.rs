@@ -359,3 +359,72 @@ async fn cohorts_count_accounts_by_creation_week_with_activity_and_subscriptions
         "one row per active week"
     );
 }
+
+/// Runs `together-server admin ARGS` against `server`'s database: (success, stdout, stderr).
+async fn admin(server: &Server, args: &[&str]) -> (bool, String, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_together-server"));
+    command.arg("admin").args(args);
+    match &server.database_url {
+        Some(url) => command.args(["--database-url", url]),
+        None => command
+            .arg("--data-dir")
+            .arg(server.dir.path().join("server-data")),
+    };
+    command.env_remove("TOGETHER_USAGE_K_THRESHOLD");
+    let output = command.output().await.unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_admin_commands_fold_now_and_list_only_what_the_k_threshold_lets_through() {
+    let server = common::start().await;
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let yesterday = today.yesterday().unwrap().to_string();
+    let before = today.yesterday().unwrap().yesterday().unwrap().to_string();
+    for n in 1..=5 {
+        let body = json!({ "day": yesterday, "token": token(n), "features": [usage("goals", 1, 10, true)] });
+        assert_eq!(send(&server, body).await.status, 204);
+    }
+    for n in 11..=14 {
+        let body =
+            json!({ "day": before, "token": token(n), "features": [usage("goals", 2, 10, false)] });
+        assert_eq!(send(&server, body).await.status, 204);
+    }
+    let ann = signup(&server, "ann@example.com", "Ann", "pw").await;
+    assert_eq!(ann.get("/v1/devices").await.status, 200);
+    let (ok, _, stderr) = admin(&server, &["fold-usage"]).await;
+    assert!(ok, "{stderr}");
+    let (ok, out, stderr) = admin(&server, &["usage", "--json"]).await;
+    assert!(ok, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 1, "only the day with five devices: {out}");
+    assert_eq!(rows[0]["date"], yesterday.as_str());
+    assert_eq!(rows[0]["feature"], "goals");
+    assert_eq!(rows[0]["total_users"], 5);
+    let (ok, out, stderr) = admin(&server, &["usage", "--json", "--usage-k-threshold", "4"]).await;
+    assert!(ok, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    let days: Vec<&str> = rows.iter().map(|r| r["date"].as_str().unwrap()).collect();
+    assert_eq!(
+        days,
+        [yesterday.as_str(), before.as_str()],
+        "newest day first"
+    );
+    let (ok, _, stderr) = admin(&server, &["usage", "--usage-k-threshold", "1"]).await;
+    assert!(!ok && stderr.contains("at least 2"), "{stderr}");
+    let (ok, out, stderr) = admin(&server, &["cohorts", "--json"]).await;
+    assert!(ok, "{stderr}");
+    let rows: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert_eq!(rows[0]["weeks_since_signup"], 0);
+    assert_eq!(rows[0]["cohort_size"], 1);
+    assert_eq!(rows[0]["active_users"], 1);
+    let (ok, out, stderr) = admin(&server, &["cohorts"]).await;
+    assert!(ok && out.contains("accounts     1"), "{out}{stderr}");
+}

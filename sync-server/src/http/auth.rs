@@ -58,6 +58,7 @@ async fn record_activity(state: &AppState, user_id: &str) {
         .await
     {
         tracing::warn!(%error, "cannot record the account's active week");
+        state.active_weeks.forget(user_id);
     }
 }
 
