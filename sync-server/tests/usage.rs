@@ -428,3 +428,46 @@ async fn the_admin_commands_fold_now_and_list_only_what_the_k_threshold_lets_thr
     let (ok, out, stderr) = admin(&server, &["cohorts"]).await;
     assert!(ok && out.contains("accounts     1"), "{out}{stderr}");
 }
+
+#[tokio::test]
+async fn one_address_past_its_report_budget_gets_429_and_the_metrics_count_both_outcomes() {
+    let clock = Arc::new(ManualClock::new(NOW.parse().unwrap()));
+    let server_clock = Arc::clone(&clock);
+    let server = start_with(move |config| {
+        config.clock = server_clock;
+        config.login_limits.usage_per_address = 3;
+    })
+    .await;
+    for n in 1..=2 {
+        report(&server, n, vec![usage("dates", 1, 1, false)]).await;
+    }
+    let bad = send(
+        &server,
+        json!({ "day": "2026-11-28", "token": "short", "features": [] }),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    let limited = send(
+        &server,
+        json!({ "day": "2026-11-28", "token": token(9), "features": [] }),
+    )
+    .await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.body["error"].is_string());
+    // Sign-ups from the same address are not touched by the report budget.
+    signup(&server, "eve@example.com", "Eve", "pw").await;
+    let metrics = common::http()
+        .get(format!("{}/metrics", server.admin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "together_usage_reports_total{outcome=\"accepted\"} 2",
+        "together_usage_reports_total{outcome=\"refused\"} 2",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from:\n{metrics}");
+    }
+}
