@@ -445,14 +445,25 @@ pub struct LogInput {
 /// Adds a talk-log entry started by `by`.
 pub fn add_log(doc: &mut Document, id: RecordId, by: UserId, input: &LogInput) -> Result<()> {
     expect_kind(doc, DocKind::Series)?;
-    let obj = record_obj_or_create(doc, Collection::Log, &id.to_string())?;
-    put(doc, &obj, "type", input.communication_type.as_str())?;
-    put_opt(doc, &obj, "topic", input.topic.as_deref())?;
-    put_opt(doc, &obj, "outcome", input.outcome.map(|o| o.as_str()))?;
-    put_opt(doc, &obj, "duration_minutes", input.duration_minutes)?;
-    put(doc, &obj, "initiated_by", by.to_string())?;
-    put(doc, &obj, "date", timestamp_text(input.when))?;
-    put(doc, &obj, "follow_up", input.follow_up_needed)
+    super::batch::write_record(
+        doc,
+        Collection::Log,
+        &id.to_string(),
+        vec![
+            ("type", Some(input.communication_type.as_str().into())),
+            ("topic", input.topic.as_deref().map(ScalarValue::from)),
+            ("outcome", input.outcome.map(|o| o.as_str().into())),
+            (
+                "duration_minutes",
+                input.duration_minutes.map(ScalarValue::from),
+            ),
+            ("initiated_by", Some(by.to_string().into())),
+            ("date", Some(timestamp_text(input.when).into())),
+            ("follow_up", Some(input.follow_up_needed.into())),
+        ],
+        Vec::new(),
+    )?;
+    Ok(())
 }
 
 /// Deletes a record by tombstone: it stays in the document (so a concurrent edit cannot resurrect a
@@ -621,9 +632,17 @@ pub fn add_private_note(
     now: Timestamp,
 ) -> Result<()> {
     expect_kind(doc, DocKind::User)?;
-    let obj = record_obj_or_create(doc, Collection::Notes, &id.to_string())?;
-    put(doc, &obj, "text", text)?;
-    put(doc, &obj, "created_at", timestamp_text(now))
+    super::batch::write_record(
+        doc,
+        Collection::Notes,
+        &id.to_string(),
+        vec![
+            ("text", Some(text.into())),
+            ("created_at", Some(timestamp_text(now).into())),
+        ],
+        Vec::new(),
+    )?;
+    Ok(())
 }
 
 /// Sets whether the owner shares anonymous usage analytics (off unless they say so).
