@@ -241,7 +241,7 @@ fn a_record_created_in_one_batch_reads_back_the_same_on_both_replicas_and_edits_
     let id = put_checkin(&mut a, alice, &checkin(day, 7), now()).unwrap();
     a.commit(now());
     sync(&mut a, &mut b);
-    let first = records::Checkin::read(&b, &id.to_string()).unwrap();
+    let first = Checkin::read(&b, &id.to_string()).unwrap();
     assert_eq!(
         (first.connection, first.mood, first.satisfaction),
         (7, 7, 7)
@@ -258,8 +258,8 @@ fn a_record_created_in_one_batch_reads_back_the_same_on_both_replicas_and_edits_
     put_checkin(&mut a, alice, &edited, later).unwrap();
     a.commit(later);
     sync(&mut a, &mut b);
-    let on_a = records::Checkin::read(&a, &id.to_string()).unwrap();
-    let on_b = records::Checkin::read(&b, &id.to_string()).unwrap();
+    let on_a = Checkin::read(&a, &id.to_string()).unwrap();
+    let on_b = Checkin::read(&b, &id.to_string()).unwrap();
     assert_eq!(on_a, on_b);
     assert_eq!((on_b.mood, on_b.note), (9, None));
     assert_eq!(on_b.created_at, first.created_at, "created_at is kept");
