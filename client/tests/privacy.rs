@@ -234,3 +234,31 @@ fn an_edit_cannot_make_a_shared_entry_private() {
         "already shared: it cannot be taken back, so it stays shared"
     );
 }
+
+#[test]
+fn the_apps_check_in_form_writes_and_takes_back_a_private_note() {
+    let (mut alice, mut bob) = paired_with(PrivacyLevel::Balanced);
+    let form = |private_note: &str| together_core::view::CheckinForm {
+        connection: 8,
+        mood: 7,
+        satisfaction: 9,
+        gratitude: "shared-9a0".into(),
+        private_note: private_note.into(),
+        ..Default::default()
+    };
+    let today =
+        together_client::checkins::check_in(&mut alice.store, &form("app-private-4c2"), now())
+            .unwrap();
+    let mine = today.my_checkin.unwrap();
+    assert_eq!(mine.private_note.as_deref(), Some("app-private-4c2"));
+    assert_eq!(mine.gratitude_note.as_deref(), Some("shared-9a0"));
+    bob.receive_from(&mut alice);
+    assert!(!holds(&raw_bytes(&bob), "app-private-4c2"));
+
+    let today = together_client::checkins::check_in(&mut alice.store, &form(""), now()).unwrap();
+    assert_eq!(
+        today.my_checkin.unwrap().private_note,
+        None,
+        "emptied, so gone"
+    );
+}

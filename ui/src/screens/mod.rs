@@ -1,6 +1,6 @@
 //! The screens, one module each, and how the navigation groups them.
 //!
-//! Twelve screens do not fit a phone's width, so they are grouped in five sections (Today · Us ·
+//! Thirteen screens do not fit a phone's width, so they are grouped in five sections (Today · Us ·
 //! Plans · Inbox · More): the sections are the main navigation (a bar at the bottom below 600 px),
 //! and the screens of the current section are tabs under the top bar. The love-language quiz is
 //! a screen of its own that no tab names: onboarding and Settings open it.
@@ -17,6 +17,7 @@ pub mod onboarding;
 pub mod pairing;
 pub mod premium;
 pub mod questions;
+pub mod quizzes;
 pub mod settings;
 pub mod talk;
 pub mod today;
@@ -31,6 +32,8 @@ pub enum Screen {
     Today,
     /// Past questions with both answers, search, packs.
     Questions,
+    /// Partner quizzes: "how well do you know me" and "this or that".
+    Quizzes,
     /// Charts, heat map, analytics.
     History,
     /// Plan, complete, rate.
@@ -60,7 +63,9 @@ impl Screen {
     pub fn group(self) -> Group {
         match self {
             Self::Today | Self::Questions => Group::Today,
-            Self::Partner | Self::History | Self::Talk | Self::Challenges => Group::Us,
+            Self::Partner | Self::Quizzes | Self::History | Self::Talk | Self::Challenges => {
+                Group::Us
+            }
             Self::Activities | Self::Goals | Self::Dates => Group::Plans,
             Self::Inbox => Group::Inbox,
             Self::Premium | Self::Settings | Self::LoveQuiz => Group::More,
@@ -72,6 +77,7 @@ impl Screen {
         match self {
             Self::Today => "Today",
             Self::Questions => "Questions",
+            Self::Quizzes => "Quizzes",
             Self::History => "History",
             Self::Activities => "Activities",
             Self::Goals => "Goals",
@@ -91,6 +97,7 @@ impl Screen {
         match self {
             Self::Today => "today",
             Self::Questions => "questions",
+            Self::Quizzes => "quizzes",
             Self::History => "history",
             Self::Activities => "activities",
             Self::Goals => "goals",
@@ -111,7 +118,7 @@ impl Screen {
 pub enum Group {
     /// The day: check-in, question, gestures.
     Today,
-    /// The two of you: the partner, history, talk log, challenges.
+    /// The two of you: the partner, quizzes, history, talk log, challenges.
     Us,
     /// What you plan: activities, goals, dates.
     Plans,
@@ -131,6 +138,7 @@ impl Group {
             Self::Today => &[Screen::Today, Screen::Questions],
             Self::Us => &[
                 Screen::Partner,
+                Screen::Quizzes,
                 Screen::History,
                 Screen::Talk,
                 Screen::Challenges,
@@ -180,6 +188,7 @@ pub fn show(screen: Screen, overview: Signal<Option<AppOverview>>) -> AnyView {
     match screen {
         Screen::Today => view! { <today::TodayScreen/> }.into_any(),
         Screen::Questions => view! { <questions::QuestionsScreen overview=overview/> }.into_any(),
+        Screen::Quizzes => view! { <quizzes::QuizzesScreen overview=overview/> }.into_any(),
         Screen::History => {
             let premium = Signal::derive(move || overview.get().is_some_and(|o| o.premium));
             view! { <history::HistoryScreen premium=premium/> }.into_any()
