@@ -62,10 +62,8 @@ impl Screen {
     /// The section the screen belongs to.
     pub fn group(self) -> Group {
         match self {
-            Self::Today | Self::Questions => Group::Today,
-            Self::Partner | Self::Quizzes | Self::History | Self::Talk | Self::Challenges => {
-                Group::Us
-            }
+            Self::Today | Self::Questions | Self::Quizzes => Group::Today,
+            Self::Partner | Self::History | Self::Talk | Self::Challenges => Group::Us,
             Self::Activities | Self::Goals | Self::Dates => Group::Plans,
             Self::Inbox => Group::Inbox,
             Self::Premium | Self::Settings | Self::LoveQuiz => Group::More,
@@ -116,9 +114,9 @@ impl Screen {
 /// A section of the navigation: a few screens that belong together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
-    /// The day: check-in, question, gestures.
+    /// The day: check-in, question, gestures, the quizzes (their pairs are the day's too).
     Today,
-    /// The two of you: the partner, quizzes, history, talk log, challenges.
+    /// The two of you: the partner, history, talk log, challenges.
     Us,
     /// What you plan: activities, goals, dates.
     Plans,
@@ -135,10 +133,9 @@ impl Group {
     /// The section's tabs, in order; the first opens when the section is chosen.
     pub fn screens(self) -> &'static [Screen] {
         match self {
-            Self::Today => &[Screen::Today, Screen::Questions],
+            Self::Today => &[Screen::Today, Screen::Questions, Screen::Quizzes],
             Self::Us => &[
                 Screen::Partner,
-                Screen::Quizzes,
                 Screen::History,
                 Screen::Talk,
                 Screen::Challenges,

@@ -121,15 +121,26 @@ pub fn QuizzesScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
     }
 }
 
-/// "You guessed 3 of 4 about Alice · Alice guessed 2 of 3 about you".
+/// "You guessed 3 of 4 right about Alice · Alice guessed 2 of 3 about you" (each side once it
+/// has a revealed guess).
 fn score_line(score: &KnowMeScore, partner: &str) -> String {
-    if score.my_guesses == 0 && score.partner_guesses == 0 {
+    let mut parts = Vec::new();
+    if score.my_guesses > 0 {
+        parts.push(format!(
+            "You guessed {} of {} right about {partner}",
+            score.my_right, score.my_guesses
+        ));
+    }
+    if score.partner_guesses > 0 {
+        parts.push(format!(
+            "{partner} guessed {} of {} about you",
+            score.partner_right, score.partner_guesses
+        ));
+    }
+    if parts.is_empty() {
         return "No round revealed yet: the score starts with the first one.".to_owned();
     }
-    format!(
-        "You guessed {} of {} right about {partner} · {partner} guessed {} of {} about you",
-        score.my_right, score.my_guesses, score.partner_right, score.partner_guesses
-    )
+    parts.join(" · ")
 }
 
 fn counted_rounds(n: usize) -> String {
