@@ -384,6 +384,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .fill("#checkin-private-note", "Private: worried about work")
         .await?;
+    both_sizes(&alice, "alice-checkin-private-note").await?;
     let saved = Instant::now();
     alice.click("#checkin-save").await?;
     bob.wait_until("#partner-scores", Duration::from_secs(10), |t| {
