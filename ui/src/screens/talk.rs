@@ -84,7 +84,7 @@ pub fn TalkScreen() -> impl IntoView {
                     <label class="check"><input type="checkbox" id="log-private" aria-describedby="log-private-hint"
                         prop:checked=move || form.get().private
                         on:change=move |ev| form.update(|f| f.private = event_target_checked(&ev))/>"Keep it private"</label>
-                    <p class="muted small" id="log-private-hint">"Private entries stay on your own devices. A shared entry cannot be taken back later, so choose now."</p>
+                    <p class="muted small field-hint" id="log-private-hint">"Private entries stay on your own devices. A shared entry cannot be taken back later, so choose now."</p>
                 </Show>
                 <button type="submit" id="log-add">{move || if editing.get().is_some() { "Save changes" } else { "Log it" }}</button>
                 <Show when=move || editing.get().is_some()>

@@ -203,7 +203,7 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
                             on:input=move |ev| draft.gratitude.set(event_target_value(&ev))></textarea>
                         <CharCount id="checkin-gratitude-count" max=CheckinForm::GRATITUDE_MAX_CHARS text=draft.gratitude/>
                         <label for="checkin-private-note">"A private note (optional)"</label>
-                        <p class="muted small" id="checkin-private-hint">"Only you see it: it stays on your own devices and never reaches your partner."</p>
+                        <p class="muted small field-hint" id="checkin-private-hint">"Only you see it: it stays on your own devices and never reaches your partner."</p>
                         <textarea id="checkin-private-note" rows="2" aria-describedby="checkin-private-hint"
                             prop:value=move || draft.private_note.get()
                             on:input=move |ev| draft.private_note.set(event_target_value(&ev))></textarea>
