@@ -14,10 +14,9 @@
 //! **The full sync stays the fallback** whenever the cheap path cannot be sure it sees
 //! everything: a document never pulled here (its snapshot, a new relationship or year), a
 //! document without a key here (a key change), carried entries that start after a gap (news was
-//! missed), `resync` and `relationship_ended`, an upload the
-//! server refused for another reason than a full account, changes left in the outbox (no key
-//! yet, relationship not registered). The watcher also runs a full sync when its socket
-//! (re)connects and now and then while live.
+//! missed), `resync` and `relationship_ended`, an upload the server refused for another reason
+//! than a full account, changes left in the outbox (no key yet, relationship not registered). The
+//! watcher also runs a full sync when its socket (re)connects and now and then while live.
 
 use together_core::document::DocAddress;
 use together_core::wire::{LiveMessage, StoredEntry};
@@ -125,7 +124,7 @@ impl Session<'_> {
     /// The document `doc_id` and its key, when this device follows it: a canonical document id,
     /// pulled here before, of the person or of a relationship this device knows, whose key it
     /// holds. `None` sends the caller to a full sync.
-    fn followed_document(&mut self, doc_id: &str) -> Result<Option<(DocAddress, Key)>> {
+    fn followed_document(&self, doc_id: &str) -> Result<Option<(DocAddress, Key)>> {
         let Ok(address) = doc_id.parse::<DocAddress>() else {
             return Ok(None);
         };
