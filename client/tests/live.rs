@@ -312,3 +312,57 @@ async fn a_watching_device_uploads_a_save_from_another_connection_alone() {
     stop.send(()).unwrap();
     watcher.join().unwrap();
 }
+
+fn goal_reached_notices(replica: &Replica) -> Vec<String> {
+    replica
+        .store
+        .notifications()
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.notification_type == "goal_reached")
+        .map(|n| n.title)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_goal_the_partner_reached_is_announced_on_the_targeted_path_too() {
+    let server = server().await;
+    let (mut alice, mut bob) = paired_through(&server).await;
+    let goal = alice
+        .store
+        .add_goal(
+            &together_core::document::GoalInput {
+                name: "One walk".into(),
+                goal_type: together_core::domain::GoalType::Habit,
+                target_count: 1,
+                start_date: None,
+                target_date: None,
+            },
+            now(),
+        )
+        .unwrap();
+    push_outbox(&mut alice).await;
+    common::server::sync(&mut bob).await;
+    let mut bob_live = live(&mut bob).await;
+    let couple = format!(
+        "rel-{}",
+        alice.store.current_relationship().unwrap().unwrap()
+    );
+    assert!(
+        bob.pulled_up_to(&couple) > 0,
+        "Bob follows the couple's document"
+    );
+
+    // Alice takes the last step: her device announces it to her, and Bob's must to him.
+    alice.store.progress_goal(goal, 1, now()).unwrap();
+    assert_eq!(goal_reached_notices(&alice), ["Goal reached: One walk"]);
+    push_outbox(&mut alice).await;
+    let news = news_of(&mut bob_live, &couple, alice.pulled_up_to(&couple)).await;
+    let report = receive(&mut bob, &news).await;
+    assert_eq!(report.scope, SyncScope::Targeted, "{report:?}");
+    assert_eq!(
+        goal_reached_notices(&bob),
+        ["Goal reached: One walk"],
+        "merging the partner's step settles what it reached, as a full sync does"
+    );
+}

@@ -105,6 +105,7 @@ impl Session<'_> {
             scope: SyncScope::Targeted,
             ..SyncReport::default()
         };
+        self.settle(&pulled)?;
         // Merging can award achievements or raise reminders: send those too.
         if !self.store.outbox(1)?.is_empty() {
             let again = self.push_outbox().await?;
