@@ -5,8 +5,9 @@
 //!   pulled and holds the key of, the entries after its last merged seq are opened, merged and
 //!   projected exactly as a full sync's pull does them (same code): the ones the message carried
 //!   when they run on from the device's position (no request at all), else pulled (one request).
-//!   Nothing at all is done when the device already has that seq (its own uploads come back as
-//!   news).
+//!   What the merged changes earned or reached is settled as after a full sync (achievements,
+//!   "Goal reached"), and what that queued is uploaded. Nothing at all is done when the device
+//!   already has that seq (its own uploads come back as news).
 //! - **Push** ([`Session::push_outbox`]): the outbox is sealed and appended; nothing else is asked
 //!   of the server. An acknowledged upload moves the document's position when it directly follows
 //!   it (the device holds those changes), so its own news costs nothing.
