@@ -9,6 +9,8 @@
 #
 # Knobs (env): COUPLES ["10 100 500 1000"]  BACKENDS ["sqlite postgres1 postgres2"]  ROUNDS [10]
 #   THINK_MS [1000]  REFERENCE [../shared/anchors/js-sync; skipped when absent]  OUT [/tmp/bench-partner-<time>]
+#   BENCH_ARGS [""]: more arguments for each of our lines (`--full-sync`: the whole sync per save
+#   and per message, the path before issue #13 §5)
 # PostgreSQL lines run under scripts/pg.sh (a private throwaway cluster) unless
 # TOGETHER_TEST_DATABASE_URL names one (then its postmaster is not pinned nor measured).
 set -euo pipefail
@@ -76,7 +78,8 @@ for N in $COUPLES; do
     echo "${theirs:-RESULT theirs N=$N FAILED (see $OUT/js.err)}" | tee -a "$OUT/summary.txt"
   fi
   for backend in $BACKENDS; do
-    args=(--server-bin "$SERVER_BIN" --couples "$N" --rounds "$ROUNDS" --think-ms "$THINK_MS" "${SERVER_CPU[@]}")
+    # shellcheck disable=SC2206 # BENCH_ARGS is split on purpose
+    args=(--server-bin "$SERVER_BIN" --couples "$N" --rounds "$ROUNDS" --think-ms "$THINK_MS" "${SERVER_CPU[@]}" ${BENCH_ARGS:-})
     if [[ $backend == postgres* ]]; then
       db="bench_$(date +%s%N)"
       "${PG_TEST_BIN:-/usr/bin}/psql" -q "$TOGETHER_TEST_DATABASE_URL" -c "CREATE DATABASE $db" >/dev/null

@@ -4,20 +4,25 @@
 //! cargo build --release -p together-server
 //! cargo bench -p together-client --bench partner -- --server-bin target/release/together-server \
 //!     --couples 100 [--rounds 10] [--think-ms 1000] [--database-url postgres://… --instances 2] \
-//!     [--server-cpu 0] [--postgres-pid PID]
+//!     [--server-cpu 0] [--postgres-pid PID] [--full-sync] [--label TEXT]
 //! ```
 //! (`scripts/bench-partner.sh` runs the whole matrix, pinned, beside the reference JS server.)
 //!
 //! N couples, each partner a real `together_client::Store` with its own SQLite file and its own
-//! signed-in session. Per round partner A saves a check-in (`Store::checkin`: the SQLite write and
-//! the outbox), then syncs (seal, upload, commit), as the app does right after a save; partner B,
-//! woken by its live socket, syncs (pull, open, merge, project) and finds the check-in in its
-//! store. The figure is the time from before A's save to the moment B's store has it, on one
-//! clock. Couples run concurrently in a closed loop, with a think time uniform in 0.5–1.5 ×
+//! signed-in session, shaped like the app: one connection for the screens (saves, reads) and one
+//! held by the sync worker's session. Per round partner A saves a check-in (`Store::checkin` on the
+//! screens' connection: the SQLite write and the outbox), then its worker uploads the outbox alone
+//! (`Session::push_outbox`, what the watcher does when the save nudges it); partner B's worker,
+//! woken by its live socket (`Session::connect_live`), acts on the message (`Session::receive`:
+//! pull of the named document, open, merge, project) and B's screens find the check-in. With
+//! `--full-sync` both run a whole `Session::sync` instead (the path before issue #13 §5), for a
+//! comparison in one build. The figure is the time from before A's save to the moment B's store
+//! has it, on one clock. Couples run concurrently in a closed loop, with a think time uniform in 0.5–1.5 ×
 //! `--think-ms` between rounds, like the reference harness. Printed: p50/p95/p99/max, changes/s,
 //! server CPU-ms per change (PostgreSQL's processes apart, when `--postgres-pid` names the
-//! postmaster), server RSS, and the client's own share: the save, B's sync (which includes its
-//! pull's round trip), and the client process's CPU-ms per change, so it shows which side
+//! postmaster), server RSS, and the client's own share: the save, A's upload (its round trip
+//! included), B's receive (its pull's round trip included, when it pulls), and the client
+//! process's CPU-ms per change, so it shows which side
 //! saturates first on one load core.
 //!
 //! In this crate, not in `tests/`: it needs only the client library (the server is a separate
@@ -35,14 +40,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use jiff::Timestamp;
 use together_client::Store;
-use together_client::secret_store::{FileStore, SecretStore};
+use together_client::secret_store::FileStore;
 use together_client::sync::Session;
 use together_core::document::{CheckinInput, ProfileInput, RelationshipInput};
 use together_core::domain::{PrivacyLevel, RelationshipType, Score};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 struct Plan {
     server_bin: PathBuf,
@@ -54,6 +57,7 @@ struct Plan {
     server_cpu: Option<String>,
     postgres_pid: Option<u32>,
     label: String,
+    full_sync: bool,
 }
 
 impl Plan {
@@ -68,6 +72,7 @@ impl Plan {
             server_cpu: None,
             postgres_pid: None,
             label: String::new(),
+            full_sync: false,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -83,6 +88,11 @@ impl Plan {
                 "--server-cpu" => plan.server_cpu = Some(value()),
                 "--postgres-pid" => plan.postgres_pid = Some(value().parse().expect("PID")),
                 "--label" => plan.label = value(),
+                "--full-sync" => {
+                    plan.full_sync = true;
+                    i += 1;
+                    continue;
+                }
                 // cargo bench passes --bench; ignore what is not ours.
                 _ => {
                     i += 1;
@@ -228,9 +238,9 @@ fn now() -> Timestamp {
     Timestamp::now()
 }
 
-/// One device: its store, its secrets file.
+/// One device: its store (the sync worker's connection), its secrets file.
 struct Device {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     store: Store,
     secrets: FileStore,
 }
@@ -241,10 +251,15 @@ impl Device {
         let store = Store::open(&dir.path().join("together.sqlite3")).unwrap();
         let secrets = FileStore::new(dir.path().join("secrets.json"));
         Self {
-            _dir: dir,
+            dir,
             store,
             secrets,
         }
+    }
+
+    /// Another connection to the same store: the app's screens (saves and reads).
+    fn screens(&self) -> Store {
+        Store::open(&self.dir.path().join("together.sqlite3")).unwrap()
     }
 
     async fn sync(&mut self) -> together_client::sync::SyncReport {
@@ -254,30 +269,16 @@ impl Device {
             .await
             .unwrap()
     }
-
-    /// The live socket, as the app opens it.
-    async fn live(&self, base: &str) -> LiveSocket {
-        let url = format!("{}/v1/live", base.replacen("http", "ws", 1));
-        let mut request = url.into_client_request().unwrap();
-        let token = self.secrets.get("token").unwrap().unwrap();
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {token}").parse().unwrap());
-        tokio_tungstenite::connect_async(request).await.unwrap().0
-    }
-
-    /// Whether this device's store holds a check-in whose note is `marker`.
-    fn has(&self, marker: &str) -> bool {
-        self.store
-            .table_as_json("daily_checkins")
-            .unwrap()
-            .iter()
-            .any(|row| row["gratitude_note"] == marker)
-    }
 }
 
-type LiveSocket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// Whether a store holds a check-in whose note is `marker`.
+fn has(store: &Store, marker: &str) -> bool {
+    store
+        .table_as_json("daily_checkins")
+        .unwrap()
+        .iter()
+        .any(|row| row["gratitude_note"] == marker)
+}
 
 fn profile(name: &str) -> ProfileInput {
     ProfileInput {
@@ -353,7 +354,7 @@ async fn couple(n: usize, a_url: &str, b_url: &str) -> (Device, Device) {
 struct Round {
     total: f64,
     save: f64,
-    b_sync: f64,
+    b_receive: f64,
 }
 
 /// The round a couple has in flight: B looks for `marker`, reports to A.
@@ -368,52 +369,63 @@ async fn run_couple(
     n: usize,
     mut a: Device,
     mut b: Device,
-    b_url: String,
     plan: Arc<PlanShared>,
     results: Arc<Mutex<Vec<Round>>>,
+    pushes: Arc<Mutex<Vec<f64>>>,
     timeouts: Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let flight = Arc::new(Mutex::new(InFlight::default()));
     let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<Round>();
     let stop = Arc::new(tokio::sync::Notify::new());
+    let full_sync = plan.full_sync;
     let b_task = {
         let flight = Arc::clone(&flight);
         let stop = Arc::clone(&stop);
         tokio::task::spawn_local(async move {
-            let mut live = b.live(&b_url).await;
+            let b_screens = b.screens();
+            // B's sync worker: one session for the whole run, as the app's watcher holds one.
+            let mut session = Session::resume(&mut b.store, &b.secrets).unwrap();
+            let mut live = session.connect_live().await.unwrap();
             loop {
-                tokio::select! {
+                let message = tokio::select! {
                     () = stop.notified() => return,
-                    message = live.next() => {
-                        if message.is_none() { return; }
-                    }
-                    // The app polls when no news arrives; so does this, slowly.
-                    () = tokio::time::sleep(Duration::from_secs(5)) => {}
-                }
-                let synced = Instant::now();
-                b.sync().await;
+                    message = live.next() => match message {
+                        Some(message) => Some(message),
+                        None => return,
+                    },
+                    // The app syncs now and then when no news arrives; so does this, slowly.
+                    () = tokio::time::sleep(Duration::from_secs(5)) => None,
+                };
+                let woken = Instant::now();
+                match message {
+                    Some(message) if !full_sync => session.receive(&message).await.unwrap(),
+                    _ => session.sync().await.unwrap(),
+                };
                 let done = Instant::now();
                 let mut state = flight.lock().unwrap();
                 if let (Some(marker), Some(started)) = (state.marker.clone(), state.started)
-                    && b.has(&marker)
+                    && has(&b_screens, &marker)
                 {
                     let _ = seen_tx.send(Round {
                         total: (done - started).as_secs_f64() * 1000.0,
                         save: state.save_ms,
-                        b_sync: (done - synced).as_secs_f64() * 1000.0,
+                        b_receive: (done - woken).as_secs_f64() * 1000.0,
                     });
                     state.marker = None;
                 }
             }
         })
     };
+    let mut a_screens = a.screens();
+    // A's sync worker.
+    let mut a_worker = Session::resume(&mut a.store, &a.secrets).unwrap();
     let mut rng = rand_think(n);
     for round in 0..=plan.rounds {
         let think = plan.think_ms * (0.5 + rng());
         tokio::time::sleep(Duration::from_secs_f64(think / 1000.0)).await;
         let marker = format!("couple {n} round {round}: the little things, coffee, a long walk");
         let started = Instant::now();
-        a.store.checkin(&checkin(&marker, round), now()).unwrap();
+        a_screens.checkin(&checkin(&marker, round), now()).unwrap();
         let save_ms = started.elapsed().as_secs_f64() * 1000.0;
         {
             let mut state = flight.lock().unwrap();
@@ -421,7 +433,18 @@ async fn run_couple(
             state.started = Some(started);
             state.save_ms = save_ms;
         }
-        a.sync().await;
+        let pushing = Instant::now();
+        if full_sync {
+            a_worker.sync().await.unwrap();
+        } else {
+            a_worker.push_outbox().await.unwrap();
+        }
+        if round > 0 {
+            pushes
+                .lock()
+                .unwrap()
+                .push(pushing.elapsed().as_secs_f64() * 1000.0);
+        }
         match tokio::time::timeout(Duration::from_secs(15), seen_rx.recv()).await {
             // Round 0 warms up (first live socket, first pull of the day's document).
             Ok(Some(measured)) if round > 0 => results.lock().unwrap().push(measured),
@@ -450,6 +473,7 @@ fn rand_think(seed: usize) -> impl FnMut() -> f64 {
 struct PlanShared {
     rounds: usize,
     think_ms: f64,
+    full_sync: bool,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -487,7 +511,7 @@ fn main() {
             let b_url = urls[(n + 1) % urls.len()].clone();
             pending.push(tokio::task::spawn_local(async move {
                 let (a, b) = couple(n, &a_url, &b_url).await;
-                (n, a, b, b_url)
+                (n, a, b)
             }));
             if pending.len() == 16 {
                 for task in pending.drain(..) {
@@ -511,24 +535,26 @@ fn main() {
     let pg_cpu = || plan.postgres_pid.map_or(0.0, postgres_cpu_ms);
     let me = std::process::id();
     let results = Arc::new(Mutex::new(Vec::new()));
+    let pushes = Arc::new(Mutex::new(Vec::new()));
     let timeouts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let shared = Arc::new(PlanShared {
         rounds: plan.rounds,
         think_ms: plan.think_ms,
+        full_sync: plan.full_sync,
     });
     let (cpu0, pg0, me0) = (server_cpu(), pg_cpu(), cpu_ms(me));
     let started = Instant::now();
     local.block_on(&runtime, async {
         let tasks: Vec<_> = couples
             .into_iter()
-            .map(|(n, a, b, b_url)| {
+            .map(|(n, a, b)| {
                 tokio::task::spawn_local(run_couple(
                     n,
                     a,
                     b,
-                    b_url,
                     Arc::clone(&shared),
                     Arc::clone(&results),
+                    Arc::clone(&pushes),
                     Arc::clone(&timeouts),
                 ))
             })
@@ -549,9 +575,11 @@ fn main() {
     };
     let total = sorted(|r| r.total);
     let save = sorted(|r| r.save);
-    let b_sync = sorted(|r| r.b_sync);
+    let mut push = pushes.lock().unwrap().clone();
+    push.sort_by(f64::total_cmp);
+    let b_receive = sorted(|r| r.b_receive);
     println!(
-        "RESULT ours {label}backend={backend} N={n} rounds={rounds} changes={changes} | lat_ms p50={p50:.1} p95={p95:.1} p99={p99:.1} max={max:.1} | changes/s={rate:.1} | server cpu_ms/change={server:.2}{pg} rss={rss:.0}MiB | client save p50={s50:.2} p99={s99:.2} B sync(pull+open+merge+project) p50={b50:.1} p99={b99:.1} client cpu_ms/change={client:.2} | timeouts={timeouts}",
+        "RESULT ours {label}backend={backend} N={n} rounds={rounds} changes={changes} | lat_ms p50={p50:.1} p95={p95:.1} p99={p99:.1} max={max:.1} | changes/s={rate:.1} | server cpu_ms/change={server:.2}{pg} rss={rss:.0}MiB | client save p50={s50:.2} p99={s99:.2} A {push_path} p50={u50:.1} p99={u99:.1} B {path} p50={b50:.1} p99={b99:.1} client cpu_ms/change={client:.2} | timeouts={timeouts}",
         label = if plan.label.is_empty() {
             String::new()
         } else {
@@ -573,8 +601,20 @@ fn main() {
         },
         s50 = percentile(&save, 50.0),
         s99 = percentile(&save, 99.0),
-        b50 = percentile(&b_sync, 50.0),
-        b99 = percentile(&b_sync, 99.0),
+        push_path = if plan.full_sync {
+            "sync(full)"
+        } else {
+            "push(seal+append)"
+        },
+        u50 = percentile(&push, 50.0),
+        u99 = percentile(&push, 99.0),
+        path = if plan.full_sync {
+            "sync(full)"
+        } else {
+            "receive(pull+open+merge+project)"
+        },
+        b50 = percentile(&b_receive, 50.0),
+        b99 = percentile(&b_receive, 99.0),
         client = (me1 - me0) / changes,
         timeouts = timeouts.load(std::sync::atomic::Ordering::Relaxed),
     );

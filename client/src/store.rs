@@ -14,6 +14,8 @@
 //! - `analytics`: the derived tables (relationship analytics, engagement), from `together-core`'s
 //!   rules.
 //! - `catalog`: seeds the built-in challenges and achievements into their tables.
+//! - `queued`: the process-wide nudge a commit that queued a local change raises (the sync
+//!   watcher uploads at once).
 //! - `settings`: the device's own key/value settings (`app_settings`), such as who uses this
 //!   device.
 //!
@@ -36,6 +38,7 @@ pub(crate) mod catalog;
 pub(crate) mod checkpoint;
 pub(crate) mod documents;
 pub(crate) mod projection;
+pub(crate) mod queued;
 pub(crate) mod settings;
 pub(crate) mod write;
 

@@ -17,6 +17,9 @@
 //!   through the server in clear; leaving ends the relationship for both.
 //! - **Membership** (`membership`): which relationships a device syncs; each device marks one
 //!   ended when it learns so, and it stays readable but read-only.
+//! - **The live path** (`targeted`, `live`): a live message names a document; the device pulls
+//!   that one alone ([`Session::receive`]) and uploads only the outbox after a save
+//!   ([`Session::push_outbox`]); the full sync stays the fallback.
 //! - **Transport** ([`Api`], [`server_url`]): `https://`, or plain `http://` only to this machine
 //!   unless opted in.
 //!
@@ -25,6 +28,7 @@
 mod api;
 mod error;
 mod keys;
+mod live;
 mod local;
 mod membership;
 pub(crate) mod pairing;
@@ -34,13 +38,15 @@ mod quarantine;
 mod report;
 pub mod server_url;
 mod session;
+mod targeted;
 mod watch;
 
 pub use api::Api;
 pub use error::{Result, SyncError};
 pub use keys::{Keys, SNAPSHOT_EVERY};
+pub use live::LiveSocket;
 pub use pairing::{PairingInvite, check_invite_code};
-pub use report::{Blocked, SyncReport};
+pub use report::{Blocked, SyncReport, SyncScope};
 pub use session::{Session, has_session};
 pub use watch::WatchEvent;
 

@@ -317,6 +317,12 @@ pub enum LiveMessage {
         doc_id: String,
         /// Its newest seq.
         latest_seq: i64,
+        /// The sealed entries themselves, oldest first, a run ending at `latest_seq`, exactly as
+        /// a pull returns them; only for a socket opened with `?entries=true`, and only when
+        /// small (at most 8 KiB sealed per document). Absent otherwise: the device pulls. Added
+        /// in protocol version 2 (a device verifies them exactly as pulled ones).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        entries: Vec<StoredEntry>,
     },
     /// Messages were dropped (the device was too slow): pull every document.
     Resync,

@@ -5,37 +5,156 @@
 //! yet, the relationships that ended, and a wake-up. Publishing coalesces (a burst of entries on one
 //! document is one message), so a slow device holds at most one pending line per document it can
 //! reach; nothing grows without bound and no publisher ever waits for a socket.
+//!
+//! A device that asked for them (`GET /v1/live?entries=true`) also gets small appends' sealed
+//! entries inside the news ([`Carried`]), which spares it the pull: a run of one document's log
+//! without a hole, at most [`CARRY_BYTES_PER_DOCUMENT`] sealed bytes per document and
+//! [`CARRY_BYTES_PER_MAILBOX`] in a mailbox. News that would leave a hole in the run, or go over
+//! a bound, is told without entries (the device pulls, as before). The entries are shared between
+//! the mailboxes of an append's audience, not copied.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use together_core::wire::StoredEntry;
 use tokio::sync::Notify;
+
+/// The most sealed bytes live news carries for one document; larger runs are told without them.
+pub const CARRY_BYTES_PER_DOCUMENT: usize = 8 * 1024;
+/// The most sealed bytes a device's mailbox holds in carried entries, across its documents.
+pub const CARRY_BYTES_PER_MAILBOX: usize = 32 * 1024;
+
+/// Sealed entries an append carries in its live news: a run of one document's log without a hole,
+/// oldest first, with their sealed size. Empty when there is nothing small enough to carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Carried {
+    entries: Vec<Arc<StoredEntry>>,
+    sealed_bytes: usize,
+}
+
+impl Carried {
+    /// What an append of `sent` (entry id, sealed bytes, in order) placed at `placed` (entry id,
+    /// seq, in the same order) carries: the entries themselves as a pull returns them, when they
+    /// are small and their seqs run on without a hole; nothing otherwise.
+    pub fn of_append(
+        sent: &[(String, Vec<u8>)],
+        placed: &[(String, i64)],
+        device_id: &str,
+        created_at: &str,
+    ) -> Self {
+        let sealed_bytes: usize = sent.iter().map(|(_, bytes)| bytes.len()).sum();
+        let same_entries = sent.len() == placed.len()
+            && sent
+                .iter()
+                .zip(placed)
+                .all(|((sent, _), (placed, _))| sent == placed);
+        let without_hole = placed
+            .windows(2)
+            .all(|pair| pair[0].1.checked_add(1) == Some(pair[1].1));
+        if sealed_bytes > CARRY_BYTES_PER_DOCUMENT || !same_entries || !without_hole {
+            return Self::default();
+        }
+        let entries = sent
+            .iter()
+            .zip(placed)
+            .map(|((entry_id, bytes), (_, seq))| {
+                Arc::new(StoredEntry {
+                    seq: *seq,
+                    entry_id: entry_id.clone(),
+                    device_id: Some(device_id.to_owned()),
+                    ciphertext: crate::secrets::encode(bytes),
+                    created_at: created_at.to_owned(),
+                })
+            })
+            .collect();
+        Self {
+            entries,
+            sealed_bytes,
+        }
+    }
+
+    /// The entries, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = &StoredEntry> {
+        self.entries.iter().map(|entry| &**entry)
+    }
+
+    fn first_seq(&self) -> Option<i64> {
+        self.entries.first().map(|entry| entry.seq)
+    }
+
+    fn last_seq(&self) -> Option<i64> {
+        self.entries.last().map(|entry| entry.seq)
+    }
+}
 
 /// One thing a device is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum News {
-    /// `doc_id` has entries up to this seq.
-    NewEntries(String, i64),
+    /// `doc_id` has entries up to this seq; the sealed entries themselves when carried (a run
+    /// ending at that seq), for a device that asked for them.
+    NewEntries(String, i64, Carried),
     /// A partner left this relationship: it ended for both.
     RelationshipEnded(String),
     /// News may have been missed (another instance's feed was cut): pull everything.
     Resync,
 }
 
-/// What a device has still to be told: the newest seq per document, and the relationships that
-/// ended (a device is in at most a few).
+/// What a device has still to be told: the newest seq per document (with the entries carried up
+/// to it, if any), and the relationships that ended (a device is in at most a few).
 #[derive(Debug, Default)]
 struct Pending {
-    entries: HashMap<String, i64>,
+    entries: HashMap<String, (i64, Carried)>,
+    /// Sealed bytes carried in `entries`, in all.
+    carried_bytes: usize,
     ended: Vec<String>,
     resync: bool,
+}
+
+impl Pending {
+    /// Takes news of `doc_id` up to `seq`: the carried run grows when `carried` continues it
+    /// within the bounds, and is dropped when it would leave a hole (the device pulls instead).
+    fn add(&mut self, doc_id: &str, seq: i64, carried: &Carried, carries: bool) {
+        let usable = carries
+            && carried.last_seq() == Some(seq)
+            && self.carried_bytes + carried.sealed_bytes <= CARRY_BYTES_PER_MAILBOX;
+        match self.entries.get_mut(doc_id) {
+            None => {
+                let taken = if usable {
+                    self.carried_bytes += carried.sealed_bytes;
+                    carried.clone()
+                } else {
+                    Carried::default()
+                };
+                self.entries.insert(doc_id.to_owned(), (seq, taken));
+            }
+            Some((latest, run)) => {
+                let continues = usable
+                    && run
+                        .last_seq()
+                        .is_some_and(|last| last.checked_add(1) == carried.first_seq())
+                    && run.sealed_bytes + carried.sealed_bytes <= CARRY_BYTES_PER_DOCUMENT;
+                if continues {
+                    run.entries.extend(carried.entries.iter().cloned());
+                    run.sealed_bytes += carried.sealed_bytes;
+                    self.carried_bytes += carried.sealed_bytes;
+                } else if seq > *latest || !run.entries.is_empty() {
+                    // A hole, an older run or too much: told without entries.
+                    self.carried_bytes = self.carried_bytes.saturating_sub(run.sealed_bytes);
+                    *run = Carried::default();
+                }
+                *latest = (*latest).max(seq);
+            }
+        }
+    }
 }
 
 /// What a device has still to be told.
 #[derive(Debug, Default)]
 pub struct Mailbox {
     pending: Mutex<Pending>,
+    /// Whether the device asked for the entries themselves (`?entries=true`).
+    carries: bool,
     closed: AtomicBool,
     wake: Notify,
 }
@@ -61,10 +180,11 @@ impl Mailbox {
 
     fn take(&self) -> Vec<News> {
         let mut pending = lock(&self.pending);
+        pending.carried_bytes = 0;
         let mut news: Vec<News> = pending
             .entries
             .drain()
-            .map(|(doc_id, seq)| News::NewEntries(doc_id, seq))
+            .map(|(doc_id, (seq, carried))| News::NewEntries(doc_id, seq, carried))
             .collect();
         news.extend(pending.ended.drain(..).map(News::RelationshipEnded));
         if std::mem::take(&mut pending.resync) {
@@ -73,11 +193,8 @@ impl Mailbox {
         news
     }
 
-    fn post(&self, doc_id: &str, seq: i64) {
-        let mut pending = lock(&self.pending);
-        let newest = pending.entries.entry(doc_id.to_owned()).or_insert(seq);
-        *newest = (*newest).max(seq);
-        drop(pending);
+    fn post(&self, doc_id: &str, seq: i64, carried: &Carried) {
+        lock(&self.pending).add(doc_id, seq, carried, self.carries);
         self.wake.notify_one();
     }
 
@@ -139,10 +256,19 @@ impl Drop for Subscription {
 }
 
 impl Hub {
-    /// Registers a device of `user_id` until the returned subscription is dropped.
-    pub fn subscribe(self: &Arc<Self>, user_id: &str, device_id: &str) -> Subscription {
+    /// Registers a device of `user_id` until the returned subscription is dropped; `carries`:
+    /// it asked for small appends' entries inside the news.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        user_id: &str,
+        device_id: &str,
+        carries: bool,
+    ) -> Subscription {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mailbox = Arc::new(Mailbox::default());
+        let mailbox = Arc::new(Mailbox {
+            carries,
+            ..Mailbox::default()
+        });
         lock(&self.by_user)
             .entry(user_id.to_owned())
             .or_default()
@@ -160,12 +286,13 @@ impl Hub {
     }
 
     /// Tells every connected device of the `audience` (the accounts that may read the document,
-    /// as of the commit) that `doc_id` has entries up to `seq`.
-    pub fn publish(&self, audience: &[String], doc_id: &str, seq: i64) {
+    /// as of the commit) that `doc_id` has entries up to `seq`, with the `carried` entries for
+    /// those that asked.
+    pub fn publish(&self, audience: &[String], doc_id: &str, seq: i64, carried: &Carried) {
         let by_user = lock(&self.by_user);
         for user in audience {
             for listener in by_user.get(user).into_iter().flatten() {
-                listener.mailbox.post(doc_id, seq);
+                listener.mailbox.post(doc_id, seq, carried);
             }
         }
     }
@@ -214,7 +341,8 @@ impl Hub {
                 audience,
                 doc_id,
                 seq,
-            } => self.publish(audience, doc_id, *seq),
+                carried,
+            } => self.publish(audience, doc_id, *seq, carried),
             Broadcast::RelationshipEnded {
                 members,
                 relationship_id,
@@ -245,14 +373,18 @@ mod tests {
     #[tokio::test]
     async fn news_reaches_only_the_audience_and_coalesces() {
         let hub = Arc::new(Hub::default());
-        let alice = hub.subscribe("alice", "a1");
-        let bob = hub.subscribe("bob", "b1");
-        hub.publish(&["alice".into()], "rel-x", 3);
-        hub.publish(&["alice".into()], "rel-x", 5);
-        hub.publish(&["alice".into()], "rel-x", 4);
+        let alice = hub.subscribe("alice", "a1", false);
+        let bob = hub.subscribe("bob", "b1", false);
+        hub.publish(&["alice".into()], "rel-x", 3, &Carried::default());
+        hub.publish(&["alice".into()], "rel-x", 5, &Carried::default());
+        hub.publish(&["alice".into()], "rel-x", 4, &Carried::default());
         assert_eq!(
             alice.mailbox.next().await,
-            Some(vec![News::NewEntries("rel-x".into(), 5)])
+            Some(vec![News::NewEntries(
+                "rel-x".into(),
+                5,
+                Carried::default()
+            )])
         );
         let nothing =
             tokio::time::timeout(std::time::Duration::from_millis(50), bob.mailbox.next()).await;
@@ -262,8 +394,8 @@ mod tests {
     #[tokio::test]
     async fn an_ended_relationship_is_told_once_to_its_members() {
         let hub = Arc::new(Hub::default());
-        let alice = hub.subscribe("alice", "a1");
-        let carol = hub.subscribe("carol", "c1");
+        let alice = hub.subscribe("alice", "a1", false);
+        let carol = hub.subscribe("carol", "c1", false);
         hub.publish_ended(&["alice".into(), "bob".into()], "r1");
         hub.publish_ended(&["alice".into()], "r1");
         assert_eq!(
@@ -279,16 +411,21 @@ mod tests {
     async fn another_instances_news_applies_here_and_a_gap_asks_everyone_to_resync() {
         use crate::storage::Broadcast;
         let hub = Arc::new(Hub::default());
-        let alice = hub.subscribe("alice", "a1");
-        let bob = hub.subscribe("bob", "b1");
+        let alice = hub.subscribe("alice", "a1", false);
+        let bob = hub.subscribe("bob", "b1", false);
         hub.apply(&Broadcast::NewEntries {
             audience: vec!["alice".into()],
             doc_id: "rel-x".into(),
             seq: 7,
+            carried: Carried::default(),
         });
         assert_eq!(
             alice.mailbox.next().await,
-            Some(vec![News::NewEntries("rel-x".into(), 7)])
+            Some(vec![News::NewEntries(
+                "rel-x".into(),
+                7,
+                Carried::default()
+            )])
         );
         hub.resync_all();
         assert_eq!(alice.mailbox.next().await, Some(vec![News::Resync]));
@@ -307,18 +444,142 @@ mod tests {
     #[tokio::test]
     async fn revoked_device_is_disconnected_and_dropping_unregisters() {
         let hub = Arc::new(Hub::default());
-        let phone = hub.subscribe("alice", "phone");
-        let laptop = hub.subscribe("alice", "laptop");
+        let phone = hub.subscribe("alice", "phone", false);
+        let laptop = hub.subscribe("alice", "laptop", false);
         assert_eq!(hub.connected(), 2);
         hub.disconnect_device("alice", "phone");
         assert_eq!(phone.mailbox.next().await, None);
-        hub.publish(&["alice".into()], "user-a", 1);
+        hub.publish(&["alice".into()], "user-a", 1, &Carried::default());
         assert_eq!(
             laptop.mailbox.next().await,
-            Some(vec![News::NewEntries("user-a".into(), 1)])
+            Some(vec![News::NewEntries(
+                "user-a".into(),
+                1,
+                Carried::default()
+            )])
         );
         drop(phone);
         drop(laptop);
         assert_eq!(hub.connected(), 0);
+    }
+
+    /// An append of `ids` (each `size` sealed bytes) placed from `first` on.
+    fn append(ids: &[&str], first: i64, size: usize) -> Carried {
+        let sent: Vec<(String, Vec<u8>)> =
+            ids.iter().map(|id| ((*id).into(), vec![7; size])).collect();
+        let placed: Vec<(String, i64)> = ids
+            .iter()
+            .zip(first..)
+            .map(|(id, seq)| ((*id).into(), seq))
+            .collect();
+        Carried::of_append(&sent, &placed, "d1", "2026-01-01T00:00:00.000Z")
+    }
+
+    fn carried_seqs(news: &[News]) -> Vec<(i64, Vec<i64>)> {
+        news.iter()
+            .filter_map(|n| match n {
+                News::NewEntries(_, seq, carried) => {
+                    Some((*seq, carried.entries().map(|e| e.seq).collect()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_small_runs_without_a_hole_are_carried() {
+        let two = append(&["e1", "e2"], 4, 100);
+        assert_eq!(two.entries().map(|e| e.seq).collect::<Vec<_>>(), [4, 5]);
+        let entry = two.entries().next().unwrap();
+        assert_eq!(entry.entry_id, "e1");
+        assert_eq!(entry.device_id.as_deref(), Some("d1"));
+        assert_eq!(
+            crate::secrets::decode(&entry.ciphertext),
+            Some(vec![7; 100])
+        );
+        assert_eq!(
+            append(&["big"], 1, CARRY_BYTES_PER_DOCUMENT + 1),
+            Carried::default()
+        );
+        // A retried upload keeps older seqs, which need not run on.
+        let sent = vec![("a".to_owned(), vec![1]), ("b".to_owned(), vec![2])];
+        let holed = [("a".to_owned(), 3), ("b".to_owned(), 9)];
+        assert_eq!(
+            Carried::of_append(&sent, &holed, "d", "t"),
+            Carried::default()
+        );
+        let other = [("a".to_owned(), 3), ("c".to_owned(), 4)];
+        assert_eq!(
+            Carried::of_append(&sent, &other, "d", "t"),
+            Carried::default()
+        );
+    }
+
+    #[tokio::test]
+    async fn carried_runs_grow_without_holes_and_only_for_devices_that_asked() {
+        let hub = Arc::new(Hub::default());
+        let asks = hub.subscribe("alice", "a1", true);
+        let plain = hub.subscribe("alice", "a2", false);
+        let audience = ["alice".to_owned()];
+        hub.publish(&audience, "rel-x", 3, &append(&["e3"], 3, 10));
+        hub.publish(&audience, "rel-x", 4, &append(&["e4"], 4, 10));
+        assert_eq!(
+            carried_seqs(&asks.mailbox.next().await.unwrap()),
+            [(4, vec![3, 4])]
+        );
+        assert_eq!(
+            carried_seqs(&plain.mailbox.next().await.unwrap()),
+            [(4, vec![])]
+        );
+
+        // A hole (seq 6 published before 5): told without entries, the device pulls.
+        hub.publish(&audience, "rel-x", 6, &append(&["e6"], 6, 10));
+        hub.publish(&audience, "rel-x", 5, &append(&["e5"], 5, 10));
+        assert_eq!(
+            carried_seqs(&asks.mailbox.next().await.unwrap()),
+            [(6, vec![])]
+        );
+        // News without entries ends a run too.
+        hub.publish(&audience, "rel-x", 7, &append(&["e7"], 7, 10));
+        hub.publish(&audience, "rel-x", 8, &Carried::default());
+        assert_eq!(
+            carried_seqs(&asks.mailbox.next().await.unwrap()),
+            [(8, vec![])]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_slow_devices_carried_entries_stay_within_their_bounds() {
+        let hub = Arc::new(Hub::default());
+        let slow = hub.subscribe("alice", "a1", true);
+        let audience = ["alice".to_owned()];
+        let size = CARRY_BYTES_PER_DOCUMENT / 2;
+        // Per document: two halves fit, a third is too much and the run is dropped.
+        for seq in 1..=3 {
+            hub.publish(
+                &audience,
+                "rel-x",
+                seq,
+                &append(&[&format!("e{seq}")], seq, size),
+            );
+        }
+        assert_eq!(
+            carried_seqs(&slow.mailbox.next().await.unwrap()),
+            [(3, vec![])]
+        );
+        // Per mailbox: documents fill it up to its bound, later ones are told without entries.
+        let documents = CARRY_BYTES_PER_MAILBOX / CARRY_BYTES_PER_DOCUMENT + 2;
+        for n in 0..documents {
+            hub.publish(
+                &audience,
+                &format!("rel-{n}"),
+                1,
+                &append(&["e1"], 1, CARRY_BYTES_PER_DOCUMENT),
+            );
+        }
+        let news = carried_seqs(&slow.mailbox.next().await.unwrap());
+        let carrying = news.iter().filter(|(_, run)| !run.is_empty()).count();
+        assert_eq!(news.len(), documents);
+        assert_eq!(carrying, CARRY_BYTES_PER_MAILBOX / CARRY_BYTES_PER_DOCUMENT);
     }
 }

@@ -16,7 +16,11 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(device: &Device) -> Socket {
-    let url = format!("{}/v1/live", device.base.replace("http://", "ws://"));
+    connect_to(device, "/v1/live").await
+}
+
+async fn connect_to(device: &Device, path: &str) -> Socket {
+    let url = format!("{}{path}", device.base.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
         "authorization",
@@ -130,6 +134,71 @@ async fn partners_hear_of_new_entries_and_nobody_else_does() {
         .await;
     assert_eq!(refused.status, 410);
     assert_eq!(next(&mut bob_live, Duration::from_millis(500)).await, None);
+}
+
+#[tokio::test]
+async fn a_device_that_asks_hears_small_entries_inside_the_news() {
+    let server = start().await;
+    let (alice, bob, relationship) = couple(&server, "a@example.com", "b@example.com").await;
+    let mut carried = connect_to(&bob, "/v1/live?entries=true").await;
+    let mut plain = connect(&bob).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let doc = format!("rel-{relationship}-2026");
+    let path = format!("/v1/docs/{doc}/entries");
+    let appended = alice
+        .post(
+            &path,
+            json!({ "entries": [
+                { "entry_id": "c1", "ciphertext": b64(b"sealed one") },
+                { "entry_id": "c2", "ciphertext": b64(b"sealed two") },
+            ] }),
+        )
+        .await;
+    assert_eq!(appended.status, 200, "{}", appended.body);
+    let heard = next(&mut carried, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(heard["type"], "new_entries");
+    assert_eq!(heard["latest_seq"], 2);
+    // Exactly what a pull answers.
+    let pulled = bob.get(&format!("{path}?after=0")).await;
+    assert_eq!(heard["entries"], pulled.body["entries"], "{heard}");
+    assert_eq!(
+        next(&mut plain, Duration::from_secs(2)).await,
+        Some(json!({ "type": "new_entries", "doc_id": doc, "latest_seq": 2 })),
+        "a device that did not ask hears the document and its seq only"
+    );
+
+    // Larger than the bound: told without entries, the device pulls.
+    let large = vec![7_u8; 9 * 1024];
+    alice
+        .post(
+            &path,
+            json!({ "entries": [{ "entry_id": "big", "ciphertext": b64(&large) }] }),
+        )
+        .await;
+    assert_eq!(
+        next(&mut carried, Duration::from_secs(2)).await,
+        Some(json!({ "type": "new_entries", "doc_id": doc, "latest_seq": 3 }))
+    );
+
+    let refused = connect_refused(&bob, "/v1/live?entries=maybe").await;
+    assert_eq!(refused, 400);
+}
+
+/// The status of a live socket the server refuses to open.
+async fn connect_refused(device: &Device, path: &str) -> u16 {
+    let url = format!("{}{path}", device.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", device.token.as_ref().unwrap())
+            .parse()
+            .unwrap(),
+    );
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
 }
 
 #[tokio::test]

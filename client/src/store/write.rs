@@ -19,6 +19,8 @@ pub(crate) struct WriteTx<'a> {
     docs: &'a mut DocCache,
     actor: &'a ActorId,
     pub(crate) now: Timestamp,
+    /// Whether a local change joined the outbox (the watcher is nudged after the commit).
+    queued: bool,
 }
 
 /// When foreign keys are checked in a write.
@@ -81,14 +83,18 @@ impl Store {
             docs,
             actor,
             now,
+            queued: false,
         };
         let result = action(&mut write);
+        let queued = write.queued;
         let outcome = match result {
             Ok(value) => tx.commit().map(|()| value).map_err(Into::into),
             Err(error) => Err(error),
         };
-        if outcome.is_err() {
-            docs.clear();
+        match &outcome {
+            Ok(_) if queued => super::queued::raise(),
+            Ok(_) => {}
+            Err(_) => docs.clear(),
         }
         outcome
     }
@@ -111,6 +117,7 @@ fn read_only_action<T>(
         docs,
         actor,
         now,
+        queued: false,
     };
     let result = action(&mut write);
     drop(tx); // Rolled back: nothing to keep.
@@ -150,6 +157,7 @@ impl WriteTx<'_> {
         let bytes = cached.doc.save_after(&before);
         let entry_id = RecordId::generate(self.now, &mut rand::rng()).to_string();
         documents::append(self.conn, cached, &bytes, self.now, Some(entry_id))?;
+        self.queued = true;
         projection::project(self.conn, &cached.doc, &changed)?;
         Ok(value)
     }

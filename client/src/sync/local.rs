@@ -45,12 +45,26 @@ impl Store {
         Ok(rows)
     }
 
-    /// Forgets uploaded changes (the server acknowledged them).
-    pub(crate) fn acknowledge(&mut self, entry_ids: &[String], now: Timestamp) -> Result<()> {
+    /// Forgets uploaded changes of `doc_id` (the server acknowledged them at `seqs`, in the order
+    /// they were sent). When those seqs directly follow the document's position, the position
+    /// moves to the last of them in the same transaction: this device holds those changes (it
+    /// made them), so its own upload is never pulled back, and the live news of it costs nothing.
+    pub(crate) fn acknowledge(
+        &mut self,
+        doc_id: &str,
+        entry_ids: &[String],
+        seqs: &[i64],
+        now: Timestamp,
+    ) -> Result<()> {
         self.write(now, |tx| {
             for id in entry_ids {
                 tx.conn
-                    .execute("DELETE FROM outbox WHERE entry_id = ?1", [id])?;
+                    .prepare_cached("DELETE FROM outbox WHERE entry_id = ?1")?
+                    .execute([id])?;
+            }
+            let position = position(tx.conn, doc_id)?;
+            if let Some(last) = follows(position, seqs) {
+                record_position(tx.conn, doc_id, last, now)?;
             }
             Ok(())
         })
@@ -76,15 +90,7 @@ impl Store {
 
     /// The last seq of `doc_id` this device has merged.
     pub(crate) fn pulled_up_to(&self, doc_id: &str) -> Result<i64> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT last_seq FROM sync_state WHERE doc_id = ?1",
-                [doc_id],
-                |row| row.get(0),
-            )
-            .optional()?
-            .unwrap_or(0))
+        position(self.conn(), doc_id)
     }
 
     /// Merges pulled changes (already opened) into the document and records `last_seq`, in one
@@ -164,6 +170,29 @@ impl Store {
     }
 }
 
+/// The last seq of `doc_id` merged here (0 before any).
+fn position(conn: &rusqlite::Connection, doc_id: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT last_seq FROM sync_state WHERE doc_id = ?1")?
+        .query_row([doc_id], |row| row.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// The new position when `seqs` (as acknowledged, in order) run on from `position` without a
+/// gap: the log then holds nothing this device lacks up to their last. `None` otherwise (a
+/// partner's entries came between, or a retried upload kept older seqs).
+fn follows(position: i64, seqs: &[i64]) -> Option<i64> {
+    let mut expected = position.checked_add(1)?;
+    for &seq in seqs {
+        if seq != expected {
+            return None;
+        }
+        expected = seq.checked_add(1)?;
+    }
+    seqs.last().copied()
+}
+
 /// Records that `doc_id` was merged up to `last_seq` (inside the merge's transaction).
 pub(super) fn record_position(
     conn: &rusqlite::Connection,
@@ -171,10 +200,30 @@ pub(super) fn record_position(
     last_seq: i64,
     now: Timestamp,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sync_state (doc_id, last_seq, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (doc_id) DO UPDATE SET last_seq = excluded.last_seq, updated_at = excluded.updated_at",
-        params![doc_id, last_seq, timestamp_text(now)],
-    )?;
+    )?
+    .execute(params![doc_id, last_seq, timestamp_text(now)])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::follows;
+
+    #[test]
+    fn an_upload_moves_the_position_only_when_it_runs_on_from_it() {
+        assert_eq!(follows(0, &[1, 2, 3]), Some(3));
+        assert_eq!(follows(7, &[8]), Some(8));
+        assert_eq!(follows(7, &[9]), None, "a partner's entry came between");
+        assert_eq!(follows(7, &[8, 10]), None);
+        assert_eq!(
+            follows(7, &[3, 4]),
+            None,
+            "a retried upload kept older seqs"
+        );
+        assert_eq!(follows(7, &[]), None);
+        assert_eq!(follows(i64::MAX, &[1]), None);
+    }
 }

@@ -1,5 +1,6 @@
 //! Pulling: for each document the device holds a key for, the entries after the last merged seq,
-//! a page at a time, opened and merged with their new position in one transaction. An entry that
+//! a page at a time, opened and merged with their new position in one transaction (entries a
+//! live message carried go through the same code). An entry that
 //! does not open or merge is set aside ([`super::quarantine`]) and the pull goes on past it; a
 //! snapshot that does not open or load is ignored and the log is read from seq 0 instead.
 
@@ -61,7 +62,7 @@ impl Session<'_> {
     /// instead of the whole log; a junk snapshot is ignored and the log read from seq 0), or when
     /// it set entries aside that the snapshot covers (the snapshot holds the changes those entries
     /// carried, which later changes depend on: the device then pulls again after the snapshot).
-    async fn merge_snapshot(&mut self, address: DocAddress, key: &Key) -> Result<()> {
+    pub(super) async fn merge_snapshot(&mut self, address: DocAddress, key: &Key) -> Result<()> {
         let doc_id = address.doc_id();
         let never_pulled = self.store.pulled_up_to(&doc_id)? == 0;
         let hole = self
@@ -102,7 +103,7 @@ impl Session<'_> {
 
     /// Pulls one document's log up to `latest`, a page at a time: each page is merged with its new
     /// position in one transaction, its bad entries set aside.
-    async fn pull_document(
+    pub(super) async fn pull_document(
         &mut self,
         address: DocAddress,
         key: &Key,
@@ -113,30 +114,50 @@ impl Session<'_> {
         let mut after = self.store.pulled_up_to(&doc_id)?;
         while after < latest {
             let page = self.api.pull(&doc_id, after).await?;
-            let mut entries = Vec::with_capacity(page.entries.len());
-            for entry in &page.entries {
-                // The log only moves forward: anything else is a server bug, not news.
-                let newest = entries.last().map_or(after, |e: &PulledEntry| e.seq);
-                if entry.seq <= newest {
-                    return Err(SyncError::Protocol(format!(
-                        "the server sent {doc_id} seq {} after seq {newest}",
-                        entry.seq
-                    )));
-                }
-                entries.push(open_entry(key, &doc_id, entry));
-            }
-            let Some(last) = entries.last().map(|e| e.seq) else {
+            let Some(last) = self.merge_entries(address, key, after, &page.entries, &mut pulled)?
+            else {
                 break;
             };
-            let outcome = self.store.merge_page(address, &entries, now())?;
-            pulled.merged += outcome.merged;
-            pulled.changed += outcome.changed;
             after = last;
             if !page.more {
                 break;
             }
         }
         Ok(pulled)
+    }
+
+    /// Opens and merges entries that follow `after` in seq order (a pulled page, or the entries
+    /// a live message carried: one path for both), with the document's new position in one
+    /// transaction; what does not open or merge is set aside. Answers the new position, `None`
+    /// when there were no entries.
+    pub(super) fn merge_entries(
+        &mut self,
+        address: DocAddress,
+        key: &Key,
+        after: i64,
+        entries: &[StoredEntry],
+        pulled: &mut Pulled,
+    ) -> Result<Option<i64>> {
+        let doc_id = address.doc_id();
+        let mut opened = Vec::with_capacity(entries.len());
+        for entry in entries {
+            // The log only moves forward: anything else is a server bug, not news.
+            let newest = opened.last().map_or(after, |e: &PulledEntry| e.seq);
+            if entry.seq <= newest {
+                return Err(SyncError::Protocol(format!(
+                    "the server sent {doc_id} seq {} after seq {newest}",
+                    entry.seq
+                )));
+            }
+            opened.push(open_entry(key, &doc_id, entry));
+        }
+        let Some(last) = opened.last().map(|e| e.seq) else {
+            return Ok(None);
+        };
+        let outcome = self.store.merge_page(address, &opened, now())?;
+        pulled.merged += outcome.merged;
+        pulled.changed += outcome.changed;
+        Ok(Some(last))
     }
 }
 

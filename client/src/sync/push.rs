@@ -71,8 +71,15 @@ impl Session<'_> {
                     })
                     .collect();
                 match self.api.append(&doc_id, sealed).await {
-                    Ok(_) => {
-                        self.store.acknowledge(&ids, now())?;
+                    Ok(answer) => {
+                        // Positions count only when the answer names what was sent, in order.
+                        let named = answer.entries.iter().map(|e| &e.entry_id).eq(ids.iter());
+                        let seqs: Vec<i64> = if named {
+                            answer.entries.iter().map(|e| e.seq).collect()
+                        } else {
+                            Vec::new()
+                        };
+                        self.store.acknowledge(&doc_id, &ids, &seqs, now())?;
                         pushed.count += ids.len();
                         progressed = true;
                     }

@@ -19,6 +19,23 @@ pub struct SyncReport {
     /// Relationships this sync learned ended (a partner left), with the changes that stay on
     /// this device because they never reached the partner.
     pub ended: Vec<Ended>,
+    /// How much was synced: the whole account, only what a live message named or the outbox, or
+    /// nothing (the device had it already). Not in the CLI's JSON.
+    #[serde(skip)]
+    pub scope: SyncScope,
+}
+
+/// How much one sync step covered: the live path does the least it can ([`super::Session::receive`],
+/// [`super::Session::push_outbox`]) and falls back to a full sync when that is not enough.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SyncScope {
+    /// A whole [`super::Session::sync`]: keys, relationships, every document.
+    #[default]
+    Full,
+    /// Only the document a live message named, or only the outbox.
+    Targeted,
+    /// Nothing to do: the device had it already.
+    Nothing,
 }
 
 impl SyncReport {

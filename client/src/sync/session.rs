@@ -201,10 +201,7 @@ impl<'a> Session<'a> {
         let pulled = self.pull().await?;
         report.pulled = pulled.merged;
         report.changed_records = pulled.changed;
-        if pulled.changed > 0 {
-            // What the partner's changes earned or reached reaches this person too.
-            self.store.settle_merged(now())?;
-        }
+        self.settle(&pulled)?;
         if report.blocked.is_none() {
             // Merging can award achievements or raise reminders: send those too.
             let again = self.push().await?;
@@ -223,6 +220,15 @@ impl<'a> Session<'a> {
             tracing::debug!(%error, "entitlement not refreshed");
         }
         Ok(report)
+    }
+
+    /// After a merge (full or targeted): what the partner's changes earned or reached reaches this
+    /// person too, as soon as they are merged.
+    pub(super) fn settle(&mut self, pulled: &pull::Pulled) -> Result<()> {
+        if pulled.changed > 0 {
+            self.store.settle_merged(now())?;
+        }
+        Ok(())
     }
 
     /// Pulls every document this device holds a key for.

@@ -1,25 +1,26 @@
-//! Staying in sync: a live WebSocket tells the device when the partner's changes arrive; local
-//! changes go up as soon as they are saved; polling takes over while the socket is down.
+//! Staying in sync: a live WebSocket tells the device when the partner's changes arrive, and the
+//! device pulls only the document named ([`Session::receive`]); a save goes up at once, alone
+//! ([`Session::push_outbox`]), nudged by the store that saved it; a full sync runs when the socket
+//! (re)opens, now and then while live, and every few seconds while the socket is down.
 
 use std::future::Future;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use together_core::wire::LiveMessage;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use super::live::LiveSocket;
 use super::{Blocked, Result, Session, SyncError, SyncReport};
 
-/// How often local changes are looked for (a cheap query).
+/// How often the outbox is looked at anyway (a cheap query): changes saved by another process
+/// (the CLI beside the app) raise no nudge in this one.
 const OUTBOX_CHECK: Duration = Duration::from_millis(500);
-/// How often the server is polled while the live socket is down.
+/// How often the server is polled (a full sync) while the live socket is down.
 const POLL_EVERY: Duration = Duration::from_secs(15);
+/// How often a full sync runs while the socket is live (snapshots, the entitlement, anything a
+/// message could not say).
+const FULL_SYNC_WHILE_LIVE: Duration = Duration::from_secs(300);
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// What happened while watching, for a status indicator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,18 @@ pub enum WatchEvent {
     /// The server refuses uploads for now (its `Display` is the sentence for people); changes
     /// wait on the device and the watcher backs off as when offline.
     Blocked(Blocked),
+}
+
+/// What woke the watcher.
+enum Work {
+    /// Live news.
+    News(LiveMessage),
+    /// Local changes wait in the outbox.
+    Upload,
+    /// Time for a full sync.
+    Everything,
+    /// Nothing to do.
+    Rest,
 }
 
 impl Session<'_> {
@@ -62,10 +75,15 @@ impl Session<'_> {
         tokio::pin!(stop);
         let mut backoff = Duration::from_secs(1);
         loop {
+            // The socket first: news arriving during the sync below is heard, not missed.
+            let socket = self.connect_live().await.ok();
             let result = self.sync().await;
             if report_sync(result, &mut on_event)? {
                 backoff = Duration::from_secs(1);
-                if self.stay_in_sync(&mut stop, &mut on_event).await? == Until::Stopped {
+                if socket.is_some() {
+                    on_event(WatchEvent::Live);
+                }
+                if self.stay_in_sync(socket, &mut stop, &mut on_event).await? == Until::Stopped {
                     return Ok(());
                 }
             }
@@ -78,60 +96,69 @@ impl Session<'_> {
         }
     }
 
-    /// Syncs whenever something happens (live news, a local change, the polling clock) until
-    /// `stop` resolves, or the server cannot be reached or refuses uploads.
+    /// Acts on whatever happens (live news, a save, the clocks) until `stop` resolves, or the
+    /// server cannot be reached or refuses uploads.
     async fn stay_in_sync(
         &mut self,
+        mut socket: Option<LiveSocket>,
         stop: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
         on_event: &mut impl FnMut(WatchEvent),
     ) -> Result<Until> {
-        let mut socket = self.connect_live().await.ok();
-        if socket.is_some() {
-            on_event(WatchEvent::Live);
-        }
         let mut poll = tokio::time::interval(POLL_EVERY);
         poll.tick().await;
+        let mut last_full = tokio::time::Instant::now();
         let mut outbox = tokio::time::interval(OUTBOX_CHECK);
+        let mut saved = crate::store::queued::subscribe();
+        saved.mark_unchanged();
         loop {
-            let wake = tokio::select! {
+            let work = tokio::select! {
                 () = stop.as_mut() => return Ok(Until::Stopped),
                 message = next_message(&mut socket) => match message {
-                    Some(_) => true,
+                    Some(message) => Work::News(message),
                     None => {
                         // The socket closed: poll until it can be reopened.
                         socket = None;
-                        false
+                        Work::Rest
                     }
                 },
-                _ = poll.tick() => true,
-                _ = outbox.tick() => !self.store.outbox(1)?.is_empty(),
+                _ = poll.tick() => {
+                    if socket.is_none() || last_full.elapsed() >= FULL_SYNC_WHILE_LIVE {
+                        Work::Everything
+                    } else {
+                        Work::Rest
+                    }
+                }
+                _ = saved.changed() => Work::Upload,
+                _ = outbox.tick() => {
+                    if self.store.outbox(1)?.is_empty() { Work::Rest } else { Work::Upload }
+                }
             };
-            if wake && !report_sync(self.sync().await, on_event)? {
-                return Ok(Until::BackingOff);
+            let result = match work {
+                Work::News(message) => Some(self.receive(&message).await),
+                Work::Upload => Some(self.push_outbox().await),
+                Work::Everything => Some(self.sync().await),
+                Work::Rest => None,
+            };
+            if let Some(result) = result {
+                if matches!(&result, Ok(report) if report.scope == super::SyncScope::Full) {
+                    last_full = tokio::time::Instant::now();
+                }
+                if !report_sync(result, on_event)? {
+                    return Ok(Until::BackingOff);
+                }
             }
             if socket.is_none() {
                 socket = self.connect_live().await.ok();
                 if socket.is_some() {
+                    // News may have been missed while the socket was down.
+                    last_full = tokio::time::Instant::now();
+                    if !report_sync(self.sync().await, on_event)? {
+                        return Ok(Until::BackingOff);
+                    }
                     on_event(WatchEvent::Live);
                 }
             }
         }
-    }
-
-    async fn connect_live(&self) -> Result<Socket> {
-        let url = format!("{}/v1/live", self.api.base().replacen("http", "ws", 1));
-        let mut request = url
-            .into_client_request()
-            .map_err(|e| SyncError::Config(e.to_string()))?;
-        let token = self.secrets.get(super::keys::TOKEN)?.unwrap_or_default();
-        let header = format!("Bearer {token}")
-            .parse()
-            .map_err(|_| SyncError::Config("bad token".into()))?;
-        request.headers_mut().insert("authorization", header);
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
-        Ok(socket)
     }
 }
 
@@ -168,19 +195,9 @@ fn report_sync(result: Result<SyncReport>, on_event: &mut impl FnMut(WatchEvent)
 }
 
 /// The next live message; `None` once the socket is closed. Without a socket, never resolves.
-async fn next_message(socket: &mut Option<Socket>) -> Option<LiveMessage> {
-    let Some(live) = socket else {
-        return std::future::pending().await;
-    };
-    loop {
-        match live.next().await? {
-            Ok(Message::Text(text)) => {
-                if let Ok(message) = serde_json::from_str::<LiveMessage>(&text) {
-                    return Some(message);
-                }
-            }
-            Ok(Message::Close(_)) | Err(_) => return None,
-            Ok(_) => {}
-        }
+async fn next_message(socket: &mut Option<LiveSocket>) -> Option<LiveMessage> {
+    match socket {
+        Some(live) => live.next().await,
+        None => std::future::pending().await,
     }
 }

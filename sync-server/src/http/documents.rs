@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::openapi::SignedIn;
 use super::{ApiError, ApiJson, ApiPath, AppState, Caller};
+use crate::hub::{CARRY_BYTES_PER_DOCUMENT, Carried};
 use crate::secrets;
 use crate::storage::Broadcast;
 use crate::storage::{AppendJob, Appended, DocAccess, NewSnapshot};
@@ -84,6 +85,11 @@ async fn append(
         }
         entries.push((id.to_owned(), bytes));
     }
+    // Small appends travel inside the live news too (kept aside before the job takes them).
+    let sealed: usize = entries.iter().map(|(_, bytes)| bytes.len()).sum();
+    let carry = (sealed <= CARRY_BYTES_PER_DOCUMENT).then(|| entries.clone());
+    let device_id = caller.device_id.clone();
+    let now = state.now_text();
     let Appended { placed, audience } = state
         .database
         .append_entries(AppendJob {
@@ -92,18 +98,22 @@ async fn append(
             user_id: caller.user_id,
             device_id: caller.device_id,
             entries,
-            now: state.now_text(),
+            now: now.clone(),
             max_account_bytes: state.max_account_bytes,
         })
         .await?;
     state.metrics.appended(placed.len());
     if let Some(latest_seq) = placed.iter().map(|(_, seq)| *seq).max() {
+        let carried = carry
+            .map(|sent| Carried::of_append(&sent, &placed, &device_id, &now))
+            .unwrap_or_default();
         // Nobody listening is fine: devices pull when they connect.
         state
             .announce(Broadcast::NewEntries {
                 audience,
                 doc_id: doc_id.clone(),
                 seq: latest_seq,
+                carried,
             })
             .await;
     }

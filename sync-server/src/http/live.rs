@@ -3,10 +3,11 @@
 //! or the relationship's members at that moment, see [`crate::hub`]), so a partner who leaves stops
 //! hearing at once and another couple never hears anything.
 
-use axum::extract::State;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use together_core::wire::{ErrorBody, LiveMessage};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,17 +20,33 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(upgrade))
 }
 
+/// Query of the live socket.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LiveQuery {
+    /// `true`: small appends' sealed entries travel inside `new_entries` (`entries`), sparing the
+    /// pull (protocol version 2). Without it, news names the document and its newest seq only.
+    entries: Option<bool>,
+}
+
 /// The live WebSocket: the server tells the device, as JSON text messages (`LiveMessage`), which
-/// documents have new entries and when a relationship ended.
-#[utoipa::path(get, path = "/v1/live", tag = "documents", security(("bearer" = [])),
+/// documents have new entries (with the small ones themselves when asked) and when a relationship
+/// ended.
+#[utoipa::path(get, path = "/v1/live", tag = "documents", security(("bearer" = [])), params(LiveQuery),
     responses((status = 101, description = "Switching to the WebSocket protocol"), SignedIn,
+        (status = 400, description = "A query that is not understood", body = ErrorBody),
         (status = 405, description = "Not a GET", body = ErrorBody),
         (status = 426, description = "The connection cannot be upgraded", body = ErrorBody)))]
 async fn upgrade(
     State(state): State<AppState>,
     caller: Caller,
+    query: Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    let carries = match query {
+        Ok(Query(query)) => query.entries.unwrap_or(false),
+        Err(rejection) => return ApiError::bad_request(rejection.body_text()).into_response(),
+    };
     let ws = match ws {
         Ok(ws) => ws,
         Err(rejection) => {
@@ -44,12 +61,12 @@ async fn upgrade(
     ws.read_buffer_size(LIVE_BUFFER_BYTES)
         .write_buffer_size(LIVE_BUFFER_BYTES)
         .max_message_size(MAX_INCOMING_BYTES)
-        .on_upgrade(move |socket| serve(socket, state, caller))
+        .on_upgrade(move |socket| serve(socket, state, caller, carries))
 }
 
 /// Read and write buffer of a live socket.
 const LIVE_BUFFER_BYTES: usize = 4 * 1024;
-/// Devices only send pings and a close on this socket.
+/// Devices only send pings and a close on this socket (news carrying entries goes the other way).
 const MAX_INCOMING_BYTES: usize = 64 * 1024;
 
 /// Registers the caller's device with the hub for its live socket, or `None` if the device is no
@@ -60,8 +77,10 @@ const MAX_INCOMING_BYTES: usize = 64 * 1024;
 /// the device subscribes first and is then checked again: a revocation committed before the check
 /// is seen by it, and one committed after it finds the subscription and closes it. No window
 /// remains in which a revoked device keeps a socket.
-async fn accept(state: &AppState, caller: &Caller) -> Option<Subscription> {
-    let subscription = state.hub.subscribe(&caller.user_id, &caller.device_id);
+async fn accept(state: &AppState, caller: &Caller, carries: bool) -> Option<Subscription> {
+    let subscription = state
+        .hub
+        .subscribe(&caller.user_id, &caller.device_id, carries);
     match state.database.devices(caller.user_id.clone()).await {
         Ok(devices) if devices.iter().any(|d| d.device_id == caller.device_id) => {
             Some(subscription)
@@ -74,8 +93,8 @@ async fn accept(state: &AppState, caller: &Caller) -> Option<Subscription> {
     }
 }
 
-async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
-    let Some(subscription) = accept(&state, &caller).await else {
+async fn serve(mut socket: WebSocket, state: AppState, caller: Caller, carries: bool) {
+    let Some(subscription) = accept(&state, &caller, carries).await else {
         let _ = socket.send(Message::Close(None)).await;
         return;
     };
@@ -90,9 +109,11 @@ async fn serve(mut socket: WebSocket, state: AppState, caller: Caller) {
                 };
                 for news in news {
                     let message = match news {
-                        News::NewEntries(doc_id, latest_seq) => {
-                            LiveMessage::NewEntries { doc_id, latest_seq }
-                        }
+                        News::NewEntries(doc_id, latest_seq, carried) => LiveMessage::NewEntries {
+                            doc_id,
+                            latest_seq,
+                            entries: carried.entries().cloned().collect(),
+                        },
                         News::RelationshipEnded(relationship_id) => {
                             LiveMessage::RelationshipEnded { relationship_id }
                         }
@@ -184,7 +205,7 @@ mod tests {
             .unwrap();
         state.hub.disconnect_device("alice", "phone");
 
-        let subscription = accept(&state, &caller).await;
+        let subscription = accept(&state, &caller, false).await;
         assert!(subscription.is_none(), "a revoked device was subscribed");
         assert_eq!(state.hub.connected(), 0, "nothing left registered");
     }
@@ -193,12 +214,18 @@ mod tests {
     async fn a_signed_in_device_is_subscribed_and_hears_news() {
         let dir = tempfile::tempdir().unwrap();
         let state = state_with_account(dir.path()).await;
-        let subscription = accept(&state, &phone()).await.unwrap();
+        let subscription = accept(&state, &phone(), false).await.unwrap();
         assert_eq!(state.hub.connected(), 1);
-        state.hub.publish(&["alice".into()], "user-alice", 4);
+        state
+            .hub
+            .publish(&["alice".into()], "user-alice", 4, &Default::default());
         assert_eq!(
             subscription.mailbox.next().await,
-            Some(vec![News::NewEntries("user-alice".into(), 4)])
+            Some(vec![News::NewEntries(
+                "user-alice".into(),
+                4,
+                Default::default()
+            )])
         );
     }
 }

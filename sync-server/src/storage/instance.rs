@@ -21,6 +21,10 @@ pub enum Broadcast {
         doc_id: String,
         /// Its newest seq.
         seq: i64,
+        /// The sealed entries, for this instance's devices that asked for them. Never sent to
+        /// the other instances (a notification is small): their devices pull.
+        #[serde(skip)]
+        carried: crate::hub::Carried,
     },
     /// A partner left: the relationship ended for its members.
     RelationshipEnded {
