@@ -1,5 +1,6 @@
-//! `together-server admin …`: the operator's commands about accounts — for now the sign-up codes
-//! an invite-only server asks for ([`crate::registration`]).
+//! `together-server admin …`: the operator's commands about accounts — the sign-up codes an
+//! invite-only server asks for ([`crate::registration`]) and the console's operators
+//! ([`crate::admin::operators`]).
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
@@ -14,7 +15,20 @@ pub enum AdminCommand {
     /// Sign-up codes for `--registration invite-only`.
     #[command(subcommand)]
     SignupCode(SignupCodeCommand),
+    /// Creates an operator of the console (the admin listener); the password is read from
+    /// TOGETHER_OPERATOR_PASSWORD (12 characters or more), never from the command line.
+    CreateOperator {
+        /// Configuration file and data directory.
+        #[command(flatten)]
+        place: Place,
+        /// The operator's email, used to sign in.
+        #[arg(long)]
+        email: String,
+    },
 }
+
+/// The environment variable `create-operator` reads the password from.
+pub const OPERATOR_PASSWORD_ENV: &str = "TOGETHER_OPERATOR_PASSWORD";
 
 /// `together-server admin signup-code …`.
 #[derive(Debug, Subcommand)]
@@ -42,6 +56,27 @@ pub enum SignupCodeCommand {
 /// Runs an `admin` command.
 pub async fn run(command: AdminCommand) -> Result<()> {
     match command {
+        AdminCommand::CreateOperator { place, email } => {
+            let password = std::env::var(OPERATOR_PASSWORD_ENV).unwrap_or_default();
+            if !crate::admin::operators::acceptable_password(&password) {
+                bail!(
+                    "set {OPERATOR_PASSWORD_ENV} to the operator's password ({} characters or more)",
+                    crate::admin::operators::MIN_PASSWORD_CHARS
+                );
+            }
+            let database = open(&place).await?;
+            crate::admin::operators::create_operator(
+                &*database,
+                &email,
+                &password,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+            eprintln!(
+                "operator {} created; they sign in on the admin listener",
+                email.trim()
+            );
+        }
         AdminCommand::SignupCode(SignupCodeCommand::Create { place, uses }) => {
             if !(1..=MAX_USES).contains(&uses) {
                 bail!("--uses must be 1 to {MAX_USES}");

@@ -42,6 +42,8 @@ pub const TABLES: &[(&str, Policy)] = &[
     ("analytics_events", Policy::Copy),
     ("gift_lookups", Policy::Copy),
     ("signup_codes", Policy::Copy),
+    ("operators", Policy::Copy),
+    ("operator_sessions", Policy::Skip),
     ("job_leases", Policy::Skip),
 ];
 
