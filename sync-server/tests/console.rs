@@ -19,12 +19,18 @@ const PASSWORD: &str = "a long operator password";
 fn create_operator(server: &Server, email: &str, password: Option<&str>) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_together-server"));
     command.args(["admin", "create-operator", "--email", email]);
-    for key in ["TOGETHER_CONFIG", "TOGETHER_SERVER_DATA_DIR", "TOGETHER_DATABASE_URL"] {
+    for key in [
+        "TOGETHER_CONFIG",
+        "TOGETHER_SERVER_DATA_DIR",
+        "TOGETHER_DATABASE_URL",
+    ] {
         command.env_remove(key);
     }
     match &server.database_url {
         Some(url) => command.args(["--database-url", url]),
-        None => command.arg("--data-dir").arg(server.dir.path().join("server-data")),
+        None => command
+            .arg("--data-dir")
+            .arg(server.dir.path().join("server-data")),
     };
     match password {
         Some(password) => command.env("TOGETHER_OPERATOR_PASSWORD", password),
@@ -84,7 +90,8 @@ impl Console {
     }
 
     async fn get(&self, path: &str) -> Answer {
-        self.send(self.http.get(format!("{}{path}", self.base))).await
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
     }
 
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
@@ -122,12 +129,24 @@ async fn an_operator_is_created_from_the_command_line_and_signs_in_to_a_cookie_g
     let short = create_operator(&server, "ops@example.org", Some("elevenchars"));
     assert!(!short.status.success());
     let made = create_operator(&server, "ops@example.org", Some(PASSWORD));
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
     let again = create_operator(&server, "OPS@example.org", Some(PASSWORD));
-    assert!(!again.status.success(), "an email is one operator, whatever its case");
+    assert!(
+        !again.status.success(),
+        "an email is one operator, whatever its case"
+    );
     // Stored hashed: the password itself is nowhere in the table.
     assert_eq!(
-        common::count(&server, "SELECT count(*) FROM operators WHERE password_hash LIKE $1", "$argon2id$%").await,
+        common::count(
+            &server,
+            "SELECT count(*) FROM operators WHERE password_hash LIKE $1",
+            "$argon2id$%"
+        )
+        .await,
         1
     );
 
@@ -135,13 +154,25 @@ async fn an_operator_is_created_from_the_command_line_and_signs_in_to_a_cookie_g
     // Without a cookie: pages redirect to the sign-in page, forms are refused.
     for path in ["/", "/revenue", "/billing", "/accounts"] {
         let answer = console.get(path).await;
-        assert_eq!((answer.status, answer.location.as_str()), (303, "/sign-in"), "{path}");
+        assert_eq!(
+            (answer.status, answer.location.as_str()),
+            (303, "/sign-in"),
+            "{path}"
+        );
     }
-    assert_eq!(console.post("/billing/retry", &[("csrf", "x"), ("event_id", "evt_1")]).await.status, 403);
+    assert_eq!(
+        console
+            .post("/billing/retry", &[("csrf", "x"), ("event_id", "evt_1")])
+            .await
+            .status,
+        403
+    );
     assert_eq!(console.get("/sign-in").await.status, 200);
 
     // A wrong password and an unknown email get the same answer.
-    let wrong = console.sign_in("ops@example.org", "not the password!").await;
+    let wrong = console
+        .sign_in("ops@example.org", "not the password!")
+        .await;
     let unknown = console.sign_in("nobody@example.org", PASSWORD).await;
     assert_eq!(wrong.status, 401);
     assert_eq!((wrong.status, &wrong.text), (unknown.status, &unknown.text));
@@ -150,7 +181,12 @@ async fn an_operator_is_created_from_the_command_line_and_signs_in_to_a_cookie_g
     let signed_in = console.sign_in("Ops@Example.org", PASSWORD).await;
     assert_eq!(signed_in.status, 303, "{}", signed_in.text);
     let cookie = &signed_in.set_cookie;
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Secure"), "plain HTTP here: {cookie}");
     for path in ["/", "/revenue", "/billing", "/accounts?q=example"] {
         let page = console.get(path).await;
@@ -159,7 +195,13 @@ async fn an_operator_is_created_from_the_command_line_and_signs_in_to_a_cookie_g
 
     // CSRF: a form without this session's token is refused, and so is one from another origin.
     let csrf = console.csrf().await;
-    assert_eq!(console.post("/sign-out", &[("csrf", "wrong-token-wrong-token")]).await.status, 403);
+    assert_eq!(
+        console
+            .post("/sign-out", &[("csrf", "wrong-token-wrong-token")])
+            .await
+            .status,
+        403
+    );
     let cross = console
         .send(
             console
@@ -187,14 +229,24 @@ async fn a_session_expires_after_twelve_hours() {
         move |config| config.clock = clock
     })
     .await;
-    assert!(create_operator(&server, "ops@example.org", Some(PASSWORD)).status.success());
+    assert!(
+        create_operator(&server, "ops@example.org", Some(PASSWORD))
+            .status
+            .success()
+    );
     let mut console = Console::new(&server);
-    assert_eq!(console.sign_in("ops@example.org", PASSWORD).await.status, 303);
+    assert_eq!(
+        console.sign_in("ops@example.org", PASSWORD).await.status,
+        303
+    );
     clock.advance(SignedDuration::from_hours(11));
     assert_eq!(console.get("/").await.status, 200);
     clock.advance(SignedDuration::from_hours(1));
     let expired = console.get("/").await;
-    assert_eq!((expired.status, expired.location.as_str()), (303, "/sign-in"));
+    assert_eq!(
+        (expired.status, expired.location.as_str()),
+        (303, "/sign-in")
+    );
 }
 
 #[tokio::test]
@@ -204,16 +256,28 @@ async fn sign_in_attempts_are_rate_limited() {
         config.login_limits.per_address = 3;
     })
     .await;
-    assert!(create_operator(&server, "ops@example.org", Some(PASSWORD)).status.success());
+    assert!(
+        create_operator(&server, "ops@example.org", Some(PASSWORD))
+            .status
+            .success()
+    );
     let mut console = Console::new(&server);
     let mut statuses = Vec::new();
     for _ in 0..4 {
-        statuses.push(console.sign_in("ops@example.org", "wrong password here").await.status);
+        statuses.push(
+            console
+                .sign_in("ops@example.org", "wrong password here")
+                .await
+                .status,
+        );
     }
     assert_eq!(statuses[0], 401);
     assert!(statuses.contains(&429), "{statuses:?}");
     // While limited, even the right password waits.
-    assert_eq!(console.sign_in("ops@example.org", PASSWORD).await.status, 429);
+    assert_eq!(
+        console.sign_in("ops@example.org", PASSWORD).await.status,
+        429
+    );
 }
 
 #[tokio::test]
@@ -221,18 +285,47 @@ async fn an_account_disabled_in_the_console_is_refused_at_the_public_api_until_e
     let server = start_with(|_| {}).await;
     let device = signup(&server, "alex@example.org", "Alex", "alex password").await;
     assert_eq!(device.get("/v1/devices").await.status, 200);
-    assert!(create_operator(&server, "ops@example.org", Some(PASSWORD)).status.success());
+    assert!(
+        create_operator(&server, "ops@example.org", Some(PASSWORD))
+            .status
+            .success()
+    );
     let mut console = Console::new(&server);
-    assert_eq!(console.sign_in("ops@example.org", PASSWORD).await.status, 303);
+    assert_eq!(
+        console.sign_in("ops@example.org", PASSWORD).await.status,
+        303
+    );
     let found = console.get("/accounts?q=ALEX@").await;
-    assert!(found.text.contains(&format!("/accounts/{}", device.user_id)), "{}", found.text);
+    assert!(
+        found
+            .text
+            .contains(&format!("/accounts/{}", device.user_id)),
+        "{}",
+        found.text
+    );
     let csrf = console.csrf().await;
 
     let path = format!("/accounts/{}/disable", device.user_id);
-    assert_eq!(console.post(&path, &[("csrf", "not-the-token-of-this")]).await.status, 403);
-    assert_eq!(device.get("/v1/devices").await.status, 200, "a refused form changes nothing");
+    assert_eq!(
+        console
+            .post(&path, &[("csrf", "not-the-token-of-this")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        device.get("/v1/devices").await.status,
+        200,
+        "a refused form changes nothing"
+    );
     assert_eq!(console.post(&path, &[("csrf", &csrf)]).await.status, 303);
-    assert!(console.get(&format!("/accounts/{}", device.user_id)).await.text.contains("disabled"));
+    assert!(
+        console
+            .get(&format!("/accounts/{}", device.user_id))
+            .await
+            .text
+            .contains("disabled")
+    );
 
     // Its token is refused, and it cannot sign in (the same answer as a wrong password).
     assert_eq!(device.get("/v1/devices").await.status, 401);
@@ -247,5 +340,80 @@ async fn an_account_disabled_in_the_console_is_refused_at_the_public_api_until_e
     let enable = format!("/accounts/{}/enable", device.user_id);
     assert_eq!(console.post(&enable, &[("csrf", &csrf)]).await.status, 303);
     assert_eq!(device.get("/v1/devices").await.status, 200);
-    assert_eq!(login(&server, "alex@example.org", "alex password").await.status, 200);
+    assert_eq!(
+        login(&server, "alex@example.org", "alex password")
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn retry_now_applies_a_failed_webhook_event_and_lists_it_no_more() {
+    let server = start_with(|_| {}).await;
+    // An event the webhook stored but could not apply (as after a database hiccup).
+    let raw = r#"{"id":"evt_failed_1","type":"customer.created","created":1,"data":{"object":{"id":"cus_1"}}}"#;
+    common::execute(
+        &server,
+        &format!(
+            "INSERT INTO stripe_webhooks (id, event_id, event_type, event_data, processed, retry_count, received_at, last_error)
+             VALUES ('w1', 'evt_failed_1', 'customer.created', '{raw}', FALSE, 1, '2026-11-29T10:00:00.000Z', 'database is locked')"
+        ),
+    )
+    .await;
+    assert!(
+        create_operator(&server, "ops@example.org", Some(PASSWORD))
+            .status
+            .success()
+    );
+    let mut console = Console::new(&server);
+    assert_eq!(
+        console.sign_in("ops@example.org", PASSWORD).await.status,
+        303
+    );
+    let billing = console.get("/billing").await;
+    assert!(
+        billing.text.contains("evt_failed_1") && billing.text.contains("database is locked"),
+        "{}",
+        billing.text
+    );
+    let csrf = console.csrf().await;
+    assert_eq!(
+        console
+            .post(
+                "/billing/retry",
+                &[
+                    ("csrf", "forged-token-forged"),
+                    ("event_id", "evt_failed_1")
+                ]
+            )
+            .await
+            .status,
+        403
+    );
+    let processed = "SELECT count(*) FROM stripe_webhooks WHERE event_id = $1 AND processed";
+    assert_eq!(common::count(&server, processed, "evt_failed_1").await, 0);
+    let retried = console
+        .post(
+            "/billing/retry",
+            &[("csrf", &csrf), ("event_id", "evt_failed_1")],
+        )
+        .await;
+    assert_eq!(
+        (retried.status, retried.location.as_str()),
+        (303, "/billing")
+    );
+    assert_eq!(common::count(&server, processed, "evt_failed_1").await, 1);
+    assert!(!console.get("/billing").await.text.contains("evt_failed_1"));
+    // Applied events are not retried again; unknown ones are not found.
+    assert_eq!(
+        console
+            .post(
+                "/billing/retry",
+                &[("csrf", &csrf), ("event_id", "evt_failed_1")]
+            )
+            .await
+            .status,
+        404
+    );
 }
