@@ -68,7 +68,13 @@ fn legend(series: &[Series<'_>]) -> Markup {
     html! {
         p.legend {
             @for s in series {
-                span { span.swatch style=(format!("background:{}", s.colour)) {} (s.name) }
+                // A drawn swatch, not a styled one: the console's CSP allows no inline style.
+                span {
+                    svg.swatch viewBox="0 0 10 10" width="12" height="12" aria-hidden="true" {
+                        rect width="10" height="10" rx="2" fill=(s.colour) {}
+                    }
+                    (s.name)
+                }
             }
         }
     }

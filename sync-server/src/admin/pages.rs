@@ -98,10 +98,13 @@ pub async fn revenue(State(state): State<AdminState>, operator: Operator) -> Res
         @if days.is_empty() {
             p.notice { "No revenue figures in the last " (REVENUE_DAYS) " days." }
         }
-        h2 { "MRR and ARR" }
+        h2 { "MRR" }
         (charts::lines(&labels, &[
-            Series { name: "MRR", colour: "#3b5bdb", values: column(|d| d.mrr_cents) },
-            Series { name: "ARR", colour: "#2b8a3e", values: column(|d| d.arr_cents) },
+            Series { name: "Monthly recurring revenue", colour: "#3b5bdb", values: column(|d| d.mrr_cents) },
+        ], &money_axis))
+        h2 { "ARR" }
+        (charts::lines(&labels, &[
+            Series { name: "Annual recurring revenue (12 × MRR)", colour: "#2b8a3e", values: column(|d| d.arr_cents) },
         ], &money_axis))
         h2 { "New and canceled subscriptions" }
         (charts::bars(&labels, &[
