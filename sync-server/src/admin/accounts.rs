@@ -52,14 +52,15 @@ pub async fn search(
             " " button type="submit" { "Search" }
         }
         @if !text.is_empty() {
-            div.scroll { table #accounts {
+            div.scroll { table.stack #accounts {
                 thead { tr { th { "Email" } th { "Created" } th.num { "Stored" } th { "State" } } }
                 tbody {
                     @for account in &found {
                         tr {
-                            td { a href=(format!("/accounts/{}", account.id)) { (account.email) } }
-                            td { (account.created_at) } td.num { (bytes(account.stored_bytes)) }
-                            td { @if account.disabled { "disabled" } @else { "active" } }
+                            td data-label="Email" { a href=(format!("/accounts/{}", account.id)) { (account.email) } }
+                            td data-label="Created" { (account.created_at) }
+                            td.num data-label="Stored" { (bytes(account.stored_bytes)) }
+                            td data-label="State" { @if account.disabled { "disabled" } @else { "active" } }
                         }
                     }
                     @if found.is_empty() { tr { td colspan="4" { "No account matches." } } }
@@ -115,11 +116,15 @@ pub async fn account(
             }
         } }
         h2 { "Devices signed in" }
-        div.scroll { table #devices {
+        div.scroll { table.stack #devices {
             thead { tr { th { "Name" } th { "Signed in" } th { "Last seen" } } }
             tbody {
                 @for device in &devices {
-                    tr { td { (device.name) } td { (device.created_at) } td { (device.last_seen_at) } }
+                    tr {
+                        td data-label="Name" { (device.name) }
+                        td data-label="Signed in" { (device.created_at) }
+                        td data-label="Last seen" { (device.last_seen_at) }
+                    }
                 }
                 @if devices.is_empty() { tr { td colspan="3" { "No device signed in." } } }
             }

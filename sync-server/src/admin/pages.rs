@@ -159,14 +159,16 @@ pub async fn billing(State(state): State<AdminState>, operator: Operator) -> Res
             @if statuses.is_empty() { p.muted { "No webhook event received yet." } }
         }
         h2 { "Failed events" }
-        div.scroll { table #failed-webhooks {
+        div.scroll { table.stack #failed-webhooks {
             thead { tr { th { "Event" } th { "Type" } th.num { "Attempts" } th { "Received" } th { "Last error" } th {} } }
             tbody {
                 @for failure in &failures {
                     tr {
-                        td { code { (failure.event_id) } } td { (failure.event_type) }
-                        td.num { (failure.retry_count) } td { (failure.received_at) }
-                        td.error { (failure.last_error.as_deref().unwrap_or("")) }
+                        td data-label="Event" { code { (failure.event_id) } }
+                        td data-label="Type" { (failure.event_type) }
+                        td.num data-label="Attempts" { (failure.retry_count) }
+                        td data-label="Received" { (failure.received_at) }
+                        td.error data-label="Last error" { (failure.last_error.as_deref().unwrap_or("")) }
                         td {
                             form.inline method="post" action="/billing/retry" {
                                 input type="hidden" name="csrf" value=(csrf);
@@ -180,16 +182,16 @@ pub async fn billing(State(state): State<AdminState>, operator: Operator) -> Res
             }
         } }
         h2 { "Discount codes" }
-        div.scroll { table {
+        div.scroll { table.stack {
             thead { tr { th { "Code" } th { "Discount" } th.num { "Uses" } th { "Valid until" } th { "State" } } }
             tbody {
                 @for code in &discounts {
                     tr {
-                        td { code { (code.code) } }
-                        td { @if code.discount_type == "percent" { (code.discount_value) "%" } @else { (money(code.discount_value)) " off" } }
-                        td.num { (code.current_uses) @if let Some(max) = code.max_uses { " / " (max) } }
-                        td { (code.valid_until.as_deref().unwrap_or("—")) }
-                        td { @if code.is_active { "active" } @else { "off" } }
+                        td data-label="Code" { code { (code.code) } }
+                        td data-label="Discount" { @if code.discount_type == "percent" { (code.discount_value) "%" } @else { (money(code.discount_value)) " off" } }
+                        td.num data-label="Uses" { (code.current_uses) @if let Some(max) = code.max_uses { " / " (max) } }
+                        td data-label="Valid until" { (code.valid_until.as_deref().unwrap_or("—")) }
+                        td data-label="State" { @if code.is_active { "active" } @else { "off" } }
                     }
                 }
                 @if discounts.is_empty() { tr { td colspan="5" { "No discount code." } } }
