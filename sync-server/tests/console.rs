@@ -417,3 +417,44 @@ async fn retry_now_applies_a_failed_webhook_event_and_lists_it_no_more() {
         404
     );
 }
+
+#[tokio::test]
+async fn an_account_is_deleted_from_the_console_only_after_its_confirmation_step() {
+    let server = start_with(|_| {}).await;
+    let device = signup(&server, "gone@example.org", "Gone", "gone password").await;
+    assert!(
+        create_operator(&server, "ops@example.org", Some(PASSWORD))
+            .status
+            .success()
+    );
+    let mut console = Console::new(&server);
+    assert_eq!(
+        console.sign_in("ops@example.org", PASSWORD).await.status,
+        303
+    );
+    let path = format!("/accounts/{}/delete", device.user_id);
+    // The confirmation page changes nothing.
+    let confirm = console.get(&path).await;
+    assert!(confirm.status == 200 && confirm.text.contains("gone@example.org"));
+    let users = "SELECT count(*) FROM users WHERE id = $1";
+    assert_eq!(common::count(&server, users, &device.user_id).await, 1);
+    let csrf = console.csrf().await;
+    assert_eq!(
+        console
+            .post(&path, &[("csrf", "forged-token-forged")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(common::count(&server, users, &device.user_id).await, 1);
+    assert_eq!(console.post(&path, &[("csrf", &csrf)]).await.status, 303);
+    assert_eq!(common::count(&server, users, &device.user_id).await, 0);
+    assert_eq!(device.get("/v1/devices").await.status, 401);
+    assert_eq!(
+        console
+            .get(&format!("/accounts/{}", device.user_id))
+            .await
+            .status,
+        404
+    );
+}

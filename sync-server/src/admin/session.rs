@@ -280,7 +280,7 @@ mod tests {
     #[test]
     fn only_this_host_may_post() {
         let host = (header::HOST, "127.0.0.1:8788");
-        assert!(same_origin(&headers(&[host.clone()])));
+        assert!(same_origin(&headers(std::slice::from_ref(&host))));
         assert!(same_origin(&headers(&[
             host.clone(),
             (header::ORIGIN, "https://127.0.0.1:8788"),
