@@ -8,7 +8,7 @@
 //! - [`operators`]: operators' passwords (Argon2id) and `create-operator`.
 //! - [`layout`]: the page shell, the sign-in page and the stylesheet; [`charts`]: inline SVG.
 //! - [`pages`]: overview, revenue, billing health (with "retry now"); [`accounts`]: search,
-//!   devices, disable/enable, delete.
+//!   devices, disable/enable, delete; [`usage`]: feature usage (k-filtered) and cohorts.
 //! - [`tls`]: HTTPS for this listener (`admin_tls_cert`/`admin_tls_key`).
 //!
 //! ## Architecture invariant
@@ -24,6 +24,7 @@ pub mod operators;
 pub mod pages;
 pub mod session;
 pub mod tls;
+pub mod usage;
 
 use std::sync::Arc;
 
@@ -48,6 +49,8 @@ pub struct AdminState {
     pub limiter: Arc<LoginLimiter>,
     /// Whether this listener serves TLS (then the session cookie is `Secure`).
     pub secure: bool,
+    /// The least number of contributors a feature's day needs to be shown.
+    pub usage_k: crate::storage::rules::usage::KThreshold,
 }
 
 /// The admin listener's router.
@@ -62,6 +65,8 @@ pub fn router(state: AdminState) -> Router {
         )
         .route("/sign-out", post(session::sign_out))
         .route("/revenue", get(pages::revenue))
+        .route("/usage", get(usage::usage))
+        .route("/cohorts", get(usage::cohorts))
         .route("/billing", get(pages::billing))
         .route("/billing/retry", post(pages::retry))
         .route("/accounts", get(accounts::search))

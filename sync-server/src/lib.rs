@@ -89,6 +89,7 @@ fn serve_admin(
         app,
         limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
         secure: tls.is_some(),
+        usage_k: config.usage_k_threshold,
     })
     .into_make_service_with_connect_info::<admin::tls::Peer>();
     let stopped = async move {

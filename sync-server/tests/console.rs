@@ -458,3 +458,111 @@ async fn an_account_is_deleted_from_the_console_only_after_its_confirmation_step
         404
     );
 }
+
+/// A second handle on the running server's database.
+async fn storage_of(server: &Server) -> Arc<dyn together_server::storage::Storage> {
+    use together_server::storage::{PostgresStorage, SqliteStorage};
+    match &server.database_url {
+        Some(url) => Arc::new(
+            PostgresStorage::open(&together_server::secrets::SecretText::new(url.clone()))
+                .await
+                .unwrap(),
+        ),
+        None => Arc::new(
+            SqliteStorage::open(&server.dir.path().join("server-data/server.sqlite3")).unwrap(),
+        ),
+    }
+}
+
+fn usage_token(n: u8) -> String {
+    let mut t = format!("tok{n:03}");
+    while t.len() < 43 {
+        t.push('A');
+    }
+    t
+}
+
+#[tokio::test]
+async fn the_feature_usage_page_hides_small_groups_and_the_cohorts_page_shows_the_heat_map() {
+    let server = start_with(|config| {
+        config.usage_k_threshold =
+            together_server::storage::rules::usage::KThreshold::new(2).unwrap();
+    })
+    .await;
+    let device = signup(&server, "alex@example.org", "Alex", "alex password").await;
+    assert_eq!(device.get("/v1/devices").await.status, 200);
+    let now = Timestamp::now();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let yesterday = today.yesterday().unwrap().to_string();
+    let before = today.yesterday().unwrap().yesterday().unwrap().to_string();
+    // Two devices reported yesterday; one alone the day before (a group of one: never shown).
+    for (n, day, features) in [
+        (
+            1,
+            &yesterday,
+            serde_json::json!([{"feature": "checkin", "interactions": 3, "seconds": 40, "completed": true}, {"feature": "notes", "interactions": 1, "seconds": 5, "completed": false}]),
+        ),
+        (
+            2,
+            &yesterday,
+            serde_json::json!([{"feature": "checkin", "interactions": 5, "seconds": 60, "completed": false}]),
+        ),
+        (
+            3,
+            &before,
+            serde_json::json!([{"feature": "checkin", "interactions": 9, "seconds": 9, "completed": true}]),
+        ),
+    ] {
+        let reply = common::Device::anonymous(&server)
+            .post(
+                "/v1/usage",
+                serde_json::json!({"day": day, "token": usage_token(n), "features": features}),
+            )
+            .await;
+        assert_eq!(reply.status, 204, "{}", reply.body);
+    }
+    let db = storage_of(&server).await;
+    together_server::storage::usage::fold_usage(&*db, today)
+        .await
+        .unwrap();
+    together_server::storage::usage::compute_cohorts(&*db, now)
+        .await
+        .unwrap();
+
+    assert!(
+        create_operator(&server, "ops@example.org", Some(PASSWORD))
+            .status
+            .success()
+    );
+    let mut console = Console::new(&server);
+    assert_eq!(
+        console.get("/usage").await.status,
+        303,
+        "signed out: to the sign-in page"
+    );
+    assert_eq!(
+        console.sign_in("ops@example.org", PASSWORD).await.status,
+        303
+    );
+    let usage = console.get("/usage").await;
+    assert_eq!(usage.status, 200);
+    assert!(
+        usage.text.contains("checkin") && usage.text.contains(&yesterday),
+        "{}",
+        usage.text
+    );
+    assert!(usage.text.contains("<h2>notes</h2>"), "{}", usage.text);
+    assert!(
+        !usage.text.contains(&before),
+        "a day of one device is hidden: {}",
+        usage.text
+    );
+    let cohorts = console.get("/cohorts").await;
+    assert_eq!(cohorts.status, 200);
+    let monday = together_server::storage::rules::usage::monday_of(today).to_string();
+    assert!(
+        cohorts.text.contains(&monday) && cohorts.text.contains("heat"),
+        "{}",
+        cohorts.text
+    );
+}

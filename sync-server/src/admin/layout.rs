@@ -15,6 +15,8 @@ pub const STYLESHEET: &str = include_str!("console.css");
 const PAGES: &[(&str, &str)] = &[
     ("/", "Overview"),
     ("/revenue", "Revenue"),
+    ("/usage", "Feature usage"),
+    ("/cohorts", "Cohorts"),
     ("/billing", "Billing health"),
     ("/accounts", "Accounts"),
 ];
