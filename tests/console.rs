@@ -304,6 +304,39 @@ async fn the_console_works_in_a_real_browser() -> Result<()> {
         }
     }
 
+    // Five devices reported yesterday (the default k-threshold), folded now with the admin command.
+    let yesterday = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .yesterday()?
+        .to_string();
+    for n in 0..5_u32 {
+        let mut token = format!("console{n:03}");
+        while token.len() < 43 {
+            token.push('A');
+        }
+        let status = reqwest::Client::new()
+            .post(format!("{api}/v1/usage"))
+            .json(&json!({ "day": yesterday, "token": token, "features": [
+                { "feature": "checkin", "interactions": 2 + n, "seconds": 30 + 10 * n, "completed": n % 2 == 0 },
+                { "feature": "notes", "interactions": 1, "seconds": 20, "completed": true },
+            ]}))
+            .send()
+            .await?
+            .status();
+        anyhow::ensure!(status.as_u16() == 204, "usage report: {status}");
+    }
+    let folded = Command::new(&server_binary)
+        .args(["admin", "fold-usage", "--data-dir"])
+        .arg(&data)
+        .env_remove("TOGETHER_CONFIG")
+        .output()?;
+    anyhow::ensure!(
+        folded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&folded.stderr)
+    );
+
     let display = VirtualDisplay::start()?;
     let driver = Driver::start(&display)?;
     let browser = driver.session().await?;
@@ -334,6 +367,25 @@ async fn the_console_works_in_a_real_browser() -> Result<()> {
     );
     assert_eq!(browser.find_all(Locator::Css("svg.chart")).await?.len(), 4);
     shots(&browser, "revenue").await?;
+
+    browser.goto(&format!("{admin}/usage")).await?;
+    let usage = body_text(&browser).await;
+    assert!(
+        usage.contains("checkin") && usage.contains(&yesterday),
+        "{usage}"
+    );
+    shots(&browser, "usage").await?;
+
+    browser.goto(&format!("{admin}/cohorts")).await?;
+    let shaded = browser
+        .find_all(Locator::Css("#cohorts td[class*='heat']"))
+        .await?;
+    assert!(
+        !shaded.is_empty(),
+        "no shaded cohort cell: {}",
+        body_text(&browser).await
+    );
+    shots(&browser, "cohorts").await?;
 
     browser.goto(&format!("{admin}/billing")).await?;
     let billing = body_text(&browser).await;

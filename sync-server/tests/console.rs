@@ -561,7 +561,7 @@ async fn the_feature_usage_page_hides_small_groups_and_the_cohorts_page_shows_th
     assert_eq!(cohorts.status, 200);
     let monday = together_server::storage::rules::usage::monday_of(today).to_string();
     assert!(
-        cohorts.text.contains(&monday) && cohorts.text.contains("heat"),
+        cohorts.text.contains(&monday) && cohorts.text.contains("class=\"num heat"),
         "{}",
         cohorts.text
     );

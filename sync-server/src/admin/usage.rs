@@ -128,7 +128,7 @@ pub async fn cohorts(State(state): State<AdminState>, operator: Operator) -> Res
                             td { (week) } td.num { (size) }
                             @for n in 0..=weeks {
                                 @if let Some(cell) = cells.get(&n) {
-                                    td.num class=(shade(cell.retention_rate))
+                                    td class=(format!("num {}", shade(cell.retention_rate)))
                                         title=(format!("{} of {} active, {} paying", cell.active_users, cell.cohort_size, cell.paying_users)) {
                                         (format!("{:.0}%", cell.retention_rate * 100.0))
                                     }
