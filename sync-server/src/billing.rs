@@ -9,6 +9,7 @@
 //!   rules that must not differ between backends.
 //! - [`entitlement`]: Ed25519-signed entitlements the app can honour offline.
 //! - [`ai`]: AI suggestions through an OpenAI-compatible endpoint, paid with credits.
+//! - [`retry`]: applying a stored event again on the operator's word (the console's "retry now").
 //! - [`actions`]: the Stripe calls the server owes after an event (refunding a couple's duplicate
 //!   subscription, cancelling what a deleted account paid for), retried until done.
 //!
@@ -19,6 +20,7 @@ pub mod actions;
 pub mod ai;
 pub mod entitlement;
 pub mod events;
+pub mod retry;
 pub mod signature;
 pub mod store;
 pub mod stripe;

@@ -66,7 +66,7 @@ pub enum Command {
     /// Move the server's data from its SQLite file to an empty PostgreSQL database, then verify
     /// the copy (stop the server first).
     MigrateStorage(migrate_storage::MigrateStorageArgs),
-    /// Operator commands: sign-up codes, usage figures and cohorts.
+    /// Operator commands: sign-up codes, usage figures and cohorts, the console's operators.
     #[command(subcommand)]
     Admin(signup_codes::AdminCommand),
     /// Back the SQLite database up into a file while the server serves (PostgreSQL: pg_dump).
@@ -89,6 +89,13 @@ pub struct ServeArgs {
     /// public port [default: 127.0.0.1:8788].
     #[arg(long, env = "TOGETHER_ADMIN_LISTEN", value_parser = listen_address)]
     pub admin_listen: Option<SocketAddr>,
+    /// The admin listener's TLS certificate chain (PEM), with --admin-tls-key: the console is
+    /// then served over HTTPS and its session cookie is `Secure`.
+    #[arg(long, env = "TOGETHER_ADMIN_TLS_CERT", requires = "admin_tls_key")]
+    pub admin_tls_cert: Option<PathBuf>,
+    /// The admin listener's TLS private key (PEM), with --admin-tls-cert.
+    #[arg(long, env = "TOGETHER_ADMIN_TLS_KEY", requires = "admin_tls_cert")]
+    pub admin_tls_key: Option<PathBuf>,
     /// A reverse proxy whose X-Forwarded-For header is believed (repeat, or comma-separate in
     /// the environment).
     #[arg(
@@ -182,6 +189,8 @@ pub fn run() -> Result<()> {
             let overrides = Overrides {
                 listen: args.listen,
                 admin_listen: args.admin_listen,
+                admin_tls_cert: args.admin_tls_cert,
+                admin_tls_key: args.admin_tls_key,
                 data_dir: args.place.data_dir,
                 database_url: args.place.database_url,
                 trusted_proxies: args.trusted_proxies,

@@ -44,6 +44,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Address of the admin listener (`/metrics`, the operator console); never the public one.
     pub admin_listen: SocketAddr,
+    /// The admin listener's TLS certificate chain and private key (PEM files), both or neither:
+    /// with them the console is served over HTTPS and its cookie is `Secure`.
+    pub admin_tls: Option<AdminTls>,
     /// Directory of the server's own files (its SQLite database). On PostgreSQL it holds
     /// nothing the server needs (a signing-key file from an earlier version is imported once).
     pub data_dir: PathBuf,
@@ -77,6 +80,15 @@ pub struct Config {
     pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
+/// The admin listener's TLS files (PEM): a certificate chain and its private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminTls {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
 /// What the command line and `TOGETHER_*` environment variables set; each wins over the file.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -84,6 +96,10 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     /// `--admin-listen` / `TOGETHER_ADMIN_LISTEN`.
     pub admin_listen: Option<SocketAddr>,
+    /// `--admin-tls-cert` / `TOGETHER_ADMIN_TLS_CERT`.
+    pub admin_tls_cert: Option<PathBuf>,
+    /// `--admin-tls-key` / `TOGETHER_ADMIN_TLS_KEY`.
+    pub admin_tls_key: Option<PathBuf>,
     /// `--data-dir` / `TOGETHER_SERVER_DATA_DIR`.
     pub data_dir: Option<PathBuf>,
     /// `--database-url` / `TOGETHER_DATABASE_URL`.
@@ -133,6 +149,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             admin_listen: SocketAddr::from(([127, 0, 0, 1], 8788)),
+            admin_tls: None,
             data_dir: PathBuf::from(DEFAULT_DATA_DIR),
             database_url: None,
             login_limits: crate::limiter::Limits::default(),
@@ -182,6 +199,10 @@ pub struct FileConfig {
     pub listen: Option<SocketAddr>,
     /// Address of the admin listener.
     pub admin_listen: Option<SocketAddr>,
+    /// The admin listener's TLS certificate chain (PEM).
+    pub admin_tls_cert: Option<PathBuf>,
+    /// The admin listener's TLS private key (PEM).
+    pub admin_tls_key: Option<PathBuf>,
     /// Directory of the server's files.
     pub data_dir: Option<PathBuf>,
     /// A PostgreSQL database URL.
@@ -266,6 +287,11 @@ pub enum ConfigError {
         /// The public address.
         public: SocketAddr,
     },
+    /// Only one of the admin listener's TLS certificate and key was given.
+    #[error(
+        "give both admin_tls_cert and admin_tls_key (--admin-tls-cert, --admin-tls-key), or neither"
+    )]
+    AdminTls,
     /// A backup setting is not valid.
     #[error("{0}")]
     Backup(String),
@@ -290,6 +316,7 @@ impl Config {
     /// `TOGETHER_*` environment variables set.
     pub fn load(file: Option<&std::path::Path>, overrides: Overrides) -> Result<Self, ConfigError> {
         let mut config = Self::default();
+        let mut tls_files: (Option<PathBuf>, Option<PathBuf>) = (None, None);
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
                 path: path.to_path_buf(),
@@ -305,6 +332,7 @@ impl Config {
             if let Some(admin) = parsed.admin_listen {
                 config.admin_listen = admin;
             }
+            tls_files = (parsed.admin_tls_cert, parsed.admin_tls_key);
             if let Some(data_dir) = parsed.data_dir {
                 config.data_dir = data_dir;
             }
@@ -384,6 +412,17 @@ impl Config {
         if let Some(admin) = overrides.admin_listen {
             config.admin_listen = admin;
         }
+        if let Some(cert) = overrides.admin_tls_cert {
+            tls_files.0 = Some(cert);
+        }
+        if let Some(key) = overrides.admin_tls_key {
+            tls_files.1 = Some(key);
+        }
+        config.admin_tls = match tls_files {
+            (Some(cert), Some(key)) => Some(AdminTls { cert, key }),
+            (None, None) => None,
+            _ => return Err(ConfigError::AdminTls),
+        };
         if shares_a_socket(config.admin_listen, config.listen) {
             return Err(ConfigError::AdminOnPublicPort {
                 admin: config.admin_listen,
@@ -530,6 +569,8 @@ mod tests {
         for key in [
             "listen",
             "admin_listen",
+            "admin_tls_cert",
+            "admin_tls_key",
             "data_dir",
             "database_url",
             "trusted_proxies",

@@ -4,7 +4,7 @@
 //! log, the client gets a short message. Request bodies are limited in size and validated before use.
 
 mod access_log;
-mod accounts;
+pub(crate) mod accounts;
 mod auth;
 mod billing;
 mod documents;

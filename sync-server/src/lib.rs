@@ -17,7 +17,8 @@
 //!   per account that spare the owner's known addresses), in bounded memory.
 //! - [`metrics`]: the Prometheus counters handlers move, and the middleware counting requests.
 //! - [`backup`]: online backups of the SQLite database (on demand and scheduled), and restores.
-//! - [`admin`]: the admin listener's router (`/metrics`), on its own socket apart from the API.
+//! - [`admin`]: the admin listener's router (`/metrics` and the operator console), on its own
+//!   socket apart from the API, over TLS if configured.
 //! - [`registration`]: who may create an account (open, invite-only with sign-up codes, closed).
 //! - [`usage`]: accounts' active weeks and the job folding opt-in usage reports and cohorts.
 //! - [`cli`]: the `together-server` command line (`serve`).
@@ -62,6 +63,53 @@ pub enum ServerError {
     /// Serving connections failed.
     #[error("serving HTTP failed: {0}")]
     Serve(#[source] std::io::Error),
+    /// The admin listener's TLS certificate or key cannot be used.
+    #[error(transparent)]
+    AdminTls(#[from] admin::tls::TlsError),
+}
+
+/// The admin listener's server task.
+type AdminTask = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// Starts the admin listener (`/metrics` and the operator console) on `admin`, over TLS when the
+/// configuration names a certificate and key; it stops when `stopping` turns true.
+fn serve_admin(
+    config: &Config,
+    admin: TcpListener,
+    app: http::AppState,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) -> Result<AdminTask, ServerError> {
+    let address = admin.local_addr().map_err(ServerError::Serve)?;
+    let tls = match &config.admin_tls {
+        Some(files) => Some(admin::tls::server_config(&files.cert, &files.key)?),
+        None => None,
+    };
+    tracing::info!(listen = %address, tls = tls.is_some(), "admin listener (/metrics, console) listening");
+    let router = admin::router(admin::AdminState {
+        app,
+        limiter: Arc::new(limiter::LoginLimiter::new(config.login_limits)),
+        secure: tls.is_some(),
+        usage_k: config.usage_k_threshold,
+    })
+    .into_make_service_with_connect_info::<admin::tls::Peer>();
+    let stopped = async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    Ok(match tls {
+        Some(tls) => {
+            let listener = admin::tls::TlsListener::new(admin, tls).map_err(ServerError::Serve)?;
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(stopped)
+                    .await
+            })
+        }
+        None => tokio::spawn(async move {
+            axum::serve(admin, router)
+                .with_graceful_shutdown(stopped)
+                .await
+        }),
+    })
 }
 
 /// Serves the API on `listener` until `shutdown` resolves, then finishes in-flight requests and
@@ -283,26 +331,6 @@ pub async fn launch_with_storage(
         ))
     });
     let metrics = Arc::new(metrics::Metrics::new());
-    let admin_server = match admin {
-        Some(admin) => {
-            let address = admin.local_addr().map_err(ServerError::Serve)?;
-            tracing::info!(listen = %address, "admin listener (/metrics) listening");
-            let router = admin::router(admin::AdminState {
-                metrics: Arc::clone(&metrics),
-                hub: Arc::clone(&hub),
-                database: Arc::clone(&database),
-            });
-            let mut stopping = shutdown_seen.clone();
-            Some(tokio::spawn(async move {
-                axum::serve(admin, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = stopping.wait_for(|stop| *stop).await;
-                    })
-                    .await
-            }))
-        }
-        None => None,
-    };
     let state = http::AppState {
         registration: config.registration,
         metrics,
@@ -315,7 +343,11 @@ pub async fn launch_with_storage(
         clock: Arc::clone(&config.clock),
         active_weeks: Arc::new(usage::ActiveWeeks::default()),
         origin,
-        shutdown: shutdown_seen,
+        shutdown: shutdown_seen.clone(),
+    };
+    let admin_server = match admin {
+        Some(admin) => Some(serve_admin(&config, admin, state.clone(), shutdown_seen)?),
+        None => None,
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
     tracing::info!(

@@ -1,7 +1,7 @@
 //! The storage seam: what the server stores, whatever the database.
 //!
 //! One trait per concept — [`Accounts`], [`Relationships`], [`Documents`], [`Quota`],
-//! [`SignupCodes`], [`Usage`], and
+//! [`SignupCodes`], [`Usage`], [`Console`] (the operator console), and
 //! billing's ([`crate::billing::store`]) — joined in [`Storage`], which the handlers use as
 //! `Arc<dyn Storage>` (a boxed state: one router for every backend, chosen at start). Each backend
 //! implements each trait once, in its own module, with its own SQL:
@@ -17,6 +17,7 @@
 //! boxed (`async_trait`) so the traits work behind `dyn`.
 
 pub mod accounts;
+pub mod console;
 pub mod documents;
 pub mod instance;
 pub mod migrate;
@@ -31,6 +32,7 @@ pub mod usage;
 use std::path::PathBuf;
 
 pub use accounts::{Accounts, Credentials, DeviceRow, NewAccount};
+pub use console::Console;
 pub use documents::{AppendJob, Appended, DocAccess, Documents, EntryRow, NewSnapshot};
 pub use instance::{Broadcast, Envelope, Heard, Instance};
 pub use postgres::PostgresStorage;
@@ -43,7 +45,7 @@ pub use usage::Usage;
 /// Every storage trait, for callers of `dyn Storage`: `use crate::storage::prelude::*;`.
 pub mod prelude {
     pub use super::{
-        Accounts, Documents, Instance, Quota, Relationships, SignupCodes, Storage, Usage,
+        Accounts, Console, Documents, Instance, Quota, Relationships, SignupCodes, Storage, Usage,
     };
     pub use crate::billing::store::{
         Catalog, Checkouts, Credits, Discounts, Entitlements, Gifts, Ledger, OwedActions, Revenue,
@@ -220,6 +222,7 @@ pub enum StorageError {
 pub trait Storage:
     Instance
     + Accounts
+    + Console
     + Relationships
     + Documents
     + Quota
@@ -236,6 +239,7 @@ pub trait Storage:
 impl<T> Storage for T where
     T: Instance
         + Accounts
+        + Console
         + Relationships
         + Documents
         + Quota

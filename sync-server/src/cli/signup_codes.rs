@@ -1,6 +1,7 @@
 //! `together-server admin …`: the operator's commands about accounts — the sign-up codes an
-//! invite-only server asks for ([`crate::registration`]) — and about how the app is used (usage
-//! figures and cohorts, [`super::usage`]).
+//! invite-only server asks for ([`crate::registration`]), the console's operators
+//! ([`crate::admin::operators`]) — and about how the app is used (usage figures and cohorts,
+//! [`super::usage`]).
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
@@ -15,6 +16,16 @@ pub enum AdminCommand {
     /// Sign-up codes for `--registration invite-only`.
     #[command(subcommand)]
     SignupCode(SignupCodeCommand),
+    /// Creates an operator of the console (the admin listener); the password is read from
+    /// TOGETHER_OPERATOR_PASSWORD (12 characters or more), never from the command line.
+    CreateOperator {
+        /// Configuration file and data directory.
+        #[command(flatten)]
+        place: Place,
+        /// The operator's email, used to sign in.
+        #[arg(long)]
+        email: String,
+    },
     /// Opt-in usage figures per feature and day, newest day first (only days with at least
     /// usage_k_threshold reporting devices).
     Usage(super::usage::UsageArgs),
@@ -24,6 +35,9 @@ pub enum AdminCommand {
     /// minutes).
     FoldUsage(super::usage::FoldArgs),
 }
+
+/// The environment variable `create-operator` reads the password from.
+pub const OPERATOR_PASSWORD_ENV: &str = "TOGETHER_OPERATOR_PASSWORD";
 
 /// `together-server admin signup-code …`.
 #[derive(Debug, Subcommand)]
@@ -51,6 +65,27 @@ pub enum SignupCodeCommand {
 /// Runs an `admin` command.
 pub async fn run(command: AdminCommand) -> Result<()> {
     match command {
+        AdminCommand::CreateOperator { place, email } => {
+            let password = std::env::var(OPERATOR_PASSWORD_ENV).unwrap_or_default();
+            if !crate::admin::operators::acceptable_password(&password) {
+                bail!(
+                    "set {OPERATOR_PASSWORD_ENV} to the operator's password ({} characters or more)",
+                    crate::admin::operators::MIN_PASSWORD_CHARS
+                );
+            }
+            let database = open(&place).await?;
+            crate::admin::operators::create_operator(
+                &*database,
+                &email,
+                &password,
+                jiff::Timestamp::now(),
+            )
+            .await?;
+            eprintln!(
+                "operator {} created; they sign in on the admin listener",
+                email.trim()
+            );
+        }
         AdminCommand::Usage(args) => super::usage::usage(args).await?,
         AdminCommand::Cohorts(args) => super::usage::cohorts(args).await?,
         AdminCommand::FoldUsage(args) => super::usage::fold(args).await?,

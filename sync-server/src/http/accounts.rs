@@ -88,17 +88,25 @@ async fn delete_account(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {
+    delete_everywhere(&state, &caller.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an account as `DELETE /v1/account` does — its payments stop renewing, its data goes,
+/// its devices and its partner's are told — for the person themselves and for the operator
+/// console (one deletion, whoever asks).
+pub(crate) async fn delete_everywhere(state: &AppState, user_id: &str) -> Result<(), ApiError> {
     // What the person pays for must not keep charging a deleted account: it stops renewing at
     // the end of the paid period (recorded first, done right after, retried until done).
     if state.billing.is_some() {
         state
             .database
-            .schedule_payer_cancellations(caller.user_id.clone(), state.now_text())
+            .schedule_payer_cancellations(user_id.to_owned(), state.now_text())
             .await?;
     }
     let ended = state
         .database
-        .delete_account(caller.user_id.clone(), state.now_text())
+        .delete_account(user_id.to_owned(), state.now_text())
         .await?;
     if let Some(billing) = state.billing.clone() {
         let storage = Arc::clone(&state.database);
@@ -108,7 +116,7 @@ async fn delete_account(
     }
     state
         .announce(Broadcast::AccountDeleted {
-            user_id: caller.user_id.clone(),
+            user_id: user_id.to_owned(),
         })
         .await;
     if let Some((relationship, partners)) = ended {
@@ -119,8 +127,8 @@ async fn delete_account(
             })
             .await;
     }
-    tracing::info!(user_id = %caller.user_id, "account deleted");
-    Ok(StatusCode::NO_CONTENT)
+    tracing::info!(user_id = %user_id, "account deleted");
+    Ok(())
 }
 
 fn valid_email(raw: &str) -> Result<String, ApiError> {

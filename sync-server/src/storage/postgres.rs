@@ -21,6 +21,7 @@
 
 mod accounts;
 mod billing;
+mod console;
 mod documents;
 mod instance;
 mod listener;

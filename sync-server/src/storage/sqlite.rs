@@ -7,6 +7,7 @@
 
 mod accounts;
 pub(crate) mod billing;
+mod console;
 mod documents;
 pub(crate) mod group_commit;
 mod instance;

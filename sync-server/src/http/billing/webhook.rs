@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use super::billing;
 use crate::billing::events::Event;
 use crate::billing::store::Processed;
-use crate::billing::{actions, signature};
+use crate::billing::{actions, retry, signature};
 use crate::http::openapi::Refusals;
 use crate::http::{ApiError, AppState};
 use crate::metrics::WebhookOutcome;
@@ -110,25 +110,22 @@ async fn receive(
     })??;
     let raw = String::from_utf8_lossy(&body).into_owned();
     // For a subscription event, Stripe's current object is the truth whatever the delivery order.
-    let mut current = None;
-    let mut retrieved_at = 0;
-    if event.event_type.starts_with("customer.subscription.")
-        && event.event_type != "customer.subscription.trial_will_end"
-        && let Some(stripe) = &billing.stripe
-        && let Some(id) = event.object.get("id").and_then(|v| v.as_str())
+    let (current, retrieved_at) = match retry::current_subscription(
+        Some(&billing),
+        &event,
+        state.now().as_second(),
+    )
+    .await
     {
-        retrieved_at = state.now().as_second().max(event.created);
-        match stripe.retrieve_subscription(id).await {
-            Ok(found) => current = found,
-            Err(error) => {
-                tracing::warn!(%error, event = %event.id, "cannot retrieve the subscription; Stripe will retry");
-                return Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the payment service is unavailable; retry later",
-                ));
-            }
+        Ok(found) => found,
+        Err(error) => {
+            tracing::warn!(%error, event = %event.id, "cannot retrieve the subscription; Stripe will retry");
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the payment service is unavailable; retry later",
+            ));
         }
-    }
+    };
     let event_id = event.id.clone();
     match state
         .database

@@ -46,6 +46,8 @@ pub const TABLES: &[(&str, Policy)] = &[
     ("feature_usage_metrics", Policy::Copy),
     ("account_active_weeks", Policy::Copy),
     ("user_cohorts", Policy::Copy),
+    ("operators", Policy::Copy),
+    ("operator_sessions", Policy::Skip),
     ("job_leases", Policy::Skip),
 ];
 

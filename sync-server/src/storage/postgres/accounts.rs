@@ -118,7 +118,8 @@ impl Accounts for PostgresStorage {
         let row = opt(
             &client,
             "SELECT c.user_id, c.salt, c.secret_hash FROM credentials c
-             JOIN users u ON u.id = c.user_id WHERE lower(u.email) = lower($1)",
+             JOIN users u ON u.id = c.user_id
+             WHERE lower(u.email) = lower($1) AND NOT u.disabled",
             &[&email],
         )
         .await?;
@@ -177,8 +178,9 @@ impl Accounts for PostgresStorage {
         let client = self.client().await?;
         let Some(row) = opt(
             &client,
-            "SELECT user_id, id, last_seen_at FROM devices
-             WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT d.user_id, d.id, d.last_seen_at FROM devices d
+             JOIN users u ON u.id = d.user_id
+             WHERE d.token_hash = $1 AND d.revoked_at IS NULL AND NOT u.disabled",
             &[&token_hash.as_slice()],
         )
         .await?

@@ -91,7 +91,8 @@ impl Accounts for SqliteStorage {
             let row: Option<(String, Vec<u8>, Vec<u8>)> = conn
                 .query_row(
                     "SELECT c.user_id, c.salt, c.secret_hash FROM credentials c
-                     JOIN users u ON u.id = c.user_id WHERE u.email = ?1 COLLATE NOCASE",
+                     JOIN users u ON u.id = c.user_id
+                     WHERE u.email = ?1 COLLATE NOCASE AND u.disabled = 0",
                     [&email],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
@@ -140,8 +141,9 @@ impl Accounts for SqliteStorage {
         self.with_conn(move |conn| {
             let found: Option<(String, String, String)> = conn
                 .prepare_cached(
-                    "SELECT user_id, id, last_seen_at FROM devices
-                     WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    "SELECT d.user_id, d.id, d.last_seen_at FROM devices d
+                     JOIN users u ON u.id = d.user_id
+                     WHERE d.token_hash = ?1 AND d.revoked_at IS NULL AND u.disabled = 0",
                 )?
                 .query_row([token_hash.as_slice()], |row| {
                     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
