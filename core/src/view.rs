@@ -11,6 +11,7 @@ mod questions;
 mod quizzes;
 mod records;
 mod today;
+mod usage;
 mod words;
 
 pub use app::{
@@ -29,4 +30,7 @@ pub use records::{
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
 pub use today::{GestureIdea, PartnerToday, TodayView};
+pub use usage::{
+    NamedCount, USAGE_SHARING_SENTENCE, USAGE_SUMMARY_DAYS, UsageScreen, UsageSummary,
+};
 pub use words::{counted, health_score_explained};

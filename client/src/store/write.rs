@@ -19,6 +19,8 @@ pub(crate) struct WriteTx<'a> {
     docs: &'a mut DocCache,
     actor: &'a ActorId,
     pub(crate) now: Timestamp,
+    /// The process's usage session, for the event an action records (`crate::usage::record`).
+    pub(crate) usage: &'a mut crate::usage::Recorder,
 }
 
 /// When foreign keys are checked in a write.
@@ -68,9 +70,10 @@ impl Store {
             actor,
             read_only,
             path,
+            usage,
         } = self;
         if *read_only {
-            return read_only_action(conn, docs, actor, now, path, action);
+            return read_only_action(conn, docs, actor, now, path, usage, action);
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if foreign_keys == ForeignKeys::AtCommit {
@@ -81,6 +84,7 @@ impl Store {
             docs,
             actor,
             now,
+            usage,
         };
         let result = action(&mut write);
         let outcome = match result {
@@ -103,6 +107,7 @@ fn read_only_action<T>(
     actor: &ActorId,
     now: Timestamp,
     path: &std::path::Path,
+    usage: &mut crate::usage::Recorder,
     action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
 ) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
@@ -111,6 +116,7 @@ fn read_only_action<T>(
         docs,
         actor,
         now,
+        usage,
     };
     let result = action(&mut write);
     drop(tx); // Rolled back: nothing to keep.
