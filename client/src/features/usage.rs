@@ -366,7 +366,9 @@ impl Store {
     /// without activity). Nothing is recorded before a profile exists.
     pub fn screen_shown(&mut self, screen: UsageScreen, now: Timestamp) -> Result<()> {
         self.ensure_writable()?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         write_open_screen(&tx, self.usage.screen.take(), now)?;
         if let Some(user) = local_user_text(&tx)? {
             // A session deleted meanwhile (another process deleted the usage data) is forgotten.
@@ -401,7 +403,9 @@ impl Store {
         if (screen.is_none() && session.is_none()) || self.ensure_writable().is_err() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         write_open_screen(&tx, screen, now)?;
         if let Some(session) = session {
             let end = if seconds_between(session.last, now) < IDLE_SECONDS {
@@ -498,7 +502,9 @@ impl Store {
     /// again under a new token). Answers the summary as it is afterwards.
     pub fn delete_usage(&mut self, now: Timestamp) -> Result<UsageSummary> {
         self.ensure_writable()?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM analytics_events", [])?;
         tx.execute("DELETE FROM page_views", [])?;
         tx.execute("DELETE FROM user_sessions", [])?;

@@ -20,6 +20,7 @@ pub mod questions;
 pub mod settings;
 pub mod talk;
 pub mod today;
+pub mod your_data;
 
 use leptos::prelude::*;
 use together_core::view::AppOverview;
