@@ -48,6 +48,16 @@ fn events(replica: &Replica) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Rows of `sql`, each selected as one `json_object(...)`.
+fn json_rows(replica: &Replica, sql: &str) -> Vec<serde_json::Value> {
+    let conn = rusqlite::Connection::open(replica.db()).unwrap();
+    let mut stmt = conn.prepare(sql).unwrap();
+    stmt.query_map([], |row| row.get::<_, String>(0))
+        .unwrap()
+        .map(|row| serde_json::from_str(&row.unwrap()).unwrap())
+        .collect()
+}
+
 fn names(replica: &Replica) -> Vec<String> {
     events(replica)
         .iter()
@@ -78,7 +88,7 @@ fn each_action_records_its_event_and_nothing_of_what_was_written() {
         &mut alice.store,
         &ActivityForm {
             name: "Picnic by the lake".into(),
-            activity_type: "outdoor".into(),
+            activity_type: "outdoors".into(),
             ..ActivityForm::default()
         },
         at(3),
@@ -128,7 +138,8 @@ fn each_action_records_its_event_and_nothing_of_what_was_written() {
     let all = events(&alice);
     let checkin = &all[0];
     assert_eq!(checkin["category"], "checkin");
-    assert_eq!(checkin["data"], r#"{"streak_days":1}"#);
+    // The couple's streak (days both checked in): Bob has not yet.
+    assert_eq!(checkin["data"], r#"{"streak_days":0}"#);
     assert_eq!(checkin["device"], "desktop");
     assert_eq!(checkin["user"], me.as_str());
     // One session holds them all (no 30-minute gap).
@@ -156,7 +167,7 @@ fn a_refused_action_records_no_event() {
         &mut alice.store,
         &ActivityForm {
             name: "Picnic".into(),
-            activity_type: "outdoor".into(),
+            activity_type: "outdoors".into(),
             ..ActivityForm::default()
         },
         at(1),
@@ -182,7 +193,11 @@ fn screens_become_page_views_tied_to_sessions_that_end_after_thirty_idle_minutes
     store.screen_shown(UsageScreen::Today, at(63 + 7200)).unwrap();
     store.end_usage(at(63 + 7200 + 10)).unwrap(); // Today: 10 s
 
-    let views = alice.table("page_views");
+    let views = json_rows(
+        &alice,
+        "SELECT json_object('page_path', page_path, 'duration_seconds', duration_seconds,
+                'bounce', bounce, 'session_id', session_id) FROM page_views ORDER BY created_at",
+    );
     let view = |path: &str| {
         views
             .iter()
@@ -194,7 +209,12 @@ fn screens_become_page_views_tied_to_sessions_that_end_after_thirty_idle_minutes
     assert_eq!(view("goals"), [(60, 0)]);
     assert_eq!(view("settings"), [(1800, 0)]);
 
-    let sessions = alice.table("user_sessions");
+    let sessions = json_rows(
+        &alice,
+        "SELECT json_object('id', id, 'pages_viewed', pages_viewed, 'events_count', events_count,
+                'device_type', device_type, 'duration_seconds', duration_seconds)
+         FROM user_sessions ORDER BY session_start",
+    );
     assert_eq!(sessions.len(), 2, "{sessions:?}");
     let first = sessions.iter().find(|s| s["pages_viewed"] == 3).expect("{sessions:?}");
     assert_eq!(first["events_count"], 1);
