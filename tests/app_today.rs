@@ -550,8 +550,9 @@ async fn your_data_shows_the_usage_recorded_here_and_deletes_it() -> Result<()> 
     me.go("history").await?;
     me.go("settings").await?;
     me.wait_for("#usage-summary").await?;
-    // Today, Goals and History were left: three page views, one session.
-    assert_eq!(me.text("#usage-screens").await?, "3");
+    // Going to Goals opens its section first (Activities), History's too (Partner): Today,
+    // Activities, Goals, Partner and History were left, five page views in one session.
+    assert_eq!(me.text("#usage-screens").await?, "5");
     assert_eq!(me.text("#usage-sessions").await?, "1");
     assert!(me.text("#usage-by-screen").await?.contains("today 1"));
     assert_eq!(me.text("#usage-last-upload").await?, "Never");
@@ -562,23 +563,33 @@ async fn your_data_shows_the_usage_recorded_here_and_deletes_it() -> Result<()> 
     );
     // The switch is off until the person turns it on.
     assert_eq!(
-        me.script("return document.querySelector('#usage-share').checked;", vec![])
-            .await?,
+        me.script(
+            "return document.querySelector('#usage-share').checked;",
+            vec![]
+        )
+        .await?,
         serde_json::Value::Bool(false)
     );
     me.click("#usage-share").await?;
-    me.wait_until("#usage-notice", t, |n| n.contains("on")).await?;
+    me.wait_until("#usage-notice", t, |n| n.contains("on"))
+        .await?;
     both_sizes_at(&me, "settings-your-data", Some("#usage-summary")).await?;
 
     // Deleting asks first; cancelling keeps everything.
     me.click("#usage-delete").await?;
     me.wait_for("#usage-delete-confirm").await?;
-    both_sizes_at(&me, "settings-your-data-confirm", Some("#usage-delete-text")).await?;
+    both_sizes_at(
+        &me,
+        "settings-your-data-confirm",
+        Some("#usage-delete-text"),
+    )
+    .await?;
     me.click("#usage-delete-cancel").await?;
-    assert_eq!(me.text("#usage-screens").await?, "3");
+    assert_eq!(me.text("#usage-screens").await?, "5");
     me.click("#usage-delete").await?;
     me.click("#usage-delete-confirm").await?;
-    me.wait_until("#usage-notice", t, |n| n.contains("deleted")).await?;
+    me.wait_until("#usage-notice", t, |n| n.contains("deleted"))
+        .await?;
     me.wait_until("#usage-screens", t, |n| n == "0").await?;
     assert_eq!(me.text("#usage-sessions").await?, "0");
     me.close().await?;

@@ -45,10 +45,37 @@ fn count(dir: &Path, sql: &str) -> i64 {
 fn the_cli_records_its_events_shows_them_switches_sharing_and_deletes_them() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    ok(dir, &["profile", "set", "--name", "Alex", "--timezone", "UTC"]);
+    ok(
+        dir,
+        &["profile", "set", "--name", "Alex", "--timezone", "UTC"],
+    );
     ok(dir, &["relationship", "create"]);
-    ok(dir, &["checkin", "--connection", "8", "--mood", "2", "--satisfaction", "9", "--note", "tea"]);
-    ok(dir, &["checkin", "--connection", "7", "--mood", "2", "--satisfaction", "9"]);
+    ok(
+        dir,
+        &[
+            "checkin",
+            "--connection",
+            "8",
+            "--mood",
+            "2",
+            "--satisfaction",
+            "9",
+            "--note",
+            "tea",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "checkin",
+            "--connection",
+            "7",
+            "--mood",
+            "2",
+            "--satisfaction",
+            "9",
+        ],
+    );
 
     let status = json(dir, &["analytics", "status"]);
     assert_eq!(status["enabled"], false, "{status}");
@@ -59,10 +86,19 @@ fn the_cli_records_its_events_shows_them_switches_sharing_and_deletes_them() {
     assert_eq!(status["sessions"], 1);
     assert!(status["last_upload"].is_null());
     assert_eq!(
-        count(dir, "SELECT count(*) FROM analytics_events WHERE device_type = 'cli' AND session_id IS NOT NULL"),
+        count(
+            dir,
+            "SELECT count(*) FROM analytics_events WHERE device_type = 'cli' AND session_id IS NOT NULL"
+        ),
         2
     );
-    assert_eq!(count(dir, "SELECT count(*) FROM user_sessions WHERE device_type = 'cli' AND session_end IS NOT NULL"), 1);
+    assert_eq!(
+        count(
+            dir,
+            "SELECT count(*) FROM user_sessions WHERE device_type = 'cli' AND session_end IS NOT NULL"
+        ),
+        1
+    );
     let text = ok(dir, &["analytics", "status"]);
     assert!(text.contains("sharing        off"), "{text}");
     assert!(text.contains("by kind        checkin 2"), "{text}");
@@ -75,21 +111,34 @@ fn the_cli_records_its_events_shows_them_switches_sharing_and_deletes_them() {
     assert_eq!(json(dir, &["analytics", "on"])["enabled"], true);
     assert_eq!(json(dir, &["analytics", "status"])["enabled"], true);
     // The old spelling is the same switch.
-    assert_eq!(ok(dir, &["settings", "analytics", "off"]).trim(), "analytics off");
+    assert_eq!(
+        ok(dir, &["settings", "analytics", "off"]).trim(),
+        "analytics off"
+    );
     assert_eq!(json(dir, &["analytics", "status"])["enabled"], false);
     assert_eq!(json(dir, &["settings", "show"])["analytics_opt_in"], false);
 
     assert_eq!(ok(dir, &["analytics", "delete"]).trim(), "deleted");
     let emptied = json(dir, &["analytics", "status"]);
-    assert_eq!((emptied["events"].as_i64(), emptied["sessions"].as_i64()), (Some(0), Some(0)));
-    assert_eq!(count(dir, "SELECT count(*) FROM daily_checkins"), 1, "the check-in stays");
+    assert_eq!(
+        (emptied["events"].as_i64(), emptied["sessions"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        count(dir, "SELECT count(*) FROM daily_checkins"),
+        1,
+        "the check-in stays"
+    );
 }
 
 #[test]
 fn an_opted_in_upload_without_a_server_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    ok(dir, &["profile", "set", "--name", "Alex", "--timezone", "UTC"]);
+    ok(
+        dir,
+        &["profile", "set", "--name", "Alex", "--timezone", "UTC"],
+    );
     ok(dir, &["analytics", "on"]);
     let output = together(dir, &["analytics", "upload"]);
     assert_eq!(output.status.code(), Some(1));

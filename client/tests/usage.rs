@@ -143,8 +143,14 @@ fn each_action_records_its_event_and_nothing_of_what_was_written() {
     assert_eq!(checkin["device"], "desktop");
     assert_eq!(checkin["user"], me.as_str());
     // One session holds them all (no 30-minute gap).
-    let session = checkin["session"].as_str().expect("a session id").to_owned();
-    assert!(all.iter().all(|e| e["session"] == session.as_str()), "{all:?}");
+    let session = checkin["session"]
+        .as_str()
+        .expect("a session id")
+        .to_owned();
+    assert!(
+        all.iter().all(|e| e["session"] == session.as_str()),
+        "{all:?}"
+    );
     // Only the check-in carries data, and never anything the person wrote or scored.
     let text = serde_json::to_string(&all).unwrap();
     for content in ["soup", "Walk", "Picnic", "coast", "six", "\"mood\"", "hug"] {
@@ -190,7 +196,9 @@ fn screens_become_page_views_tied_to_sessions_that_end_after_thirty_idle_minutes
     checkins::check_in(store, &checkin_form(), at(20)).unwrap();
     store.screen_shown(UsageScreen::Settings, at(63)).unwrap(); // Goals: 60 s
     // Two hours later: Settings counts 30 minutes at most, and a new session starts.
-    store.screen_shown(UsageScreen::Today, at(63 + 7200)).unwrap();
+    store
+        .screen_shown(UsageScreen::Today, at(63 + 7200))
+        .unwrap();
     store.end_usage(at(63 + 7200 + 10)).unwrap(); // Today: 10 s
 
     let views = json_rows(
@@ -202,7 +210,12 @@ fn screens_become_page_views_tied_to_sessions_that_end_after_thirty_idle_minutes
         views
             .iter()
             .filter(|v| v["page_path"] == path)
-            .map(|v| (v["duration_seconds"].as_i64().unwrap(), v["bounce"].as_i64().unwrap()))
+            .map(|v| {
+                (
+                    v["duration_seconds"].as_i64().unwrap(),
+                    v["bounce"].as_i64().unwrap(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(view("today"), [(3, 1), (10, 0)], "{views:?}");
@@ -216,7 +229,10 @@ fn screens_become_page_views_tied_to_sessions_that_end_after_thirty_idle_minutes
          FROM user_sessions ORDER BY session_start",
     );
     assert_eq!(sessions.len(), 2, "{sessions:?}");
-    let first = sessions.iter().find(|s| s["pages_viewed"] == 3).expect("{sessions:?}");
+    let first = sessions
+        .iter()
+        .find(|s| s["pages_viewed"] == 3)
+        .expect("{sessions:?}");
     assert_eq!(first["events_count"], 1);
     assert_eq!(first["device_type"], "desktop");
     // It ended at its last activity (the screen change at 63 s), not two hours later.
@@ -235,7 +251,10 @@ fn your_data_counts_the_last_thirty_days_and_deletes_everything_even_under_anoth
     alice.store.start_usage_session(at(0)).unwrap();
     alice.store.screen_shown(UsageScreen::Today, at(0)).unwrap();
     checkins::check_in(&mut alice.store, &checkin_form(), at(30)).unwrap();
-    alice.store.screen_shown(UsageScreen::History, at(90)).unwrap();
+    alice
+        .store
+        .screen_shown(UsageScreen::History, at(90))
+        .unwrap();
     alice.store.end_usage(at(150)).unwrap();
 
     let summary = alice.store.usage_summary(at(200)).unwrap();
@@ -248,20 +267,36 @@ fn your_data_counts_the_last_thirty_days_and_deletes_everything_even_under_anoth
     assert_eq!(summary.last_upload, None);
     // 31 days later, none of it is in the window.
     let later = alice.store.usage_summary(at(31 * 86_400)).unwrap();
-    assert_eq!((later.sessions, later.screens_viewed, later.events), (0, 0, 0));
+    assert_eq!(
+        (later.sessions, later.screens_viewed, later.events),
+        (0, 0, 0)
+    );
 
     // The app keeps a session open while the CLI deletes the usage data from another process:
     // the app's next save must still work (its event loses the deleted session, nothing fails).
     alice.store.start_usage_session(at(300)).unwrap();
-    alice.store.screen_shown(UsageScreen::Today, at(300)).unwrap();
+    alice
+        .store
+        .screen_shown(UsageScreen::Today, at(300))
+        .unwrap();
     let mut cli = together_client::Store::open(&alice.db()).unwrap();
     let emptied = cli.delete_usage(at(310)).unwrap();
-    assert_eq!((emptied.sessions, emptied.screens_viewed, emptied.events), (0, 0, 0));
+    assert_eq!(
+        (emptied.sessions, emptied.screens_viewed, emptied.events),
+        (0, 0, 0)
+    );
     checkins::check_in(&mut alice.store, &checkin_form(), at(320)).unwrap();
     assert_eq!(names(&alice), ["checkin_saved"]);
-    alice.store.screen_shown(UsageScreen::Goals, at(330)).unwrap();
+    alice
+        .store
+        .screen_shown(UsageScreen::Goals, at(330))
+        .unwrap();
     assert_eq!(alice.count("SELECT count(*) FROM page_views"), 1);
-    assert_eq!(alice.count("SELECT count(*) FROM user_sessions"), 1, "a new session");
+    assert_eq!(
+        alice.count("SELECT count(*) FROM user_sessions"),
+        1,
+        "a new session"
+    );
     // Deleting keeps the couple's data.
     assert_eq!(alice.count("SELECT count(*) FROM daily_checkins"), 1);
 }
@@ -275,13 +310,20 @@ fn alice_used_the_app_on_past_days() -> Replica {
         let t = at(-days_ago * 86_400);
         alice.store.start_usage_session(t).unwrap();
         alice.store.screen_shown(UsageScreen::Today, t).unwrap();
-        checkins::check_in(&mut alice.store, &checkin_form(), t + SignedDuration::from_secs(40))
-            .unwrap();
+        checkins::check_in(
+            &mut alice.store,
+            &checkin_form(),
+            t + SignedDuration::from_secs(40),
+        )
+        .unwrap();
         alice
             .store
             .screen_shown(UsageScreen::Inbox, t + SignedDuration::from_secs(45))
             .unwrap();
-        alice.store.end_usage(t + SignedDuration::from_secs(50)).unwrap();
+        alice
+            .store
+            .end_usage(t + SignedDuration::from_secs(50))
+            .unwrap();
     }
     alice
 }
@@ -375,7 +417,10 @@ async fn an_opted_out_device_calls_no_server_and_an_opted_in_one_sends_only_the_
     use_server(&alice, &url);
 
     // Off by default: nothing is built, no request is made.
-    assert_eq!(upload_due(&mut alice.store, now()).await.unwrap(), Upload::OptedOut);
+    assert_eq!(
+        upload_due(&mut alice.store, now()).await.unwrap(),
+        Upload::OptedOut
+    );
     assert!(recorded.requests.lock().unwrap().is_empty());
     assert_eq!(alice.count("SELECT count(*) FROM usage_uploads"), 0);
 
@@ -388,7 +433,10 @@ async fn an_opted_out_device_calls_no_server_and_an_opted_in_one_sends_only_the_
     assert_eq!(requests.len(), 2, "{requests:?}");
     for ((line, body, auth), report) in requests.iter().zip(&sent) {
         assert_eq!(line, "POST /v1/usage");
-        assert_eq!(auth, &None, "never signed: a report is not tied to an account");
+        assert_eq!(
+            auth, &None,
+            "never signed: a report is not tied to an account"
+        );
         // Exactly the documented fields: the wire type refuses any other.
         let received: UsageReport = serde_json::from_str(body).unwrap();
         assert_eq!(&received, report);
@@ -408,4 +456,34 @@ async fn an_opted_out_device_calls_no_server_and_an_opted_in_one_sends_only_the_
     let summary = alice.store.usage_summary(now()).unwrap();
     assert!(summary.enabled);
     assert!(summary.last_upload.is_some());
+}
+
+#[tokio::test]
+async fn signing_up_is_recorded_on_the_device_and_nothing_about_usage_reaches_the_server() {
+    let server = common::server::server().await;
+    let alice = common::server::signed_up(&server, "alice@example.com", "Alice").await;
+    assert_eq!(names(&alice), ["sign_up"]);
+    assert_eq!(events(&alice)[0]["category"], "system");
+    // The server keeps accounts and sealed documents; no usage row of any kind.
+    let tables: Vec<String> = {
+        let conn = server.db();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+            .unwrap();
+        stmt.query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    for table in ["analytics_events", "page_views", "user_sessions"] {
+        if tables.iter().any(|t| t == table) {
+            let rows: i64 = server
+                .db()
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                    row.get(0)
+                })
+                .unwrap();
+            assert_eq!(rows, 0, "{table}");
+        }
+    }
 }

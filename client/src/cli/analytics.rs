@@ -41,7 +41,11 @@ fn summary_lines(s: &UsageSummary) -> String {
     let mut lines = vec![
         format!(
             "sharing        {}",
-            if s.enabled { "on (daily counts)" } else { "off (nothing leaves this device)" }
+            if s.enabled {
+                "on (daily counts)"
+            } else {
+                "off (nothing leaves this device)"
+            }
         ),
         format!("sessions       {}", s.sessions),
         format!("time in app    {} min", s.seconds_in_app / 60),

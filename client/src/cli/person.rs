@@ -48,7 +48,6 @@ pub(super) fn settings_show(cx: &mut Cx) -> Result<()> {
     Ok(())
 }
 
-
 /// `together note add TEXT`.
 pub(super) fn note_add(cx: &mut Cx, text: &str) -> Result<()> {
     let id = cx

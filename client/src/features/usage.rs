@@ -27,7 +27,7 @@ use together_core::ids::RecordId;
 use together_core::view::{NamedCount, USAGE_SUMMARY_DAYS, UsageScreen, UsageSummary};
 use together_core::wire::usage::UsageFeature;
 
-use crate::error::Result;
+use crate::error::{FormError, Result};
 use crate::store::settings::{SettingKey, get_setting};
 use crate::store::write::WriteTx;
 use crate::store::{Store, rows};
@@ -213,7 +213,12 @@ impl Recorder {
     /// The session an activity at `now` by `user` belongs to: the current one while it is fresh,
     /// else (after closing the stale one) the device type's latest session when it is recent,
     /// else a new one. `None` when no device type was set.
-    fn session_for(&mut self, conn: &Connection, user: &str, now: Timestamp) -> Result<Option<String>> {
+    fn session_for(
+        &mut self,
+        conn: &Connection,
+        user: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
         let Some(device) = self.device else {
             return Ok(None);
         };
@@ -232,7 +237,9 @@ impl Recorder {
                 "SELECT id, COALESCE(session_end, session_start) FROM user_sessions
                  WHERE user_id = ?1 AND device_type = ?2 ORDER BY session_start DESC LIMIT 1",
             )?
-            .query_row(params![user, device.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
+            .query_row(params![user, device.as_str()], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .optional()?;
         let recent = latest.filter(|(_, end)| {
             end.parse::<Timestamp>()
@@ -334,6 +341,17 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// The screen the UI names: one of the closed list, else refused (and nothing is stored).
+pub fn screen_form(name: &str) -> std::result::Result<UsageScreen, FormError> {
+    UsageScreen::parse(name).ok_or_else(|| FormError::new("that screen is not one the app knows"))
+}
+
+/// The app's `usage_screen` command: the UI shows the screen named `name` from `now`.
+pub fn show_screen(store: &mut Store, name: &str, now: Timestamp) -> Result<()> {
+    let screen = screen_form(name)?;
+    store.screen_shown(screen, now)
+}
+
 fn local_user_text(conn: &Connection) -> Result<Option<String>> {
     get_setting(conn, SettingKey::LocalUserId)
 }
@@ -356,7 +374,11 @@ impl Store {
             return Ok(());
         };
         if let Some(id) = start_session(self.conn(), &user, device, now)? {
-            self.usage.session = Some(ActiveSession { id, user, last: now });
+            self.usage.session = Some(ActiveSession {
+                id,
+                user,
+                last: now,
+            });
         }
         Ok(())
     }
@@ -445,11 +467,11 @@ impl Store {
     /// [`USAGE_SUMMARY_DAYS`] days, whether they share counts, and when counts last left.
     pub fn usage_summary(&mut self, now: Timestamp) -> Result<UsageSummary> {
         let enabled = self.analytics_opt_in(now)?;
-        let last_upload: Option<String> = self.conn().query_row(
-            "SELECT MAX(uploaded_at) FROM usage_uploads",
-            [],
-            |row| row.get(0),
-        )?;
+        let last_upload: Option<String> =
+            self.conn()
+                .query_row("SELECT MAX(uploaded_at) FROM usage_uploads", [], |row| {
+                    row.get(0)
+                })?;
         let Some(user) = local_user_text(self.conn())? else {
             return Ok(UsageSummary {
                 enabled,
@@ -545,4 +567,46 @@ fn write_open_screen(conn: &Connection, screen: Option<OpenScreen>, now: Timesta
         timestamp_text(open.since),
     ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_known_screens_pass_the_form() {
+        assert_eq!(screen_form("love-quiz").unwrap(), UsageScreen::LoveQuiz);
+        for bad in [
+            "",
+            "Today",
+            "today ",
+            "../settings",
+            "https://example.com/today",
+        ] {
+            assert!(screen_form(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_event_has_a_spec_category_and_a_unique_name() {
+        let categories = [
+            "navigation",
+            "engagement",
+            "checkin",
+            "activity",
+            "goal",
+            "challenge",
+            "pairing",
+            "conversion",
+            "billing",
+            "sync",
+            "system",
+        ];
+        let mut names = std::collections::BTreeSet::new();
+        for event in UsageEvent::ALL {
+            assert!(categories.contains(&event.category()), "{event:?}");
+            assert!(names.insert(event.name()));
+            assert_eq!(UsageEvent::parse(event.name()), Some(event));
+        }
+    }
 }

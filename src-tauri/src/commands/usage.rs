@@ -2,8 +2,8 @@
 //! data" in Settings, deleting it, and the opt-in switch.
 
 use tauri::State;
-use together_client::{FormError, StoreError};
-use together_core::view::{UsageScreen, UsageSummary};
+use together_client::usage;
+use together_core::view::UsageSummary;
 
 use super::now;
 use crate::error::CommandError;
@@ -13,12 +13,7 @@ use crate::shell::Shell;
 /// screens is refused and nothing is stored.
 #[tauri::command]
 pub(crate) fn usage_screen(shell: State<'_, Shell>, screen: String) -> Result<(), CommandError> {
-    let screen = UsageScreen::parse(&screen).ok_or_else(|| {
-        CommandError::Store(StoreError::Form(FormError::new(
-            "that screen is not one the app knows",
-        )))
-    })?;
-    shell.with_store(|store| Ok(store.screen_shown(screen, now())?))
+    shell.with_store(|store| Ok(usage::show_screen(store, &screen, now())?))
 }
 
 /// "Your data": what this device recorded in the last 30 days, and whether counts are shared.

@@ -9,10 +9,14 @@ use together_core::view::{NamedCount, USAGE_SHARING_SENTENCE, USAGE_SUMMARY_DAYS
 use crate::ipc;
 use crate::widgets::{Loaded, Notice, reveal};
 
-/// "42 min", "1 h 5 min": the time spent in the app.
+/// "Under a minute", "42 min", "1 h 5 min": the time spent in the app.
 fn duration(seconds: i64) -> String {
     let minutes = seconds / 60;
+    if seconds <= 0 {
+        return "None yet".to_owned();
+    }
     match (minutes / 60, minutes % 60) {
+        (0, 0) => "Under a minute".to_owned(),
         (0, m) => format!("{m} min"),
         (h, 0) => format!("{h} h"),
         (h, m) => format!("{h} h {m} min"),

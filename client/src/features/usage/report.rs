@@ -36,11 +36,7 @@ impl DayUsage {
 
 /// The days to report on `today`: past days (never today, at most [`MAX_DAYS_BACK`] back) on
 /// which something was recorded and that were not reported yet, oldest first.
-pub fn due_days(
-    today: Date,
-    recorded: &BTreeSet<Date>,
-    reported: &BTreeSet<Date>,
-) -> Vec<Date> {
+pub fn due_days(today: Date, recorded: &BTreeSet<Date>, reported: &BTreeSet<Date>) -> Vec<Date> {
     let earliest = today
         .checked_sub(jiff::Span::new().days(MAX_DAYS_BACK))
         .unwrap_or(Date::MIN);
@@ -161,9 +157,15 @@ mod tests {
                 completed: false
             })
         );
-        assert_eq!(feature(UsageFeature::Ping).map(|u| (u.interactions, u.seconds, u.completed)), Some((1, 0, true)));
+        assert_eq!(
+            feature(UsageFeature::Ping).map(|u| (u.interactions, u.seconds, u.completed)),
+            Some((1, 0, true))
+        );
         // Signing up is a Settings interaction that completes nothing.
-        assert_eq!(feature(UsageFeature::Settings).map(|u| u.completed), Some(false));
+        assert_eq!(
+            feature(UsageFeature::Settings).map(|u| u.completed),
+            Some(false)
+        );
         assert_eq!(report.features.len(), 4, "{report:?}");
         report.validate().unwrap();
     }
@@ -171,14 +173,25 @@ mod tests {
     #[test]
     fn counts_are_capped_at_the_wire_bounds() {
         let usage = DayUsage {
-            page_views: vec![(UsageScreen::History, 80_000), (UsageScreen::History, 80_000)],
+            page_views: vec![
+                (UsageScreen::History, 80_000),
+                (UsageScreen::History, 80_000),
+            ],
             events: vec![UsageEvent::GoalProgressed; 10_500],
         };
         let report = build_report(date(2026, 11, 28), "x".repeat(TOKEN_CHARS), &usage);
         report.validate().unwrap();
-        let history = report.features.iter().find(|u| u.feature == UsageFeature::History).unwrap();
+        let history = report
+            .features
+            .iter()
+            .find(|u| u.feature == UsageFeature::History)
+            .unwrap();
         assert_eq!(history.seconds, MAX_SECONDS);
-        let goals = report.features.iter().find(|u| u.feature == UsageFeature::Goals).unwrap();
+        let goals = report
+            .features
+            .iter()
+            .find(|u| u.feature == UsageFeature::Goals)
+            .unwrap();
         assert_eq!(goals.interactions, MAX_INTERACTIONS);
     }
 
@@ -189,10 +202,12 @@ mod tests {
             events: vec![],
         };
         assert!(usage.is_empty());
-        assert!(!DayUsage {
-            page_views: vec![],
-            events: vec![UsageEvent::PingSent],
-        }
-        .is_empty());
+        assert!(
+            !DayUsage {
+                page_views: vec![],
+                events: vec![UsageEvent::PingSent],
+            }
+            .is_empty()
+        );
     }
 }

@@ -21,8 +21,8 @@ use super::UsageEvent;
 use super::report::{DayUsage, MAX_DAYS_BACK, build_report, due_days};
 use crate::error::{Result, StoreError};
 use crate::store::Store;
-use crate::sync::SyncError;
 use crate::sync::Api;
+use crate::sync::SyncError;
 
 /// What an upload did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,11 +62,20 @@ impl Store {
             "SELECT page_path, COALESCE(duration_seconds, 0), created_at FROM page_views
              WHERE created_at >= ?1",
             [&from],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)),
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            },
         )?;
         for (path, seconds, at) in views {
             if let (Some(screen), Some(day)) = (UsageScreen::parse(&path), local_day(&at)) {
-                days.entry(day).or_default().page_views.push((screen, seconds));
+                days.entry(day)
+                    .or_default()
+                    .page_views
+                    .push((screen, seconds));
             }
         }
         let events = crate::store::rows(
@@ -115,9 +124,11 @@ impl Store {
         let day = day.to_string();
         let kept: Option<String> = self
             .conn()
-            .query_row("SELECT token FROM usage_uploads WHERE day = ?1", [&day], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT token FROM usage_uploads WHERE day = ?1",
+                [&day],
+                |row| row.get(0),
+            )
             .optional()?;
         if let Some(token) = kept {
             return Ok(token);
@@ -151,7 +162,10 @@ impl Store {
 /// sends each due day's report to the device's sync server (without signing in: the report must
 /// not be tied to an account) and remembers it as sent. Opted out, it returns before building
 /// anything and never calls the server.
-pub async fn upload_due(store: &mut Store, now: Timestamp) -> std::result::Result<Upload, SyncError> {
+pub async fn upload_due(
+    store: &mut Store,
+    now: Timestamp,
+) -> std::result::Result<Upload, SyncError> {
     if !store.analytics_opt_in(now)? {
         return Ok(Upload::OptedOut);
     }
@@ -184,7 +198,10 @@ mod tests {
         let a = new_token();
         let b = new_token();
         assert_eq!(a.len(), together_core::wire::usage::TOKEN_CHARS);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_ne!(a, b);
     }
 }
