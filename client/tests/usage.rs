@@ -365,10 +365,13 @@ fn due_reports_cover_past_days_within_a_week_each_under_its_own_kept_token() {
     let _ = UsageEvent::ALL; // the public list the report folds
 }
 
+/// One request as the stand-in server saw it: `METHOD /path`, the body, the `Authorization` header.
+type Request = (String, String, Option<String>);
+
 /// A stand-in for the sync server that records every request it gets and accepts usage reports.
 #[derive(Clone, Default)]
 struct Recorded {
-    requests: Arc<Mutex<Vec<(String, String, Option<String>)>>>,
+    requests: Arc<Mutex<Vec<Request>>>,
 }
 
 async fn recording_server() -> (String, Recorded) {
