@@ -1,7 +1,8 @@
 //! End to end, as a couple: two instances of the built app (two data directories) in real WebKit,
 //! a real `together-server` on loopback. Alice signs up and invites, Bob joins with her code; check-
-//! ins reveal live; an activity rated by both; a goal stepped +1 by each while the server is down
-//! gives +2 once it is back. Screenshots of every screen, desktop and 390×844.
+//! ins reveal live (a private note never reaches Bob); a "know me" quiz round answered by Alice
+//! and guessed by Bob, scored on both; a talk-log entry kept private; an activity rated by both;
+//! a goal stepped +1 by each while the server is down gives +2 once it is back. Screenshots of every screen, desktop and 390×844.
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
@@ -101,9 +102,10 @@ fn fake_ai() -> Result<String> {
 }
 
 /// Every screen's navigation slug, in order.
-const SCREENS: [&str; 12] = [
+const SCREENS: [&str; 13] = [
     "today",
     "questions",
+    "quizzes",
     "history",
     "activities",
     "goals",
@@ -378,6 +380,11 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .fill("#checkin-gratitude", "Thank you for the soup")
         .await?;
+    // A private note beside it: hers alone, never on Bob's screen.
+    alice
+        .fill("#checkin-private-note", "Private: worried about work")
+        .await?;
+    both_sizes(&alice, "alice-checkin-private-note").await?;
     let saved = Instant::now();
     alice.click("#checkin-save").await?;
     bob.wait_until("#partner-scores", Duration::from_secs(10), |t| {
@@ -398,6 +405,19 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .wait_until("#partner-scores", T, |t| t.contains("the soup at the end."))
         .await?;
     both_sizes(&alice, "alice-partner-note-show-more").await?;
+    let own = alice
+        .wait_until("#my-private-note", T, |t| t.contains("worried about work"))
+        .await?;
+    assert!(own.contains("only you"), "marked private: {own}");
+    assert!(
+        !alice.text("#partner-scores").await?.contains("worried"),
+        "{own}"
+    );
+    for place in ["#partner-scores", "#screen-today"] {
+        let seen = bob.text(place).await?;
+        assert!(!seen.contains("worried about work"), "{place}: {seen}");
+    }
+    assert!(!bob.exists("#my-private-note").await, "Bob wrote none");
 
     // The question of the day: the same question on both devices; each answers alone. Bob answers
     // first: Alice learns that he did, never what, until she answers too; then both see both
@@ -495,6 +515,83 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         "{refused}"
     );
     both_sizes(&alice, "alice-today-ping-refused").await?;
+
+    // "How well do you know me": Alice starts a round about herself and answers; Bob guesses on
+    // his device; both see the answer, the guess and the score. Then "this or that": a match.
+    alice.go("quizzes").await?;
+    alice
+        .wait_until("#quiz-rounds-empty", T, |t| t.contains("No rounds yet"))
+        .await?;
+    both_sizes(&alice, "alice-quizzes-empty").await?;
+    alice.click("#quiz-new-round").await?;
+    let open = r#"li.round[data-state="your-turn"]"#;
+    alice.wait_for(open).await?;
+    let round = alice
+        .attribute(open, "data-round")
+        .await?
+        .expect("a round has an id");
+    let this_round = format!(r#"li.round[data-round="{round}"]"#);
+    let lead = alice.text(&format!("{this_round} .quiz-lead")).await?;
+    assert!(lead.contains("Your answer"), "{lead}");
+    alice
+        .click(&format!(r#"{this_round} button.choice[data-choice="2"]"#))
+        .await?;
+    alice
+        .wait_for(&format!(r#"{this_round}[data-state="waiting"]"#))
+        .await?;
+    both_sizes(&alice, "alice-quizzes-waiting").await?;
+    bob.go("quizzes").await?;
+    let to_guess = bob
+        .wait_until(
+            &format!(r#"{this_round}[data-state="your-turn"]"#),
+            T,
+            |t| t.contains("About Alice"),
+        )
+        .await?;
+    assert!(to_guess.contains("what did Alice answer"), "{to_guess}");
+    both_sizes(&bob, "bob-quizzes-guess").await?;
+    bob.click(&format!(r#"{this_round} button.choice[data-choice="2"]"#))
+        .await?;
+    let revealed = format!(r#"{this_round}[data-state="revealed"]"#);
+    let verdict = bob
+        .wait_until(&format!("{revealed} .verdict"), T, |t| !t.is_empty())
+        .await?;
+    assert_eq!(verdict, "Right ♥");
+    bob.wait_until("#quiz-score", T, |t| {
+        t.contains("You guessed 1 of 1 right about Alice")
+    })
+    .await?;
+    // Alice's screen follows live.
+    alice
+        .wait_until(&format!("{revealed} .guess"), T, |t| t.starts_with("C ·"))
+        .await?;
+    alice
+        .wait_until("#quiz-score", T, |t| {
+            t.contains("Bob guessed 1 of 1 about you")
+        })
+        .await?;
+    let first_pair = "#tot-pairs li.pair:first-child";
+    alice
+        .click(&format!(r#"{first_pair} button[data-side="0"]"#))
+        .await?;
+    alice
+        .wait_until(&format!("{first_pair} .pair-outcome"), T, |t| {
+            t.contains("Waiting for Bob")
+        })
+        .await?;
+    bob.click(&format!(r#"{first_pair} button[data-side="0"]"#))
+        .await?;
+    bob.wait_until(&format!("{first_pair} .pair-outcome"), T, |t| {
+        t.contains("A match")
+    })
+    .await?;
+    alice
+        .wait_until(&format!("{first_pair} .pair-outcome"), T, |t| {
+            t.contains("Bob picked")
+        })
+        .await?;
+    both_sizes(&alice, "alice-quizzes-revealed").await?;
+    both_sizes(&bob, "bob-quizzes-revealed").await?;
     bob.go("today").await?;
 
     // The love-language quiz from Settings: thirty pairs, one at a time, then the result; Bob's
@@ -721,6 +818,30 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     alice
         .wait_until("#log-list", T, |t| t.contains("Holidays with family"))
         .await?;
+    // One kept private at creation: on Alice's list, marked; never on Bob's.
+    alice
+        .fill("#log-topic", "My own thoughts on moving")
+        .await?;
+    assert!(
+        alice
+            .text("#log-private-hint")
+            .await?
+            .contains("cannot be taken back"),
+        "the choice is explained"
+    );
+    alice.click("#log-private").await?;
+    alice.click("#log-add").await?;
+    let private_row = r#"#log-list li.log[data-private="true"]"#;
+    alice
+        .wait_until(private_row, T, |t| t.contains("My own thoughts on moving"))
+        .await?;
+    assert!(alice.text(private_row).await?.contains("private"));
+    both_sizes(&alice, "alice-talk-private").await?;
+    bob.go("talk").await?;
+    bob.wait_until("#log-list", T, |t| t.contains("Holidays with family"))
+        .await?;
+    let bobs = bob.text("#log-list").await?;
+    assert!(!bobs.contains("My own thoughts"), "{bobs}");
 
     // Premium: plans come from the server; Stripe's webhook makes the couple Premium; both
     // devices honour it, and the year of history opens.
@@ -730,6 +851,11 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
             t.contains("Together") && t.contains("$9.99 / month")
         })
         .await?;
+    let unlocks = alice.text("#premium-unlocks").await?;
+    assert!(
+        unlocks.contains("year of History") && unlocks.contains("quiz history"),
+        "what Premium adds, plainly: {unlocks}"
+    );
     assert_eq!(
         alice
             .attribute("#premium-status", "data-level")

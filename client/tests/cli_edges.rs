@@ -453,3 +453,32 @@ fn a_reached_goal_takes_no_more_steps_forward_and_one_back_undoes() {
     ok(dir.path(), &["goal", "progress", id, "--by", "-1"]);
     assert!(ok(dir.path(), &["goal", "list"]).contains("1/2"));
 }
+
+#[test]
+fn log_edit_and_delete_reach_a_private_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    person(dir.path());
+    let id = ok(
+        dir.path(),
+        &[
+            "log",
+            "add",
+            "--type",
+            "conflict_resolution",
+            "--topic",
+            "my worry",
+            "--private",
+        ],
+    );
+    ok(
+        dir.path(),
+        &["log", "edit", id.trim(), "--topic", "my smaller worry"],
+    );
+    let logs = ok(dir.path(), &["log", "list"]);
+    assert!(logs.contains("my smaller worry"), "{logs}");
+    assert!(logs.contains("(private)"), "{logs}");
+    ok(dir.path(), &["log", "delete", id.trim()]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(dir.path(), &["--json", "log", "list"])).unwrap();
+    assert_eq!(json, serde_json::json!([]));
+}

@@ -129,3 +129,70 @@ async fn a_discount_code_longer_than_the_one_rule_is_refused_on_the_device() {
         "{error}"
     );
 }
+
+/// Stripe tells the server that `replica`'s couple subscribed (a signed webhook).
+async fn subscribed(url: &str, replica: &Replica, event: &str) {
+    let relationship = replica.store.current_relationship().unwrap().unwrap();
+    let user = replica.store.local_user().unwrap().unwrap();
+    let now = jiff::Timestamp::now().as_second();
+    let event = serde_json::json!({ "id": event, "object": "event", "created": now,
+        "type": "customer.subscription.created", "data": { "object": {
+            "id": format!("sub_{event}"), "object": "subscription", "status": "active",
+            "customer": format!("cus_{event}"), "cancel_at_period_end": false, "start_date": now,
+            "metadata": { "relationship_id": relationship.to_string(), "user_id": user.to_string() },
+            "current_period_start": now, "current_period_end": now + 30 * 86_400,
+            "plan": { "id": "price_x", "amount": 999, "interval": "month" } } } });
+    let body = serde_json::to_vec(&event).unwrap();
+    let delivered = reqwest::Client::new()
+        .post(format!("{url}/v1/stripe/webhook"))
+        .header(
+            "Stripe-Signature",
+            format!("t={now},v1={}", sign(SECRET, now, &body)),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status().as_u16(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn premium_opens_the_whole_quiz_history_on_each_device_from_its_entitlement() {
+    let server = common::server::server_with(|mut config| {
+        config.billing.webhook_secrets = vec![SECRET.into()];
+        config
+    })
+    .await;
+    let (mut alice, mut bob) = common::server::paired_through(&server).await;
+    let now = common::couple::now();
+    let long_ago = now - jiff::SignedDuration::from_hours(24 * 120);
+    let round = alice.store.start_know_me_round(long_ago).unwrap();
+    alice
+        .store
+        .answer_know_me(&round.round_id, 0, long_ago)
+        .unwrap();
+    common::server::sync(&mut alice).await;
+    common::server::sync(&mut bob).await;
+    bob.store
+        .answer_know_me(&round.round_id, 2, long_ago)
+        .unwrap();
+    common::server::sync(&mut bob).await;
+    common::server::sync(&mut alice).await;
+
+    let free = together_client::quizzes::board(&alice.store, now).unwrap();
+    assert_eq!((free.rounds.len(), free.older_rounds_hidden), (0, 1));
+    assert_eq!(free.score.partner_guesses, 1, "the score counts it still");
+
+    subscribed(&server.url, &alice, "evt_quiz").await;
+    for replica in [&mut alice, &mut bob] {
+        let secrets = common::server::secrets(replica);
+        let mut session = Session::resume(&mut replica.store, &secrets).unwrap();
+        let access = session.refresh_entitlement(true).await.unwrap().unwrap();
+        assert!(access.premium, "one subscription covers both: {access:?}");
+    }
+    for replica in [&alice, &bob] {
+        let paid = together_client::quizzes::board(&replica.store, now).unwrap();
+        assert_eq!((paid.rounds.len(), paid.older_rounds_hidden), (1, 0));
+        assert_eq!(paid.rounds[0].correct, Some(false));
+    }
+}

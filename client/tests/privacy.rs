@@ -162,3 +162,103 @@ fn the_open_level_shows_the_partners_check_in_at_once() {
     bob.receive_from(&mut alice);
     assert!(bob.store.visible_checkins().unwrap().is_empty());
 }
+
+#[test]
+fn a_person_edits_and_deletes_their_own_private_entry_and_it_stays_private() {
+    let (mut alice, mut bob) = paired_with(PrivacyLevel::Balanced);
+    let secret = |topic: &str| LogForm {
+        communication_type: "deep_conversation".into(),
+        topic: topic.into(),
+        private: true,
+        ..LogForm::default()
+    };
+    // The app's "Log it" with "keep private" ticked.
+    let log =
+        together_client::talk_log::add(&mut alice.store, &secret("private-a1b2 first"), now())
+            .unwrap();
+    let entry = log.iter().find(|l| l.private).expect("logged as private");
+    assert_eq!(entry.topic.as_deref(), Some("private-a1b2 first"));
+    let id = entry.id.clone();
+
+    let edited = together_client::talk_log::edit(
+        &mut alice.store,
+        &id,
+        &LogForm {
+            outcome: "resolved".into(),
+            ..secret("private-c3d4 changed")
+        },
+        now(),
+    )
+    .unwrap();
+    let entry = edited.iter().find(|l| l.id == id).unwrap();
+    assert!(entry.private, "an edit keeps it private");
+    assert_eq!(entry.topic.as_deref(), Some("private-c3d4 changed"));
+    assert_eq!(entry.outcome.as_deref(), Some("resolved"));
+    assert_eq!(edited.len(), 1, "edited in place, not copied");
+
+    bob.receive_from(&mut alice);
+    assert!(bob.store.talk_log().unwrap().is_empty());
+    assert!(!holds(&raw_bytes(&bob), "private-c3d4"));
+
+    // Her phone has the entry; deleting it on the laptop removes it there too.
+    let mut phone = alice.clone_device();
+    assert_eq!(phone.store.talk_log().unwrap().len(), 1);
+    let left = together_client::talk_log::delete(&mut alice.store, &id, now()).unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    phone.receive_from(&mut alice);
+    assert!(phone.store.talk_log().unwrap().is_empty());
+}
+
+#[test]
+fn an_edit_cannot_make_a_shared_entry_private() {
+    let (mut alice, _bob) = paired_with(PrivacyLevel::Balanced);
+    let shared = LogForm {
+        communication_type: "daily_talk".into(),
+        topic: "the week".into(),
+        ..LogForm::default()
+    };
+    let log = together_client::talk_log::add(&mut alice.store, &shared, now()).unwrap();
+    let id = log[0].id.clone();
+    let edited = together_client::talk_log::edit(
+        &mut alice.store,
+        &id,
+        &LogForm {
+            private: true,
+            ..shared
+        },
+        now(),
+    )
+    .unwrap();
+    assert!(
+        !edited[0].private,
+        "already shared: it cannot be taken back, so it stays shared"
+    );
+}
+
+#[test]
+fn the_apps_check_in_form_writes_and_takes_back_a_private_note() {
+    let (mut alice, mut bob) = paired_with(PrivacyLevel::Balanced);
+    let form = |private_note: &str| together_core::view::CheckinForm {
+        connection: 8,
+        mood: 7,
+        satisfaction: 9,
+        gratitude: "shared-9a0".into(),
+        private_note: private_note.into(),
+        ..Default::default()
+    };
+    let today =
+        together_client::checkins::check_in(&mut alice.store, &form("app-private-4c2"), now())
+            .unwrap();
+    let mine = today.my_checkin.unwrap();
+    assert_eq!(mine.private_note.as_deref(), Some("app-private-4c2"));
+    assert_eq!(mine.gratitude_note.as_deref(), Some("shared-9a0"));
+    bob.receive_from(&mut alice);
+    assert!(!holds(&raw_bytes(&bob), "app-private-4c2"));
+
+    let today = together_client::checkins::check_in(&mut alice.store, &form(""), now()).unwrap();
+    assert_eq!(
+        today.my_checkin.unwrap().private_note,
+        None,
+        "emptied, so gone"
+    );
+}

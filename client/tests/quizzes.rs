@@ -131,3 +131,104 @@ fn quizzes_need_a_partner() {
         "{refused}"
     );
 }
+
+#[test]
+fn free_shows_ninety_days_of_quiz_history_and_the_score_counts_every_round() {
+    let (mut alice, mut bob) = paired();
+    let long_ago = now() - jiff::SignedDuration::from_hours(24 * 120);
+    let old = alice.store.start_know_me_round(long_ago).unwrap();
+    alice
+        .store
+        .answer_know_me(&old.round_id, 1, long_ago)
+        .unwrap();
+    bob.receive_from(&mut alice);
+    bob.store
+        .answer_know_me(&old.round_id, 1, long_ago)
+        .unwrap();
+    let open = alice.store.start_know_me_round(now()).unwrap();
+    bob.receive_from(&mut alice);
+
+    // Bob's device has no Premium: the revealed round of four months ago is left out of the
+    // list (counted, so the screen can say so), the open one is there, the score has both.
+    let board = together_client::quizzes::board(&bob.store, now()).unwrap();
+    let ids: Vec<&str> = board.rounds.iter().map(|r| r.round_id.as_str()).collect();
+    assert_eq!(ids, [open.round_id.as_str()]);
+    assert_eq!(board.older_rounds_hidden, 1);
+    assert_eq!((board.score.my_right, board.score.my_guesses), (1, 1));
+    assert!(board.has_partner);
+    assert_eq!(board.this_or_that.len(), 5);
+
+    // An open round never hides, however old: it can still be played.
+    let stale = alice.store.start_know_me_round(long_ago).unwrap();
+    bob.receive_from(&mut alice);
+    let board = together_client::quizzes::board(&bob.store, now()).unwrap();
+    assert!(board.rounds.iter().any(|r| r.round_id == stale.round_id));
+    // With Premium every round shows (the entitlement itself: tests/premium.rs).
+    let all = bob.store.quiz_board(now(), true).unwrap();
+    assert_eq!((all.rounds.len(), all.older_rounds_hidden), (3, 0));
+}
+
+#[test]
+fn the_export_has_the_questions_quizzes_and_pings_as_the_person_may_see_them() {
+    let (mut alice, mut bob) = paired();
+    // A moment that is the same local day for Alice (UTC+13) and Bob (UTC-10): one question.
+    let at: jiff::Timestamp = "2026-11-25T10:30:00Z".parse().unwrap();
+    let question = alice.store.answer_question("alice-answer-5e1", at).unwrap();
+    bob.receive_from(&mut alice);
+    bob.store.answer_question("bob-answer-77c", at).unwrap();
+    let round = alice.store.start_know_me_round(at).unwrap();
+    alice.store.answer_know_me(&round.round_id, 3, at).unwrap();
+    let pair = alice.store.this_or_that_today(at).unwrap()[0]
+        .pair_id
+        .clone();
+    alice.store.pick_this_or_that(&pair, 1, at).unwrap();
+    let ping = together_core::view::PingForm {
+        kind: "hug".into(),
+        message: "ping-line-3f9".into(),
+    };
+    together_client::pings::send(&mut alice.store, &ping, at).unwrap();
+    bob.receive_from(&mut alice);
+
+    // Bob has answered the question (so he sees Alice's answer) but not guessed or picked.
+    let export = bob.store.export_json(at).unwrap();
+    assert_eq!(export["format"], "better-together-export");
+    assert!(export["tables"].is_object(), "the existing shape is kept");
+    let questions = export["questions"].as_array().unwrap();
+    assert_eq!(questions[0]["id"], question.id.as_str());
+    assert_eq!(questions[0]["my_answer"], "bob-answer-77c");
+    assert_eq!(questions[0]["partner_answer"], "alice-answer-5e1");
+    let rounds = export["quizzes"]["know_me"].as_array().unwrap();
+    assert_eq!(rounds[0]["round_id"], round.round_id.as_str());
+    assert_eq!(
+        rounds[0]["partner_choice"],
+        serde_json::Value::Null,
+        "not revealed before Bob guesses"
+    );
+    assert!(export["quizzes"]["score"].is_object());
+    assert_eq!(
+        export["quizzes"]["this_or_that"],
+        serde_json::json!([]),
+        "Alice's pick stays hidden until Bob picks"
+    );
+    let pings = export["pings"].as_array().unwrap();
+    assert_eq!(pings.len(), 1, "{pings:?}");
+    assert_eq!(pings[0]["direction"], "received");
+    assert!(
+        pings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ping-line-3f9")
+    );
+
+    // Alice's export: her own pick, the ping as sent, her answer with Bob's.
+    alice.receive_from(&mut bob);
+    let export = alice.store.export_json(at).unwrap();
+    assert_eq!(export["questions"][0]["partner_answer"], "bob-answer-77c");
+    let picks = export["quizzes"]["this_or_that"].as_array().unwrap();
+    assert_eq!(
+        (picks[0]["pair_id"].as_str(), picks[0]["my_pick"].as_i64()),
+        (Some(pair.as_str()), Some(1))
+    );
+    assert_eq!(export["pings"][0]["direction"], "sent");
+    assert_eq!(export["quizzes"]["know_me"][0]["my_choice"], 3);
+}

@@ -490,3 +490,95 @@ async fn signing_up_is_recorded_on_the_device_and_nothing_about_usage_reaches_th
         }
     }
 }
+
+/// Alice's device used the app yesterday and the day before (by the real clock, since the real
+/// server judges a report's day against its own).
+fn used_on_past_real_days(replica: &mut Replica) -> Timestamp {
+    let now = Timestamp::now();
+    replica.store.set_usage_device(DeviceType::Desktop);
+    for days_ago in [2_i64, 1] {
+        let t = now - SignedDuration::from_hours(24 * days_ago);
+        replica.store.start_usage_session(t).unwrap();
+        replica.store.screen_shown(UsageScreen::Goals, t).unwrap();
+        replica
+            .store
+            .screen_shown(UsageScreen::Inbox, t + SignedDuration::from_secs(30))
+            .unwrap();
+        replica
+            .store
+            .end_usage(t + SignedDuration::from_secs(35))
+            .unwrap();
+    }
+    now
+}
+
+fn stored_reports(server: &common::server::Server) -> Vec<(String, String, String, i64, i64, bool)> {
+    let conn = server.db();
+    let mut stmt = conn
+        .prepare(
+            "SELECT day, token, feature, interactions, seconds, completed FROM usage_reports
+             ORDER BY day, feature",
+        )
+        .unwrap();
+    stmt.query_map([], |row| {
+        Ok((
+            row.get(0)?,
+            row.get(1)?,
+            row.get(2)?,
+            row.get(3)?,
+            row.get(4)?,
+            row.get(5)?,
+        ))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[tokio::test]
+async fn against_the_real_server_an_opted_out_device_stores_nothing_and_an_opted_in_one_only_counts() {
+    let server = common::server::server().await;
+    let mut alice = common::server::signed_up(&server, "alice@example.com", "Alice").await;
+    let now = used_on_past_real_days(&mut alice);
+
+    // Opted out (the default): `analytics upload` sends nothing; the server stored nothing.
+    assert_eq!(upload_due(&mut alice.store, now).await.unwrap(), Upload::OptedOut);
+    assert!(stored_reports(&server).is_empty());
+
+    alice.store.set_analytics_opt_in(true, now).unwrap();
+    let Upload::Sent(sent) = upload_due(&mut alice.store, now).await.unwrap() else {
+        panic!("opted in with a server: sent");
+    };
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let stored = stored_reports(&server);
+    // Exactly what was sent, one row per day and feature, under each day's own token.
+    let expected: Vec<(String, String, String, i64, i64, bool)> = sent
+        .iter()
+        .flat_map(|r| {
+            r.features.iter().map(|f| {
+                (
+                    r.day.clone(),
+                    r.token.clone(),
+                    f.feature.as_str().to_owned(),
+                    i64::from(f.interactions),
+                    i64::from(f.seconds),
+                    f.completed,
+                )
+            })
+        })
+        .collect();
+    assert_eq!(stored, expected);
+    assert!(
+        stored
+            .iter()
+            .all(|(_, _, feature, n, s, _)| feature == "goals" && *n == 1 && *s == 30),
+        "{stored:?}"
+    );
+    assert_ne!(stored[0].1, stored[1].1, "one token per day");
+    // Sent days are not sent again.
+    assert_eq!(
+        upload_due(&mut alice.store, now).await.unwrap(),
+        Upload::Sent(vec![])
+    );
+    assert_eq!(stored_reports(&server).len(), 2);
+}

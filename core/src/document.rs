@@ -19,6 +19,7 @@
 //! deterministic change on top of the genesis (see `upgrade`), identical on every device for the
 //! same reason.
 
+mod batch;
 mod edit;
 mod fields;
 mod private;

@@ -7,6 +7,7 @@
 
 mod app;
 mod forms;
+mod premium;
 mod questions;
 mod quizzes;
 mod records;
@@ -22,8 +23,9 @@ pub use forms::{
     AccountForm, ActivityForm, CheckinForm, DateForm, GoalForm, LogForm, LoginForm, PingForm,
     ProfileForm, RelationshipDatesForm, RelationshipForm,
 };
+pub use premium::{FREE_STAYS, PREMIUM_UNLOCKS, quiz_round_needs_premium};
 pub use questions::{PackView, QuestionView, ReactionForm, ReactionView};
-pub use quizzes::{KnowMeRoundView, KnowMeScore, RoundState, ThisOrThatView};
+pub use quizzes::{KnowMeRoundView, KnowMeScore, QuizBoard, RoundState, ThisOrThatView};
 pub use records::{
     AchievementView, ActivityView, ChallengeView, CheckinView, DEFAULT_HISTORY_DAYS, DateView,
     DayPoint, FREE_HISTORY_DAYS, GoalView, HISTORY_WINDOWS, HeatDay, HistoryView, LogView,

@@ -14,6 +14,7 @@ mod admin;
 mod backup;
 mod migrate_storage;
 mod signup_codes;
+mod usage;
 
 /// Better Together's sync server.
 #[derive(Debug, Parser)]
@@ -65,7 +66,7 @@ pub enum Command {
     /// Move the server's data from its SQLite file to an empty PostgreSQL database, then verify
     /// the copy (stop the server first).
     MigrateStorage(migrate_storage::MigrateStorageArgs),
-    /// Operator commands about accounts: sign-up codes.
+    /// Operator commands: sign-up codes, usage figures and cohorts.
     #[command(subcommand)]
     Admin(signup_codes::AdminCommand),
     /// Back the SQLite database up into a file while the server serves (PostgreSQL: pg_dump).
@@ -114,6 +115,10 @@ pub struct ServeArgs {
     /// Where scheduled backups go [default: backups/ in the data directory].
     #[arg(long, env = "TOGETHER_BACKUP_DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// Opt-in usage figures: a feature's day is shown (admin usage, the console) only when at
+    /// least this many devices reported that day; at least 2 [default: 5].
+    #[arg(long, env = "TOGETHER_USAGE_K_THRESHOLD")]
+    pub usage_k_threshold: Option<u32>,
     /// Stripe secret key; enables Checkout and the customer portal.
     #[arg(long, env = "TOGETHER_STRIPE_SECRET_KEY", hide_env_values = true)]
     pub stripe_secret_key: Option<SecretText>,
@@ -190,6 +195,7 @@ pub fn run() -> Result<()> {
                 backup_every: args.backup_every,
                 backup_keep: args.backup_keep,
                 backup_dir: args.backup_dir,
+                usage_k_threshold: args.usage_k_threshold,
             };
             let config = Config::load(args.place.config.as_deref(), overrides)?;
             init_tracing(cli.log_format.unwrap_or(config.log_format), "info");

@@ -70,6 +70,9 @@ pub struct Config {
     pub backup_keep: usize,
     /// Where scheduled backups go [default: `backups/` in the data directory].
     pub backup_dir: Option<PathBuf>,
+    /// The least number of contributors a feature's day of usage figures needs before anyone is
+    /// shown it (`usage_k_threshold`, at least 2).
+    pub usage_k_threshold: crate::storage::rules::usage::KThreshold,
     /// Where the server reads the time (the system's; tests move a manual one).
     pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
@@ -107,6 +110,8 @@ pub struct Overrides {
     pub backup_keep: Option<usize>,
     /// `--backup-dir` / `TOGETHER_BACKUP_DIR`.
     pub backup_dir: Option<PathBuf>,
+    /// `--usage-k-threshold` / `TOGETHER_USAGE_K_THRESHOLD`.
+    pub usage_k_threshold: Option<u32>,
 }
 
 impl Config {
@@ -140,6 +145,7 @@ impl Default for Config {
             backup_every: None,
             backup_keep: DEFAULT_BACKUP_KEEP,
             backup_dir: None,
+            usage_k_threshold: crate::storage::rules::usage::KThreshold::default(),
         }
     }
 }
@@ -165,6 +171,9 @@ impl Default for Config {
 /// per_account = 10
 /// per_address = 50
 /// window_seconds = 900
+///
+/// # Opt-in usage figures: a feature's day is shown only with at least this many contributors.
+/// usage_k_threshold = 5
 /// ```
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -195,6 +204,8 @@ pub struct FileConfig {
     pub backup_keep: Option<usize>,
     /// Where scheduled backups go.
     pub backup_dir: Option<PathBuf>,
+    /// The k-threshold of usage figures (at least 2).
+    pub usage_k_threshold: Option<u32>,
 }
 
 /// `[billing]` of the configuration file.
@@ -258,6 +269,9 @@ pub enum ConfigError {
     /// A backup setting is not valid.
     #[error("{0}")]
     Backup(String),
+    /// The usage k-threshold is below 2.
+    #[error(transparent)]
+    KThreshold(#[from] crate::storage::rules::usage::KThresholdTooSmall),
     /// A zero storage quota would refuse every upload.
     #[error("max_account_bytes must be greater than zero")]
     Quota,
@@ -317,6 +331,9 @@ impl Config {
             }
             if let Some(dir) = parsed.backup_dir {
                 config.backup_dir = Some(dir);
+            }
+            if let Some(k) = parsed.usage_k_threshold {
+                config.usage_k_threshold = crate::storage::rules::usage::KThreshold::new(k)?;
             }
             if let Some(billing) = parsed.billing {
                 let b = &mut config.billing;
@@ -410,6 +427,9 @@ impl Config {
         if let Some(dir) = overrides.backup_dir {
             config.backup_dir = Some(dir);
         }
+        if let Some(k) = overrides.usage_k_threshold {
+            config.usage_k_threshold = crate::storage::rules::usage::KThreshold::new(k)?;
+        }
         if config.backup_keep == 0 {
             return Err(ConfigError::Backup("backup_keep must be at least 1".into()));
         }
@@ -492,6 +512,7 @@ mod tests {
         assert_eq!(defaults.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
         assert_eq!(config.data_dir, defaults.data_dir);
         assert_eq!(config.max_account_bytes, defaults.max_account_bytes);
+        assert_eq!(config.usage_k_threshold, defaults.usage_k_threshold);
         assert_eq!(
             config.login_limits.per_account,
             defaults.login_limits.per_account
@@ -518,6 +539,7 @@ mod tests {
             "backup_every",
             "backup_keep",
             "backup_dir",
+            "usage_k_threshold",
             "[login_limits]",
             "per_account",
             "per_address",
@@ -533,6 +555,38 @@ mod tests {
         ] {
             assert!(text.contains(key), "the example documents {key}");
         }
+    }
+
+    #[test]
+    fn the_usage_k_threshold_comes_from_the_file_or_flags_and_is_at_least_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.toml");
+        assert_eq!(Config::default().usage_k_threshold.get(), 5);
+        std::fs::write(&path, "usage_k_threshold = 7\n").unwrap();
+        let config = Config::load(Some(&path), Overrides::default()).unwrap();
+        assert_eq!(config.usage_k_threshold.get(), 7);
+        let flag = Config::load(
+            Some(&path),
+            Overrides {
+                usage_k_threshold: Some(3),
+                ..Overrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(flag.usage_k_threshold.get(), 3);
+        std::fs::write(&path, "usage_k_threshold = 1\n").unwrap();
+        assert!(matches!(
+            Config::load(Some(&path), Overrides::default()),
+            Err(ConfigError::KThreshold(_))
+        ));
+        let refused = Config::load(
+            None,
+            Overrides {
+                usage_k_threshold: Some(0),
+                ..Overrides::default()
+            },
+        );
+        assert!(matches!(refused, Err(ConfigError::KThreshold(_))));
     }
 
     #[test]

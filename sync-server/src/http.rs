@@ -11,6 +11,7 @@ mod documents;
 mod live;
 pub(crate) mod openapi;
 mod relationships;
+mod usage;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ use utoipa_axum::routes;
 pub use accounts::MAX_DEVICES_PER_ACCOUNT;
 pub use auth::Caller;
 pub use documents::MAX_PULL_PAGE_BYTES;
+pub use usage::MAX_USAGE_BODY_BYTES;
 
 use crate::limiter::LoginLimiter;
 use crate::storage::{Storage, StorageError};
@@ -54,6 +56,8 @@ pub struct AppState {
     pub max_account_bytes: u64,
     /// Where handlers read the time.
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// The week each account was last recorded active by this instance (for cohorts).
+    pub active_weeks: Arc<crate::usage::ActiveWeeks>,
     /// This process's random id, the origin of its broadcasts (it ignores its own).
     pub origin: Arc<str>,
     /// Flips to `true` when the server shuts down, closing the live WebSockets.
@@ -92,6 +96,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(documents::router())
         .merge(live::router())
         .merge(billing::router())
+        .merge(usage::router())
 }
 
 /// The API's OpenAPI 3.1 description (what `GET /v1/openapi.json` serves).

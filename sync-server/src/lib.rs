@@ -19,6 +19,7 @@
 //! - [`backup`]: online backups of the SQLite database (on demand and scheduled), and restores.
 //! - [`admin`]: the admin listener's router (`/metrics`), on its own socket apart from the API.
 //! - [`registration`]: who may create an account (open, invite-only with sign-up codes, closed).
+//! - [`usage`]: accounts' active weeks and the job folding opt-in usage reports and cohorts.
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
 //!   resolves, so tests run the real server on port 0 ([`launch_with_admin`] adds the admin
@@ -40,6 +41,7 @@ pub mod metrics;
 pub mod registration;
 pub mod secrets;
 pub mod storage;
+pub mod usage;
 
 use crate::storage::Storage;
 use std::future::Future;
@@ -108,6 +110,10 @@ async fn launch_listeners(
         Arc::clone(&database),
         Arc::clone(&billing),
     ));
+    let usage = tokio::spawn(usage::usage_job(
+        Arc::clone(&database),
+        Arc::clone(&config.clock),
+    ));
     // Scheduled backups copy the SQLite file; `Config::load` refuses them with PostgreSQL.
     let sqlite_backup_every = config
         .backup_every
@@ -133,6 +139,7 @@ async fn launch_listeners(
     )
     .await;
     revenue.abort();
+    usage.abort();
     if let Some(backups) = backups {
         backups.abort();
     }
@@ -306,6 +313,7 @@ pub async fn launch_with_storage(
         trusted_proxies: config.trusted_proxies.clone().into(),
         max_account_bytes: config.max_account_bytes,
         clock: Arc::clone(&config.clock),
+        active_weeks: Arc::new(usage::ActiveWeeks::default()),
         origin,
         shutdown: shutdown_seen,
     };

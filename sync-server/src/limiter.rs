@@ -33,6 +33,10 @@
 //! eighth (amortised constant time per insertion). Flooding the tables to evict an entry takes
 //! [`MAX_TRACKED`] failures, which rule 2 spreads over thousands of addresses.
 //!
+//! A fourth, separate budget limits the unauthenticated usage uploads (`POST /v1/usage`) per
+//! address ([`Limits::usage_per_address`] per window, [`LoginLimiter::usage_upload`]): a device
+//! uploads once a day, so this only stops a flood. It never touches the sign-in budgets.
+//!
 //! **In memory, per process**: a restart forgets, and several server instances each count
 //! separately. A later change moves this state into the database so instances share it.
 
@@ -67,6 +71,9 @@ pub struct Limits {
     pub max_delay: Duration,
     /// How long an address stays known to an account after a sign-in from it.
     pub known_for: Duration,
+    /// Usage uploads per address per window (several devices may share an address, and a device
+    /// back from a week offline sends a report per day).
+    pub usage_per_address: usize,
 }
 
 impl Default for Limits {
@@ -79,6 +86,7 @@ impl Default for Limits {
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(5 * 60),
             known_for: Duration::from_secs(30 * 24 * 3600),
+            usage_per_address: 120,
         }
     }
 }
@@ -137,6 +145,7 @@ struct Tables {
     addresses: HashMap<u64, Budget>,
     accounts: HashMap<u64, Budget>,
     known: HashMap<u64, Known>,
+    uploads: HashMap<u64, Budget>,
 }
 
 /// Remembers recent sign-in outcomes; see the module documentation for the rules.
@@ -256,6 +265,27 @@ impl LoginLimiter {
         known.addresses.push((address, now));
     }
 
+    /// Counts one usage upload from `address`; how long until it may upload again when its
+    /// budget for the window is spent (the upload is then refused), or `None` if this one may go.
+    pub fn usage_upload(&self, address: Option<&str>, now: Instant) -> Option<Duration> {
+        let key = self
+            .hasher
+            .hash_one(("upload", address.map(address_key).as_deref().unwrap_or("-")));
+        let window = self.limits.window;
+        let mut tables = self.lock();
+        let wait = budget_wait(
+            tables.uploads.get(&key),
+            self.limits.usage_per_address,
+            window,
+            now,
+        );
+        if !wait.is_zero() {
+            return Some(wait);
+        }
+        count(&mut tables.uploads, key, now, window);
+        None
+    }
+
     /// The number of keys in the limiter's fullest table (its memory, for tests and logs).
     pub fn tracked(&self) -> usize {
         let tables = self.lock();
@@ -264,6 +294,7 @@ impl LoginLimiter {
             tables.addresses.len(),
             tables.accounts.len(),
             tables.known.len(),
+            tables.uploads.len(),
         ]
         .into_iter()
         .max()
@@ -385,6 +416,31 @@ mod tests {
     use super::*;
 
     const OWNER: &str = "sam@example.com";
+
+    #[test]
+    fn usage_uploads_have_their_own_budget_per_address() {
+        let limits = Limits {
+            usage_per_address: 3,
+            ..Limits::default()
+        };
+        let limiter = LoginLimiter::new(limits);
+        let now = Instant::now();
+        let here = Some("198.51.100.7");
+        for _ in 0..3 {
+            assert_eq!(limiter.usage_upload(here, now), None);
+        }
+        assert!(
+            limiter.usage_upload(here, now).is_some(),
+            "the fourth waits"
+        );
+        assert_eq!(limiter.usage_upload(Some("203.0.113.9"), now), None);
+        assert_eq!(
+            limiter.retry_after(OWNER, here, now),
+            None,
+            "sign-ins from that address are not touched"
+        );
+        assert_eq!(limiter.usage_upload(here, now + limits.window), None);
+    }
 
     #[test]
     fn backoff_grows_with_each_failure_then_forgets() {

@@ -2,7 +2,7 @@
 //!
 //! One [`Metrics`] per running server (not a global: tests run many servers in one process), held
 //! by the API's state. Handlers count what only they know (appends, pull bytes, webhook outcomes,
-//! sign-ins refused by the limiter, quota refusals); the [`track`] middleware counts every request
+//! sign-ins refused by the limiter, quota refusals, usage reports accepted and refused); the [`track`] middleware counts every request
 //! by route and status with its latency; the gauges that describe the present (live sockets,
 //! database size) are read when Prometheus scrapes.
 //!
@@ -97,6 +97,7 @@ pub struct Metrics {
     login_limited: Counter,
     quota_refusals: Counter,
     database_bytes: Gauge,
+    usage_reports: Family<OutcomeLabels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -183,6 +184,17 @@ impl Metrics {
             "Uploads refused because the account's storage quota is used up (507)",
             quota_refusals.clone(),
         );
+        let usage_reports = Family::<OutcomeLabels, Counter>::default();
+        for outcome in ["accepted", "refused"] {
+            usage_reports
+                .get_or_create(&OutcomeLabels { outcome })
+                .inc_by(0);
+        }
+        registry.register(
+            "usage_reports",
+            "Opt-in usage reports (POST /v1/usage) by outcome (accepted, refused)",
+            usage_reports.clone(),
+        );
         let database_bytes = Gauge::default();
         registry.register(
             "database_bytes",
@@ -201,7 +213,16 @@ impl Metrics {
             login_limited,
             quota_refusals,
             database_bytes,
+            usage_reports,
         }
+    }
+
+    /// A usage report accepted (stored) or refused (malformed, out of range, too many).
+    pub fn usage_report(&self, accepted: bool) {
+        let outcome = if accepted { "accepted" } else { "refused" };
+        self.usage_reports
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// One accepted append request of `entries` entries.
@@ -315,6 +336,9 @@ mod tests {
         metrics.pulled(1234);
         metrics.webhook(WebhookOutcome::Duplicate);
         metrics.login_limited();
+        metrics.usage_report(true);
+        metrics.usage_report(false);
+        metrics.usage_report(false);
         metrics.request(
             "PUT",
             "/v1/docs/{doc_id}/entries".into(),
@@ -327,6 +351,8 @@ mod tests {
             "together_pull_bytes_total 1234",
             "together_webhook_events_total{outcome=\"duplicate\"} 1",
             "together_login_limited_total 1",
+            "together_usage_reports_total{outcome=\"accepted\"} 1",
+            "together_usage_reports_total{outcome=\"refused\"} 2",
             "together_quota_refusals_total 1",
             "together_live_sockets 2",
             "together_database_bytes 4096",

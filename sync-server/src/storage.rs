@@ -1,7 +1,7 @@
 //! The storage seam: what the server stores, whatever the database.
 //!
 //! One trait per concept — [`Accounts`], [`Relationships`], [`Documents`], [`Quota`],
-//! [`SignupCodes`], and
+//! [`SignupCodes`], [`Usage`], and
 //! billing's ([`crate::billing::store`]) — joined in [`Storage`], which the handlers use as
 //! `Arc<dyn Storage>` (a boxed state: one router for every backend, chosen at start). Each backend
 //! implements each trait once, in its own module, with its own SQL:
@@ -26,6 +26,7 @@ pub mod relationships;
 pub mod rules;
 pub mod signup_codes;
 pub mod sqlite;
+pub mod usage;
 
 use std::path::PathBuf;
 
@@ -37,10 +38,13 @@ pub use quota::Quota;
 pub use relationships::{RelationshipRow, Relationships, Standing};
 pub use signup_codes::{SignupCodeRow, SignupCodes};
 pub use sqlite::SqliteStorage;
+pub use usage::Usage;
 
 /// Every storage trait, for callers of `dyn Storage`: `use crate::storage::prelude::*;`.
 pub mod prelude {
-    pub use super::{Accounts, Documents, Instance, Quota, Relationships, SignupCodes, Storage};
+    pub use super::{
+        Accounts, Documents, Instance, Quota, Relationships, SignupCodes, Storage, Usage,
+    };
     pub use crate::billing::store::{
         Catalog, Checkouts, Credits, Discounts, Entitlements, Gifts, Ledger, OwedActions, Revenue,
         Webhooks,
@@ -220,6 +224,7 @@ pub trait Storage:
     + Documents
     + Quota
     + SignupCodes
+    + Usage
     + crate::billing::store::BillingStore
     + std::fmt::Debug
     + Send
@@ -235,6 +240,7 @@ impl<T> Storage for T where
         + Documents
         + Quota
         + SignupCodes
+        + Usage
         + crate::billing::store::BillingStore
         + std::fmt::Debug
         + Send

@@ -1,6 +1,7 @@
 //! What the server writes to its log, read from a real `together-server serve` process: every
 //! request's lines carry a request id, and no email, password, auth secret or token is ever
-//! written, whatever the request (sign-up, sign-in right and wrong, sync, a token in a query).
+//! written, whatever the request (sign-up, sign-in right and wrong, sync, a token in a query, a
+//! usage report's per-day token).
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
@@ -13,6 +14,9 @@ use serde_json::{Value, json};
 
 const EMAIL: &str = "Juliet.Capulet+verona@example.com";
 const PASSWORD: &str = "wherefore-art-thou-9731";
+/// A usage report's per-day token: it must never reach the log (it would tie the log's lines,
+/// with their times, to the report).
+const USAGE_TOKEN: &str = "UsageTokenNeverLoggedUsageTokenNeverLogged1";
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -156,6 +160,22 @@ fn request_lines_carry_ids_and_never_an_email_a_password_or_a_token() {
         )
         .await;
         assert_eq!(status, 401);
+        // An opt-in usage report (unauthenticated), for yesterday (UTC).
+        let yesterday = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .yesterday()
+            .unwrap();
+        let (status, reply) = call(
+            &client,
+            post.clone(),
+            format!("{base}/v1/usage"),
+            None,
+            Some(json!({ "day": yesterday.to_string(), "token": USAGE_TOKEN, "features": [
+                { "feature": "checkin", "interactions": 2, "seconds": 30, "completed": true }] })),
+        )
+        .await;
+        assert_eq!(status, 204, "{reply}");
         token
     });
     Command::new("kill")
@@ -179,6 +199,7 @@ fn request_lines_carry_ids_and_never_an_email_a_password_or_a_token() {
         auth_secret().to_lowercase(),
         token.to_lowercase(),
         "not-a-real-token".to_owned(),
+        USAGE_TOKEN.to_lowercase(),
     ] {
         assert!(!lower.contains(&secret), "the log holds {secret:?}:\n{log}");
     }
@@ -191,7 +212,13 @@ fn request_lines_carry_ids_and_never_an_email_a_password_or_a_token() {
         .iter()
         .filter(|line| line["span"]["name"] == "request")
         .collect();
-    assert!(requests.len() >= 9, "every request logs a line:\n{log}");
+    assert!(requests.len() >= 10, "every request logs a line:\n{log}");
+    assert!(
+        requests
+            .iter()
+            .any(|line| line["span"]["route"] == "/v1/usage"),
+        "the usage report is logged by its route:\n{log}"
+    );
     for line in &requests {
         let id = line["span"]["request_id"].as_str().unwrap_or_default();
         assert!(uuid::Uuid::parse_str(id).is_ok(), "no request id: {line}");

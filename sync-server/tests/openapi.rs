@@ -41,6 +41,7 @@ const ROUTES: &[&str] = &[
     "GET /v1/entitlements",
     "GET /v1/ai/credits",
     "POST /v1/ai/suggest",
+    "POST /v1/usage",
 ];
 
 #[tokio::test]

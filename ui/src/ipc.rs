@@ -8,8 +8,8 @@ use together_core::view::{
     AccountForm, AchievementView, ActivityForm, ActivityView, AppOverview, ChallengeView,
     CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasView, InviteView,
     LogForm, LogView, LoginForm, NotificationView, PackView, ParticipationView, PingForm,
-    PremiumView, ProfileForm, QuestionView, ReactionForm, RelationshipDatesForm, SyncStatus,
-    TodayView, UsageSummary,
+    PremiumView, ProfileForm, QuestionView, QuizBoard, ReactionForm, RelationshipDatesForm,
+    SyncStatus, TodayView, UsageSummary,
 };
 use together_core::wire::billing::{IdeaKind, Suggestions};
 use together_core::wire::{DeviceInfo, InviteInfo};
@@ -474,6 +474,36 @@ pub async fn choose_packs(packs: &[String]) -> Result<Vec<PackView>, String> {
 /// Sends the partner a gesture.
 pub async fn send_ping(form: &PingForm) -> Result<(), String> {
     call("send_ping", &Form { form }).await
+}
+
+/// The Quizzes screen.
+pub async fn quiz_board() -> Result<QuizBoard, String> {
+    call("quiz_board", &None {}).await
+}
+
+/// Starts a "know me" round about the person.
+pub async fn start_quiz_round() -> Result<QuizBoard, String> {
+    call("start_quiz_round", &None {}).await
+}
+
+/// Answers or guesses a "know me" round (`choice` 0–3).
+pub async fn answer_quiz_round(round: &str, choice: i64) -> Result<QuizBoard, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        round: &'a str,
+        choice: i64,
+    }
+    call("answer_quiz_round", &Args { round, choice }).await
+}
+
+/// Picks a side of a "this or that" pair (0 this, 1 that).
+pub async fn pick_this_or_that(pair: &str, choice: i64) -> Result<QuizBoard, String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        pair: &'a str,
+        choice: i64,
+    }
+    call("pick_this_or_that", &Args { pair, choice }).await
 }
 
 /// Scores the love-language quiz onto the profile.

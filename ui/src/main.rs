@@ -7,9 +7,9 @@
 //! - [`app`]: the root component: the frame, the sync indicator, live refresh on `data-changed`.
 //! - [`context`]: what every screen shares (the data version, the current screen, the sync
 //!   status), and the one way screens refresh.
-//! - [`screens`]: one module per screen (onboarding, Today, Questions, History, activities, goals,
-//!   dates, talk log, challenges, inbox, partner, premium, settings, the love-language quiz), and
-//!   how the navigation groups them.
+//! - [`screens`]: one module per screen (onboarding, Today, Questions, Quizzes, History,
+//!   activities, goals, dates, talk log, challenges, inbox, partner, premium, settings, the
+//!   love-language quiz), and how the navigation groups them.
 //! - [`widgets`], [`counter`], [`time_zone`] and [`charts`]: small shared pieces, the character
 //!   counter, the time zone picker and SVG charts.
 //!

@@ -20,9 +20,10 @@ pub(super) fn checkin(cx: &mut Cx, a: &CheckinArgs) -> Result<()> {
         satisfaction: a.satisfaction,
         gratitude: a.note.clone().unwrap_or_default(),
         date: a.date.clone().unwrap_or_default(),
+        private_note: a.private_note.clone().unwrap_or_default(),
     };
     let input = checkins::form(&form, cx.store.local_today(cx.now)?)?;
-    let private_note = crate::privacy::private_note(a.private_note.as_deref().unwrap_or_default())?;
+    let private_note = crate::privacy::private_note(&form.private_note)?;
     let id = cx
         .store
         .checkin_with_private_note(&input, private_note.as_deref(), cx.now)?;
@@ -231,6 +232,7 @@ pub(super) fn log_add(cx: &mut Cx, a: &LogArgs) -> Result<()> {
             .transpose()?
             .map(|moment| moment.to_string())
             .unwrap_or_default(),
+        private: a.private,
     };
     let input = talk_log::form(&form, cx.now)?;
     let id = if a.private {

@@ -206,10 +206,21 @@ fn started_on(tx: &WriteTx<'_>, relationship: RelationshipId) -> Result<Option<D
 
 // Screen operations.
 
-/// Today's "Save check-in": the check-in for the person's local day, and Today as it is now.
+/// Today's "Save check-in": the check-in for the person's local day (with the private note, if
+/// any), and Today as it is now.
 pub fn check_in(store: &mut Store, checkin: &CheckinForm, now: Timestamp) -> Result<TodayView> {
     let input = form(checkin, store.local_today(now)?)?;
-    store.checkin(&input, now)?;
+    let private_note = crate::privacy::private_note(&checkin.private_note)?;
+    store.checkin_with_private_note(&input, private_note.as_deref(), now)?;
+    // The form says the whole check-in: nothing left to keep privately takes the old note back.
+    if let Some(relationship) = store.current_relationship()? {
+        let level = crate::privacy::level(store.conn(), relationship)?;
+        let (_, kept) =
+            crate::privacy::split_notes(level, input.note.as_deref(), private_note.as_deref());
+        if kept.is_none() {
+            store.clear_private_checkin_note(input.date, now)?;
+        }
+    }
     store.today_view(now)
 }
 

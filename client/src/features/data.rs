@@ -34,9 +34,9 @@ fn io_error(path: &Path, source: std::io::Error) -> StoreError {
     }
 }
 
-/// Tables a JSON export carries in full (check-ins and notifications go through the read API, and
-/// activities' ratings are shown as the read API shows them, so the reveal rules hold in exports
-/// too).
+/// Tables a JSON export carries in full (check-ins, notifications, questions, quizzes and pings go
+/// through the read API, and activities' ratings are shown as the read API shows them, so the
+/// reveal rules hold in exports too).
 const EXPORTED_TABLES: [&str; 9] = [
     "users",
     "relationships",
@@ -114,6 +114,14 @@ impl Store {
             "notifications": self.notifications()?,
             "private_notes": if signed_in { serde_json::json!(self.private_notes(now)?) } else { serde_json::json!([]) },
             "analytics_opt_in": signed_in && self.analytics_opt_in(now)?,
+            // The daily loop, as the read API shows it (the partner's side only once revealed).
+            "questions": self.question_history(None)?,
+            "quizzes": {
+                "know_me": self.know_me_rounds()?,
+                "score": self.know_me_score()?,
+                "this_or_that": self.this_or_that_picks()?,
+            },
+            "pings": self.pings()?,
             "tables": tables,
         }))
     }

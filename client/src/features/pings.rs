@@ -107,6 +107,48 @@ fn check_pace(
     Ok(())
 }
 
+// Reads.
+
+/// A gesture sent or received, for the export.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PingRecord {
+    /// `sent` (to the partner) or `received`.
+    pub direction: &'static str,
+    /// What the partner reads ("Alice sent you a hug").
+    pub title: String,
+    /// The sender's line ("Just because." when none).
+    pub message: String,
+    /// When (RFC 3339).
+    pub created_at: String,
+}
+
+impl Store {
+    /// The gestures of the current relationship, sent and received, newest first.
+    pub fn pings(&self) -> Result<Vec<PingRecord>> {
+        let (Some(me), Some(relationship)) = (self.local_user()?, self.current_relationship()?)
+        else {
+            return Ok(Vec::new());
+        };
+        let me = me.to_string();
+        crate::store::rows(
+            self.conn(),
+            "SELECT user_id, title, message, created_at FROM notifications
+             WHERE relationship_id = ?1 AND notification_type = ?2
+             ORDER BY created_at DESC, id DESC",
+            (relationship.to_string(), KIND),
+            |row| {
+                let to: String = row.get(0)?;
+                Ok(PingRecord {
+                    direction: if to == me { "received" } else { "sent" },
+                    title: row.get(1)?,
+                    message: row.get(2)?,
+                    created_at: row.get(3)?,
+                })
+            },
+        )
+    }
+}
+
 // Actions.
 
 impl Store {

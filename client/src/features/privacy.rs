@@ -123,6 +123,30 @@ impl Store {
 // Actions.
 
 impl Store {
+    /// Takes back the local person's private note on their check-in of `date`, if there is one
+    /// (the app's form says the whole check-in, so an emptied field means "no note").
+    pub fn clear_private_checkin_note(
+        &mut self,
+        date: jiff::civil::Date,
+        now: Timestamp,
+    ) -> Result<()> {
+        let Some(relationship) = self.current_relationship()? else {
+            return Ok(());
+        };
+        if !self
+            .private_checkin_notes(relationship)?
+            .contains_key(&date.to_string())
+        {
+            return Ok(());
+        }
+        self.write_local(now, |tx| {
+            let user = require_user(tx)?;
+            tx.change(DocAddress::User(user), |d| {
+                doc::put_private_checkin_note(d, relationship, date, None, now)
+            })
+        })
+    }
+
     /// Adds a talk-log entry only the local person sees (in their own document); returns its id.
     pub fn add_private_log(&mut self, input: &LogInput, now: Timestamp) -> Result<RecordId> {
         self.write_local(now, |tx| {

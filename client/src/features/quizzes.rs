@@ -13,7 +13,9 @@ use together_core::document::{self as doc, DocAddress, KNOW_ME, KnowMeWrite, THI
 use together_core::domain::InvalidInput;
 use together_core::ids::{RecordId, RelationshipId, UserId};
 use together_core::quizzes;
-use together_core::view::{KnowMeRoundView, KnowMeScore, RoundState, ThisOrThatView};
+use together_core::view::{
+    KnowMeRoundView, KnowMeScore, QuizBoard, RoundState, ThisOrThatView, quiz_round_needs_premium,
+};
 
 use crate::error::{Result, StoreError};
 use crate::profile::{local_day, require_user};
@@ -184,6 +186,82 @@ impl Store {
     }
 }
 
+/// One "this or that" pick of any day, for the export: the partner's side only where the person
+/// picked that pair that day too (the reveal rule).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PickRecord {
+    /// The person's day, `YYYY-MM-DD`.
+    pub date: String,
+    /// The pair (`tt-004`).
+    pub pair_id: String,
+    /// Its two sides, when this app knows the pair.
+    pub this: Option<String>,
+    /// The second side.
+    pub that: Option<String>,
+    /// 0 = this, 1 = that.
+    pub my_pick: i64,
+    /// The partner's pick of that pair that day, if any.
+    pub partner_pick: Option<i64>,
+}
+
+impl Store {
+    /// The Quizzes screen: every open round and the revealed ones the access allows (`premium`:
+    /// all; otherwise those of the free window, `together_core::view::quiz_round_needs_premium`),
+    /// the running score over every round, and the day's pairs.
+    pub fn quiz_board(&self, now: Timestamp, premium: bool) -> Result<QuizBoard> {
+        let mut rounds = self.know_me_rounds()?;
+        let before = rounds.len();
+        if !premium {
+            rounds.retain(|r| {
+                let started = r.started_at.parse::<Timestamp>().ok();
+                r.state != RoundState::Revealed
+                    || !started.is_some_and(|s| quiz_round_needs_premium(s, now))
+            });
+        }
+        let has_partner = match (self.local_user()?, self.current_relationship()?) {
+            (Some(me), Some(relationship)) => partner_of(self.conn(), relationship, me)?.is_some(),
+            _ => false,
+        };
+        Ok(QuizBoard {
+            older_rounds_hidden: before - rounds.len(),
+            rounds,
+            score: self.know_me_score()?,
+            this_or_that: self.this_or_that_today(now)?,
+            has_partner,
+        })
+    }
+
+    /// Every "this or that" pick of the person in the current relationship, newest day first.
+    pub fn this_or_that_picks(&self) -> Result<Vec<PickRecord>> {
+        let (Some(me), Some(relationship)) = (self.local_user()?, self.current_relationship()?)
+        else {
+            return Ok(Vec::new());
+        };
+        let me = me.to_string();
+        let all = quiz_rows(self.conn(), &relationship.to_string(), THIS_OR_THAT)?;
+        let mut picks: Vec<PickRecord> = all
+            .iter()
+            .filter(|r| r.user == me)
+            .filter_map(|mine| {
+                let pair = quizzes::pair(&mine.item);
+                Some(PickRecord {
+                    date: mine.round.clone(),
+                    pair_id: mine.item.clone(),
+                    this: pair.map(|p| p.this.to_owned()),
+                    that: pair.map(|p| p.that.to_owned()),
+                    my_pick: mine.choice?,
+                    partner_pick: all
+                        .iter()
+                        .find(|r| r.user != me && r.round == mine.round && r.item == mine.item)
+                        .and_then(|r| r.choice),
+                })
+            })
+            .collect();
+        picks.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.pair_id.cmp(&b.pair_id)));
+        Ok(picks)
+    }
+}
+
 // Actions.
 
 /// The partner, or the sentence saying a quiz needs one.
@@ -341,4 +419,29 @@ impl Store {
         })?;
         self.this_or_that_today(now)
     }
+}
+
+// Screen operations.
+
+/// The Quizzes screen as this device's access allows.
+pub fn board(store: &Store, now: Timestamp) -> Result<QuizBoard> {
+    store.quiz_board(now, store.is_premium(now)?)
+}
+
+/// The Quizzes screen's "New round": a round about the person, and the screen.
+pub fn start(store: &mut Store, now: Timestamp) -> Result<QuizBoard> {
+    store.start_know_me_round(now)?;
+    board(store, now)
+}
+
+/// The Quizzes screen's answer or guess (`choice` 0–3), and the screen.
+pub fn answer(store: &mut Store, round: &str, choice: i64, now: Timestamp) -> Result<QuizBoard> {
+    store.answer_know_me(round, choice, now)?;
+    board(store, now)
+}
+
+/// The Quizzes screen's pick of a "this or that" pair (0 = this, 1 = that), and the screen.
+pub fn pick(store: &mut Store, pair: &str, choice: i64, now: Timestamp) -> Result<QuizBoard> {
+    store.pick_this_or_that(pair, choice, now)?;
+    board(store, now)
 }

@@ -99,7 +99,17 @@ impl Store {
 impl Store {
     /// Changes a talk-log entry of the current relationship (who started it stays; it stays in
     /// its year). Edits on both devices merge field by field; a delete on the other device wins.
+    /// A private entry is changed where it lives, in the person's own document (it stays private:
+    /// the choice was made at creation).
     pub fn edit_log(&mut self, id: RecordId, input: &LogInput, now: Timestamp) -> Result<()> {
+        if self.is_own_private_log(id)? {
+            return self.write_local(now, |tx| {
+                let user = require_user(tx)?;
+                tx.change(DocAddress::User(user), |d| {
+                    doc::edit_private_log(d, id, input)
+                })
+            });
+        }
         self.write_local(now, |tx| {
             let relationship = require_relationship(tx)?;
             let year = logged_year(tx, id, relationship)?;
@@ -109,8 +119,17 @@ impl Store {
         })
     }
 
-    /// Deletes a talk-log entry of the current relationship, for both partners.
+    /// Deletes a talk-log entry of the current relationship, for both partners (a private one
+    /// from the person's own devices).
     pub fn delete_log(&mut self, id: RecordId, now: Timestamp) -> Result<()> {
+        if self.is_own_private_log(id)? {
+            return self.write_local(now, |tx| {
+                let user = require_user(tx)?;
+                tx.change(DocAddress::User(user), |d| {
+                    doc::delete_record(d, Collection::Private, &id.to_string())
+                })
+            });
+        }
         self.write_local(now, |tx| {
             let relationship = require_relationship(tx)?;
             let year = logged_year(tx, id, relationship)?;
@@ -118,6 +137,18 @@ impl Store {
                 doc::delete_record(d, Collection::Log, &id.to_string())
             })
         })
+    }
+}
+
+impl Store {
+    /// Whether `id` is one of the local person's private talk-log entries in the current
+    /// relationship.
+    fn is_own_private_log(&self, id: RecordId) -> Result<bool> {
+        let Some(relationship) = self.current_relationship()? else {
+            return Ok(false);
+        };
+        let id = id.to_string();
+        Ok(self.private_log(relationship)?.iter().any(|e| e.id == id))
     }
 }
 
@@ -145,10 +176,15 @@ fn logged_year(tx: &WriteTx<'_>, id: RecordId, relationship: RelationshipId) -> 
 
 // Screen operations.
 
-/// The Talk log screen's "Log it": the entry added (now), and the log as it is now.
+/// The Talk log screen's "Log it": the entry added (now; kept to the person when the form says
+/// private), and the log as it is now.
 pub fn add(store: &mut Store, entry: &LogForm, now: Timestamp) -> Result<Vec<LogView>> {
     let input = form(entry, now)?;
-    store.add_log(&input, now)?;
+    if entry.private {
+        store.add_private_log(&input, now)?;
+    } else {
+        store.add_log(&input, now)?;
+    }
     store.talk_log()
 }
 

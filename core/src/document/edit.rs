@@ -141,24 +141,43 @@ pub fn edit_log(doc: &mut Document, id: RecordId, input: &LogInput) -> Result<()
         }
     }
     let obj = live_record(doc, Collection::Log, &id.to_string())?;
-    put_if_changed(doc, &obj, "type", text(input.communication_type.as_str()))?;
-    put_if_changed(doc, &obj, "topic", input.topic.as_deref().and_then(text))?;
+    put_log_fields(doc, &obj, input)
+}
+
+/// Changes one of the owner's private talk-log entries (in their own user document, where it
+/// stays). Like [`edit_log`], only the fields that change are written.
+pub fn edit_private_log(doc: &mut Document, id: RecordId, input: &LogInput) -> Result<()> {
+    expect_kind(doc, DocKind::User)?;
+    let obj = live_record(doc, Collection::Private, &id.to_string())?;
+    if scalar(doc.inner(), &obj, "kind") != text(super::private::TALK) {
+        return Err(DocumentError::NoSuchRecord {
+            collection: Collection::Private.as_str(),
+            key: id.to_string(),
+        });
+    }
+    put_log_fields(doc, &obj, input)
+}
+
+/// The fields a talk-log entry's edit writes, shared and private alike.
+fn put_log_fields(doc: &mut Document, obj: &ObjId, input: &LogInput) -> Result<()> {
+    put_if_changed(doc, obj, "type", text(input.communication_type.as_str()))?;
+    put_if_changed(doc, obj, "topic", input.topic.as_deref().and_then(text))?;
     put_if_changed(
         doc,
-        &obj,
+        obj,
         "outcome",
         input.outcome.map(|o| o.as_str()).and_then(text),
     )?;
     put_if_changed(
         doc,
-        &obj,
+        obj,
         "duration_minutes",
         input.duration_minutes.map(ScalarValue::Int),
     )?;
-    put_if_changed(doc, &obj, "date", text(&timestamp_text(input.when)))?;
+    put_if_changed(doc, obj, "date", text(&timestamp_text(input.when)))?;
     put_if_changed(
         doc,
-        &obj,
+        obj,
         "follow_up",
         Some(ScalarValue::Boolean(input.follow_up_needed)),
     )?;

@@ -20,7 +20,7 @@ use crate::ids::{RecordId, RelationshipId, derived};
 
 /// What a private record is.
 const CHECKIN_NOTE: &str = "checkin_note";
-const TALK: &str = "talk";
+pub(super) const TALK: &str = "talk";
 
 fn record(doc: &Document, key: &str) -> Option<ObjId> {
     object(

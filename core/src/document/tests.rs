@@ -227,3 +227,40 @@ fn a_panic_inside_a_guarded_automerge_call_becomes_a_damaged_document() {
     let garbage = Document::load(address, b"not an automerge document", &actor(1));
     assert!(matches!(garbage, Err(DocumentError::Automerge(_))));
 }
+
+#[test]
+fn a_record_created_in_one_batch_reads_back_the_same_on_both_replicas_and_edits_in_place() {
+    // A check-in is created with all its fields in one batch (`batch::write_record`); its second
+    // save that day edits the same map in place (fields put or removed one by one). Both
+    // replicas read the same record after each merge.
+    let address = DocAddress::Series(rid(), 2026);
+    let alice = uid(1);
+    let mut a = Document::genesis(address, &actor(1)).unwrap();
+    let mut b = Document::genesis(address, &actor(2)).unwrap();
+    let day = date(2026, 3, 1);
+    let id = put_checkin(&mut a, alice, &checkin(day, 7), now()).unwrap();
+    a.commit(now());
+    sync(&mut a, &mut b);
+    let first = Checkin::read(&b, &id.to_string()).unwrap();
+    assert_eq!(
+        (first.connection, first.mood, first.satisfaction),
+        (7, 7, 7)
+    );
+    assert_eq!(first.note.as_deref(), Some("the walk by the river"));
+    assert_eq!(first.created_at, "2026-11-25T08:00:00.000Z");
+
+    // Alice edits her check-in: the note goes away, created_at stays.
+    let edited = CheckinInput {
+        note: None,
+        ..checkin(day, 9)
+    };
+    let later: Timestamp = "2026-11-25T09:00:00Z".parse().unwrap();
+    put_checkin(&mut a, alice, &edited, later).unwrap();
+    a.commit(later);
+    sync(&mut a, &mut b);
+    let on_a = Checkin::read(&a, &id.to_string()).unwrap();
+    let on_b = Checkin::read(&b, &id.to_string()).unwrap();
+    assert_eq!(on_a, on_b);
+    assert_eq!((on_b.mood, on_b.note), (9, None));
+    assert_eq!(on_b.created_at, first.created_at, "created_at is kept");
+}

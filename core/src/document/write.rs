@@ -404,22 +404,24 @@ pub fn put_checkin(
         )));
     }
     let id = checkin_id(relationship, user, input.date);
-    let obj = record_obj_or_create(doc, Collection::Checkins, &id.to_string())?;
-    if crate::document::fields::string(doc.inner(), &obj, "created_at").is_none() {
-        put(doc, &obj, "created_at", timestamp_text(now))?;
-    }
-    put(doc, &obj, "user_id", user.to_string())?;
-    put(doc, &obj, "date", input.date.to_string())?;
-    put(doc, &obj, "connection", i64::from(input.connection.get()))?;
-    put(doc, &obj, "mood", i64::from(input.mood.get()))?;
-    put(
+    super::batch::write_record(
         doc,
-        &obj,
-        "satisfaction",
-        i64::from(input.satisfaction.get()),
+        Collection::Checkins,
+        &id.to_string(),
+        vec![
+            ("user_id", Some(user.to_string().into())),
+            ("date", Some(input.date.to_string().into())),
+            ("connection", Some(i64::from(input.connection.get()).into())),
+            ("mood", Some(i64::from(input.mood.get()).into())),
+            (
+                "satisfaction",
+                Some(i64::from(input.satisfaction.get()).into()),
+            ),
+            ("note", input.note.as_deref().map(ScalarValue::from)),
+            ("deleted", Some(false.into())),
+        ],
+        vec![("created_at", Some(timestamp_text(now).into()))],
     )?;
-    put_opt(doc, &obj, "note", input.note.as_deref())?;
-    put(doc, &obj, "deleted", false)?;
     Ok(id)
 }
 
@@ -443,14 +445,25 @@ pub struct LogInput {
 /// Adds a talk-log entry started by `by`.
 pub fn add_log(doc: &mut Document, id: RecordId, by: UserId, input: &LogInput) -> Result<()> {
     expect_kind(doc, DocKind::Series)?;
-    let obj = record_obj_or_create(doc, Collection::Log, &id.to_string())?;
-    put(doc, &obj, "type", input.communication_type.as_str())?;
-    put_opt(doc, &obj, "topic", input.topic.as_deref())?;
-    put_opt(doc, &obj, "outcome", input.outcome.map(|o| o.as_str()))?;
-    put_opt(doc, &obj, "duration_minutes", input.duration_minutes)?;
-    put(doc, &obj, "initiated_by", by.to_string())?;
-    put(doc, &obj, "date", timestamp_text(input.when))?;
-    put(doc, &obj, "follow_up", input.follow_up_needed)
+    super::batch::write_record(
+        doc,
+        Collection::Log,
+        &id.to_string(),
+        vec![
+            ("type", Some(input.communication_type.as_str().into())),
+            ("topic", input.topic.as_deref().map(ScalarValue::from)),
+            ("outcome", input.outcome.map(|o| o.as_str().into())),
+            (
+                "duration_minutes",
+                input.duration_minutes.map(ScalarValue::from),
+            ),
+            ("initiated_by", Some(by.to_string().into())),
+            ("date", Some(timestamp_text(input.when).into())),
+            ("follow_up", Some(input.follow_up_needed.into())),
+        ],
+        Vec::new(),
+    )?;
+    Ok(())
 }
 
 /// Deletes a record by tombstone: it stays in the document (so a concurrent edit cannot resurrect a
@@ -586,18 +599,23 @@ pub fn add_notification(
     if object(doc.inner(), &parent, key).is_some() {
         return Ok(());
     }
-    doc.touch(Collection::Notifications, key);
-    let obj = doc.inner_mut().put_object(&parent, key, ObjType::Map)?;
-    put(doc, &obj, "user_id", input.recipient.to_string())?;
-    put(doc, &obj, "type", input.notification_type)?;
-    put(doc, &obj, "title", input.title.as_str())?;
-    put(doc, &obj, "message", input.message.as_str())?;
-    put(doc, &obj, "priority", input.priority)?;
-    put(doc, &obj, "created_at", timestamp_text(now))?;
-    if let Some(subject) = &input.subject {
-        put(doc, &obj, "subject", subject.as_str())?;
-    }
-    put(doc, &obj, "read", false)
+    super::batch::write_record(
+        doc,
+        Collection::Notifications,
+        key,
+        vec![
+            ("user_id", Some(input.recipient.to_string().into())),
+            ("type", Some(input.notification_type.into())),
+            ("title", Some(input.title.as_str().into())),
+            ("message", Some(input.message.as_str().into())),
+            ("priority", Some(input.priority.into())),
+            ("created_at", Some(timestamp_text(now).into())),
+            ("subject", input.subject.as_deref().map(ScalarValue::from)),
+            ("read", Some(false.into())),
+        ],
+        Vec::new(),
+    )?;
+    Ok(())
 }
 
 /// Marks a notification read.
@@ -614,9 +632,17 @@ pub fn add_private_note(
     now: Timestamp,
 ) -> Result<()> {
     expect_kind(doc, DocKind::User)?;
-    let obj = record_obj_or_create(doc, Collection::Notes, &id.to_string())?;
-    put(doc, &obj, "text", text)?;
-    put(doc, &obj, "created_at", timestamp_text(now))
+    super::batch::write_record(
+        doc,
+        Collection::Notes,
+        &id.to_string(),
+        vec![
+            ("text", Some(text.into())),
+            ("created_at", Some(timestamp_text(now).into())),
+        ],
+        Vec::new(),
+    )?;
+    Ok(())
 }
 
 /// Sets whether the owner shares anonymous usage analytics (off unless they say so).

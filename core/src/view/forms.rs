@@ -100,6 +100,9 @@ pub struct CheckinForm {
     /// `YYYY-MM-DD`, or empty for the person's today (the app always leaves it empty).
     #[serde(default)]
     pub date: String,
+    /// A note only its author sees (kept in their own document, never the couple's), optional.
+    #[serde(default)]
+    pub private_note: String,
 }
 
 impl CheckinForm {
@@ -191,6 +194,10 @@ pub struct LogForm {
     /// When it happened (RFC 3339), or empty for now.
     #[serde(default)]
     pub when: String,
+    /// Kept to its author (their own document): chosen at creation, since an entry once shared
+    /// cannot be taken back from the partner's history. Ignored by an edit.
+    #[serde(default)]
+    pub private: bool,
 }
 
 impl LogForm {

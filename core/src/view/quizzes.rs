@@ -70,3 +70,21 @@ pub struct ThisOrThatView {
     /// Once both picked: whether they match.
     pub matched: Option<bool>,
 }
+
+/// The Quizzes screen: the "know me" rounds the person may look at (newest first), the running
+/// score, and the day's "this or that" pairs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizBoard {
+    /// Rounds, newest first: open ones always, revealed ones as far back as the person's access
+    /// allows (see [`super::quiz_round_needs_premium`]).
+    pub rounds: Vec<KnowMeRoundView>,
+    /// Revealed rounds older than the free window, left out because this device has no Premium
+    /// (they still count in the score, and the export has them).
+    pub older_rounds_hidden: usize,
+    /// The running score over every revealed round.
+    pub score: KnowMeScore,
+    /// The day's "this or that" pairs.
+    pub this_or_that: Vec<ThisOrThatView>,
+    /// Whether the couple has a partner to play with (without one, the screen says so).
+    pub has_partner: bool,
+}

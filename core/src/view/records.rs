@@ -276,6 +276,7 @@ impl LogView {
             duration_minutes: self.duration_minutes,
             follow_up_needed: self.follow_up_needed,
             when: self.when.clone(),
+            private: self.private,
         }
     }
 }

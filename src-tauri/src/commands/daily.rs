@@ -1,10 +1,11 @@
 //! The couple's daily loop: the question of the day (answer, skip, react, history, packs), the
-//! "thinking of you" gesture, the love-language quiz, and the time zones the profile can name.
+//! partner quizzes, the "thinking of you" gesture, the love-language quiz, and the time zones the
+//! profile can name.
 
 use tauri::State;
-use together_client::{pings, profile, questions};
+use together_client::{pings, profile, questions, quizzes};
 use together_core::love_languages::{Choice, QuizResult};
-use together_core::view::{PackView, PingForm, QuestionView, ReactionForm};
+use together_core::view::{PackView, PingForm, QuestionView, QuizBoard, ReactionForm};
 
 use super::now;
 use crate::error::CommandError;
@@ -65,6 +66,39 @@ pub(crate) fn choose_packs(
     packs: String,
 ) -> Result<Vec<PackView>, CommandError> {
     shell.with_store(|store| Ok(questions::choose_packs(store, &packs, now())?))
+}
+
+/// The Quizzes screen: "know me" rounds as this device's access allows, the score, the day's
+/// "this or that" pairs.
+#[tauri::command]
+pub(crate) fn quiz_board(shell: State<'_, Shell>) -> Result<QuizBoard, CommandError> {
+    shell.with_store(|store| Ok(quizzes::board(store, now())?))
+}
+
+/// Starts a "know me" round about the person.
+#[tauri::command]
+pub(crate) fn start_quiz_round(shell: State<'_, Shell>) -> Result<QuizBoard, CommandError> {
+    shell.with_store(|store| Ok(quizzes::start(store, now())?))
+}
+
+/// Answers (about oneself) or guesses (about the partner) a "know me" round; `choice` 0–3.
+#[tauri::command]
+pub(crate) fn answer_quiz_round(
+    shell: State<'_, Shell>,
+    round: String,
+    choice: i64,
+) -> Result<QuizBoard, CommandError> {
+    shell.with_store(|store| Ok(quizzes::answer(store, &round, choice, now())?))
+}
+
+/// Picks a side of one of the day's "this or that" pairs (0 this, 1 that).
+#[tauri::command]
+pub(crate) fn pick_this_or_that(
+    shell: State<'_, Shell>,
+    pair: String,
+    choice: i64,
+) -> Result<QuizBoard, CommandError> {
+    shell.with_store(|store| Ok(quizzes::pick(store, &pair, choice, now())?))
 }
 
 /// Sends the partner a gesture ("thinking of you", a heart, a hug; an optional line).

@@ -36,12 +36,20 @@ use crate::config::{Config, Overrides};
 use crate::storage::Storage;
 
 pub(super) async fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
+    Ok(open_with(place, Overrides::default()).await?.1)
+}
+
+/// Like [`open`], with more settings from the command line; also returns the configuration.
+pub(super) async fn open_with(
+    place: &Place,
+    more: Overrides,
+) -> Result<(Config, std::sync::Arc<dyn Storage>)> {
     let config = Config::load(
         place.config.as_deref(),
         Overrides {
             data_dir: place.data_dir.clone(),
             database_url: place.database_url.clone(),
-            ..Overrides::default()
+            ..more
         },
     )?;
     // stdout stays clean for --json and ids: where the data is goes to stderr.
@@ -49,7 +57,8 @@ pub(super) async fn open(place: &Place) -> Result<std::sync::Arc<dyn Storage>> {
         "using the server database {}",
         crate::storage::describe(&config)
     );
-    Ok(crate::storage::open_existing(&config).await?)
+    let storage = crate::storage::open_existing(&config).await?;
+    Ok((config, storage))
 }
 
 /// Prints a listing: one JSON array with `--json` (for scripts), else one line per item.

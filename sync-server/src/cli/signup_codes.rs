@@ -1,5 +1,6 @@
-//! `together-server admin …`: the operator's commands about accounts — for now the sign-up codes
-//! an invite-only server asks for ([`crate::registration`]).
+//! `together-server admin …`: the operator's commands about accounts — the sign-up codes an
+//! invite-only server asks for ([`crate::registration`]) — and about how the app is used (usage
+//! figures and cohorts, [`super::usage`]).
 
 use anyhow::{Result, bail};
 use clap::Subcommand;
@@ -14,6 +15,14 @@ pub enum AdminCommand {
     /// Sign-up codes for `--registration invite-only`.
     #[command(subcommand)]
     SignupCode(SignupCodeCommand),
+    /// Opt-in usage figures per feature and day, newest day first (only days with at least
+    /// usage_k_threshold reporting devices).
+    Usage(super::usage::UsageArgs),
+    /// Weekly sign-up cohorts: per week since sign-up, how many were active and paying.
+    Cohorts(super::usage::CohortsArgs),
+    /// Folds the usage reports and recomputes the cohorts now (the server does it every 10
+    /// minutes).
+    FoldUsage(super::usage::FoldArgs),
 }
 
 /// `together-server admin signup-code …`.
@@ -42,6 +51,9 @@ pub enum SignupCodeCommand {
 /// Runs an `admin` command.
 pub async fn run(command: AdminCommand) -> Result<()> {
     match command {
+        AdminCommand::Usage(args) => super::usage::usage(args).await?,
+        AdminCommand::Cohorts(args) => super::usage::cohorts(args).await?,
+        AdminCommand::FoldUsage(args) => super::usage::fold(args).await?,
         AdminCommand::SignupCode(SignupCodeCommand::Create { place, uses }) => {
             if !(1..=MAX_USES).contains(&uses) {
                 bail!("--uses must be 1 to {MAX_USES}");

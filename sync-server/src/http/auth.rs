@@ -40,7 +40,25 @@ impl FromRequestParts<AppState> for Caller {
             .authenticate(hash, state.now_text())
             .await?
             .ok_or_else(|| unauthorized("this device is signed out; sign in again"))?;
+        record_activity(state, &user_id).await;
         Ok(Self { user_id, device_id })
+    }
+}
+
+/// Records, at most once per account and week on this instance, that the account was active
+/// this week (for cohorts). A failure is logged: the request itself goes on.
+async fn record_activity(state: &AppState, user_id: &str) {
+    let today = state.now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let Some(week) = state.active_weeks.due(user_id, today) else {
+        return;
+    };
+    if let Err(error) = state
+        .database
+        .record_active_week(user_id.to_owned(), week.to_string())
+        .await
+    {
+        tracing::warn!(%error, "cannot record the account's active week");
+        state.active_weeks.forget(user_id);
     }
 }
 

@@ -150,6 +150,7 @@ mod tests {
             max_account_bytes: 1,
             hub: Arc::default(),
             clock: Arc::new(crate::clock::SystemClock),
+            active_weeks: Arc::default(),
             origin: "test".into(),
             shutdown,
             metrics: Arc::default(),

@@ -30,6 +30,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
         (name = "relationships", description = "Couples and pairing"),
         (name = "documents", description = "Encrypted document logs and live news"),
         (name = "billing", description = "Plans, Checkout, the customer portal, entitlements, AI credits"),
+        (name = "usage", description = "Opt-in usage reports: per day and feature counts, no account"),
     )
 )]
 pub struct ApiDoc;

@@ -27,6 +27,7 @@ mod listener;
 mod quota;
 mod relationships;
 mod signup_codes;
+mod usage;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -7,6 +7,10 @@
 //!   one ([`may_leave`]).
 //! - Whether an invite can be redeemed, and the two-member limit ([`redemption`]); an invite's
 //!   state ([`invite_state`]) and who may see it ([`may_see_invites`]).
+//! - Usage aggregates and cohorts ([`usage`]): which days a report may be for, how reports fold
+//!   into per-feature figures, the k-threshold every reader goes through, the weekly cohorts.
+
+pub mod usage;
 
 use super::StorageError;
 use super::documents::DocAccess;

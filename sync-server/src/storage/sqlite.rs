@@ -13,6 +13,7 @@ mod instance;
 mod quota;
 pub(crate) mod relationships;
 mod signup_codes;
+mod usage;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,6 @@
 //! The screens, one module each, and how the navigation groups them.
 //!
-//! Twelve screens do not fit a phone's width, so they are grouped in five sections (Today · Us ·
+//! Thirteen screens do not fit a phone's width, so they are grouped in five sections (Today · Us ·
 //! Plans · Inbox · More): the sections are the main navigation (a bar at the bottom below 600 px),
 //! and the screens of the current section are tabs under the top bar. The love-language quiz is
 //! a screen of its own that no tab names: onboarding and Settings open it.
@@ -17,6 +17,7 @@ pub mod onboarding;
 pub mod pairing;
 pub mod premium;
 pub mod questions;
+pub mod quizzes;
 pub mod settings;
 pub mod talk;
 pub mod today;
@@ -32,6 +33,8 @@ pub enum Screen {
     Today,
     /// Past questions with both answers, search, packs.
     Questions,
+    /// Partner quizzes: "how well do you know me" and "this or that".
+    Quizzes,
     /// Charts, heat map, analytics.
     History,
     /// Plan, complete, rate.
@@ -60,7 +63,7 @@ impl Screen {
     /// The section the screen belongs to.
     pub fn group(self) -> Group {
         match self {
-            Self::Today | Self::Questions => Group::Today,
+            Self::Today | Self::Questions | Self::Quizzes => Group::Today,
             Self::Partner | Self::History | Self::Talk | Self::Challenges => Group::Us,
             Self::Activities | Self::Goals | Self::Dates => Group::Plans,
             Self::Inbox => Group::Inbox,
@@ -73,6 +76,7 @@ impl Screen {
         match self {
             Self::Today => "Today",
             Self::Questions => "Questions",
+            Self::Quizzes => "Quizzes",
             Self::History => "History",
             Self::Activities => "Activities",
             Self::Goals => "Goals",
@@ -92,6 +96,7 @@ impl Screen {
         match self {
             Self::Today => "today",
             Self::Questions => "questions",
+            Self::Quizzes => "quizzes",
             Self::History => "history",
             Self::Activities => "activities",
             Self::Goals => "goals",
@@ -110,7 +115,7 @@ impl Screen {
 /// A section of the navigation: a few screens that belong together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
-    /// The day: check-in, question, gestures.
+    /// The day: check-in, question, gestures, the quizzes (their pairs are the day's too).
     Today,
     /// The two of you: the partner, history, talk log, challenges.
     Us,
@@ -129,7 +134,7 @@ impl Group {
     /// The section's tabs, in order; the first opens when the section is chosen.
     pub fn screens(self) -> &'static [Screen] {
         match self {
-            Self::Today => &[Screen::Today, Screen::Questions],
+            Self::Today => &[Screen::Today, Screen::Questions, Screen::Quizzes],
             Self::Us => &[
                 Screen::Partner,
                 Screen::History,
@@ -181,6 +186,7 @@ pub fn show(screen: Screen, overview: Signal<Option<AppOverview>>) -> AnyView {
     match screen {
         Screen::Today => view! { <today::TodayScreen/> }.into_any(),
         Screen::Questions => view! { <questions::QuestionsScreen overview=overview/> }.into_any(),
+        Screen::Quizzes => view! { <quizzes::QuizzesScreen overview=overview/> }.into_any(),
         Screen::History => {
             let premium = Signal::derive(move || overview.get().is_some_and(|o| o.premium));
             view! { <history::HistoryScreen premium=premium/> }.into_any()

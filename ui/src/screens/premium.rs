@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use together_core::view::PremiumView;
+use together_core::view::{FREE_STAYS, PREMIUM_UNLOCKS, PremiumView};
 use together_core::wire::billing::DISCOUNT_CODE_LENGTH;
 
 use crate::context::Ctx;
@@ -90,7 +90,11 @@ pub fn PremiumScreen() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="premium-title">
             <h1 id="premium-title">"Premium"</h1>
-            <p>"One subscription covers both of you. A full year of history comes with it."</p>
+            <h2 id="premium-gets-title">"What Premium adds"</h2>
+            <ul class="unlocks" id="premium-unlocks" aria-labelledby="premium-gets-title">
+                {PREMIUM_UNLOCKS.iter().map(|u| view! { <li>{*u}</li> }).collect_view()}
+            </ul>
+            <p class="muted small" id="premium-free">{FREE_STAYS}</p>
             <Loaded resource=premium id="premium" render=body/>
             <div class="actions">
                 <button type="button" class="secondary" id="premium-check" on:click=check_again>"Check again"</button>

@@ -1,5 +1,6 @@
 //! The talk log: conversations worth remembering, and their follow-ups; edit or delete one
-//! (deleting asks first).
+//! (deleting asks first). An entry can be kept private when it is logged (it stays on the
+//! person's own devices, marked "private" in their list); a shared one cannot be taken back.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -30,6 +31,7 @@ pub fn TalkScreen() -> impl IntoView {
         form.update(|f| {
             f.topic.clear();
             f.when.clear();
+            f.private = false;
         });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -77,6 +79,13 @@ pub fn TalkScreen() -> impl IntoView {
                 <label class="check"><input type="checkbox" id="log-follow-up"
                     prop:checked=move || form.get().follow_up_needed
                     on:change=move |ev| form.update(|f| f.follow_up_needed = event_target_checked(&ev))/>"Talk again about it"</label>
+                // Private is chosen at creation: a shared entry is in the partner's history already.
+                <Show when=move || editing.get().is_none()>
+                    <label class="check"><input type="checkbox" id="log-private" aria-describedby="log-private-hint"
+                        prop:checked=move || form.get().private
+                        on:change=move |ev| form.update(|f| f.private = event_target_checked(&ev))/>"Keep it private"</label>
+                    <p class="muted small field-hint" id="log-private-hint">"Private entries stay on your own devices. A shared entry cannot be taken back later, so choose now."</p>
+                </Show>
                 <button type="submit" id="log-add">{move || if editing.get().is_some() { "Save changes" } else { "Log it" }}</button>
                 <Show when=move || editing.get().is_some()>
                     <button type="button" class="secondary" id="log-edit-cancel" on:click=move |_| reset()>"Cancel"</button>
@@ -111,11 +120,12 @@ pub fn TalkScreen() -> impl IntoView {
                             })
                         };
                         view! {
-                            <li class="row log" data-id=l.id.clone()>
+                            <li class="row log" data-id=l.id.clone() data-private=l.private.to_string()>
                                 <div class="row-main">
                                     <strong class="log-headline">{headline.clone()}</strong>
                                     <span class="muted small log-details">{format!(" {}", l.details())}</span>
                                 </div>
+                                {l.private.then(|| view! { <span class="tag private" title="Only you see this entry">"private"</span> })}
                                 {l.follow_up_needed.then(|| view! { <span class="tag">"follow up"</span> })}
                                 <RowActions name=headline on_edit=on_edit on_delete=on_delete/>
                             </li>

@@ -27,6 +27,8 @@ struct Draft {
     mood: RwSignal<i64>,
     satisfaction: RwSignal<i64>,
     gratitude: RwSignal<String>,
+    /// A note only the person sees (never sent to the partner).
+    private_note: RwSignal<String>,
 }
 
 /// The Today screen.
@@ -43,6 +45,7 @@ pub fn TodayScreen() -> impl IntoView {
         mood: RwSignal::new(7),
         satisfaction: RwSignal::new(7),
         gratitude: RwSignal::new(String::new()),
+        private_note: RwSignal::new(String::new()),
     });
     // The form lives outside the refreshed part: a partner's change arriving while the person
     // types must not replace the fields under their fingers.
@@ -154,6 +157,7 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
             mood: draft.mood.get(),
             satisfaction: draft.satisfaction.get(),
             gratitude: draft.gratitude.get(),
+            private_note: draft.private_note.get(),
             ..CheckinForm::default()
         };
         busy.set(true);
@@ -177,6 +181,9 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
                 draft
                     .gratitude
                     .set(c.gratitude_note.clone().unwrap_or_default());
+                draft
+                    .private_note
+                    .set(c.private_note.clone().unwrap_or_default());
             }
             draft.editing.set(Some(true));
         }
@@ -195,6 +202,12 @@ fn CheckinCard(mine: Memo<Option<CheckinView>>) -> impl IntoView {
                             prop:value=move || draft.gratitude.get()
                             on:input=move |ev| draft.gratitude.set(event_target_value(&ev))></textarea>
                         <CharCount id="checkin-gratitude-count" max=CheckinForm::GRATITUDE_MAX_CHARS text=draft.gratitude/>
+                        <label for="checkin-private-note">"A private note (optional)"</label>
+                        <p class="muted small field-hint" id="checkin-private-hint">"Only you see it: it stays on your own devices and never reaches your partner."</p>
+                        <textarea id="checkin-private-note" rows="2" aria-describedby="checkin-private-hint"
+                            prop:value=move || draft.private_note.get()
+                            on:input=move |ev| draft.private_note.set(event_target_value(&ev))></textarea>
+                        <CharCount id="checkin-private-note-count" max=CheckinForm::GRATITUDE_MAX_CHARS text=draft.private_note/>
                         <button type="submit" id="checkin-save" prop:disabled=move || busy.get()>"Save check-in"</button>
                     </form>
                 }.into_any()
@@ -219,6 +232,13 @@ fn scores(c: &CheckinView) -> impl IntoView + use<> {
             <dt>"Satisfaction"</dt><dd class="satisfaction">{c.relationship_satisfaction}</dd>
         </dl>
         {c.gratitude_note.clone().map(|note| view! { <blockquote class="gratitude"><ShowMore text=note/></blockquote> })}
+        // Only ever on the author's own check-in: the shell never gives the partner's.
+        {c.private_note.clone().map(|note| view! {
+            <div class="private-note" id="my-private-note">
+                <span class="tag private">"Private · only you"</span>
+                <blockquote><ShowMore text=note/></blockquote>
+            </div>
+        })}
     }
 }
 

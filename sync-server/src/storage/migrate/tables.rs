@@ -42,6 +42,10 @@ pub const TABLES: &[(&str, Policy)] = &[
     ("analytics_events", Policy::Copy),
     ("gift_lookups", Policy::Copy),
     ("signup_codes", Policy::Copy),
+    ("usage_reports", Policy::Copy),
+    ("feature_usage_metrics", Policy::Copy),
+    ("account_active_weeks", Policy::Copy),
+    ("user_cohorts", Policy::Copy),
     ("job_leases", Policy::Skip),
 ];
 
