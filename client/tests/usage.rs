@@ -512,7 +512,9 @@ fn used_on_past_real_days(replica: &mut Replica) -> Timestamp {
     now
 }
 
-fn stored_reports(server: &common::server::Server) -> Vec<(String, String, String, i64, i64, bool)> {
+fn stored_reports(
+    server: &common::server::Server,
+) -> Vec<(String, String, String, i64, i64, bool)> {
     let conn = server.db();
     let mut stmt = conn
         .prepare(
@@ -536,13 +538,17 @@ fn stored_reports(server: &common::server::Server) -> Vec<(String, String, Strin
 }
 
 #[tokio::test]
-async fn against_the_real_server_an_opted_out_device_stores_nothing_and_an_opted_in_one_only_counts() {
+async fn against_the_real_server_an_opted_out_device_stores_nothing_and_an_opted_in_one_only_counts()
+ {
     let server = common::server::server().await;
     let mut alice = common::server::signed_up(&server, "alice@example.com", "Alice").await;
     let now = used_on_past_real_days(&mut alice);
 
     // Opted out (the default): `analytics upload` sends nothing; the server stored nothing.
-    assert_eq!(upload_due(&mut alice.store, now).await.unwrap(), Upload::OptedOut);
+    assert_eq!(
+        upload_due(&mut alice.store, now).await.unwrap(),
+        Upload::OptedOut
+    );
     assert!(stored_reports(&server).is_empty());
 
     alice.store.set_analytics_opt_in(true, now).unwrap();
