@@ -69,6 +69,10 @@ fn main() {
             "send_ping",
             "take_love_language_quiz",
             "time_zones",
+            "usage_screen",
+            "usage_summary",
+            "delete_usage",
+            "set_analytics",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {error:#}");

@@ -532,3 +532,69 @@ async fn alone_the_words_feedback_and_pickers_make_sense() -> Result<()> {
     me.close().await?;
     Ok(())
 }
+
+/// "Your data" (#15 §1): the screens the person went through are recorded on the device and
+/// shown in Settings with the sharing switch; "Delete my usage data" asks first, then empties it.
+#[tokio::test(flavor = "multi_thread")]
+async fn your_data_shows_the_usage_recorded_here_and_deletes_it() -> Result<()> {
+    let app = paths::built_binary("together-app", "bash scripts/build-app.sh")?;
+    let display = VirtualDisplay::start()?;
+    let driver = TauriDriver::start(&display)?;
+    let dir = tempfile::tempdir()?;
+    seed_profile(dir.path(), "Robin")?;
+    let data_dir = dir.path().to_str().expect("temp paths are UTF-8");
+    let me = driver.launch(&app, &["--data-dir", data_dir]).await?;
+    let t = Duration::from_secs(30);
+    me.wait_for_text("#today-headline", "#today-error").await?;
+    me.go("goals").await?;
+    me.go("history").await?;
+    me.go("settings").await?;
+    me.wait_for("#usage-summary").await?;
+    // Going to Goals opens its section first (Activities), History's too (Partner): Today,
+    // Activities, Goals, Partner and History were left, five page views in one session.
+    assert_eq!(me.text("#usage-screens").await?, "5");
+    assert_eq!(me.text("#usage-sessions").await?, "1");
+    assert!(me.text("#usage-by-screen").await?.contains("today 1"));
+    assert_eq!(me.text("#usage-last-upload").await?, "Never");
+    assert!(
+        me.text("#usage-share-sentence")
+            .await?
+            .contains("no name, account, partner or content")
+    );
+    // The switch is off until the person turns it on.
+    assert_eq!(
+        me.script(
+            "return document.querySelector('#usage-share').checked;",
+            vec![]
+        )
+        .await?,
+        serde_json::Value::Bool(false)
+    );
+    me.click("#usage-share").await?;
+    me.wait_until("#usage-notice", t, |n| n.contains("on"))
+        .await?;
+    both_sizes_at(&me, "settings-your-data", Some("#usage-summary")).await?;
+
+    // Deleting asks first; cancelling keeps everything.
+    me.click("#usage-delete").await?;
+    me.wait_for("#usage-delete-confirm").await?;
+    both_sizes_at(
+        &me,
+        "settings-your-data-confirm",
+        Some("#usage-delete-text"),
+    )
+    .await?;
+    me.click("#usage-delete-cancel").await?;
+    assert_eq!(me.text("#usage-screens").await?, "5");
+    me.click("#usage-delete").await?;
+    me.click("#usage-delete-confirm").await?;
+    me.wait_until("#usage-notice", t, |n| n.contains("deleted"))
+        .await?;
+    me.wait_until("#usage-screens", t, |n| n == "0").await?;
+    assert_eq!(me.text("#usage-sessions").await?, "0");
+    me.close().await?;
+    // The opt-in was kept in the person's own document.
+    let mut store = Store::open(&client_paths::database_path(dir.path()))?;
+    assert!(store.analytics_opt_in(jiff::Timestamp::now())?);
+    Ok(())
+}

@@ -16,6 +16,7 @@
 //! same feature function (`crate::goals::form`...), so a rule is written once for both.
 
 mod account;
+mod analytics;
 mod args;
 mod challenges;
 mod data;
@@ -116,14 +117,25 @@ pub fn execute(cli: &Cli) -> Result<()> {
         crate::sync::server_url::allow_http(true);
     }
     let data_dir = resolve_data_dir(cli.data_dir.as_deref())?;
-    let store = Store::open(&paths::database_path(&data_dir))?;
+    let mut store = Store::open(&paths::database_path(&data_dir))?;
+    // What a command does is recorded as the person's `cli` usage (`crate::usage`).
+    store.set_usage_device(crate::usage::DeviceType::Cli);
     let cx = &mut Cx {
         store,
         data_dir,
         now: Timestamp::now(),
         out: Output { json: cli.json },
     };
-    match &cli.command {
+    let result = dispatch(cx, &cli.command);
+    if let Err(error) = cx.store.end_usage(Timestamp::now()) {
+        tracing::warn!(%error, "cannot close the usage session");
+    }
+    result
+}
+
+/// Runs `command` in `cx`.
+fn dispatch(cx: &mut Cx, command: &Command) -> Result<()> {
+    match command {
         Command::Init => data::init(cx),
         Command::Profile(ProfileCommand::Set(a)) => person::profile_set(cx, a),
         Command::Relationship(RelationshipCommand::Create(a)) => pairing::create(cx, a),
@@ -167,7 +179,10 @@ pub fn execute(cli: &Cli) -> Result<()> {
         Command::Quiz(command) => quiz::run(cx, command),
         Command::Ping(a) => person::ping(cx, a),
         Command::Settings(SettingsCommand::Show) => person::settings_show(cx),
-        Command::Settings(SettingsCommand::Analytics { choice }) => person::analytics(cx, choice),
+        Command::Settings(SettingsCommand::Analytics { choice }) => {
+            analytics::switch(cx, choice == "on")
+        }
+        Command::Analytics(command) => analytics::run(cx, command),
         Command::Export(a) => data::export(cx, a),
         Command::Doc(DocCommand::Export { dir }) => data::doc_export(cx, dir),
         Command::Doc(DocCommand::Import { dir }) => data::doc_import(cx, dir),

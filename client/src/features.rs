@@ -32,6 +32,7 @@
 //! | [`premium`](crate::premium) | the signed entitlement, the Premium screen, payment pages |
 //! | [`ideas`](crate::ideas) | AI ideas paid with credits |
 //! | [`data`](crate::data) | exports, `.automerge` import and export, rebuild |
+//! | [`usage`](crate::usage) | usage recorded on the device (sessions, screens, events), "Your data", the opt-in upload |
 
 pub mod account;
 pub mod activities;
@@ -55,6 +56,7 @@ pub mod quizzes;
 pub mod relationship;
 pub mod talk_log;
 pub mod today;
+pub mod usage;
 
 use jiff::civil::Date;
 use together_core::domain::{InvalidInput, parse_date};

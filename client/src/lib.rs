@@ -45,6 +45,6 @@ pub use error::{FormError, Result, StoreError};
 pub use features::{
     account, activities, challenges, checkins, data, dates, goals, history, ideas, inbox,
     love_languages, notes, overview, pings, premium, privacy, profile, questions, quizzes,
-    record_id, relationship, talk_log, today,
+    record_id, relationship, talk_log, today, usage,
 };
 pub use store::Store;

@@ -72,6 +72,9 @@ pub struct Store {
     /// Opened read-only because the file or its folder cannot be written here: reads work,
     /// writes are refused with [`StoreError::ReadOnly`].
     read_only: bool,
+    /// The usage session and screen this process is in (`crate::usage`): device-local, never
+    /// in a document.
+    pub(crate) usage: crate::usage::Recorder,
 }
 
 impl std::fmt::Debug for Store {
@@ -110,6 +113,7 @@ impl Store {
             actor: automerge::ActorId::from(actor.to_vec()),
             docs: documents::DocCache::default(),
             read_only,
+            usage: crate::usage::Recorder::default(),
         }
     }
 

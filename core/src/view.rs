@@ -12,6 +12,7 @@ mod questions;
 mod quizzes;
 mod records;
 mod today;
+mod usage;
 mod words;
 
 pub use app::{
@@ -31,4 +32,7 @@ pub use records::{
     NotificationView, ParticipationView, Scores, history_needs_premium,
 };
 pub use today::{GestureIdea, PartnerToday, TodayView};
+pub use usage::{
+    NamedCount, USAGE_SHARING_SENTENCE, USAGE_SUMMARY_DAYS, UsageScreen, UsageSummary,
+};
 pub use words::{counted, health_score_explained};

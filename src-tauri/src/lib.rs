@@ -143,10 +143,23 @@ pub fn run() {
             commands::daily::send_ping,
             commands::daily::take_love_language_quiz,
             commands::daily::time_zones,
+            commands::usage::usage_screen,
+            commands::usage::usage_summary,
+            commands::usage::delete_usage,
+            commands::usage::set_analytics,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(error) = result {
-        eprintln!("error: Better Together could not start: {error}");
-        std::process::exit(1);
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    match result {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event
+                && let Some(shell) = handle.try_state::<shell::Shell>()
+            {
+                shell.end_usage();
+            }
+        }),
+        Err(error) => {
+            eprintln!("error: Better Together could not start: {error}");
+            std::process::exit(1);
+        }
     }
 }

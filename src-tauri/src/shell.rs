@@ -7,11 +7,19 @@ use std::sync::{Mutex, OnceLock};
 
 use together_client::secret_store::{self, SecretStore};
 use together_client::sync::SyncError;
+use together_client::usage::DeviceType;
 use together_client::{Store, paths};
 
 use crate::error::CommandError;
 use crate::options::LaunchOptions;
 use crate::worker::SyncWorker;
+
+/// What this app records its usage sessions as.
+#[cfg(mobile)]
+const DEVICE_TYPE: DeviceType = DeviceType::Mobile;
+/// What this app records its usage sessions as.
+#[cfg(not(mobile))]
+const DEVICE_TYPE: DeviceType = DeviceType::Desktop;
 
 /// Where this device keeps its data and secrets: enough to open another connection to the store
 /// (for the sync worker and account operations) without touching the UI's.
@@ -80,7 +88,14 @@ impl Shell {
             ),
             (None, Some(device)) => device
                 .open_store()
-                .map(Mutex::new)
+                .map(|mut store| {
+                    // A usage session starts at launch (`together_client::usage`).
+                    store.set_usage_device(DEVICE_TYPE);
+                    if let Err(error) = store.start_usage_session(jiff::Timestamp::now()) {
+                        tracing::warn!(%error, "cannot start the usage session");
+                    }
+                    Mutex::new(store)
+                })
                 .map_err(|error| error.to_string()),
         };
         Self {
@@ -126,6 +141,14 @@ impl Shell {
                 startup_ms = self.started.elapsed().as_millis() as u64,
                 "first screen asked for its data"
             );
+        }
+    }
+
+    /// Closes the usage session and the screen shown, at exit.
+    pub fn end_usage(&self) {
+        let ended = self.with_store(|store| Ok(store.end_usage(jiff::Timestamp::now())?));
+        if let Err(error) = ended {
+            tracing::warn!(%error, "cannot close the usage session");
         }
     }
 

@@ -236,16 +236,43 @@ fn checkpoint(device: &DeviceContext) {
     }
 }
 
-/// Raises date reminders now and then on schedule, and announces new ones.
+/// Raises date reminders now and then on schedule, and announces new ones; once a day, uploads
+/// the opt-in usage counts that are due.
 fn reminders(device: &DeviceContext, app: &AppHandle, announcer: &Announcer) {
+    let mut uploaded_on = None;
     loop {
-        if let Ok(mut store) = device.open_store()
-            && let Ok(raised) = store.refresh_reminders(Timestamp::now())
-            && raised > 0
-        {
-            let _ = app.emit(DATA_CHANGED, ());
-            announcer.announce_new(&store);
+        if let Ok(mut store) = device.open_store() {
+            if let Ok(raised) = store.refresh_reminders(Timestamp::now())
+                && raised > 0
+            {
+                let _ = app.emit(DATA_CHANGED, ());
+                announcer.announce_new(&store);
+            }
+            upload_usage(&mut store, &mut uploaded_on);
         }
         std::thread::sleep(REMINDER_EVERY);
+    }
+}
+
+/// Sends the usage counts due (`together_client::usage::upload`) once per local day: an
+/// opted-out person's device returns before any network call, and a failed upload is tried again
+/// on the next round.
+fn upload_usage(store: &mut together_client::Store, uploaded_on: &mut Option<jiff::civil::Date>) {
+    let now = Timestamp::now();
+    let Ok(today) = store.local_today(now) else {
+        return;
+    };
+    if *uploaded_on == Some(today) {
+        return;
+    }
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    match runtime.block_on(together_client::usage::upload::upload_due(store, now)) {
+        Ok(_) => *uploaded_on = Some(today),
+        Err(error) => tracing::info!(%error, "usage upload will be tried again later"),
     }
 }

@@ -36,6 +36,19 @@ pub fn App() -> impl IntoView {
         Some(Ok(_)) => Stage::Ready,
     });
     let current = Signal::derive(move || overview.get().and_then(Result::ok));
+    // The shell records which screen is shown (usage kept on this device): one call per change.
+    let shown = Memo::new(move |_| match stage.get() {
+        Stage::Onboarding => Some("onboarding"),
+        Stage::Ready => Some(ctx.screen.get().slug()),
+        Stage::Loading | Stage::Broken(_) => None,
+    });
+    Effect::new(move |_| {
+        if let Some(screen) = shown.get() {
+            leptos::task::spawn_local(async move {
+                let _ = ipc::usage_screen(screen).await;
+            });
+        }
+    });
     view! {
         {move || match stage.get() {
             Stage::Loading => view! { <p class="muted center" id="app-loading">"Opening Better Together…"</p> }.into_any(),

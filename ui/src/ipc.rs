@@ -9,7 +9,7 @@ use together_core::view::{
     CheckinForm, DateForm, DateView, GoalForm, GoalView, HistoryView, IdeasView, InviteView,
     LogForm, LogView, LoginForm, NotificationView, PackView, ParticipationView, PingForm,
     PremiumView, ProfileForm, QuestionView, QuizBoard, ReactionForm, RelationshipDatesForm,
-    SyncStatus, TodayView,
+    SyncStatus, TodayView, UsageSummary,
 };
 use together_core::wire::billing::{IdeaKind, Suggestions};
 use together_core::wire::{DeviceInfo, InviteInfo};
@@ -518,4 +518,32 @@ pub async fn take_love_language_quiz(choices: &[Choice]) -> Result<QuizResult, S
 /// The IANA time zone names the profile accepts.
 pub async fn time_zones() -> Result<Vec<String>, String> {
     call("time_zones", &None {}).await
+}
+
+/// Tells the shell which screen is shown (`usage_screen`), for the usage recorded on the device.
+pub async fn usage_screen(screen: &str) -> Result<(), String> {
+    #[derive(Serialize)]
+    struct Args<'a> {
+        screen: &'a str,
+    }
+    call("usage_screen", &Args { screen }).await
+}
+
+/// "Your data": the usage recorded in the last 30 days.
+pub async fn usage_summary() -> Result<UsageSummary, String> {
+    call("usage_summary", &None {}).await
+}
+
+/// "Delete my usage data".
+pub async fn delete_usage() -> Result<UsageSummary, String> {
+    call("delete_usage", &None {}).await
+}
+
+/// The switch that shares daily counts.
+pub async fn set_analytics(enabled: bool) -> Result<UsageSummary, String> {
+    #[derive(Serialize)]
+    struct Args {
+        enabled: bool,
+    }
+    call("set_analytics", &Args { enabled }).await
 }

@@ -81,6 +81,9 @@ pub enum Command {
     /// Your settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// How you use the app, as recorded on this device; whether daily counts are shared.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Your relationship in numbers today: days together, streak, averages, health score.
     Stats,
     /// Everything you can see, in one file.
@@ -578,6 +581,21 @@ pub enum SettingsCommand {
         #[arg(value_parser = ["on", "off"])]
         choice: String,
     },
+}
+
+/// `together analytics ...`
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Share daily per-feature counts (no content, no account, a new random key each day).
+    On,
+    /// Stop sharing: nothing leaves this device.
+    Off,
+    /// What this device recorded about you in the last 30 days, and whether counts are shared.
+    Status,
+    /// Send now the days that are due (when sharing is on).
+    Upload,
+    /// Delete every session, screen view and action recorded on this device.
+    Delete,
 }
 
 /// `together export`

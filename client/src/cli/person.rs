@@ -48,17 +48,6 @@ pub(super) fn settings_show(cx: &mut Cx) -> Result<()> {
     Ok(())
 }
 
-/// `together settings analytics on|off`.
-pub(super) fn analytics(cx: &mut Cx, choice: &str) -> Result<()> {
-    let opt_in = choice == "on";
-    cx.store.set_analytics_opt_in(opt_in, cx.now)?;
-    cx.out.ok(
-        json!({ "analytics_opt_in": opt_in }),
-        &format!("analytics {choice}"),
-    )?;
-    Ok(())
-}
-
 /// `together note add TEXT`.
 pub(super) fn note_add(cx: &mut Cx, text: &str) -> Result<()> {
     let id = cx

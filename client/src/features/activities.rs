@@ -192,6 +192,13 @@ impl Store {
             tx.change(DocAddress::Relationship(relationship), |d| {
                 doc::rate_activity(d, id, user, rating)
             })?;
+            crate::usage::record(
+                tx,
+                user,
+                Some(relationship),
+                crate::usage::UsageEvent::ActivityRated,
+                crate::usage::EventData::default(),
+            )?;
             // No number: the partner sees it once they rated too.
             crate::inbox::notify_partner_about(
                 tx,

@@ -138,6 +138,13 @@ impl Store {
                     challenge.instructions.to_owned(),
                 )
             })?;
+            crate::usage::record(
+                tx,
+                user,
+                Some(relationship),
+                crate::usage::UsageEvent::ChallengeJoined,
+                crate::usage::EventData::default(),
+            )?;
             Ok(id)
         })
     }

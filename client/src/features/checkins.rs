@@ -178,6 +178,16 @@ impl Store {
                 days_together: summary.as_ref().map_or(0, |s| s.days_together),
             };
             crate::challenges::award_achievements(tx, relationship, user, standing)?;
+            // The flow's "track event": the streak as it stands, nothing of the check-in itself.
+            crate::usage::record(
+                tx,
+                user,
+                Some(relationship),
+                crate::usage::UsageEvent::CheckinSaved,
+                crate::usage::EventData {
+                    streak_days: Some(standing.streak),
+                },
+            )?;
             Ok(id)
         })
     }

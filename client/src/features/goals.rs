@@ -124,6 +124,13 @@ impl Store {
                     "this goal is reached already; a step back (-1) corrects a mistake".into(),
                 )));
             }
+            crate::usage::record(
+                tx,
+                user,
+                Some(relationship),
+                crate::usage::UsageEvent::GoalProgressed,
+                crate::usage::EventData::default(),
+            )?;
             crate::challenges::settle(tx, relationship, user)
         })
     }

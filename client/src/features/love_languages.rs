@@ -76,7 +76,15 @@ impl Store {
             let mut profile = own_profile_input(tx, user)?;
             profile.love_language_primary = Some(result.primary);
             profile.love_language_secondary = result.secondary;
-            share_profile(tx, user, &profile)
+            share_profile(tx, user, &profile)?;
+            crate::usage::record(
+                tx,
+                user,
+                None,
+                crate::usage::UsageEvent::LoveLanguageQuizTaken,
+                crate::usage::EventData::default(),
+            )?;
+            Ok(())
         })?;
         Ok(result)
     }

@@ -163,7 +163,15 @@ impl Store {
                 )
             })?;
             check_pace(tx, relationship, partner, now)?;
-            notify_partner(tx, relationship, me, KIND, |name| wording(input, name))
+            notify_partner(tx, relationship, me, KIND, |name| wording(input, name))?;
+            crate::usage::record(
+                tx,
+                me,
+                Some(relationship),
+                crate::usage::UsageEvent::PingSent,
+                crate::usage::EventData::default(),
+            )?;
+            Ok(())
         })
     }
 }

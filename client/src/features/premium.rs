@@ -101,6 +101,9 @@ impl Store {
             }
         };
         let entitlement = verify(signed, &pinned)?;
+        // A conversion is a free couple becoming Premium as this device saw it; a device seeing
+        // the couple's Premium for the first time (a new device) converted no one.
+        let was_free = self.access(now)?.is_some_and(|a| !a.premium);
         let me = self.local_user()?.map(|u| u.to_string());
         if me.as_deref() != Some(entitlement.user_id.as_str()) {
             return Err(EntitlementError::NotMine);
@@ -109,8 +112,13 @@ impl Store {
             .map_err(|e| EntitlementError::Malformed(e.to_string()))?;
         self.set_setting(SettingKey::Entitlement, &stored, now)?;
         self.mirror(&entitlement)?;
+        let premium = open_now(&entitlement, now);
+        if premium && was_free {
+            // The purchase flow's "track conversion" (on this device only).
+            self.record_usage(crate::usage::UsageEvent::Conversion, now)?;
+        }
         Ok(Access {
-            premium: open_now(&entitlement, now),
+            premium,
             entitlement,
         })
     }

@@ -358,6 +358,13 @@ impl Store {
             tx.change(DocAddress::Series(relationship, day.year()), |d| {
                 doc::answer_question(d, user, q, answer, now)
             })?;
+            crate::usage::record(
+                tx,
+                user,
+                Some(relationship),
+                crate::usage::UsageEvent::QuestionAnswered,
+                crate::usage::EventData::default(),
+            )?;
             let context = Context::load(tx.conn, Some(user), Some(relationship))?;
             Ok(context.day_view(&day.to_string(), &pick))
         })

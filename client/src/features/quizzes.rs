@@ -360,7 +360,14 @@ impl Store {
                     },
                     now,
                 )
-            })
+            })?;
+            crate::usage::record(
+                tx,
+                me,
+                Some(relationship),
+                crate::usage::UsageEvent::QuizAnswered,
+                crate::usage::EventData::default(),
+            )
         })?;
         self.know_me_round(round)
     }
@@ -401,7 +408,14 @@ impl Store {
             let day: Date = local_day(tx.conn, Some(me), now)?;
             tx.change(DocAddress::Series(relationship, day.year()), |d| {
                 doc::put_this_or_that(d, relationship, day, pair, me, choice, now)
-            })
+            })?;
+            crate::usage::record(
+                tx,
+                me,
+                Some(relationship),
+                crate::usage::UsageEvent::QuizAnswered,
+                crate::usage::EventData::default(),
+            )
         })?;
         self.this_or_that_today(now)
     }

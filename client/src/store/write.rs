@@ -21,6 +21,8 @@ pub(crate) struct WriteTx<'a> {
     pub(crate) now: Timestamp,
     /// Whether a local change joined the outbox (the watcher is nudged after the commit).
     queued: bool,
+    /// The process's usage session, for the event an action records (`crate::usage::record`).
+    pub(crate) usage: &'a mut crate::usage::Recorder,
 }
 
 /// When foreign keys are checked in a write.
@@ -70,9 +72,10 @@ impl Store {
             actor,
             read_only,
             path,
+            usage,
         } = self;
         if *read_only {
-            return read_only_action(conn, docs, actor, now, path, action);
+            return read_only_action(conn, docs, actor, now, path, usage, action);
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if foreign_keys == ForeignKeys::AtCommit {
@@ -84,6 +87,7 @@ impl Store {
             actor,
             now,
             queued: false,
+            usage,
         };
         let result = action(&mut write);
         let queued = write.queued;
@@ -109,6 +113,7 @@ fn read_only_action<T>(
     actor: &ActorId,
     now: Timestamp,
     path: &std::path::Path,
+    usage: &mut crate::usage::Recorder,
     action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
 ) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
@@ -118,6 +123,7 @@ fn read_only_action<T>(
         actor,
         now,
         queued: false,
+        usage,
     };
     let result = action(&mut write);
     drop(tx); // Rolled back: nothing to keep.

@@ -129,6 +129,16 @@ impl Api {
         self.post("/v1/sessions", &body).await
     }
 
+    /// Sends one day's opt-in usage counts (`POST /v1/usage`). Never signed: the report must not
+    /// be tied to an account (`together_core::wire::usage`).
+    pub async fn send_usage(
+        &self,
+        report: &together_core::wire::usage::UsageReport,
+    ) -> Result<(), SyncError> {
+        self.send::<()>(self.http.post(self.url("/v1/usage")).json(report))
+            .await
+    }
+
     /// Signs this device out.
     pub async fn logout(&self) -> Result<(), SyncError> {
         self.send::<()>(self.http.delete(self.url("/v1/sessions/current")))

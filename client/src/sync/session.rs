@@ -110,6 +110,9 @@ impl<'a> Session<'a> {
         let mut this = Self::signed_in(store, secrets, api, &session.token, server, email)?;
         this.secrets
             .set(WRAPPING_KEY, &encode_key(&derived.wrapping_key))?;
+        // The spec's sign-up flow: "track event" (on this device only).
+        this.store
+            .record_usage(crate::usage::UsageEvent::SignUp, now())?;
         this.revoke_left_behind().await?;
         // Makes the person's keys (and their relationship's), seals them for their other devices,
         // and uploads everything.

@@ -9,12 +9,14 @@
 //! - `account`: sign up / in / out, pairing, devices, account deletion, Premium, AI ideas, sync now.
 //! - `daily`: the question of the day, "thinking of you", the love-language quiz, time zones.
 //! - `data`: exports.
+//! - `usage`: the screen shown (usage recorded on the device), "Your data", the opt-in switch.
 
 pub(crate) mod account;
 pub(crate) mod daily;
 pub(crate) mod data;
 pub(crate) mod home;
 pub(crate) mod records;
+pub(crate) mod usage;
 
 use jiff::Timestamp;
 

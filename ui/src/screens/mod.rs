@@ -21,6 +21,7 @@ pub mod quizzes;
 pub mod settings;
 pub mod talk;
 pub mod today;
+pub mod your_data;
 
 use leptos::prelude::*;
 use together_core::view::AppOverview;

@@ -1,5 +1,6 @@
 //! Settings: profile (and the love-language quiz), sync (server, status, pending changes), devices,
-//! theme, export, unpair, sign out and account deletion.
+//! theme, "Your data" (export, usage recorded on the device, sharing counts), unpair, sign out
+//! and account deletion.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -149,6 +150,7 @@ pub fn SettingsScreen(overview: Signal<Option<AppOverview>>) -> impl IntoView {
                 <button type="button" class="secondary" id="export" on:click=move |_| act("export")>"Export (JSON and documents)"</button>
                 <Notice id="export-notice" message=export_notice/>
             </div>
+            <crate::screens::your_data::YourData/>
             {move || signed_in.get().then(|| view! {
                 {paired.get().then(|| view! {
                     <h2>"Your shared space"</h2>
