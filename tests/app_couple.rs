@@ -208,16 +208,23 @@ async fn both_sizes(person: &AppSession, name: &str) -> Result<()> {
 /// The OS notifications of the whole run: each check-in and the hug shown once, on the partner's
 /// device only.
 fn shown_once_each_on_the_partners_device(alice: &[Shown], bob: &[Shown]) {
-    let count = |shown: &[Shown], title: &str| {
-        shown.iter().filter(|s| s.summary.contains(title)).count()
-    };
+    let count =
+        |shown: &[Shown], title: &str| shown.iter().filter(|s| s.summary.contains(title)).count();
     for (title, on_alice, on_bob) in [
         ("Bob checked in", 1, 0),
         ("Alice checked in", 0, 1),
         ("Alice sent you a hug", 0, 1),
     ] {
-        assert_eq!(count(alice, title), on_alice, "{title:?} on Alice's device: {alice:?}");
-        assert_eq!(count(bob, title), on_bob, "{title:?} on Bob's device: {bob:?}");
+        assert_eq!(
+            count(alice, title),
+            on_alice,
+            "{title:?} on Alice's device: {alice:?}"
+        );
+        assert_eq!(
+            count(bob, title),
+            on_bob,
+            "{title:?} on Bob's device: {bob:?}"
+        );
     }
     let hug = bob.iter().find(|s| s.summary.contains("sent you a hug"));
     assert_eq!(hug.map(|s| s.body.as_str()), Some("Proud of you today"));

@@ -111,8 +111,17 @@ mod tests {
 
     #[test]
     fn read_or_settled_notifications_of_other_kinds_stay_in_the_inbox() {
-        assert_eq!(announcement(&notification("thinking_of_you", true, false)), None);
-        assert_eq!(announcement(&notification("activity_rated", true, true)), None);
-        assert_eq!(announcement(&notification("partner_checkin", true, false)), None);
+        assert_eq!(
+            announcement(&notification("thinking_of_you", true, false)),
+            None
+        );
+        assert_eq!(
+            announcement(&notification("activity_rated", true, true)),
+            None
+        );
+        assert_eq!(
+            announcement(&notification("partner_checkin", true, false)),
+            None
+        );
     }
 }

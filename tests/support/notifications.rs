@@ -93,7 +93,8 @@ impl NotificationDesk {
             Ok(dunst) => dunst,
             Err(error) => {
                 terminate(&mut bus, false);
-                return Err(error).with_context(|| format!("cannot start {}", dunst_binary.display()));
+                return Err(error)
+                    .with_context(|| format!("cannot start {}", dunst_binary.display()));
             }
         };
         let mut desk = Self {
