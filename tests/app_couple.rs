@@ -226,8 +226,17 @@ fn shown_once_each_on_the_partners_device(alice: &[Shown], bob: &[Shown]) {
             "{title:?} on Bob's device: {bob:?}"
         );
     }
-    let hug = bob.iter().find(|s| s.summary.contains("sent you a hug"));
-    assert_eq!(hug.map(|s| s.body.as_str()), Some("Proud of you today"));
+    let body = |shown: &[Shown], title: &str| {
+        shown
+            .iter()
+            .find(|s| s.summary.contains(title))
+            .map(|s| s.body.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(body(bob, "sent you a hug"), "Proud of you today");
+    // Bob checked in first: Alice is asked to check in too; Alice's check-in is Bob's reveal.
+    assert!(body(alice, "Bob checked in").starts_with("Check in too"));
+    assert!(body(bob, "Alice checked in").starts_with("You both checked in"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
