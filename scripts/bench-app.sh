@@ -68,7 +68,7 @@ mappings() {
     /^[0-9a-f]+-[0-9a-f]+ / { name = (NF >= 6) ? $6 : "[anonymous]"; next }
     /^Pss:/ { pss[name] += $2 }
     END { for (n in pss) if (pss[n] > 0) printf "%d %s\n", pss[n], n }
-  ' "/proc/$pid/smaps" | sort -rn | head -8 | awk '{ printf "      %7d KiB  %s\n", $1, $2 }'
+  ' "/proc/$pid/smaps" | sort -rn | head -8 | awk '{ printf "      %7d KiB  %s\n", $1, $2 }' || true
 }
 
 # The reference: MiniBrowser under xvfb-run on a page that calls back once its script runs.
@@ -117,8 +117,9 @@ for run in $(seq 1 "$RUNS"); do
   data="$work/data-$run"
   log="$work/run-$run.log"
   mkdir -p "$data"
+  : > "$log"
   t0=$(now_ms)
-  RUST_LOG=info xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" \
+  NO_COLOR=1 RUST_LOG=info xvfb-run -a -s "-screen 0 1280x900x24 -nolisten tcp" \
     "$app" --data-dir "$data" --secret-store file > "$log" 2>&1 &
   runner=$!
   wall=""
@@ -136,7 +137,7 @@ for run in $(seq 1 "$RUNS"); do
     kill "$runner" 2>/dev/null || true
     exit 1
   fi
-  in_process=$(grep -o 'startup_ms=[0-9]*' "$log" | head -1 | cut -d= -f2)
+  in_process=$(grep -o 'startup_ms=[0-9]*' "$log" | head -1 | cut -d= -f2 || true)
   sleep "$IDLE_SECONDS"
   echo "run $run: idle PSS by process:" >&2
   kib=$(pss "$app_pid")
