@@ -5,7 +5,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
-# Tauri/WebKitGTK build dependencies, then what the end-to-end UI tests and screenshots use, and
+# Tauri/WebKitGTK build dependencies, then what the end-to-end UI tests and screenshots use (a
+# private D-Bus session bus with the dunst notification daemon, whose history shows which OS
+# notifications each app instance raised), and
 # python3-venv for the pinned schemathesis that checks the API against its OpenAPI description, and
 # PostgreSQL, whose binaries the server's second test run starts a private cluster with
 # (scripts/pg.sh; the packaged cluster need not run).
@@ -13,6 +15,7 @@ APT_PACKAGES=(
   build-essential curl file pkg-config libssl-dev libxdo-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth webkit2gtk-driver fonts-dejavu-core keyutils imagemagick
+  dbus-daemon dbus-bin dunst
   python3-venv
   postgresql
 )

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use together_e2e::app::{AppSession, free_port};
-use together_e2e::{ServerProcess, TauriDriver, VirtualDisplay, paths};
+use together_e2e::notifications::Shown;
+use together_e2e::{NotificationDesk, ServerProcess, TauriDriver, VirtualDisplay, paths};
 
 const T: Duration = Duration::from_secs(30);
 const WEBHOOK_SECRET: &str = "whsec_e2e";
@@ -206,6 +207,40 @@ async fn both_sizes(person: &AppSession, name: &str) -> Result<()> {
     person.resize(1024, 760).await
 }
 
+/// The OS notifications of the whole run: each check-in and the hug shown once, on the partner's
+/// device only.
+fn shown_once_each_on_the_partners_device(alice: &[Shown], bob: &[Shown]) {
+    let count =
+        |shown: &[Shown], title: &str| shown.iter().filter(|s| s.summary.contains(title)).count();
+    for (title, on_alice, on_bob) in [
+        ("Bob checked in", 1, 0),
+        ("Alice checked in", 0, 1),
+        ("Alice sent you a hug", 0, 1),
+    ] {
+        assert_eq!(
+            count(alice, title),
+            on_alice,
+            "{title:?} on Alice's device: {alice:?}"
+        );
+        assert_eq!(
+            count(bob, title),
+            on_bob,
+            "{title:?} on Bob's device: {bob:?}"
+        );
+    }
+    let body = |shown: &[Shown], title: &str| {
+        shown
+            .iter()
+            .find(|s| s.summary.contains(title))
+            .map(|s| s.body.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(body(bob, "sent you a hug"), "Proud of you today");
+    // Bob checked in first: Alice is asked to check in too; Alice's check-in is Bob's reveal.
+    assert!(body(alice, "Bob checked in").starts_with("Check in too"));
+    assert!(body(bob, "Alice checked in").starts_with("You both checked in"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() -> Result<()> {
     let app = paths::built_binary("together-app", "bash scripts/build-app.sh")?;
@@ -242,7 +277,16 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     );
     let url = server.url.clone();
     let display = VirtualDisplay::start()?;
-    let (driver_a, driver_b) = (TauriDriver::start(&display)?, TauriDriver::start(&display)?);
+    // Each app on a desktop of its own (session bus and notification daemon), so what each
+    // device showed is told apart.
+    let (desk_a, desk_b) = (
+        NotificationDesk::start(&display)?,
+        NotificationDesk::start(&display)?,
+    );
+    let (driver_a, driver_b) = (
+        TauriDriver::start_with_env(&display, &desk_a.env())?,
+        TauriDriver::start_with_env(&display, &desk_b.env())?,
+    );
     let (dir_a, dir_b) = (tempfile::tempdir()?, tempfile::tempdir()?);
     let args = |dir: &tempfile::TempDir| {
         vec![
@@ -395,6 +439,9 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     println!("Alice's check-in on Bob's screen {reveal:?} after her save");
     // How fast is a figure for the bench (`client/benches/partner.rs`), not a timed assertion here:
     // the wait above proves it arrives live, without a reload.
+    // Each partner's check-in shows as an OS notification on the other's device.
+    desk_a.wait_shown("Bob checked in", T).await?;
+    desk_b.wait_shown("Alice checked in", T).await?;
     let folded = alice
         .wait_until("#partner-scores", T, |t| t.contains("Bob is grateful"))
         .await?;
@@ -503,6 +550,7 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
         .await?;
     assert!(arrived.contains("Proud of you today"), "{arrived}");
     both_sizes(&bob, "bob-inbox-thinking-of-you").await?;
+    desk_b.wait_shown("Alice sent you a hug", T).await?;
     alice.click("#today-ping-send").await?;
     let refused = alice
         .wait_until("#today-ping-notice", T, |t| t.contains("moment"))
@@ -918,6 +966,8 @@ async fn a_couple_pairs_checks_in_rates_and_steps_a_goal_through_the_server() ->
     bob.go("today").await?;
     bob.screenshot("bob-today-390x844").await?;
     bob.resize(1024, 760).await?;
+
+    shown_once_each_on_the_partners_device(&desk_a.shown()?, &desk_b.shown()?);
 
     // Bob unpairs: the relationship ends for both. Neither Partner screen says "together" any
     // more (Alice's device hears of it live), and the app keeps working.

@@ -1,6 +1,9 @@
 //! Property: whatever each replica does offline, and in whatever order (with repeats) replicas
 //! exchange documents, once everyone has everything the documents and every projected row are
-//! identical everywhere.
+//! identical everywhere. The operations cover every kind of record, the daily loop's included
+//! (question answers, skips and reactions; quiz rounds, answers, guesses and this-or-that picks;
+//! pings; love-language results), and private notes and entries, which reach every device of
+//! their author, no device of the partner, and never the couple's documents.
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
@@ -64,6 +67,39 @@ enum Op {
     },
     /// React with a heart (refused unless both answered).
     Heart,
+    /// Reply to the partner's answer (refused unless both answered).
+    Reply {
+        n: u8,
+    },
+    /// Start a "know me" round about oneself.
+    StartRound,
+    /// Answer a known round (about oneself) or guess (about the partner); refused once revealed.
+    KnowMe {
+        round: usize,
+        choice: i64,
+    },
+    /// Pick a side of one of today's "this or that" pairs (refused once both picked).
+    ThisOrThat {
+        pair: usize,
+        choice: i64,
+    },
+    /// "Thinking of you" (refused when too soon after the last one).
+    Ping {
+        hug: bool,
+    },
+    /// Take the love-language quiz: pair `i` answered with bit `i % 32` of `picks`.
+    LoveLanguages {
+        picks: u32,
+    },
+    /// A check-in with a note kept to oneself.
+    PrivateCheckinNote {
+        day: u16,
+        n: u8,
+    },
+    /// A talk-log entry kept to oneself.
+    PrivateLog {
+        n: u8,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -92,7 +128,21 @@ fn op() -> impl Strategy<Value = Op> {
         Just(Op::Skip),
         (1u8..128).prop_map(|mask| Op::Packs { mask }),
         Just(Op::Heart),
+        any::<u8>().prop_map(|n| Op::Reply { n }),
+        Just(Op::StartRound),
+        (0usize..3, 0i64..4).prop_map(|(round, choice)| Op::KnowMe { round, choice }),
+        (0usize..5, 0i64..2).prop_map(|(pair, choice)| Op::ThisOrThat { pair, choice }),
+        any::<bool>().prop_map(|hug| Op::Ping { hug }),
+        any::<u32>().prop_map(|picks| Op::LoveLanguages { picks }),
+        (0u16..500, any::<u8>()).prop_map(|(day, n)| Op::PrivateCheckinNote { day, n }),
+        any::<u8>().prop_map(|n| Op::PrivateLog { n }),
     ]
+}
+
+/// The text of a private note or entry: marked with its author (0 Alice, 1 Bob) so the test can
+/// tell where it may be found.
+fn secret(person: usize, what: &str, n: u8) -> String {
+    format!("secret-{person}-{what}-{n}")
 }
 
 fn scenario() -> impl Strategy<Value = (usize, Vec<Step>)> {
@@ -120,7 +170,12 @@ fn known(replica: &Replica, table: &str) -> Vec<RecordId> {
         .collect()
 }
 
-fn apply(replica: &mut Replica, op: &Op) {
+/// Replica `at`'s person: replicas 0 and 2 are Alice's devices, 1 and 3 Bob's.
+fn person(at: usize) -> usize {
+    at % 2
+}
+
+fn apply(replica: &mut Replica, at: usize, op: &Op) {
     let store = &mut replica.store;
     let result = match op {
         Op::Checkin { day: d, score } => {
@@ -247,6 +302,79 @@ fn apply(replica: &mut Replica, op: &Op) {
             };
             refusal_is_fine(together_client::questions::react(store, &form, now()).map(drop))
         }
+        Op::Reply { n } => {
+            let form = together_core::view::ReactionForm {
+                reply: format!("reply {n}"),
+                ..Default::default()
+            };
+            refusal_is_fine(together_client::questions::react(store, &form, now()).map(drop))
+        }
+        Op::StartRound => store.start_know_me_round(now()).map(drop),
+        Op::KnowMe { round, choice } => {
+            let rounds = store.know_me_rounds().unwrap();
+            match rounds.get(*round) {
+                Some(r) => {
+                    refusal_is_fine(store.answer_know_me(&r.round_id, *choice, now()).map(drop))
+                }
+                None => Ok(()),
+            }
+        }
+        Op::ThisOrThat { pair, choice } => {
+            let pairs = store.this_or_that_today(now()).unwrap();
+            match pairs.get(*pair) {
+                Some(p) => refusal_is_fine(
+                    store
+                        .pick_this_or_that(&p.pair_id, *choice, now())
+                        .map(drop),
+                ),
+                None => Ok(()),
+            }
+        }
+        Op::Ping { hug } => {
+            let form = together_core::view::PingForm {
+                kind: if *hug { "hug" } else { "heart" }.into(),
+                message: String::new(),
+            };
+            refusal_is_fine(together_client::pings::send(store, &form, now()))
+        }
+        Op::LoveLanguages { picks } => {
+            use together_core::love_languages::Choice;
+            let choices: Vec<Choice> = (0..together_core::love_languages::pairs().len())
+                .map(|i| {
+                    if picks & (1 << (i % 32)) == 0 {
+                        Choice::First
+                    } else {
+                        Choice::Second
+                    }
+                })
+                .collect();
+            store.take_love_language_quiz(&choices, now()).map(drop)
+        }
+        Op::PrivateCheckinNote { day: d, n } => {
+            let s = Score::new("score", 5).unwrap();
+            let input = CheckinInput {
+                date: day(*d),
+                connection: s,
+                mood: s,
+                satisfaction: s,
+                note: Some(format!("shared {n}")),
+            };
+            let note = secret(person(at), "note", *n);
+            store
+                .checkin_with_private_note(&input, Some(&note), now())
+                .map(drop)
+        }
+        Op::PrivateLog { n } => {
+            let input = LogInput {
+                communication_type: CommunicationType::DeepConversation,
+                topic: Some(secret(person(at), "log", *n)),
+                outcome: None,
+                duration_minutes: None,
+                when: now(),
+                follow_up_needed: false,
+            };
+            store.add_private_log(&input, now()).map(drop)
+        }
     };
     result.unwrap();
 }
@@ -265,6 +393,20 @@ fn refusal_is_fine(result: together_client::Result<()>) -> together_client::Resu
         ) => Ok(()),
         other => other,
     }
+}
+
+/// Every byte the replica's store holds on disk (the database and its write-ahead log).
+fn raw_bytes(replica: &Replica) -> Vec<u8> {
+    let db = replica.db();
+    let mut bytes = std::fs::read(&db).unwrap();
+    if let Ok(wal) = std::fs::read(db.with_extension("sqlite3-wal")) {
+        bytes.extend(wal);
+    }
+    bytes
+}
+
+fn holds(bytes: &[u8], text: &str) -> bool {
+    bytes.windows(text.len()).any(|w| w == text.as_bytes())
 }
 
 fn sync(replicas: &mut [Replica], from: usize, to: usize) {
@@ -292,7 +434,7 @@ proptest! {
 
         for step in &steps {
             match step {
-                Step::Act { at, op } => apply(&mut replicas[*at], op),
+                Step::Act { at, op } => apply(&mut replicas[*at], *at, op),
                 Step::Sync { from, to } => sync(&mut replicas, *from, *to),
             }
         }
@@ -305,10 +447,72 @@ proptest! {
             }
         }
         let reference = replicas[0].rows();
+        let quiz_answers = replicas[0].table("quiz_answers");
         for replica in &replicas[1..] {
             prop_assert_eq!(&replica.rows(), &reference);
+            prop_assert_eq!(&replica.table("quiz_answers"), &quiz_answers);
+        }
+        // Private notes and entries: every device of their author shows the same ones, and the
+        // partner's devices hold not a byte of them.
+        let secrets: Vec<Vec<String>> = (0..2)
+            .map(|who| {
+                let mut all: Vec<String> = steps
+                    .iter()
+                    .filter_map(|step| match step {
+                        Step::Act { at, op: Op::PrivateLog { n } } if person(*at) == who => {
+                            Some(secret(who, "log", *n))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                all.sort();
+                all.dedup();
+                all
+            })
+            .collect();
+        for (at, replica) in replicas.iter().enumerate() {
+            let mut private_logs: Vec<String> = replica
+                .store
+                .talk_log()
+                .unwrap()
+                .into_iter()
+                .filter(|l| l.private)
+                .filter_map(|l| l.topic)
+                .collect();
+            private_logs.sort();
+            private_logs.dedup();
+            prop_assert_eq!(&private_logs, &secrets[person(at)]);
+            let bytes = raw_bytes(replica);
+            let partners = format!("secret-{}-", 1 - person(at));
+            prop_assert!(!holds(&bytes, &partners), "replica {} holds {}", at, partners);
+        }
+        let notes = |r: &Replica| {
+            let mut notes: Vec<(String, String)> = r
+                .store
+                .visible_checkins()
+                .unwrap()
+                .into_iter()
+                .filter_map(|c| c.private_note.map(|n| (c.date, n)))
+                .collect();
+            notes.sort();
+            notes
+        };
+        for at in 2..count {
+            prop_assert_eq!(notes(&replicas[at]), notes(&replicas[at - 2]));
         }
         // The documents themselves are identical: same files after a full save.
+        // No couple's document holds a private text, whichever replica saved it.
+        for replica in replicas.iter_mut() {
+            let dir = replica.export();
+            for file in std::fs::read_dir(dir.path()).unwrap() {
+                let path = file.unwrap().path();
+                if path.file_name().unwrap().to_string_lossy().starts_with("user-") {
+                    continue;
+                }
+                let doc = automerge::Automerge::load(&std::fs::read(&path).unwrap()).unwrap();
+                prop_assert!(!holds(&doc.save_nocompress(), "secret-"), "{}", path.display());
+            }
+        }
         let docs = |r: &mut Replica| {
             let dir = r.export();
             let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path())

@@ -26,6 +26,12 @@ pub struct TauriDriver {
 impl TauriDriver {
     /// Starts `tauri-driver` on free loopback ports, drawing on `display`.
     pub fn start(display: &VirtualDisplay) -> Result<Self> {
+        Self::start_with_env(display, &[])
+    }
+
+    /// [`TauriDriver::start`] with extra environment for the apps it launches (they inherit it
+    /// through WebKitWebDriver), such as a [`crate::NotificationDesk`]'s session bus.
+    pub fn start_with_env(display: &VirtualDisplay, env: &[(String, String)]) -> Result<Self> {
         let binary = paths::tool("tauri-driver")?;
         let port = free_port()?;
         let native_port = free_port()?;
@@ -43,6 +49,7 @@ impl TauriDriver {
                 &native_port.to_string(),
             ])
             .env("DISPLAY", &display.display)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
