@@ -540,16 +540,18 @@ fn stored_reports(
 #[tokio::test]
 async fn against_the_real_server_an_opted_out_device_stores_nothing_and_an_opted_in_one_only_counts()
  {
-    let server = common::server::server().await;
+    let (server, metrics) = common::server::server_with_metrics().await;
     let mut alice = common::server::signed_up(&server, "alice@example.com", "Alice").await;
     let now = used_on_past_real_days(&mut alice);
 
-    // Opted out (the default): `analytics upload` sends nothing; the server stored nothing.
+    // Opted out (the default): `analytics upload` sends nothing; the server stored nothing, and
+    // its request counters (every request, by route and status) never saw the usage route.
     assert_eq!(
         upload_due(&mut alice.store, now).await.unwrap(),
         Upload::OptedOut
     );
     assert!(stored_reports(&server).is_empty());
+    assert_eq!(usage_requests(&metrics).await, Vec::<String>::new());
 
     alice.store.set_analytics_opt_in(true, now).unwrap();
     let Upload::Sent(sent) = upload_due(&mut alice.store, now).await.unwrap() else {
@@ -581,10 +583,29 @@ async fn against_the_real_server_an_opted_out_device_stores_nothing_and_an_opted
         "{stored:?}"
     );
     assert_ne!(stored[0].1, stored[1].1, "one token per day");
+    let seen = usage_requests(&metrics).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].contains("status=\"204\"") && seen[0].ends_with(" 2"),
+        "two reports answered 204: {seen:?}"
+    );
     // Sent days are not sent again.
     assert_eq!(
         upload_due(&mut alice.store, now).await.unwrap(),
         Upload::Sent(vec![])
     );
     assert_eq!(stored_reports(&server).len(), 2);
+}
+
+/// The server's request counter lines for `POST /v1/usage`, from its `/metrics`.
+async fn usage_requests(metrics: &str) -> Vec<String> {
+    // The client's HTTP stack takes its TLS provider from the process (installed by the client
+    // when it first talks to a server; again here, harmlessly, for a test that runs alone).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let text = reqwest::get(metrics).await.unwrap().text().await.unwrap();
+    text.lines()
+        .filter(|line| line.starts_with("together_http_requests_total{"))
+        .filter(|line| line.contains("route=\"/v1/usage\""))
+        .map(str::to_owned)
+        .collect()
 }

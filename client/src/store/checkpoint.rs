@@ -24,6 +24,12 @@ pub(crate) const AUTO_CHECKPOINT_PAGES: i64 = 8_192;
 /// hundred pages at a person's pace, rare enough to cost nothing while nothing changes.
 pub const BACKGROUND_CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The log size (in pages, 16 MiB) above which the background checkpoint also makes the log start over
+/// (`RESTART`, after the `PASSIVE` copy did the long work): SQLite only rewinds the log when a
+/// write begins on a fully copied log, which saves in quick succession (a burst of merges, an
+/// import) never leave it; the log then only grows, and every save's sync extends the file.
+pub(crate) const RESTART_ABOVE_PAGES: i64 = 4_096;
+
 /// What a checkpoint found and did, in log frames (pages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checkpoint {
@@ -41,7 +47,9 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
 
 impl Store {
     /// Copies the write-ahead log back into the database file without waiting for anyone
-    /// (`PRAGMA wal_checkpoint(PASSIVE)`): writers on other connections carry on meanwhile. Meant
+    /// (`PRAGMA wal_checkpoint(PASSIVE)`): writers on other connections carry on meanwhile; a log
+    /// longer than [`RESTART_ABOVE_PAGES`] is then made to start over (`RESTART`, which waits
+    /// for the writer of the moment and holds the next one back while it copies the rest). Meant
     /// for a background thread with its own connection (see the module docs); a no-op outside
     /// WAL mode and on a read-only store.
     pub fn checkpoint(&self) -> Result<Checkpoint> {
@@ -51,11 +59,21 @@ impl Store {
                 checkpointed_frames: 0,
             });
         }
-        let (_busy, log_frames, checkpointed_frames): (i64, i64, i64) =
-            self.conn
-                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })?;
+        let run = |mode: &str| -> Result<(i64, i64)> {
+            let (_busy, log, copied): (i64, i64, i64) =
+                self.conn
+                    .query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })?;
+            Ok((log, copied))
+        };
+        let (log_frames, checkpointed_frames) = run("PASSIVE")?;
+        if log_frames > RESTART_ABOVE_PAGES {
+            // What is left to copy is what was written during the passive copy: little, so the
+            // writers this waits for (and holds back) wait briefly. Busy is not an error here:
+            // the next round tries again.
+            run("RESTART")?;
+        }
         // Outside WAL mode SQLite answers -1 for both counts.
         Ok(Checkpoint {
             log_frames: log_frames.max(0),

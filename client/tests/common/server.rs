@@ -57,6 +57,37 @@ pub async fn server_with(
     }
 }
 
+/// Starts a server with the default configuration and its admin listener, whose `/metrics` counts
+/// every request by route and status (the server's request log, in numbers); returns the server
+/// and the URL of `/metrics`.
+pub async fn server_with_metrics() -> (Server, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let metrics = format!("http://{}/metrics", admin.local_addr().unwrap());
+    let config = together_server::Config {
+        listen: address,
+        data_dir: dir.path().join("server"),
+        ..together_server::Config::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(together_server::launch_with_admin(
+        config,
+        listener,
+        admin,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let server = Server {
+        url: format!("http://{address}"),
+        dir,
+        _stop: stop,
+    };
+    (server, metrics)
+}
+
 /// The replica's secret store (a file: tests never touch a real keyring).
 pub fn secrets(replica: &Replica) -> FileStore {
     FileStore::new(replica.dir.path().join("secrets.json"))
