@@ -4,7 +4,7 @@
 //! arriving), without reloading the page: see [`crate::context`].
 
 use leptos::prelude::*;
-use together_core::view::{AppOverview, SyncState, SyncStatus};
+use together_core::view::{AppOverview, SyncState, SyncStatus, UsageScreen};
 
 use crate::context::Ctx;
 use crate::ipc;
@@ -38,8 +38,8 @@ pub fn App() -> impl IntoView {
     let current = Signal::derive(move || overview.get().and_then(Result::ok));
     // The shell records which screen is shown (usage kept on this device): one call per change.
     let shown = Memo::new(move |_| match stage.get() {
-        Stage::Onboarding => Some("onboarding"),
-        Stage::Ready => Some(ctx.screen.get().slug()),
+        Stage::Onboarding => Some(UsageScreen::Onboarding.as_str()),
+        Stage::Ready => Some(ctx.screen.get().usage().as_str()),
         Stage::Loading | Stage::Broken(_) => None,
     });
     Effect::new(move |_| {

@@ -19,6 +19,8 @@ pub enum UsageScreen {
     Today,
     /// The question of the day and its history.
     Questions,
+    /// Partner quizzes ("how well do you know me", "this or that").
+    Quizzes,
     /// History and insights.
     History,
     /// Activities.
@@ -45,10 +47,11 @@ pub enum UsageScreen {
 
 impl UsageScreen {
     /// Every screen, in navigation order.
-    pub const ALL: [UsageScreen; 14] = [
+    pub const ALL: [UsageScreen; 15] = [
         UsageScreen::Onboarding,
         UsageScreen::Today,
         UsageScreen::Questions,
+        UsageScreen::Quizzes,
         UsageScreen::History,
         UsageScreen::Activities,
         UsageScreen::Goals,
@@ -69,6 +72,7 @@ impl UsageScreen {
             Self::Onboarding => "onboarding",
             Self::Today => "today",
             Self::Questions => "questions",
+            Self::Quizzes => "quizzes",
             Self::History => "history",
             Self::Activities => "activities",
             Self::Goals => "goals",
@@ -94,6 +98,7 @@ impl UsageScreen {
         match self {
             Self::Today => Some(UsageFeature::Checkin),
             Self::Questions => Some(UsageFeature::Question),
+            Self::Quizzes => Some(UsageFeature::Quiz),
             Self::History => Some(UsageFeature::History),
             Self::Activities => Some(UsageFeature::Activities),
             Self::Goals => Some(UsageFeature::Goals),
@@ -158,6 +163,11 @@ mod tests {
             let json = serde_json::to_string(&screen).unwrap();
             assert_eq!(json, format!("\"{}\"", screen.as_str()));
         }
+        // The Quizzes screen (added beside this list once, and refused until it joined it).
+        assert_eq!(
+            UsageScreen::parse("quizzes").and_then(UsageScreen::feature),
+            Some(UsageFeature::Quiz)
+        );
         assert_eq!(UsageScreen::parse("../etc/passwd"), None);
         assert_eq!(UsageScreen::parse("Today"), None);
     }

@@ -24,7 +24,7 @@ pub mod today;
 pub mod your_data;
 
 use leptos::prelude::*;
-use together_core::view::AppOverview;
+use together_core::view::{AppOverview, UsageScreen};
 
 /// A screen of the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +108,27 @@ impl Screen {
             Self::Premium => "premium",
             Self::Settings => "settings",
             Self::LoveQuiz => "love-quiz",
+        }
+    }
+
+    /// The screen in the device's usage records (core's closed list): a match, so a new screen
+    /// cannot be left out of them.
+    pub fn usage(self) -> UsageScreen {
+        match self {
+            Self::Today => UsageScreen::Today,
+            Self::Questions => UsageScreen::Questions,
+            Self::Quizzes => UsageScreen::Quizzes,
+            Self::History => UsageScreen::History,
+            Self::Activities => UsageScreen::Activities,
+            Self::Goals => UsageScreen::Goals,
+            Self::Dates => UsageScreen::Dates,
+            Self::Talk => UsageScreen::Talk,
+            Self::Challenges => UsageScreen::Challenges,
+            Self::Inbox => UsageScreen::Inbox,
+            Self::Partner => UsageScreen::Partner,
+            Self::Premium => UsageScreen::Premium,
+            Self::Settings => UsageScreen::Settings,
+            Self::LoveQuiz => UsageScreen::LoveQuiz,
         }
     }
 }
