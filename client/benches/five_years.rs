@@ -287,22 +287,22 @@ enum Pace {
 fn saves(db: &Path, floor_dir: &Path, pace: Pace, first: Date) -> Samples {
     let mut store = Store::open(db).unwrap();
     let mut floor = Floor::new(floor_dir);
-    let paced = Store::open(db).unwrap();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(pace == Pace::App));
-    let checkpointer = {
-        let (db, stop) = (db.to_path_buf(), std::sync::Arc::clone(&stop));
+    // The app's background checkpoint: its own connection, between two saves at the app's pace,
+    // on its own thread every 50 ms in a burst.
+    let mut background = Some(Store::open(db).unwrap());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burst = (pace == Pace::Burst).then(|| {
+        let (stop, background) = (std::sync::Arc::clone(&stop), background.take().unwrap());
         std::thread::spawn(move || {
-            let background = Store::open(&db).unwrap();
             let (mut runs, mut largest) = (0_u32, 0_i64);
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(50));
-                let done = background.checkpoint().unwrap();
+                largest = largest.max(background.checkpoint().unwrap().log_frames);
                 runs += 1;
-                largest = largest.max(done.log_frames);
             }
             (runs, largest)
         })
-    };
+    });
     let mut s = Samples {
         saves: Vec::new(),
         floors: Vec::new(),
@@ -311,7 +311,7 @@ fn saves(db: &Path, floor_dir: &Path, pace: Pace, first: Date) -> Samples {
     };
     let mut largest_paced = 0_i64;
     for i in 0..500_i64 {
-        if pace == Pace::App {
+        if let Some(paced) = &background {
             largest_paced = largest_paced.max(paced.checkpoint().unwrap().log_frames);
         }
         let day = first.checked_add(i.days()).unwrap();
@@ -325,12 +325,9 @@ fn saves(db: &Path, floor_dir: &Path, pace: Pace, first: Date) -> Samples {
         s.floor_cpu.push(cpu.elapsed());
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let (runs, largest) = checkpointer.join().unwrap();
-    match pace {
-        Pace::App => {
-            println!("checkpoint between saves; largest log {largest_paced} pages before one")
-        }
-        Pace::Burst => println!(
+    match burst.map(|thread| thread.join().unwrap()) {
+        None => println!("checkpoint between saves; largest log {largest_paced} pages before one"),
+        Some((runs, largest)) => println!(
             "background checkpoints {runs:>4} while the saves ran; largest log {largest} pages before one"
         ),
     }
