@@ -38,6 +38,22 @@ pub async fn server() -> Server {
 pub async fn server_with(
     adjust: impl FnOnce(together_server::Config) -> together_server::Config,
 ) -> Server {
+    start(adjust, None).await
+}
+
+/// Starts a server with the default configuration and its admin listener, whose `/metrics` counts
+/// every request by route and status (the server's request log, in numbers); returns the server
+/// and the URL of `/metrics`.
+pub async fn server_with_metrics() -> (Server, String) {
+    let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics = format!("http://{}/metrics", admin.local_addr().unwrap());
+    (start(|config| config, Some(admin)).await, metrics)
+}
+
+async fn start(
+    adjust: impl FnOnce(together_server::Config) -> together_server::Config,
+    admin: Option<TcpListener>,
+) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -47,45 +63,20 @@ pub async fn server_with(
         ..together_server::Config::default()
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(together_server::launch(config, listener, async {
+    let stopped = async {
         let _ = stopped.await;
-    }));
+    };
+    match admin {
+        None => tokio::spawn(together_server::launch(config, listener, stopped)),
+        Some(admin) => tokio::spawn(together_server::launch_with_admin(
+            config, listener, admin, stopped,
+        )),
+    };
     Server {
         url: format!("http://{address}"),
         dir,
         _stop: stop,
     }
-}
-
-/// Starts a server with the default configuration and its admin listener, whose `/metrics` counts
-/// every request by route and status (the server's request log, in numbers); returns the server
-/// and the URL of `/metrics`.
-pub async fn server_with_metrics() -> (Server, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let metrics = format!("http://{}/metrics", admin.local_addr().unwrap());
-    let config = together_server::Config {
-        listen: address,
-        data_dir: dir.path().join("server"),
-        ..together_server::Config::default()
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(together_server::launch_with_admin(
-        config,
-        listener,
-        admin,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let server = Server {
-        url: format!("http://{address}"),
-        dir,
-        _stop: stop,
-    };
-    (server, metrics)
 }
 
 /// The replica's secret store (a file: tests never touch a real keyring).
