@@ -4,7 +4,7 @@
 //! cargo build --release -p together-server
 //! cargo bench -p together-client --bench partner -- --server-bin target/release/together-server \
 //!     --couples 100 [--rounds 10] [--think-ms 1000] [--database-url postgres://… --instances 2] \
-//!     [--server-cpu 0] [--postgres-pid PID] [--full-sync] [--label TEXT]
+//!     [--server-cpu 0] [--postgres-pid PID] [--full-sync] [--threads T] [--label TEXT]
 //! ```
 //! (`scripts/bench-partner.sh` runs the whole matrix, pinned, beside the reference JS server.)
 //!
@@ -16,7 +16,10 @@
 //! woken by its live socket (`Session::connect_live`), acts on the message (`Session::receive`:
 //! pull of the named document, open, merge, project) and B's screens find the check-in. With
 //! `--full-sync` both run a whole `Session::sync` instead (the path before issue #13 §5), for a
-//! comparison in one build. The figure is the time from before A's save to the moment B's store
+//! comparison in one build. The devices run on `--threads` threads (32 by default; all on the load
+//! core when pinned), a couple's two partners on two of them: in the app each device is its own
+//! process, so one device's `fsync` does not stop the others (`--threads 1` puts every device on
+//! one thread, as the bench did before). The figure is the time from before A's save to the moment B's store
 //! has it, on one clock. Couples run concurrently in a closed loop, with a think time uniform in 0.5–1.5 ×
 //! `--think-ms` between rounds, like the reference harness. Printed: p50/p95/p99/max, changes/s,
 //! server CPU-ms per change (PostgreSQL's processes apart, when `--postgres-pid` names the
@@ -58,6 +61,7 @@ struct Plan {
     postgres_pid: Option<u32>,
     label: String,
     full_sync: bool,
+    threads: usize,
 }
 
 impl Plan {
@@ -73,6 +77,7 @@ impl Plan {
             postgres_pid: None,
             label: String::new(),
             full_sync: false,
+            threads: 32,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -88,6 +93,7 @@ impl Plan {
                 "--server-cpu" => plan.server_cpu = Some(value()),
                 "--postgres-pid" => plan.postgres_pid = Some(value().parse().expect("PID")),
                 "--label" => plan.label = value(),
+                "--threads" => plan.threads = value().parse().expect("--threads T"),
                 "--full-sync" => {
                     plan.full_sync = true;
                     i += 1;
@@ -365,57 +371,72 @@ struct InFlight {
     save_ms: f64,
 }
 
-async fn run_couple(
+/// What partner A's side and partner B's side of one couple share while they run (on two
+/// threads, as two devices are two processes: one's `fsync` does not hold the other up).
+struct CoupleLink {
+    flight: Mutex<InFlight>,
+    stop: tokio::sync::Notify,
+}
+
+/// Partner B's sync worker: woken by its live socket, it receives what the message names (or
+/// syncs when nothing came for a while) and reports when its screens find A's check-in.
+async fn run_b(
+    mut b: Device,
+    link: Arc<CoupleLink>,
+    seen_tx: tokio::sync::mpsc::UnboundedSender<Round>,
+    full_sync: bool,
+) {
+    let b_screens = b.screens();
+    // B's sync worker: one session for the whole run, as the app's watcher holds one.
+    let mut session = Session::resume(&mut b.store, &b.secrets).unwrap();
+    let mut live = session.connect_live().await.unwrap();
+    loop {
+        let message = tokio::select! {
+            () = link.stop.notified() => return,
+            message = live.next() => match message {
+                Some(message) => Some(message),
+                None => return,
+            },
+            // The app syncs now and then when no news arrives; so does this, slowly.
+            () = tokio::time::sleep(Duration::from_secs(5)) => None,
+        };
+        let woken = Instant::now();
+        match message {
+            Some(message) if !full_sync => session.receive(&message).await.unwrap(),
+            _ => session.sync().await.unwrap(),
+        };
+        let done = Instant::now();
+        let mut state = link.flight.lock().unwrap();
+        if let (Some(marker), Some(started)) = (state.marker.clone(), state.started)
+            && has(&b_screens, &marker)
+        {
+            let _ = seen_tx.send(Round {
+                total: (done - started).as_secs_f64() * 1000.0,
+                save: state.save_ms,
+                b_receive: (done - woken).as_secs_f64() * 1000.0,
+            });
+            state.marker = None;
+        }
+    }
+}
+
+/// Where partner A's side puts what it measured.
+struct Tally {
+    results: Mutex<Vec<Round>>,
+    pushes: Mutex<Vec<f64>>,
+    timeouts: std::sync::atomic::AtomicUsize,
+}
+
+/// Partner A: a round is a think time, a check-in saved on the screens' connection, the worker's
+/// push of the outbox, then waiting for B to report the check-in (or a timeout).
+async fn run_a(
     n: usize,
     mut a: Device,
-    mut b: Device,
+    link: Arc<CoupleLink>,
+    mut seen_rx: tokio::sync::mpsc::UnboundedReceiver<Round>,
     plan: Arc<PlanShared>,
-    results: Arc<Mutex<Vec<Round>>>,
-    pushes: Arc<Mutex<Vec<f64>>>,
-    timeouts: Arc<std::sync::atomic::AtomicUsize>,
+    tally: Arc<Tally>,
 ) {
-    let flight = Arc::new(Mutex::new(InFlight::default()));
-    let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel::<Round>();
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let full_sync = plan.full_sync;
-    let b_task = {
-        let flight = Arc::clone(&flight);
-        let stop = Arc::clone(&stop);
-        tokio::task::spawn_local(async move {
-            let b_screens = b.screens();
-            // B's sync worker: one session for the whole run, as the app's watcher holds one.
-            let mut session = Session::resume(&mut b.store, &b.secrets).unwrap();
-            let mut live = session.connect_live().await.unwrap();
-            loop {
-                let message = tokio::select! {
-                    () = stop.notified() => return,
-                    message = live.next() => match message {
-                        Some(message) => Some(message),
-                        None => return,
-                    },
-                    // The app syncs now and then when no news arrives; so does this, slowly.
-                    () = tokio::time::sleep(Duration::from_secs(5)) => None,
-                };
-                let woken = Instant::now();
-                match message {
-                    Some(message) if !full_sync => session.receive(&message).await.unwrap(),
-                    _ => session.sync().await.unwrap(),
-                };
-                let done = Instant::now();
-                let mut state = flight.lock().unwrap();
-                if let (Some(marker), Some(started)) = (state.marker.clone(), state.started)
-                    && has(&b_screens, &marker)
-                {
-                    let _ = seen_tx.send(Round {
-                        total: (done - started).as_secs_f64() * 1000.0,
-                        save: state.save_ms,
-                        b_receive: (done - woken).as_secs_f64() * 1000.0,
-                    });
-                    state.marker = None;
-                }
-            }
-        })
-    };
     let mut a_screens = a.screens();
     // A's sync worker.
     let mut a_worker = Session::resume(&mut a.store, &a.secrets).unwrap();
@@ -428,35 +449,90 @@ async fn run_couple(
         a_screens.checkin(&checkin(&marker, round), now()).unwrap();
         let save_ms = started.elapsed().as_secs_f64() * 1000.0;
         {
-            let mut state = flight.lock().unwrap();
+            let mut state = link.flight.lock().unwrap();
             state.marker = Some(marker);
             state.started = Some(started);
             state.save_ms = save_ms;
         }
         let pushing = Instant::now();
-        if full_sync {
+        if plan.full_sync {
             a_worker.sync().await.unwrap();
         } else {
             a_worker.push_outbox().await.unwrap();
         }
         if round > 0 {
-            pushes
+            tally
+                .pushes
                 .lock()
                 .unwrap()
                 .push(pushing.elapsed().as_secs_f64() * 1000.0);
         }
         match tokio::time::timeout(Duration::from_secs(15), seen_rx.recv()).await {
             // Round 0 warms up (first live socket, first pull of the day's document).
-            Ok(Some(measured)) if round > 0 => results.lock().unwrap().push(measured),
+            Ok(Some(measured)) if round > 0 => tally.results.lock().unwrap().push(measured),
             Ok(Some(_)) => {}
             _ => {
-                timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                flight.lock().unwrap().marker = None;
+                tally
+                    .timeouts
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                link.flight.lock().unwrap().marker = None;
             }
         }
     }
-    stop.notify_one();
-    let _ = b_task.await;
+    link.stop.notify_one();
+}
+
+/// One side of one couple, ready to run on a load thread.
+enum Side {
+    A {
+        n: usize,
+        device: Device,
+        link: Arc<CoupleLink>,
+        seen_rx: tokio::sync::mpsc::UnboundedReceiver<Round>,
+    },
+    B {
+        device: Device,
+        link: Arc<CoupleLink>,
+        seen_tx: tokio::sync::mpsc::UnboundedSender<Round>,
+    },
+}
+
+/// Runs every side given to one load thread, each a task of that thread's `LocalSet` (a session
+/// borrows its store and is not `Send`).
+fn run_sides(sides: Vec<Side>, plan: &Arc<PlanShared>, tally: &Arc<Tally>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, async {
+        let tasks: Vec<_> = sides
+            .into_iter()
+            .map(|side| match side {
+                Side::A {
+                    n,
+                    device,
+                    link,
+                    seen_rx,
+                } => tokio::task::spawn_local(run_a(
+                    n,
+                    device,
+                    link,
+                    seen_rx,
+                    Arc::clone(plan),
+                    Arc::clone(tally),
+                )),
+                Side::B {
+                    device,
+                    link,
+                    seen_tx,
+                } => tokio::task::spawn_local(run_b(device, link, seen_tx, plan.full_sync)),
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
 }
 
 /// A small deterministic generator per couple (uniform in [0, 1)): the think times.
@@ -488,8 +564,8 @@ fn main() {
     let plan = Plan::from_args();
     together_client::sync::server_url::allow_http(true);
     let _ = rustls::crypto::ring::default_provider().install_default();
-    // A session borrows its store and is not `Send`: every device runs on this one thread (the
-    // load core), as tasks of one `LocalSet`.
+    // The couples are set up as tasks of one `LocalSet` on this thread (a session borrows its
+    // store and is not `Send`), then run on `--threads` load threads (all on the load core).
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -534,39 +610,50 @@ fn main() {
     let server_cpu = || server_pids.iter().map(|p| cpu_ms(*p)).sum::<f64>();
     let pg_cpu = || plan.postgres_pid.map_or(0.0, postgres_cpu_ms);
     let me = std::process::id();
-    let results = Arc::new(Mutex::new(Vec::new()));
-    let pushes = Arc::new(Mutex::new(Vec::new()));
-    let timeouts = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let tally = Arc::new(Tally {
+        results: Mutex::new(Vec::new()),
+        pushes: Mutex::new(Vec::new()),
+        timeouts: std::sync::atomic::AtomicUsize::new(0),
+    });
     let shared = Arc::new(PlanShared {
         rounds: plan.rounds,
         think_ms: plan.think_ms,
         full_sync: plan.full_sync,
     });
+    // Devices spread over the load threads, a couple's two partners on two of them (with one
+    // thread, both on it: the bench before `--threads`).
+    let threads = plan.threads.max(1);
+    let mut per_thread: Vec<Vec<Side>> = (0..threads).map(|_| Vec::new()).collect();
+    for (n, a, b) in couples {
+        let link = Arc::new(CoupleLink {
+            flight: Mutex::new(InFlight::default()),
+            stop: tokio::sync::Notify::new(),
+        });
+        let (seen_tx, seen_rx) = tokio::sync::mpsc::unbounded_channel::<Round>();
+        per_thread[(2 * n) % threads].push(Side::A {
+            n,
+            device: a,
+            link: Arc::clone(&link),
+            seen_rx,
+        });
+        per_thread[(2 * n + 1) % threads].push(Side::B {
+            device: b,
+            link,
+            seen_tx,
+        });
+    }
     let (cpu0, pg0, me0) = (server_cpu(), pg_cpu(), cpu_ms(me));
     let started = Instant::now();
-    local.block_on(&runtime, async {
-        let tasks: Vec<_> = couples
-            .into_iter()
-            .map(|(n, a, b)| {
-                tokio::task::spawn_local(run_couple(
-                    n,
-                    a,
-                    b,
-                    Arc::clone(&shared),
-                    Arc::clone(&results),
-                    Arc::clone(&pushes),
-                    Arc::clone(&timeouts),
-                ))
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap();
+    std::thread::scope(|scope| {
+        for sides in per_thread {
+            let (shared, tally) = (&shared, &tally);
+            scope.spawn(move || run_sides(sides, shared, tally));
         }
     });
     let seconds = started.elapsed().as_secs_f64();
     let (cpu1, pg1, me1) = (server_cpu(), pg_cpu(), cpu_ms(me));
     let rss: f64 = server_pids.iter().map(|p| rss_mib(*p)).sum();
-    let rounds = results.lock().unwrap().clone();
+    let rounds = tally.results.lock().unwrap().clone();
     let changes = rounds.len().max(1) as f64;
     let sorted = |f: fn(&Round) -> f64| {
         let mut v: Vec<f64> = rounds.iter().map(f).collect();
@@ -575,7 +662,7 @@ fn main() {
     };
     let total = sorted(|r| r.total);
     let save = sorted(|r| r.save);
-    let mut push = pushes.lock().unwrap().clone();
+    let mut push = tally.pushes.lock().unwrap().clone();
     push.sort_by(f64::total_cmp);
     let b_receive = sorted(|r| r.b_receive);
     println!(
@@ -616,7 +703,7 @@ fn main() {
         b50 = percentile(&b_receive, 50.0),
         b99 = percentile(&b_receive, 99.0),
         client = (me1 - me0) / changes,
-        timeouts = timeouts.load(std::sync::atomic::Ordering::Relaxed),
+        timeouts = tally.timeouts.load(std::sync::atomic::Ordering::Relaxed),
     );
     drop(servers);
 }

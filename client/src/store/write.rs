@@ -60,6 +60,25 @@ impl Store {
         self.write_with(now, ForeignKeys::PerStatement, action)
     }
 
+    /// Like [`Store::write`] for writes whose rows may come in any order (a merge of another
+    /// replica's changes), which is rare in practice: tried first with foreign keys checked
+    /// statement by statement, so the connection's prepared statements stay valid.
+    pub(crate) fn write_any_order<T>(
+        &mut self,
+        now: Timestamp,
+        mut action: impl FnMut(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        // A refused statement rolled everything back (and the loaded documents were forgotten):
+        // the same action runs again from the start, checked at commit, as `write` would run it.
+        match self.write_with(now, ForeignKeys::PerStatement, &mut action) {
+            Err(error) if refused_by_a_foreign_key(&error) => {
+                tracing::debug!("rows came before the rows they refer to; checking at commit");
+                self.write_with(now, ForeignKeys::AtCommit, action)
+            }
+            other => other,
+        }
+    }
+
     fn write_with<T>(
         &mut self,
         now: Timestamp,
@@ -102,6 +121,12 @@ impl Store {
         }
         outcome
     }
+}
+
+/// Whether a statement was refused because a row it wrote refers to a row not there (yet).
+fn refused_by_a_foreign_key(error: &StoreError) -> bool {
+    matches!(error, StoreError::Sqlite(e)
+        if e.sqlite_error().map(|e| e.extended_code) == Some(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY))
 }
 
 /// An action on a store opened read-only: it runs in a read transaction, so the reads some
@@ -202,5 +227,93 @@ impl WriteTx<'_> {
     /// The document at `address` as stored, if this device holds it.
     pub(crate) fn document(&mut self, address: DocAddress) -> Result<Option<&Document>> {
         Ok(documents::checkout(self.conn, self.docs, self.actor, address)?.map(|c| &c.doc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use jiff::Timestamp;
+    use rusqlite::StatementStatus;
+
+    use crate::store::Store;
+
+    const COUNT_SETTINGS: &str = "SELECT count(*) FROM app_settings";
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+        (dir, store)
+    }
+
+    /// How often the connection's cached `COUNT_SETTINGS` had to be compiled again.
+    fn recompiled(store: &Store) -> i32 {
+        let mut statement = store.conn().prepare_cached(COUNT_SETTINGS).unwrap();
+        let _: i64 = statement.query_row([], |row| row.get(0)).unwrap();
+        statement.get_status(StatementStatus::RePrepare)
+    }
+
+    fn put_setting(tx: &mut super::WriteTx<'_>) -> crate::error::Result<()> {
+        tx.conn.execute(
+            "INSERT OR REPLACE INTO app_settings (key, value, updated_at) VALUES ('t', 'v', '2026-01-01T00:00:00Z')",
+            [],
+        )?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_write_in_any_order_that_needs_no_deferral_keeps_prepared_statements_valid() {
+        let (_dir, mut store) = store();
+        assert_eq!(recompiled(&store), 0);
+        store
+            .write_any_order(Timestamp::now(), put_setting)
+            .unwrap();
+        assert_eq!(
+            recompiled(&store),
+            0,
+            "the defer pragma expired the connection's statements"
+        );
+        // What the check sees when the pragma runs: the statement is compiled again.
+        store.write(Timestamp::now(), put_setting).unwrap();
+        assert_eq!(recompiled(&store), 1);
+    }
+
+    #[test]
+    fn a_write_in_any_order_may_write_a_row_before_the_row_it_refers_to() {
+        let (_dir, mut store) = store();
+        let child_then_parent = |tx: &mut super::WriteTx<'_>| -> crate::error::Result<()> {
+            tx.conn.execute(
+                "INSERT INTO daily_checkins (id, relationship_id, user_id, checkin_date,
+                     connection_score, mood_score, relationship_satisfaction, created_at)
+                 VALUES ('c', 'r', 'u', '2026-01-01', 5, 5, 5, '2026-01-01T00:00:00Z')",
+                [],
+            )?;
+            tx.conn.execute(
+                "INSERT INTO users (id, email, name, timezone, created_at, updated_at)
+                 VALUES ('u', NULL, 'U', 'UTC', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                [],
+            )?;
+            tx.conn.execute(
+                "INSERT INTO relationships (id, user_1_id, relationship_type, created_at, updated_at)
+                 VALUES ('r', 'u', 'dating', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                [],
+            )?;
+            Ok(())
+        };
+        assert!(
+            store
+                .write_local(Timestamp::now(), child_then_parent)
+                .is_err(),
+            "checked statement by statement, the check-in's relationship is missing"
+        );
+        store
+            .write_any_order(Timestamp::now(), child_then_parent)
+            .unwrap();
+        let checkins: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM daily_checkins", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(checkins, 1);
     }
 }

@@ -56,7 +56,7 @@ impl Store {
         seqs: &[i64],
         now: Timestamp,
     ) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             for id in entry_ids {
                 tx.conn
                     .prepare_cached("DELETE FROM outbox WHERE entry_id = ?1")?
@@ -77,7 +77,7 @@ impl Store {
         error: &str,
         now: Timestamp,
     ) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             for id in entry_ids {
                 tx.conn.execute(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE entry_id = ?1",
@@ -102,7 +102,7 @@ impl Store {
         last_seq: i64,
         now: Timestamp,
     ) -> Result<usize> {
-        self.write(now, |tx| {
+        self.write_any_order(now, |tx| {
             let mut changed = 0;
             for bytes in changes {
                 changed += tx.merge(address, bytes)?;
@@ -127,7 +127,7 @@ impl Store {
 
     /// Records that a snapshot covering `seq` exists for `doc_id`.
     pub(crate) fn record_snapshot(&mut self, doc_id: &str, seq: i64, now: Timestamp) -> Result<()> {
-        self.write(now, |tx| {
+        self.write_local(now, |tx| {
             tx.conn.execute(
                 "INSERT INTO sync_state (doc_id, last_seq, snapshot_seq, updated_at) VALUES (?1, 0, ?2, ?3)
                  ON CONFLICT (doc_id) DO UPDATE SET snapshot_seq = max(snapshot_seq, excluded.snapshot_seq),
@@ -144,13 +144,13 @@ impl Store {
         address: DocAddress,
         now: Timestamp,
     ) -> Result<Option<Vec<u8>>> {
-        self.write(now, |tx| tx.save_document(address))
+        self.write_local(now, |tx| tx.save_document(address))
     }
 
     /// Makes this device act for the account `user_id` (after signing in on a new device). A device
     /// already used by someone else is refused: its local data is theirs.
     pub(crate) fn adopt_user(&mut self, user_id: &str, now: Timestamp) -> Result<()> {
-        self.write(now, |tx| match get_setting(tx.conn, SettingKey::LocalUserId)? {
+        self.write_local(now, |tx| match get_setting(tx.conn, SettingKey::LocalUserId)? {
             Some(existing) if existing != user_id => Err(StoreError::Missing(format!(
                 "this device already belongs to another person ({existing}); use another data directory"
             ))),

@@ -63,7 +63,7 @@ impl Store {
         let Some(last) = entries.last().map(|e| e.seq) else {
             return Ok(PageOutcome::default());
         };
-        let whole = self.write(now, |tx| {
+        let whole = self.write_any_order(now, |tx| {
             let mut outcome = PageOutcome::default();
             for entry in entries {
                 apply(tx, address, entry, &mut outcome)?;
@@ -79,7 +79,7 @@ impl Store {
         }
         let mut outcome = PageOutcome::default();
         for entry in entries {
-            let alone = self.write(now, |tx| {
+            let alone = self.write_any_order(now, |tx| {
                 let mut one = PageOutcome::default();
                 apply(tx, address, entry, &mut one)?;
                 record_position(tx.conn, &address.doc_id(), entry.seq, now)?;
@@ -87,7 +87,7 @@ impl Store {
             });
             let one = match alone {
                 Ok(one) => one,
-                Err(error) if entry_fault(&error) => self.write(now, |tx| {
+                Err(error) if entry_fault(&error) => self.write_local(now, |tx| {
                     set_aside(tx, address, entry, &format!("does not merge: {error}"))?;
                     record_position(tx.conn, &address.doc_id(), entry.seq, now)?;
                     Ok(PageOutcome {
