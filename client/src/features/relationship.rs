@@ -173,7 +173,7 @@ impl Store {
     pub(crate) fn ended_relationship_ids(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn()
-            .prepare("SELECT relationship_id FROM ended_relationships ORDER BY ended_at")?;
+            .prepare_cached("SELECT relationship_id FROM ended_relationships ORDER BY ended_at")?;
         let ids = stmt
             .query_map([], |row| row.get(0))?
             .collect::<Result<_, _>>()?;

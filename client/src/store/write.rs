@@ -37,6 +37,20 @@ enum ForeignKeys {
     PerStatement,
 }
 
+/// How a write's commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    /// Synced before the commit returns (`synchronous=FULL`): a person's action exists nowhere
+    /// else until it is uploaded.
+    Full,
+    /// Not synced by this commit (`synchronous=NORMAL` in WAL: still atomic): what the server
+    /// holds anyway (merged entries, with the position that says how far they go) and bookkeeping
+    /// whose loss only repeats idempotent work (an acknowledgement: the upload is repeated and
+    /// the server answers it by entry id). A power cut may roll such a write back, whole; the
+    /// next sync does it again. The next `Full` commit syncs the log, these frames included.
+    Refetchable,
+}
+
 impl Store {
     /// Runs `action` in one IMMEDIATE transaction (so concurrent writers from another process queue
     /// behind it), foreign keys checked at commit. On any error everything is rolled back and the
@@ -46,7 +60,7 @@ impl Store {
         now: Timestamp,
         action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
     ) -> Result<T> {
-        self.write_with(now, ForeignKeys::AtCommit, action)
+        self.write_with(now, ForeignKeys::AtCommit, Durability::Full, action)
     }
 
     /// Like [`Store::write`] for a person's everyday action (a check-in, a goal step...): foreign
@@ -57,12 +71,27 @@ impl Store {
         now: Timestamp,
         action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
     ) -> Result<T> {
-        self.write_with(now, ForeignKeys::PerStatement, action)
+        self.write_with(now, ForeignKeys::PerStatement, Durability::Full, action)
     }
 
-    /// Like [`Store::write`] for writes whose rows may come in any order (a merge of another
-    /// replica's changes), which is rare in practice: tried first with foreign keys checked
-    /// statement by statement, so the connection's prepared statements stay valid.
+    /// Like [`Store::write_local`] for sync bookkeeping the server makes good if a power cut takes
+    /// it (acknowledged uploads, positions, snapshots): see [`Durability::Refetchable`].
+    pub(crate) fn write_bookkeeping<T>(
+        &mut self,
+        now: Timestamp,
+        action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(
+            now,
+            ForeignKeys::PerStatement,
+            Durability::Refetchable,
+            action,
+        )
+    }
+
+    /// Like [`Store::write`] for merges of what the server holds: their rows may come in any order,
+    /// which is rare in practice, so foreign keys are first checked statement by statement (the
+    /// connection's prepared statements stay valid); and see [`Durability::Refetchable`].
     pub(crate) fn write_any_order<T>(
         &mut self,
         now: Timestamp,
@@ -70,10 +99,11 @@ impl Store {
     ) -> Result<T> {
         // A refused statement rolled everything back (and the loaded documents were forgotten):
         // the same action runs again from the start, checked at commit, as `write` would run it.
-        match self.write_with(now, ForeignKeys::PerStatement, &mut action) {
+        let durability = Durability::Refetchable;
+        match self.write_with(now, ForeignKeys::PerStatement, durability, &mut action) {
             Err(error) if refused_by_a_foreign_key(&error) => {
                 tracing::debug!("rows came before the rows they refer to; checking at commit");
-                self.write_with(now, ForeignKeys::AtCommit, action)
+                self.write_with(now, ForeignKeys::AtCommit, durability, action)
             }
             other => other,
         }
@@ -83,6 +113,7 @@ impl Store {
         &mut self,
         now: Timestamp,
         foreign_keys: ForeignKeys,
+        durability: Durability,
         action: impl FnOnce(&mut WriteTx<'_>) -> Result<T>,
     ) -> Result<T> {
         let Store {
@@ -96,23 +127,29 @@ impl Store {
         if *read_only {
             return read_only_action(conn, docs, actor, now, path, usage, action);
         }
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if foreign_keys == ForeignKeys::AtCommit {
-            tx.pragma_update(None, "defer_foreign_keys", true)?;
+        // The safety level cannot change inside a transaction: relaxed before it, FULL again after
+        // it whatever happened.
+        let relaxed = durability == Durability::Refetchable;
+        if relaxed {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
-        let mut write = WriteTx {
-            conn: &tx,
-            docs,
-            actor,
-            now,
-            queued: false,
-            usage,
-        };
-        let result = action(&mut write);
-        let queued = write.queued;
-        let outcome = match result {
-            Ok(value) => tx.commit().map(|()| value).map_err(Into::into),
-            Err(error) => Err(error),
+        let (outcome, queued) = transact(conn, foreign_keys, !relaxed, |conn| {
+            let mut write = WriteTx {
+                conn,
+                docs,
+                actor,
+                now,
+                queued: false,
+                usage,
+            };
+            let result = action(&mut write);
+            (result, write.queued)
+        });
+        let outcome = if relaxed {
+            let restored = conn.pragma_update(None, "synchronous", "FULL");
+            outcome.and_then(|value| restored.map(|()| value).map_err(Into::into))
+        } else {
+            outcome
         };
         match &outcome {
             Ok(_) if queued => super::queued::raise(),
@@ -121,6 +158,37 @@ impl Store {
         }
         outcome
     }
+}
+
+/// Runs `body` in one IMMEDIATE transaction, committed when it succeeds; also returns whether it
+/// queued a local change. A local change exists nowhere else, so a write that may go unsynced
+/// (`may_queue` false) never makes one: it is rolled back (a mistake in this crate, not the
+/// person's).
+fn transact<T>(
+    conn: &mut Connection,
+    foreign_keys: ForeignKeys,
+    may_queue: bool,
+    body: impl FnOnce(&Connection) -> (Result<T>, bool),
+) -> (Result<T>, bool) {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(error) => return (Err(error.into()), false),
+    };
+    if foreign_keys == ForeignKeys::AtCommit
+        && let Err(error) = tx.pragma_update(None, "defer_foreign_keys", true)
+    {
+        return (Err(error.into()), false);
+    }
+    let (result, queued) = body(&tx);
+    let outcome = match result {
+        Ok(_) if queued && !may_queue => Err(StoreError::Damaged(
+            "a sync write tried to make a local change; nothing was written".into(),
+        )),
+        Ok(value) => tx.commit().map(|()| value).map_err(Into::into),
+        Err(error) => Err(error),
+    };
+    let committed = outcome.is_ok();
+    (outcome, queued && committed)
 }
 
 /// Whether a statement was refused because a row it wrote refers to a row not there (yet).
@@ -277,6 +345,35 @@ mod tests {
         // What the check sees when the pragma runs: the statement is compiled again.
         store.write(Timestamp::now(), put_setting).unwrap();
         assert_eq!(recompiled(&store), 1);
+    }
+
+    fn synchronous(store: &Store) -> i64 {
+        store
+            .conn()
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn after_a_merge_or_bookkeeping_the_next_local_save_is_synced_again() {
+        const FULL: i64 = 2;
+        let (_dir, mut store) = store();
+        assert_eq!(synchronous(&store), FULL);
+        store
+            .write_any_order(Timestamp::now(), put_setting)
+            .unwrap();
+        assert_eq!(synchronous(&store), FULL);
+        store
+            .write_bookkeeping(Timestamp::now(), put_setting)
+            .unwrap();
+        assert_eq!(synchronous(&store), FULL);
+        // A failed relaxed write too.
+        let failed = store.write_bookkeeping(Timestamp::now(), |tx| {
+            put_setting(tx)?;
+            Err::<(), _>(crate::error::StoreError::Missing("on purpose".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(synchronous(&store), FULL);
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl Store {
 
     /// The oldest `limit` changes waiting for upload.
     pub(crate) fn outbox(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
-        let mut stmt = self.conn().prepare(
+        let mut stmt = self.conn().prepare_cached(
             "SELECT entry_id, doc_id, bytes FROM outbox ORDER BY created_at, rowid LIMIT ?1",
         )?;
         let rows = stmt
@@ -56,7 +56,7 @@ impl Store {
         seqs: &[i64],
         now: Timestamp,
     ) -> Result<()> {
-        self.write_local(now, |tx| {
+        self.write_bookkeeping(now, |tx| {
             for id in entry_ids {
                 tx.conn
                     .prepare_cached("DELETE FROM outbox WHERE entry_id = ?1")?
@@ -77,7 +77,7 @@ impl Store {
         error: &str,
         now: Timestamp,
     ) -> Result<()> {
-        self.write_local(now, |tx| {
+        self.write_bookkeeping(now, |tx| {
             for id in entry_ids {
                 tx.conn.execute(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE entry_id = ?1",
@@ -116,18 +116,15 @@ impl Store {
     pub(crate) fn snapshot_position(&self, doc_id: &str) -> Result<i64> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT snapshot_seq FROM sync_state WHERE doc_id = ?1",
-                [doc_id],
-                |row| row.get(0),
-            )
+            .prepare_cached("SELECT snapshot_seq FROM sync_state WHERE doc_id = ?1")?
+            .query_row([doc_id], |row| row.get(0))
             .optional()?
             .unwrap_or(0))
     }
 
     /// Records that a snapshot covering `seq` exists for `doc_id`.
     pub(crate) fn record_snapshot(&mut self, doc_id: &str, seq: i64, now: Timestamp) -> Result<()> {
-        self.write_local(now, |tx| {
+        self.write_bookkeeping(now, |tx| {
             tx.conn.execute(
                 "INSERT INTO sync_state (doc_id, last_seq, snapshot_seq, updated_at) VALUES (?1, 0, ?2, ?3)
                  ON CONFLICT (doc_id) DO UPDATE SET snapshot_seq = max(snapshot_seq, excluded.snapshot_seq),

@@ -106,21 +106,21 @@ impl Store {
 
     /// How many pulled entries this device has set aside.
     pub(crate) fn quarantined_count(&self) -> Result<usize> {
-        let count: i64 =
-            self.conn()
-                .query_row("SELECT count(*) FROM quarantined_entries", [], |row| {
-                    row.get(0)
-                })?;
+        let count: i64 = self
+            .conn()
+            .prepare_cached("SELECT count(*) FROM quarantined_entries")?
+            .query_row([], |row| row.get(0))?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
     /// The first seq of `doc_id` set aside after `after`, if any.
     pub(crate) fn first_quarantined_after(&self, doc_id: &str, after: i64) -> Result<Option<i64>> {
-        Ok(self.conn().query_row(
-            "SELECT min(seq) FROM quarantined_entries WHERE doc_id = ?1 AND seq > ?2",
-            params![doc_id, after],
-            |row| row.get(0),
-        )?)
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT min(seq) FROM quarantined_entries WHERE doc_id = ?1 AND seq > ?2",
+            )?
+            .query_row(params![doc_id, after], |row| row.get(0))?)
     }
 }
 
