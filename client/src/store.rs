@@ -141,7 +141,7 @@ impl Store {
     fn open_read_only(path: &Path) -> Result<Self> {
         let conn = open_for_reading(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        keep_statements(&conn)?;
         let store = Self::new(conn, path, true);
         if store.schema_version()? == Self::supported_schema_version() {
             Ok(store)
@@ -216,9 +216,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         checkpoint::configure(conn)?;
-        // One save runs a few dozen distinct statements (projection, analytics, achievements): a
-        // cache smaller than that evicts them all in turn and every save compiles its SQL again.
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        keep_statements(conn)?;
         let app_id: i32 = conn.query_row("PRAGMA application_id", [], |row| row.get(0))?;
         if app_id == 0 {
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -402,9 +400,58 @@ fn classify(path: &Path, error: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Lets a connection compile each statement once: a cache that holds a save's statements, and
+/// plans that do not depend on the values bound.
+fn keep_statements(conn: &Connection) -> Result<()> {
+    // One save runs a few dozen distinct statements (projection, analytics, achievements): a
+    // cache smaller than that evicts them all in turn and every save compiles its SQL again.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Without the query planner's stability guarantee, binding a new value to a range or a LIMIT
+    // (`seq > ?2`) makes SQLite plan the statement again on its next step: the store never runs
+    // ANALYZE, so those plans would not change anyway.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cached_statement_is_not_compiled_again_when_its_parameters_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
+        let conn = store.conn();
+        let sql = "SELECT min(seq) FROM quarantined_entries WHERE doc_id = ?1 AND seq > ?2";
+        for after in [0_i64, 5, 17] {
+            let mut statement = conn.prepare_cached(sql).unwrap();
+            let _: Option<i64> = statement
+                .query_row(rusqlite::params!["d", after], |row| row.get(0))
+                .unwrap();
+            assert_eq!(
+                statement.get_status(rusqlite::StatementStatus::RePrepare),
+                0,
+                "binding {after} made SQLite plan the statement again"
+            );
+        }
+        let sql = "SELECT entry_id FROM outbox ORDER BY created_at, rowid LIMIT ?1";
+        for limit in [1_i64, 64, 500] {
+            let mut statement = conn.prepare_cached(sql).unwrap();
+            let _: Vec<String> = statement
+                .query_map([limit], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert_eq!(
+                statement.get_status(rusqlite::StatementStatus::RePrepare),
+                0,
+                "binding {limit} made SQLite plan the statement again"
+            );
+        }
+    }
 
     #[test]
     fn connection_uses_wal_foreign_keys_busy_timeout_and_is_marked_as_ours() {
