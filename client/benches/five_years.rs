@@ -309,10 +309,16 @@ fn saves(db: &Path, floor_dir: &Path, pace: Pace, first: Date) -> Samples {
         save_cpu: Vec::new(),
         floor_cpu: Vec::new(),
     };
-    let mut largest_paced = 0_i64;
+    // At the app's pace the log starts over before each save, so the log a checkpoint finds is
+    // what the save before it wrote: the pages of one save's commit.
+    let mut pages_per_save = Vec::new();
+    let every: i64 = std::env::var("FY_EVERY").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
     for i in 0..500_i64 {
-        if let Some(paced) = &background {
-            largest_paced = largest_paced.max(paced.checkpoint().unwrap().log_frames);
+        if let Some(paced) = &background && i % every == 0 {
+            let frames = paced.checkpoint().unwrap().log_frames;
+            if i > 0 {
+                pages_per_save.push(frames);
+            }
         }
         let day = first.checked_add(i.days()).unwrap();
         let cpu = cpu_time::ThreadTime::now();
@@ -326,7 +332,14 @@ fn saves(db: &Path, floor_dir: &Path, pace: Pace, first: Date) -> Samples {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     match burst.map(|thread| thread.join().unwrap()) {
-        None => println!("checkpoint between saves; largest log {largest_paced} pages before one"),
+        None => {
+            pages_per_save.sort_unstable();
+            println!(
+                "checkpoint between saves; pages per save p50 {} max {}",
+                pages_per_save.get(pages_per_save.len() / 2).copied().unwrap_or(0),
+                pages_per_save.last().copied().unwrap_or(0)
+            );
+        }
         Some((runs, largest)) => println!(
             "background checkpoints {runs:>4} while the saves ran; largest log {largest} pages before one"
         ),
