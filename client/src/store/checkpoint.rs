@@ -23,7 +23,7 @@ use crate::store::Store;
 
 /// The log size (in pages, 4 KiB each by default) at which a commit checkpoints by itself when no
 /// background checkpoint kept the log smaller: 32 MiB, so the safety net never fires on a device
-/// whose app checkpoints every few seconds, yet the log stays bounded without one.
+/// whose app copies the log back from [`COPY_ABOVE_PAGES`] on, yet the log stays bounded without one.
 pub(crate) const AUTO_CHECKPOINT_PAGES: i64 = 8_192;
 
 /// How often the app's background thread looks at the log (and copies it back once it is long):
