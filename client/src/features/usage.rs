@@ -603,7 +603,7 @@ mod tests {
             assert!(!plan.contains("SCAN analytics_events"), "{sql}\n{plan}");
         }
         // Every recorded action writes the events' indexes: only those the reads above use.
-        let indexes: Vec<String> = crate::store::rows(
+        let indexes: Vec<String> = rows(
             conn,
             "SELECT name FROM sqlite_schema
              WHERE type = 'index' AND tbl_name = 'analytics_events' AND sql IS NOT NULL
