@@ -271,9 +271,9 @@ struct Samples {
 /// How the saves follow each other.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Pace {
-    /// As in the app: a person's saves are seconds apart and the app's background thread
-    /// checkpoints every 2 s, so the log has been copied back (and starts over) before each save.
-    /// Here the background connection checkpoints between two saves, off the clock.
+    /// As in the app: a person's saves are seconds apart and the app's background thread looks at
+    /// the log every 2 s (and copies it back once it is long), so it runs between two saves.
+    /// Here the background connection does the same between two saves, off the clock.
     App,
     /// Back to back, the background thread checkpointing every 50 ms while the saves run (a burst:
     /// many merges after a long time offline, an import): the log is never fully copied between
@@ -309,10 +309,28 @@ fn saves(db: &Path, floor_dir: &Path, pace: Pace, first: Date) -> Samples {
         save_cpu: Vec::new(),
         floor_cpu: Vec::new(),
     };
+    // The pages each save's commit wrote, from the log's length between two saves at the app's
+    // pace (a log copied back in full starts over at the next save).
+    let mut pages_per_save = Vec::new();
+    let mut log_after_last = None::<i64>;
     let mut largest_paced = 0_i64;
     for i in 0..500_i64 {
         if let Some(paced) = &background {
-            largest_paced = largest_paced.max(paced.checkpoint().unwrap().log_frames);
+            let seen = paced.checkpoint().unwrap();
+            if let Some(before) = log_after_last {
+                let written = if seen.log_frames >= before {
+                    seen.log_frames - before
+                } else {
+                    seen.log_frames
+                };
+                pages_per_save.push(written);
+            }
+            largest_paced = largest_paced.max(seen.log_frames);
+            log_after_last = Some(if seen.checkpointed_frames == seen.log_frames {
+                0
+            } else {
+                seen.log_frames
+            });
         }
         let day = first.checked_add(i.days()).unwrap();
         let cpu = cpu_time::ThreadTime::now();
@@ -326,7 +344,17 @@ fn saves(db: &Path, floor_dir: &Path, pace: Pace, first: Date) -> Samples {
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     match burst.map(|thread| thread.join().unwrap()) {
-        None => println!("checkpoint between saves; largest log {largest_paced} pages before one"),
+        None => {
+            pages_per_save.sort_unstable();
+            println!(
+                "checkpoint between saves; largest log {largest_paced} pages; pages per save p50 {} max {}",
+                pages_per_save
+                    .get(pages_per_save.len() / 2)
+                    .copied()
+                    .unwrap_or(0),
+                pages_per_save.last().copied().unwrap_or(0)
+            );
+        }
         Some((runs, largest)) => println!(
             "background checkpoints {runs:>4} while the saves ran; largest log {largest} pages before one"
         ),

@@ -336,3 +336,36 @@ fn a_one_time_challenge_is_done_once_done_and_earns_challenge_accepted_on_both_d
     assert!(earned(&alice, "first-challenge"));
     assert_eq!(alice.rows(), bob.rows());
 }
+
+/// The pages in the store's write-ahead log (nothing is copied: `NOOP`).
+fn log_frames(replica: &Replica) -> i64 {
+    let conn = rusqlite::Connection::open(replica.db()).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(NOOP)", [], |row| row.get(1))
+        .unwrap()
+}
+
+#[test]
+fn stats_asked_again_with_nothing_new_write_nothing() {
+    let (mut alice, mut bob) = paired_without_dates();
+    let checkin = |day| together_core::document::CheckinInput {
+        date: day,
+        connection: together_core::domain::Score::new("connection", 8).unwrap(),
+        mood: together_core::domain::Score::new("mood", 7).unwrap(),
+        satisfaction: together_core::domain::Score::new("satisfaction", 9).unwrap(),
+        note: None,
+    };
+    let today = alice.store.local_today(now()).unwrap();
+    alice.store.checkin(&checkin(today), now()).unwrap();
+    bob.store.checkin(&checkin(today), now()).unwrap();
+    alice.receive_from(&mut bob);
+    let first = alice.store.stats(now()).unwrap().unwrap();
+    assert_eq!(first.checkin_streak, 1);
+
+    // The same day's rows hold the same numbers: SQLite leaves a row whose new values equal its
+    // old ones untouched, so the upserts need no "only when changed" of their own (a rewrite
+    // would cost the log pages and a sync).
+    let before = log_frames(&alice);
+    let again = alice.store.stats(now()).unwrap().unwrap();
+    assert_eq!(again, first);
+    assert_eq!(log_frames(&alice), before, "asking again wrote pages");
+}

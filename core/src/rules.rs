@@ -43,7 +43,11 @@ fn previous(day: Date) -> Option<Date> {
 /// The couple's check-in streak on `today`: consecutive shared days ending today, or ending
 /// yesterday while today is still open (a streak is not broken before the day is over).
 pub fn streak(members: &[String], checkins: &[CheckinFact], today: Date) -> i64 {
-    let days = shared_days(members, checkins);
+    streak_in(&shared_days(members, checkins), today)
+}
+
+/// [`streak`] from the shared days already known.
+fn streak_in(days: &BTreeSet<Date>, today: Date) -> i64 {
     let mut day = if days.contains(&today) {
         Some(today)
     } else {
@@ -129,12 +133,18 @@ pub struct RelationshipSummary {
 /// Summarises a relationship on `facts.date`. See `docs/rules.md` for each formula.
 pub fn summarize(facts: &RelationshipFacts<'_>) -> RelationshipSummary {
     let today = facts.date;
-    let upto: Vec<CheckinFact> = facts
-        .checkins
-        .iter()
-        .filter(|c| c.date <= today)
-        .cloned()
-        .collect();
+    // Check-ins all on or before the day (as the store reads them) are used as they are, not copied.
+    let upto: std::borrow::Cow<'_, [CheckinFact]> =
+        if facts.checkins.iter().all(|c| c.date <= today) {
+            std::borrow::Cow::Borrowed(facts.checkins)
+        } else {
+            facts
+                .checkins
+                .iter()
+                .filter(|c| c.date <= today)
+                .cloned()
+                .collect()
+        };
     let since = facts.start_date.unwrap_or(facts.created_date);
     let days_together = if today < since {
         0
@@ -142,9 +152,9 @@ pub fn summarize(facts: &RelationshipFacts<'_>) -> RelationshipSummary {
         i64::from((today - since).get_days())
     };
     let first_of_30 = today.checked_sub(29.days()).unwrap_or(today);
-    let shared_days_30 = shared_days(facts.members, &upto)
-        .range(first_of_30..=today)
-        .count() as i64;
+    // The shared days serve both the 30-day consistency and the streak: computed once.
+    let shared = shared_days(facts.members, &upto);
+    let shared_days_30 = shared.range(first_of_30..=today).count() as i64;
     let average_connection_30 = average(&upto, today, 30, |c| c.connection);
     let average_satisfaction_30 = average(&upto, today, 30, |c| c.satisfaction);
     let overall_health_score = match (average_connection_30, average_satisfaction_30) {
@@ -163,7 +173,7 @@ pub fn summarize(facts: &RelationshipFacts<'_>) -> RelationshipSummary {
         average_connection_30,
         average_satisfaction_7: average(&upto, today, 7, |c| c.satisfaction),
         average_satisfaction_30,
-        checkin_streak: streak(facts.members, &upto, today),
+        checkin_streak: streak_in(&shared, today),
         shared_days_30,
         activities_completed_this_month: facts.activities_completed_this_month,
         overall_health_score,

@@ -218,8 +218,9 @@ enum Stopped {
     Failed(String),
 }
 
-/// Copies the store's write-ahead log back into its file every few seconds, on a connection of its
-/// own, so no save of the person's waits for it (see `together_client::store::checkpoint`).
+/// Looks at the store's write-ahead log every few seconds and copies it back into its file once it
+/// is long, on a connection of its own, so no save of the person's waits for it (see
+/// `together_client::store::checkpoint`).
 fn checkpoint(device: &DeviceContext) {
     let mut store = None;
     loop {

@@ -9,6 +9,12 @@
 //! stays as a safety net at a larger size, for processes that run no background checkpoint (a
 //! long `together sync --watch`); short CLI commands checkpoint when they close, as SQLite
 //! always does for the last connection.
+//!
+//! The background thread copies the log only once it is long ([`COPY_ABOVE_PAGES`]): a log
+//! copied back in full starts over at the next commit, and a commit that starts the log syncs its
+//! new header before syncing itself (SQLite does, so that a crash cannot mix two generations of
+//! the log): copying after every save would give every save two syncs where one does. A long log
+//! costs nothing to the saves that append to it; readers find its pages through the log's index.
 
 use rusqlite::Connection;
 
@@ -17,11 +23,11 @@ use crate::store::Store;
 
 /// The log size (in pages, 4 KiB each by default) at which a commit checkpoints by itself when no
 /// background checkpoint kept the log smaller: 32 MiB, so the safety net never fires on a device
-/// whose app checkpoints every few seconds, yet the log stays bounded without one.
+/// whose app copies the log back from [`COPY_ABOVE_PAGES`] on, yet the log stays bounded without one.
 pub(crate) const AUTO_CHECKPOINT_PAGES: i64 = 8_192;
 
-/// How often the app's background thread checkpoints: frequent enough that the log stays a few
-/// hundred pages at a person's pace, rare enough to cost nothing while nothing changes.
+/// How often the app's background thread looks at the log (and copies it back once it is long):
+/// soon after the log passes [`COPY_ABOVE_PAGES`], and a look costs microseconds.
 pub const BACKGROUND_CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The log size (in pages, 16 MiB) above which the background checkpoint also makes the log start over
@@ -29,6 +35,11 @@ pub const BACKGROUND_CHECKPOINT_EVERY: std::time::Duration = std::time::Duration
 /// write begins on a fully copied log, which saves in quick succession (a burst of merges, an
 /// import) never leave it; the log then only grows, and every save's sync extends the file.
 pub(crate) const RESTART_ABOVE_PAGES: i64 = 4_096;
+
+/// The log size (in pages, 16 MiB) from which the background checkpoint copies the log back:
+/// at ≈ 20–30 pages per check-in save, one save in about 150 starts the log over (its commit
+/// syncs twice); below it, the background checkpoint only looks (`NOOP`).
+pub(crate) const COPY_ABOVE_PAGES: i64 = 4_096;
 
 /// What a checkpoint found and did, in log frames (pages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +57,8 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
 }
 
 impl Store {
-    /// Copies the write-ahead log back into the database file without waiting for anyone
+    /// Once the write-ahead log holds [`COPY_ABOVE_PAGES`] (a shorter one is only measured, see
+    /// the module docs), copies it back into the database file without waiting for anyone
     /// (`PRAGMA wal_checkpoint(PASSIVE)`): writers on other connections carry on meanwhile; a log
     /// longer than [`RESTART_ABOVE_PAGES`] is then made to start over (`RESTART`, which waits
     /// for the writer of the moment and holds the next one back while it copies the rest). Meant
@@ -67,7 +79,10 @@ impl Store {
                     })?;
             Ok((log, copied))
         };
-        let (log_frames, checkpointed_frames) = run("PASSIVE")?;
+        let (log_frames, checkpointed_frames) = match run("NOOP")? {
+            (log, copied) if log < COPY_ABOVE_PAGES => (log, copied),
+            _ => run("PASSIVE")?,
+        };
         if log_frames > RESTART_ABOVE_PAGES {
             // What is left to copy is what was written during the passive copy: little, so the
             // writers this waits for (and holds back) wait briefly. Busy is not an error here:
@@ -91,34 +106,74 @@ mod tests {
             .unwrap()
     }
 
+    /// The log's frames and how many of them are copied, without copying any (`NOOP`).
+    fn peek(conn: &Connection) -> (i64, i64) {
+        conn.query_row("PRAGMA wal_checkpoint(NOOP)", [], |row| {
+            Ok((row.get(1)?, row.get(2)?))
+        })
+        .unwrap()
+    }
+
     #[test]
     fn saves_leave_the_log_to_the_background_checkpoint() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite3");
         let ui = Store::open(&path).unwrap();
         assert_eq!(log_pages(ui.conn()), AUTO_CHECKPOINT_PAGES);
+        // More than the log may hold before the background thread copies it back.
+        let big = (COPY_ABOVE_PAGES + 16) * 4096;
         ui.conn()
-            .execute_batch(
+            .execute_batch(&format!(
                 "CREATE TABLE scratch (x BLOB);
-                 INSERT INTO scratch VALUES (zeroblob(40000));",
-            )
+                 INSERT INTO scratch VALUES (zeroblob({big}));"
+            ))
             .unwrap();
         let wal = path.with_extension("sqlite3-wal");
         let logged = std::fs::metadata(&wal).unwrap().len();
         assert!(
-            logged > 40_000,
+            logged > u64::try_from(big).unwrap(),
             "the commit stayed in the log: {logged} bytes"
         );
 
         // Another connection (the app's background thread) copies it back.
         let background = Store::open(&path).unwrap();
         let done = background.checkpoint().unwrap();
-        assert!(done.log_frames >= 10, "{done:?}");
+        assert!(done.log_frames > COPY_ABOVE_PAGES, "{done:?}");
         assert_eq!(done.checkpointed_frames, done.log_frames, "{done:?}");
         let copied: i64 = background
             .conn()
             .query_row("SELECT length(x) FROM scratch", [], |row| row.get(0))
             .unwrap();
-        assert_eq!(copied, 40_000);
+        assert_eq!(copied, big);
+    }
+
+    #[test]
+    fn a_short_log_is_left_to_grow_so_the_next_save_appends_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let ui = Store::open(&path).unwrap();
+        ui.conn()
+            .execute_batch("CREATE TABLE scratch (x INTEGER); INSERT INTO scratch VALUES (1);")
+            .unwrap();
+        let (before, _) = peek(ui.conn());
+        assert!(before > 0);
+
+        // A log this short is not copied: copying it would make the next commit start the log
+        // over, which syncs the log's new header before the commit's own sync (two syncs).
+        let background = Store::open(&path).unwrap();
+        let done = background.checkpoint().unwrap();
+        assert_eq!(done.log_frames, before, "{done:?}");
+        assert!(done.checkpointed_frames < done.log_frames, "{done:?}");
+
+        // So the next save appends to the log instead of starting it over.
+        ui.conn()
+            .execute_batch("INSERT INTO scratch VALUES (2);")
+            .unwrap();
+        let (after, copied) = peek(ui.conn());
+        assert!(
+            after > before,
+            "the log started over: {after} frames after {before}"
+        );
+        assert!(copied < after);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use automerge::ObjId;
 use serde::Serialize;
 
-use super::fields::{collection, flag, int, keys, object, string};
+use super::fields::{Fields, collection, flag, int, keys, object, string};
 use super::{Collection, Document};
 
 /// A record's map object, if it exists.
@@ -298,17 +298,17 @@ impl Checkin {
     /// Reads one check-in.
     pub fn read(doc: &Document, id: &str) -> Option<Self> {
         let obj = record_obj(doc, Collection::Checkins, id)?;
-        let d = doc.inner();
+        let f = Fields::read(doc.inner(), &obj);
         Some(Self {
             id: id.to_owned(),
-            user_id: string(d, &obj, "user_id")?,
-            date: string(d, &obj, "date")?,
-            connection: int(d, &obj, "connection")?,
-            mood: int(d, &obj, "mood")?,
-            satisfaction: int(d, &obj, "satisfaction")?,
-            note: string(d, &obj, "note"),
-            created_at: string(d, &obj, "created_at")?,
-            deleted: flag(d, &obj, "deleted"),
+            user_id: f.string("user_id")?,
+            date: f.string("date")?,
+            connection: f.int("connection")?,
+            mood: f.int("mood")?,
+            satisfaction: f.int("satisfaction")?,
+            note: f.string("note"),
+            created_at: f.string("created_at")?,
+            deleted: f.flag("deleted"),
         })
     }
 }
@@ -476,17 +476,17 @@ impl Notification {
     /// Reads one notification.
     pub fn read(doc: &Document, id: &str) -> Option<Self> {
         let obj = record_obj(doc, Collection::Notifications, id)?;
-        let d = doc.inner();
+        let f = Fields::read(doc.inner(), &obj);
         Some(Self {
             id: id.to_owned(),
-            user_id: string(d, &obj, "user_id")?,
-            notification_type: string(d, &obj, "type")?,
-            title: string(d, &obj, "title")?,
-            message: string(d, &obj, "message")?,
-            priority: string(d, &obj, "priority")?,
-            created_at: string(d, &obj, "created_at")?,
-            read: flag(d, &obj, "read"),
-            subject: string(d, &obj, "subject"),
+            user_id: f.string("user_id")?,
+            notification_type: f.string("type")?,
+            title: f.string("title")?,
+            message: f.string("message")?,
+            priority: f.string("priority")?,
+            created_at: f.string("created_at")?,
+            read: f.flag("read"),
+            subject: f.string("subject"),
         })
     }
 }
