@@ -31,9 +31,6 @@ pub struct IndexSpec {
 pub struct SchemaSpec {
     pub columns: Vec<ColumnSpec>,
     pub indexes: Vec<IndexSpec>,
-    /// Named indexes of the spec the device leaves out on purpose (`omit index NAME TABLE`
-    /// lines of `app_schema.txt`, each with its reason): they must not exist.
-    pub omitted_indexes: Vec<IndexSpec>,
 }
 
 impl SchemaSpec {
@@ -55,19 +52,6 @@ impl SchemaSpec {
                 });
                 continue;
             }
-            if words[0] == "omit" {
-                assert!(
-                    words.len() == 4 && words[1] == "index",
-                    "line {}: bad omit line",
-                    number + 1
-                );
-                spec.omitted_indexes.push(IndexSpec {
-                    name: words[2].into(),
-                    table: words[3].into(),
-                    unique: false,
-                });
-                continue;
-            }
             assert!(words.len() >= 3, "line {}: bad column line", number + 1);
             let keys = &words[3..];
             spec.columns.push(ColumnSpec {
@@ -85,19 +69,12 @@ impl SchemaSpec {
         spec
     }
 
-    /// The spec's tables plus the project's own (user_cohorts, app tables), without the spec's
-    /// indexes the device leaves out (kept apart in `omitted_indexes`).
+    /// The spec's tables plus the project's own (user_cohorts, app tables).
     pub fn load_all() -> Self {
         let mut spec = Self::parse(include_str!("../data/spec_schema.txt"));
         let app = Self::parse(include_str!("../data/app_schema.txt"));
         spec.columns.extend(app.columns);
         spec.indexes.extend(app.indexes);
-        spec.indexes.retain(|index| {
-            !app.omitted_indexes
-                .iter()
-                .any(|omitted| omitted.name == index.name && omitted.table == index.table)
-        });
-        spec.omitted_indexes = app.omitted_indexes;
         spec
     }
 
