@@ -288,28 +288,22 @@ fn start_session(
     Ok((inserted == 1).then_some(id))
 }
 
-/// Closes session `?1` at `?2`: its end, duration, and counts (its events found by session).
-const CLOSE_SESSION: &str = "UPDATE user_sessions SET
-    session_end = CASE WHEN julianday(?2) >= julianday(session_start) THEN ?2 ELSE session_start END,
-    duration_seconds = MAX(0, CAST(round((julianday(?2) - julianday(session_start)) * 86400) AS INTEGER)),
-    pages_viewed = (SELECT count(*) FROM page_views WHERE session_id = ?1),
-    events_count = (SELECT count(*) FROM analytics_events WHERE session_id = ?1),
-    converted = EXISTS (SELECT 1 FROM analytics_events
-                        WHERE session_id = ?1 AND event_category = 'conversion')
- WHERE id = ?1";
-
 /// Brings a session's row up to date: ended at `end` (never before it started), its duration,
 /// and its counts of page views, events and conversions.
 fn close_session(conn: &Connection, id: &str, end: Timestamp) -> Result<()> {
-    conn.prepare_cached(CLOSE_SESSION)?
-        .execute(params![id, timestamp_text(end)])?;
+    conn.prepare_cached(
+        "UPDATE user_sessions SET
+            session_end = CASE WHEN julianday(?2) >= julianday(session_start) THEN ?2 ELSE session_start END,
+            duration_seconds = MAX(0, CAST(round((julianday(?2) - julianday(session_start)) * 86400) AS INTEGER)),
+            pages_viewed = (SELECT count(*) FROM page_views WHERE session_id = ?1),
+            events_count = (SELECT count(*) FROM analytics_events WHERE session_id = ?1),
+            converted = EXISTS (SELECT 1 FROM analytics_events
+                                WHERE session_id = ?1 AND event_category = 'conversion')
+         WHERE id = ?1",
+    )?
+    .execute(params![id, timestamp_text(end)])?;
     Ok(())
 }
-
-/// "Your data": person `?1`'s events since `?2`, by category (found by time).
-const EVENTS_BY_CATEGORY: &str = "SELECT event_category, count(*) AS n FROM analytics_events
-     WHERE user_id = ?1 AND created_at >= ?2
-     GROUP BY event_category ORDER BY n DESC, event_category";
 
 /// Records `event` by the local person inside the action's transaction: one cached `INSERT`.
 /// The session, user and relationship are looked up inside the statement, so a row deleted
@@ -508,7 +502,11 @@ impl Store {
             "SELECT page_path, count(*) AS n FROM page_views
              WHERE user_id = ?1 AND created_at >= ?2 GROUP BY page_path ORDER BY n DESC, page_path",
         )?;
-        let events_by_category = counted(EVENTS_BY_CATEGORY)?;
+        let events_by_category = counted(
+            "SELECT event_category, count(*) AS n FROM analytics_events
+             WHERE user_id = ?1 AND created_at >= ?2
+             GROUP BY event_category ORDER BY n DESC, event_category",
+        )?;
         Ok(UsageSummary {
             enabled,
             sessions,
@@ -574,52 +572,6 @@ fn write_open_screen(conn: &Connection, screen: Option<OpenScreen>, now: Timesta
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// What SQLite plans for `sql`, one step a line.
-    fn plan(conn: &Connection, sql: &str) -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        // Parameters left unbound (NULL): the plan does not depend on their values.
-        let mut rows = stmt.raw_query();
-        let mut steps = Vec::new();
-        while let Some(row) = rows.next().unwrap() {
-            steps.push(row.get::<_, String>(3).unwrap());
-        }
-        steps.join("\n")
-    }
-
-    #[test]
-    fn usage_events_are_read_through_an_index_and_written_to_two() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
-        let conn = store.conn();
-        // Each read of the events finds them through an index, never by reading them all.
-        for (sql, index) in [
-            (EVENTS_BY_CATEGORY, "idx_analytics_events_created"),
-            (upload::EVENTS_SINCE, "idx_analytics_events_created"),
-            (CLOSE_SESSION, "idx_analytics_events_session"),
-        ] {
-            let plan = plan(conn, sql);
-            assert!(plan.contains(index), "{sql}\n{plan}");
-            assert!(!plan.contains("SCAN analytics_events"), "{sql}\n{plan}");
-        }
-        // Every recorded action writes the events' indexes: only those the reads above use.
-        let indexes: Vec<String> = rows(
-            conn,
-            "SELECT name FROM sqlite_schema
-             WHERE type = 'index' AND tbl_name = 'analytics_events' AND sql IS NOT NULL
-             ORDER BY name",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-        assert_eq!(
-            indexes,
-            [
-                "idx_analytics_events_created",
-                "idx_analytics_events_session"
-            ]
-        );
-    }
 
     #[test]
     fn only_known_screens_pass_the_form() {

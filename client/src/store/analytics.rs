@@ -214,25 +214,3 @@ pub(crate) fn refresh_engagement(
     .execute(params![id, user, relationship, day_text, score, checked_in, activities_logged, features_used])?;
     Ok(score)
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::store::Store;
-
-    #[test]
-    fn engagement_rows_carry_only_their_keys() {
-        // Every check-in writes its person's row, and no query of this device reads the table:
-        // an index beyond the keys would cost each save's commit pages for nothing.
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.sqlite3")).unwrap();
-        let extra: Vec<String> = crate::store::rows(
-            store.conn(),
-            "SELECT name FROM sqlite_schema
-             WHERE type = 'index' AND tbl_name = 'engagement_scores' AND sql IS NOT NULL",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
-        assert_eq!(extra, Vec::<String>::new());
-    }
-}

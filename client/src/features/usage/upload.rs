@@ -24,10 +24,6 @@ use crate::store::Store;
 use crate::sync::Api;
 use crate::sync::SyncError;
 
-/// The report's events: every one since `?1` (found by time).
-pub(super) const EVENTS_SINCE: &str =
-    "SELECT event_name, created_at FROM analytics_events WHERE created_at >= ?1";
-
 /// What an upload did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Upload {
@@ -82,9 +78,12 @@ impl Store {
                     .push((screen, seconds));
             }
         }
-        let events = crate::store::rows(self.conn(), EVENTS_SINCE, [&from], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
-        })?;
+        let events = crate::store::rows(
+            self.conn(),
+            "SELECT event_name, created_at FROM analytics_events WHERE created_at >= ?1",
+            [&from],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+        )?;
         for (name, at) in events {
             if let (Some(event), Some(day)) = (UsageEvent::parse(&name), local_day(&at)) {
                 days.entry(day).or_default().events.push(event);
