@@ -75,6 +75,9 @@ pub struct Store {
     /// The usage session and screen this process is in (`crate::usage`): device-local, never
     /// in a document.
     pub(crate) usage: crate::usage::Recorder,
+    /// Whether the connection may commit a write without syncing it, and whether it does now
+    /// (`store::write`, `Durability`).
+    pub(crate) sync: write::SyncState,
 }
 
 impl std::fmt::Debug for Store {
@@ -114,6 +117,7 @@ impl Store {
             docs: documents::DocCache::default(),
             read_only,
             usage: crate::usage::Recorder::default(),
+            sync: write::SyncState::default(),
         }
     }
 
@@ -203,7 +207,7 @@ impl Store {
 
     /// Per-connection settings: a statement cache that holds every statement of a save, WAL for concurrent readers, enforced foreign keys, a busy timeout, and
     /// full sync so an acknowledged write survives a power cut.
-    fn configure(&self) -> Result<()> {
+    fn configure(&mut self) -> Result<()> {
         let conn = &self.conn;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String = conn
@@ -213,6 +217,8 @@ impl Store {
             // A file system without shared memory support: keep working in the default journal mode.
             tracing::warn!(path = %self.path.display(), %mode, "database is not in WAL mode");
         }
+        // Outside WAL an unsynced commit could damage the file on a power cut, not just be lost.
+        self.sync.wal = mode.eq_ignore_ascii_case("wal");
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         checkpoint::configure(conn)?;

@@ -51,6 +51,18 @@ enum Durability {
     Refetchable,
 }
 
+/// The connection's sync level as this process set it: whether a write may go unsynced (WAL
+/// only: outside it an unsynced commit could damage the file on a power cut), and whether the
+/// connection is relaxed now. Checked before every write, so a write that did not get to set the
+/// level back (a panic, a failed pragma) leaves nothing relaxed for the next one.
+#[derive(Debug, Default)]
+pub(crate) struct SyncState {
+    /// The store runs in WAL mode (set when the store is configured).
+    pub(crate) wal: bool,
+    /// The connection is at `synchronous=NORMAL` now.
+    relaxed: bool,
+}
+
 impl Store {
     /// Runs `action` in one IMMEDIATE transaction (so concurrent writers from another process queue
     /// behind it), foreign keys checked at commit. On any error everything is rolled back and the
@@ -123,15 +135,16 @@ impl Store {
             read_only,
             path,
             usage,
+            sync,
         } = self;
         if *read_only {
             return read_only_action(conn, docs, actor, now, path, usage, action);
         }
-        // The safety level cannot change inside a transaction: relaxed before it, FULL again after
-        // it whatever happened.
-        let relaxed = durability == Durability::Refetchable;
-        if relaxed {
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // The safety level cannot change inside a transaction: set before it.
+        let relaxed = durability == Durability::Refetchable && sync.wal;
+        if relaxed != sync.relaxed {
+            conn.pragma_update(None, "synchronous", if relaxed { "NORMAL" } else { "FULL" })?;
+            sync.relaxed = relaxed;
         }
         let (outcome, queued) = transact(conn, foreign_keys, !relaxed, |conn| {
             let mut write = WriteTx {
@@ -145,12 +158,16 @@ impl Store {
             let result = action(&mut write);
             (result, write.queued)
         });
-        let outcome = if relaxed {
-            let restored = conn.pragma_update(None, "synchronous", "FULL");
-            outcome.and_then(|value| restored.map(|()| value).map_err(Into::into))
-        } else {
-            outcome
-        };
+        // Back to FULL at once, for the writes that do not come through here (settings). Should
+        // that fail, the next write here tries again before it begins.
+        if relaxed {
+            match conn.pragma_update(None, "synchronous", "FULL") {
+                Ok(()) => sync.relaxed = false,
+                Err(error) => {
+                    tracing::warn!(%error, "the store's sync level stays relaxed for now")
+                }
+            }
+        }
         match &outcome {
             Ok(_) if queued => super::queued::raise(),
             Ok(_) => {}
@@ -373,6 +390,20 @@ mod tests {
             Err::<(), _>(crate::error::StoreError::Missing("on purpose".into()))
         });
         assert!(failed.is_err());
+        assert_eq!(synchronous(&store), FULL);
+    }
+
+    #[test]
+    fn a_relaxed_write_that_panics_leaves_the_next_write_synced() {
+        const FULL: i64 = 2;
+        let (_dir, mut store) = store();
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = store.write_bookkeeping(Timestamp::now(), |_| -> crate::error::Result<()> {
+                panic!("on purpose")
+            });
+        }));
+        assert!(panicked.is_err());
+        store.write_local(Timestamp::now(), put_setting).unwrap();
         assert_eq!(synchronous(&store), FULL);
     }
 
