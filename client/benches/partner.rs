@@ -389,7 +389,20 @@ async fn run_b(
     let b_screens = b.screens();
     // B's sync worker: one session for the whole run, as the app's watcher holds one.
     let mut session = Session::resume(&mut b.store, &b.secrets).unwrap();
-    let mut live = session.connect_live().await.unwrap();
+    // Like the app's watcher, try again when the socket does not open in time (a thousand
+    // devices connecting at once on one load core).
+    let mut attempts = 0;
+    let mut live = loop {
+        match session.connect_live().await {
+            Ok(live) => break live,
+            Err(error) if attempts < 20 => {
+                attempts += 1;
+                eprintln!("# B's live socket, attempt {attempts}: {error}");
+                tokio::time::sleep(Duration::from_millis(500 * attempts)).await;
+            }
+            Err(error) => panic!("B's live socket did not open: {error}"),
+        }
+    };
     loop {
         let message = tokio::select! {
             () = link.stop.notified() => return,
