@@ -4,9 +4,10 @@
 //! private network or a local socket, or terminate TLS in front of it) serves every query; each
 //! write is one transaction committed before the server answers. Where SQLite relies on its single
 //! writer, this backend says what it serialises on:
-//! - an append locks its document's row, then reads `max(seq)`: seqs are strictly increasing per
-//!   document, and committed in order, so a reader never sees a gap; the quota is charged by a
-//!   conditional update of the uploader's row in the same transaction ([`quota`]);
+//! - appends are group-committed ([`group_commit`]): the appends waiting share one transaction;
+//!   an append locks its document's row (in doc_id order across a batch), then reads `max(seq)`:
+//!   seqs are strictly increasing per document, and committed in order, so a reader never sees a
+//!   gap; the quota is charged on the uploader's row, locked, in the same transaction;
 //! - a write to a couple's document holds the writer's membership row (`FOR SHARE`), so a partner
 //!   leaving waits for it, or it sees the relationship ended;
 //! - registering, joining and leaving a relationship lock the person's and the relationship's
@@ -20,9 +21,11 @@
 //! `LISTEN`/`NOTIFY` ([`listener`]).
 
 mod accounts;
+mod batch;
 mod billing;
 mod console;
 mod documents;
+mod group_commit;
 mod instance;
 mod listener;
 mod quota;
@@ -62,6 +65,8 @@ pub struct PostgresStorage {
     pool: Pool,
     /// Where the listener connects (it needs a connection of its own, outside the pool).
     config: tokio_postgres::Config,
+    /// The group commit's writers, where appends go.
+    writers: group_commit::Writers,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -134,7 +139,12 @@ impl PostgresStorage {
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()
             .map_err(|e| StorageError::Pool(e.to_string()))?;
-        Ok(Self { pool, config })
+        let writers = group_commit::Writers::start(&pool);
+        Ok(Self {
+            pool,
+            config,
+            writers,
+        })
     }
 
     /// A connection from the pool.
