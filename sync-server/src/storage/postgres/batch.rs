@@ -433,3 +433,95 @@ async fn audiences<C: GenericClient>(
     }
     Ok(audiences)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+    use super::*;
+
+    const ALICE: &str = "0190a6f0-0000-7000-8000-00000000a11c";
+    const BOB: &str = "0190a6f0-0000-7000-8000-000000000b0b";
+
+    fn job(user: &str, entries: &[(&str, usize)]) -> AppendJob {
+        let doc = format!("user-{user}");
+        AppendJob {
+            access: DocAccess::of(&doc).unwrap(),
+            doc_id: doc,
+            user_id: user.into(),
+            device_id: format!("{user}-phone"),
+            entries: entries
+                .iter()
+                .map(|(id, len)| ((*id).to_owned(), vec![7; *len]))
+                .collect(),
+            now: "2026-01-01T00:00:00.000Z".into(),
+            max_account_bytes: 1000,
+        }
+    }
+
+    /// The twin of SQLite's `in_one_group_commit_a_refused_append_rolls_back_alone`.
+    #[test]
+    fn in_one_batch_a_refused_append_changes_nothing_and_the_next_ones_go_on() {
+        let jobs = vec![
+            job(ALICE, &[("a1", 900)]),
+            job(ALICE, &[("a2", 50), ("a3", 200)]),
+            job(BOB, &[("b1", 500)]),
+            job(ALICE, &[("a4", 100), ("a4", 100), ("a0", 5)]),
+            job(BOB, &[("b1", 500)]),
+        ];
+        let mut facts = Facts::default();
+        facts.stored.insert(ALICE.into(), 0);
+        facts.stored.insert(BOB.into(), 0);
+        // `a0` was stored before (seq 1 of Alice's document): a retry, free and placed where it is.
+        facts.latest.insert(format!("user-{ALICE}"), 1);
+        facts
+            .known
+            .insert((format!("user-{ALICE}"), "a0".into()), 1);
+        let plan = plan(&jobs, (0..5).map(|_| Ok(())).collect(), &facts);
+        let placed: Vec<_> = plan
+            .outcomes
+            .iter()
+            .map(|o| o.as_ref().map_err(ToString::to_string).cloned())
+            .collect();
+        assert_eq!(placed[0], Ok(vec![("a1".to_owned(), 2)]));
+        assert!(
+            matches!(plan.outcomes[1], Err(StorageError::QuotaExceeded { .. })),
+            "a2 goes with a3"
+        );
+        assert_eq!(placed[2], Ok(vec![("b1".to_owned(), 1)]));
+        assert_eq!(
+            placed[3],
+            Ok(vec![
+                ("a4".to_owned(), 3),
+                ("a4".to_owned(), 3),
+                ("a0".to_owned(), 1)
+            ]),
+            "the refused append took no seq; a4 twice is stored once"
+        );
+        assert_eq!(placed[4], Ok(vec![("b1".to_owned(), 1)]), "a retry");
+        let rows: Vec<(usize, usize, i64)> =
+            plan.rows.iter().map(|r| (r.job, r.entry, r.seq)).collect();
+        assert_eq!(rows, [(0, 0, 2), (2, 0, 1), (3, 0, 3)]);
+        let charges: Vec<_> = plan.charges.into_iter().collect();
+        assert_eq!(charges, [(BOB.to_owned(), 500), (ALICE.to_owned(), 1000)]);
+    }
+
+    #[test]
+    fn a_refused_access_or_a_missing_account_is_that_append_alone() {
+        let jobs = vec![job(ALICE, &[("a1", 10)]), job(BOB, &[("b1", 10)])];
+        let mut facts = Facts::default();
+        facts.stored.insert(BOB.into(), 0);
+        let refused = vec![Ok(()), Ok(())];
+        let plan = plan(&jobs, refused, &facts);
+        assert!(matches!(plan.outcomes[0], Err(StorageError::NotFound(_))));
+        assert!(plan.outcomes[1].is_ok());
+        let plan = super::plan(
+            &jobs,
+            vec![Err(StorageError::RelationshipEnded), Ok(())],
+            &facts,
+        );
+        assert!(matches!(plan.outcomes[0], Err(StorageError::RelationshipEnded)));
+        assert_eq!(plan.rows.len(), 1);
+        assert_eq!(plan.charges.len(), 1);
+    }
+}
