@@ -28,6 +28,7 @@ mod documents;
 mod group_commit;
 mod instance;
 mod listener;
+mod notifier;
 mod quota;
 mod relationships;
 mod signup_codes;
@@ -67,6 +68,8 @@ pub struct PostgresStorage {
     config: tokio_postgres::Config,
     /// The group commit's writers, where appends go.
     writers: group_commit::Writers,
+    /// Where live news for the other instances goes.
+    notifier: notifier::Notifier,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -140,10 +143,12 @@ impl PostgresStorage {
             .build()
             .map_err(|e| StorageError::Pool(e.to_string()))?;
         let writers = group_commit::Writers::start(&pool);
+        let notifier = notifier::Notifier::start(&pool);
         Ok(Self {
             pool,
             config,
             writers,
+            notifier,
         })
     }
 
