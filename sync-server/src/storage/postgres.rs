@@ -56,7 +56,7 @@ const MIGRATION_LOCK: i64 = 0x746f_6765_7468_6572;
 /// The key of the transaction advisory lock that applies Stripe events one at a time.
 pub(crate) const BILLING_LOCK: i64 = 0x7374_7269_7065;
 
-/// Most connections one instance opens.
+/// Most connections one instance opens for requests (the group commit has its own).
 const POOL_SIZE: usize = 16;
 
 /// The PostgreSQL backend; cheap to clone (the pool is shared).
@@ -127,23 +127,12 @@ impl PostgresStorage {
         }
         config.application_name("together-server");
         migrate(&config).await?;
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(10)))
-            .create_timeout(Some(Duration::from_secs(5)))
-            .recycle_timeout(Some(Duration::from_secs(5)))
-            .build()
-            .map_err(|e| StorageError::Pool(e.to_string()))?;
-        let writers = group_commit::Writers::start(&pool);
-        let notifier = notifier::Notifier::start(&pool);
+        let pool = new_pool(&config, POOL_SIZE)?;
+        // The writers and the notifier hold one connection each at most, from a pool of their
+        // own: requests waiting for the main pool never stall a batch that would answer them.
+        let writing = new_pool(&config, group_commit::WRITERS + 1)?;
+        let writers = group_commit::Writers::start(&writing);
+        let notifier = notifier::Notifier::start(&writing);
         Ok(Self {
             pool,
             config,
@@ -159,6 +148,25 @@ impl PostgresStorage {
             .await
             .map_err(|e| StorageError::Pool(e.to_string()))
     }
+}
+
+/// A pool of at most `size` connections to `config`'s database.
+fn new_pool(config: &tokio_postgres::Config, size: usize) -> Result<Pool, StorageError> {
+    let manager = Manager::from_config(
+        config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(10)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .map_err(|e| StorageError::Pool(e.to_string()))
 }
 
 /// Runs the embedded migrations under a session advisory lock on a connection of their own.

@@ -8,6 +8,10 @@
 //! and gets its own error, so no savepoint is needed to roll it back; the others are written
 //! together. Locks are taken in one global order (memberships, then documents, then users, each
 //! sorted), so two batches (on one instance or two) wait for each other and never deadlock.
+//!
+//! Every lookup is a subquery per element of a sorted array (`unnest`), so PostgreSQL takes an
+//! index scan per key in that order, whatever plan statistics would suggest for a join: a cached
+//! generic plan made while a table was small must not become a sequential scan of a large one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -165,19 +169,19 @@ pub(super) async fn run<C: GenericClient>(
         let (relationships, users): (Vec<&str>, Vec<&str>) = pairs.iter().copied().unzip();
         for row in rows(
             c,
-            "SELECT m.relationship_id, m.user_id, m.ended_at IS NULL FROM memberships m
-             JOIN unnest($1::text[], $2::text[]) AS t (r, u)
-               ON m.relationship_id = t.r AND m.user_id = t.u
-             ORDER BY m.relationship_id, m.user_id FOR SHARE OF m",
+            "SELECT t.r, t.u,
+                    (SELECT m.ended_at IS NULL FROM memberships m
+                     WHERE m.relationship_id = t.r AND m.user_id = t.u FOR SHARE)
+             FROM unnest($1::text[], $2::text[]) AS t (r, u)",
             &[&relationships, &users],
         )
         .await?
         {
-            let current: bool = row.get(2);
-            let standing = if current {
-                Standing::Current
-            } else {
-                Standing::Ended
+            let current: Option<bool> = row.get(2);
+            let standing = match current {
+                Some(true) => Standing::Current,
+                Some(false) => Standing::Ended,
+                None => continue,
             };
             facts.standings.insert((row.get(0), row.get(1)), standing);
         }
@@ -244,7 +248,8 @@ pub(super) async fn run<C: GenericClient>(
         .collect();
         exec(
             c,
-            "SELECT 1 FROM documents WHERE doc_id = ANY($1) ORDER BY doc_id FOR UPDATE",
+            "SELECT (SELECT 1 FROM documents WHERE doc_id = t.d FOR UPDATE)
+             FROM unnest($1::text[]) AS t (d)",
             &[&ids],
         )
         .await?;
@@ -277,9 +282,9 @@ pub(super) async fn run<C: GenericClient>(
         let known = async {
             rows(
                 c,
-                "SELECT e.doc_id, e.entry_id, e.seq FROM doc_entries e
-                 JOIN unnest($1::text[], $2::text[]) AS t (d, i)
-                   ON e.doc_id = t.d AND e.entry_id = t.i",
+                "SELECT t.d, t.i,
+                        (SELECT e.seq FROM doc_entries e WHERE e.doc_id = t.d AND e.entry_id = t.i)
+                 FROM unnest($1::text[], $2::text[]) AS t (d, i)",
                 &[&entry_docs, &entry_ids],
             )
             .await
@@ -287,7 +292,8 @@ pub(super) async fn run<C: GenericClient>(
         let stored = async {
             rows(
                 c,
-                "SELECT id, stored_bytes FROM users WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+                "SELECT t.u, (SELECT stored_bytes FROM users WHERE id = t.u FOR UPDATE)
+                 FROM unnest($1::text[]) AS t (u)",
                 &[&users],
             )
             .await
@@ -296,9 +302,12 @@ pub(super) async fn run<C: GenericClient>(
         facts.latest = latest.into_iter().map(|r| (r.get(0), r.get(1))).collect();
         facts.known = known
             .into_iter()
-            .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+            .filter_map(|r| Some(((r.get(0), r.get(1)), r.get::<_, Option<i64>>(2)?)))
             .collect();
-        facts.stored = stored.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        facts.stored = stored
+            .into_iter()
+            .filter_map(|r| Some((r.get(0), r.get::<_, Option<i64>>(1)?)))
+            .collect();
     }
 
     // 4. Decide, then write what was accepted, together.
@@ -379,8 +388,8 @@ async fn write<C: GenericClient>(
         }
         exec(
             c,
-            "UPDATE users SET stored_bytes = stored_bytes + t.n
-             FROM unnest($1::text[], $2::bigint[]) AS t (u, n) WHERE users.id = t.u",
+            "UPDATE users SET stored_bytes = stored_bytes + ($2::bigint[])[array_position($1::text[], id::text)]
+             WHERE id = ANY($1)",
             &[&users, &bytes],
         )
         .await
@@ -424,12 +433,13 @@ async fn audiences<C: GenericClient>(
     }
     for row in rows(
         c,
-        "SELECT relationship_id, user_id FROM memberships WHERE relationship_id = ANY($1)",
+        "SELECT t.r, ARRAY(SELECT m.user_id FROM memberships m WHERE m.relationship_id = t.r)
+         FROM unnest($1::text[]) AS t (r)",
         &[&relationships],
     )
     .await?
     {
-        audiences.entry(row.get(0)).or_default().push(row.get(1));
+        audiences.insert(row.get(0), row.get(1));
     }
     Ok(audiences)
 }

@@ -25,7 +25,7 @@ use crate::storage::{AppendJob, Appended, StorageError};
 const MAX_BATCH: usize = 512;
 
 /// Writer tasks (each with one connection at a time from the pool).
-const WRITERS: usize = 2;
+pub(super) const WRITERS: usize = 2;
 
 /// Most appends waiting for one writer; the next wait for room (back-pressure on uploads).
 const QUEUE: usize = 4 * MAX_BATCH;
