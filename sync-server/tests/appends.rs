@@ -95,7 +95,11 @@ async fn check_log(db: &Arc<dyn Storage>, reader: &str, doc: &str, placed: &BTre
     let expected: Vec<i64> = (1..=i64::try_from(placed.len()).unwrap()).collect();
     assert_eq!(seqs, expected, "{doc}: gapless, increasing from 1");
     for (seq, id) in &log {
-        assert_eq!(placed.get(id), Some(seq), "{doc}: {id} acknowledged at its seq");
+        assert_eq!(
+            placed.get(id),
+            Some(seq),
+            "{doc}: {id} acknowledged at its seq"
+        );
     }
 }
 
@@ -115,7 +119,11 @@ async fn many_devices_appending_at_once_all_get_gapless_seqs() {
         } else {
             (bob.clone(), shared.clone())
         };
-        let id = if i % 50 == 49 { format!("e{}", i - 1) } else { format!("e{i}") };
+        let id = if i % 50 == 49 {
+            format!("e{}", i - 1)
+        } else {
+            format!("e{i}")
+        };
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
             let placed = db
@@ -125,7 +133,11 @@ async fn many_devices_appending_at_once_all_get_gapless_seqs() {
         }));
     }
     for i in 0..200 {
-        let who = if i % 2 == 0 { alice.clone() } else { bob.clone() };
+        let who = if i % 2 == 0 {
+            alice.clone()
+        } else {
+            bob.clone()
+        };
         let doc = format!("user-{who}");
         let db = db.clone();
         tasks.push(tokio::spawn(async move {
@@ -140,7 +152,10 @@ async fn many_devices_appending_at_once_all_get_gapless_seqs() {
     for task in tasks {
         let (doc, outcome) = task.await.unwrap();
         for (id, seq) in outcome.unwrap().placed {
-            let previous = placed.entry(doc.clone()).or_default().insert(id.clone(), seq);
+            let previous = placed
+                .entry(doc.clone())
+                .or_default()
+                .insert(id.clone(), seq);
             assert!(
                 previous.is_none_or(|p| p == seq),
                 "{id} placed at {previous:?} and {seq}"
@@ -174,7 +189,10 @@ async fn a_refused_append_among_good_ones_fails_alone() {
         (job(&alice, &a, &[("a1", 900)], 1000), Ok(())),
         (job(&carol, &b, &[("c1", 10)], 1000), Err("not found")),
         (job(&carol, &shared, &[("c2", 10)], 1000), Err("not found")),
-        (job(&carol, &format!("user-{carol}"), &[("c3", 10)], 1000), Ok(())),
+        (
+            job(&carol, &format!("user-{carol}"), &[("c3", 10)], 1000),
+            Ok(()),
+        ),
         (job(&bob, &b, &[("b1", 500)], 1000), Ok(())),
         (job(&bob, &shared, &[("b2", 400)], 1000), Ok(())),
         (job(&bob, &shared, &[("b3", 1001)], 1000), Err("quota")),
@@ -198,7 +216,11 @@ async fn a_refused_append_among_good_ones_fails_alone() {
     let ids = |log: Vec<(i64, String)>| log.into_iter().map(|(_, id)| id).collect::<Vec<_>>();
     assert_eq!(ids(log(&db, &alice, &a).await), ["a1"]);
     assert_eq!(ids(log(&db, &bob, &b).await), ["b1"]);
-    assert_eq!(ids(log(&db, &alice, &shared).await), ["b2"], "b3 refused, c2 not Carol's");
+    assert_eq!(
+        ids(log(&db, &alice, &shared).await),
+        ["b2"],
+        "b3 refused, c2 not Carol's"
+    );
     assert_eq!(db.stored_bytes(alice.clone()).await.unwrap(), 900);
     assert_eq!(db.stored_bytes(bob.clone()).await.unwrap(), 900);
     assert_eq!(db.stored_bytes(carol.clone()).await.unwrap(), 10);
@@ -223,14 +245,19 @@ async fn a_refused_first_append_leaves_no_empty_document() {
     let refused = db
         .append_entries(job(&alice, &doc, &[("too-big", 2000)], 1000))
         .await;
-    assert!(matches!(refused, Err(StorageError::QuotaExceeded { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StorageError::QuotaExceeded { .. })),
+        "{refused:?}"
+    );
     assert_eq!(db.accessible_documents(alice.clone()).await.unwrap(), []);
 }
 
 #[tokio::test]
 async fn two_instances_appending_crosswise_never_fail_an_append() {
     let Some(database) = common::backend::fresh_database().await else {
-        eprintln!("two_instances_appending_crosswise_never_fail_an_append: PostgreSQL only; skipped");
+        eprintln!(
+            "two_instances_appending_crosswise_never_fail_an_append: PostgreSQL only; skipped"
+        );
         return;
     };
     let url = SecretText::new(database.url.clone());
@@ -245,7 +272,11 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
     let docs: Vec<String> = people.iter().map(|who| format!("user-{who}")).collect();
     let mut tasks = Vec::new();
     for device in 0..64_usize {
-        let db = if device % 2 == 0 { one.clone() } else { two.clone() };
+        let db = if device % 2 == 0 {
+            one.clone()
+        } else {
+            two.clone()
+        };
         let docs = docs.clone();
         tasks.push(tokio::spawn(async move {
             let mut placed = Vec::new();

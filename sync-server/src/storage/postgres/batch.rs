@@ -18,10 +18,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use deadpool_postgres::GenericClient;
 
 use super::{exec, rows};
+use crate::storage::StorageError;
 use crate::storage::documents::{AppendJob, Appended, DocAccess};
 use crate::storage::relationships::Standing;
 use crate::storage::rules::{self, Intent};
-use crate::storage::StorageError;
 
 /// What an append's outcome is, before the commit.
 pub(super) type Outcome = Result<Appended, StorageError>;
@@ -64,7 +64,11 @@ pub(super) struct Plan {
 /// Decides every append of the batch in arrival order, as one after the other would: an append
 /// only sees the seqs and usage of those accepted before it, and a refused one changes nothing.
 /// `authorized[i]` is the access decision for `jobs[i]`.
-pub(super) fn plan(jobs: &[AppendJob], authorized: Vec<Result<(), StorageError>>, facts: &Facts) -> Plan {
+pub(super) fn plan(
+    jobs: &[AppendJob],
+    authorized: Vec<Result<(), StorageError>>,
+    facts: &Facts,
+) -> Plan {
     let mut latest = facts.latest.clone();
     let mut known: HashMap<(&str, &str), i64> = facts
         .known
@@ -345,7 +349,9 @@ async fn write<C: GenericClient>(
     let mut blobs: Vec<&[u8]> = Vec::with_capacity(plan.rows.len());
     let mut times = Vec::with_capacity(plan.rows.len());
     for row in &plan.rows {
-        let Some(job) = jobs.get(row.job) else { continue };
+        let Some(job) = jobs.get(row.job) else {
+            continue;
+        };
         let Some((entry_id, ciphertext)) = job.entries.get(row.entry) else {
             continue;
         };
@@ -530,7 +536,10 @@ mod tests {
             vec![Err(StorageError::RelationshipEnded), Ok(())],
             &facts,
         );
-        assert!(matches!(plan.outcomes[0], Err(StorageError::RelationshipEnded)));
+        assert!(matches!(
+            plan.outcomes[0],
+            Err(StorageError::RelationshipEnded)
+        ));
         assert_eq!(plan.rows.len(), 1);
         assert_eq!(plan.charges.len(), 1);
     }
