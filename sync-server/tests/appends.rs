@@ -263,6 +263,7 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
     let url = SecretText::new(database.url.clone());
     let one: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
     let two: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    const ROUNDS: usize = 16;
     let people: Vec<String> = (1..=8).map(user).collect();
     for who in &people {
         account(&one, who).await;
@@ -270,6 +271,26 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
     // Each device appends to every document in turn, starting at a different one, through one
     // instance or the other: batches on both instances hold many of the same documents.
     let docs: Vec<String> = people.iter().map(|who| format!("user-{who}")).collect();
+    for doc in &docs {
+        let owner = doc.trim_start_matches("user-");
+        one.append_entries(job(owner, doc, &[("first", 32)], QUOTA))
+            .await
+            .unwrap();
+    }
+    // The documents are held for a moment by someone else, so the first batches of both
+    // instances all wait, then start together: the moment two lock orders would meet.
+    let (holder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    holder.batch_execute("BEGIN").await.unwrap();
+    holder
+        .execute(
+            "SELECT 1 FROM documents WHERE doc_id = ANY($1) FOR UPDATE",
+            &[&docs],
+        )
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for device in 0..64_usize {
         let db = if device % 2 == 0 {
@@ -280,7 +301,7 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
         let docs = docs.clone();
         tasks.push(tokio::spawn(async move {
             let mut placed = Vec::new();
-            for round in 0..docs.len() {
+            for round in 0..ROUNDS {
                 let index = (device + round * if device % 4 < 2 { 1 } else { 7 }) % docs.len();
                 let doc = &docs[index];
                 let owner = doc.trim_start_matches("user-");
@@ -293,7 +314,15 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
             placed
         }));
     }
+    // Not a timing assertion: gives the tasks time to queue behind the held rows.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    holder.batch_execute("COMMIT").await.unwrap();
+    drop(holder);
+    let _ = driver.await;
     let mut placed: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for doc in &docs {
+        placed.entry(doc.clone()).or_default().insert("first".into(), 1);
+    }
     for task in tasks {
         for (doc, outcome) in task.await.unwrap() {
             let outcome = outcome.unwrap_or_else(|e| panic!("an append failed: {e:?}"));
@@ -304,7 +333,7 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
     }
     for doc in &docs {
         let owner = doc.trim_start_matches("user-");
-        assert_eq!(placed[doc].len(), 64);
+        assert_eq!(placed[doc].len(), 1 + 64 * ROUNDS / docs.len());
         check_log(&one, owner, doc, &placed[doc]).await;
     }
 }
