@@ -293,7 +293,7 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
         .unwrap();
     let mut tasks = Vec::new();
     for device in 0..64_usize {
-        let db = if device % 2 == 0 {
+        let db = if (device / 2) % 2 == 0 {
             one.clone()
         } else {
             two.clone()
@@ -302,7 +302,7 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
         tasks.push(tokio::spawn(async move {
             let mut placed = Vec::new();
             for round in 0..ROUNDS {
-                let index = (device + round * if device % 4 < 2 { 1 } else { 7 }) % docs.len();
+                let index = (device + round * if device % 8 < 4 { 1 } else { 7 }) % docs.len();
                 let doc = &docs[index];
                 let owner = doc.trim_start_matches("user-");
                 let id = format!("d{device}-r{round}");
