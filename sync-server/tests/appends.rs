@@ -321,7 +321,10 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
     let _ = driver.await;
     let mut placed: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for doc in &docs {
-        placed.entry(doc.clone()).or_default().insert("first".into(), 1);
+        placed
+            .entry(doc.clone())
+            .or_default()
+            .insert("first".into(), 1);
     }
     for task in tasks {
         for (doc, outcome) in task.await.unwrap() {
