@@ -4,9 +4,10 @@
 //! private network or a local socket, or terminate TLS in front of it) serves every query; each
 //! write is one transaction committed before the server answers. Where SQLite relies on its single
 //! writer, this backend says what it serialises on:
-//! - an append locks its document's row, then reads `max(seq)`: seqs are strictly increasing per
-//!   document, and committed in order, so a reader never sees a gap; the quota is charged by a
-//!   conditional update of the uploader's row in the same transaction ([`quota`]);
+//! - appends are group-committed ([`group_commit`]): the appends waiting share one transaction;
+//!   an append locks its document's row (in doc_id order across a batch), then reads `max(seq)`:
+//!   seqs are strictly increasing per document, and committed in order, so a reader never sees a
+//!   gap; the quota is charged on the uploader's row, locked, in the same transaction;
 //! - a write to a couple's document holds the writer's membership row (`FOR SHARE`), so a partner
 //!   leaving waits for it, or it sees the relationship ended;
 //! - registering, joining and leaving a relationship lock the person's and the relationship's
@@ -20,11 +21,14 @@
 //! `LISTEN`/`NOTIFY` ([`listener`]).
 
 mod accounts;
+mod batch;
 mod billing;
 mod console;
 mod documents;
+mod group_commit;
 mod instance;
 mod listener;
+mod notifier;
 mod quota;
 mod relationships;
 mod signup_codes;
@@ -52,7 +56,7 @@ const MIGRATION_LOCK: i64 = 0x746f_6765_7468_6572;
 /// The key of the transaction advisory lock that applies Stripe events one at a time.
 pub(crate) const BILLING_LOCK: i64 = 0x7374_7269_7065;
 
-/// Most connections one instance opens.
+/// Most connections one instance opens for requests (the group commit has its own).
 const POOL_SIZE: usize = 16;
 
 /// The PostgreSQL backend; cheap to clone (the pool is shared).
@@ -62,6 +66,10 @@ pub struct PostgresStorage {
     pool: Pool,
     /// Where the listener connects (it needs a connection of its own, outside the pool).
     config: tokio_postgres::Config,
+    /// The group commit's writers, where appends go.
+    writers: group_commit::Writers,
+    /// Where live news for the other instances goes.
+    notifier: notifier::Notifier,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -119,22 +127,18 @@ impl PostgresStorage {
         }
         config.application_name("together-server");
         migrate(&config).await?;
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
-            .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(10)))
-            .create_timeout(Some(Duration::from_secs(5)))
-            .recycle_timeout(Some(Duration::from_secs(5)))
-            .build()
-            .map_err(|e| StorageError::Pool(e.to_string()))?;
-        Ok(Self { pool, config })
+        let pool = new_pool(&config, POOL_SIZE)?;
+        // The writers and the notifier hold one connection each at most, from a pool of their
+        // own: requests waiting for the main pool never stall a batch that would answer them.
+        let writing = new_pool(&config, group_commit::WRITERS + 1)?;
+        let writers = group_commit::Writers::start(&writing);
+        let notifier = notifier::Notifier::start(&writing);
+        Ok(Self {
+            pool,
+            config,
+            writers,
+            notifier,
+        })
     }
 
     /// A connection from the pool.
@@ -144,6 +148,25 @@ impl PostgresStorage {
             .await
             .map_err(|e| StorageError::Pool(e.to_string()))
     }
+}
+
+/// A pool of at most `size` connections to `config`'s database.
+fn new_pool(config: &tokio_postgres::Config, size: usize) -> Result<Pool, StorageError> {
+    let manager = Manager::from_config(
+        config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .runtime(Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(10)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .map_err(|e| StorageError::Pool(e.to_string()))
 }
 
 /// Runs the embedded migrations under a session advisory lock on a connection of their own.

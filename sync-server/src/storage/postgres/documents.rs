@@ -1,9 +1,10 @@
 //! The encrypted document logs in PostgreSQL, and who may reach them ([`rules::may_reach`]).
 //!
-//! An append locks its document's row, then reads `max(seq)` in a statement of its own (so it
-//! sees every append committed before the lock was granted): appends to one document run one
-//! after the other, seqs have no gaps and are committed in order. Appends to different documents
-//! run side by side, and PostgreSQL flushes their commits together.
+//! Appends go through the group commit ([`super::group_commit`]): the appends waiting are decided
+//! and written together in one transaction ([`super::batch`]). Either way (a batch, or one append
+//! alone when a batch failed), an append locks its document's row, then reads `max(seq)` in a
+//! statement of its own (so it sees every append committed before the lock was granted): appends
+//! to one document run one after the other, seqs have no gaps and are committed in order.
 
 use std::collections::HashMap;
 
@@ -43,6 +44,18 @@ async fn latest_seq<C: GenericClient>(c: &C, doc_id: &str) -> Result<i64, Storag
     )
     .await?
     .get(0))
+}
+
+/// Runs one append in a transaction of its own: the path of an append the group commit's batch
+/// could not take ([`super::group_commit`]).
+pub(super) async fn append_alone(
+    client: &mut deadpool_postgres::Object,
+    job: AppendJob,
+) -> Result<Appended, StorageError> {
+    let tx = client.transaction().await?;
+    let appended = append_in(&tx, job).await?;
+    tx.commit().await?;
+    Ok(appended)
 }
 
 /// Runs one append inside the caller's transaction.
@@ -132,11 +145,7 @@ async fn append_in<C: GenericClient>(c: &C, job: AppendJob) -> Result<Appended, 
 #[async_trait::async_trait]
 impl Documents for PostgresStorage {
     async fn append_entries(&self, job: AppendJob) -> Result<Appended, StorageError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        let appended = append_in(&tx, job).await?;
-        tx.commit().await?;
-        Ok(appended)
+        self.writers.append(job).await
     }
 
     async fn pull_entries(

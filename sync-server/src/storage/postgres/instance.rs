@@ -1,6 +1,7 @@
 //! The instance facts in PostgreSQL: `server_info` holds the database's id and the signing key,
 //! `job_leases` the leases (conditional upserts, so instances agree), and live news crosses
-//! instances as `NOTIFY together_news` ([`super::listener`] hears it).
+//! instances as `NOTIFY together_news` (sent by [`super::notifier`], heard by
+//! [`super::listener`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -82,9 +83,7 @@ impl Instance for PostgresStorage {
     async fn broadcast(&self, envelope: Envelope) -> Result<(), StorageError> {
         let payload =
             serde_json::to_string(&envelope).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        let client = self.client().await?;
-        exec(&client, "SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
-        Ok(())
+        self.notifier.notify(payload).await
     }
 
     async fn listen(&self) -> Result<Option<UnboundedReceiver<Heard>>, StorageError> {

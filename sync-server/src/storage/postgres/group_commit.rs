@@ -1,0 +1,140 @@
+//! Group commit for document appends on PostgreSQL: a few writer tasks, each taking every append
+//! waiting for it and committing them in one transaction on one pooled connection
+//! ([`super::batch`]), so many devices uploading at once share a handful of statements and one
+//! WAL flush instead of a transaction each. Nobody is answered before the commit returns
+//! (`synchronous_commit` stays as configured: on by default).
+//!
+//! A document always goes to the same writer (its id hashed), so one document's appends stay in
+//! arrival order. Writers of this instance and of other instances lock in one global order and
+//! wait for each other; should PostgreSQL still report a deadlock or a serialization failure,
+//! the batch is run again (a few times). Any other failure of the batch's transaction runs its
+//! appends one by one, each in a transaction of its own, so one append the batch cannot take
+//! (its account deleted meanwhile, say) fails alone.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use deadpool_postgres::Pool;
+use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::error::SqlState;
+
+use super::batch::{self, Outcome};
+use super::documents::append_alone;
+use crate::storage::{AppendJob, Appended, StorageError};
+
+/// Most appends committed together; bounds how long the first of them waits.
+const MAX_BATCH: usize = 512;
+
+/// Writer tasks (each with one connection at a time from the pool).
+pub(super) const WRITERS: usize = 2;
+
+/// Most appends waiting for one writer; the next wait for room (back-pressure on uploads).
+const QUEUE: usize = 4 * MAX_BATCH;
+
+/// How many times a batch runs when PostgreSQL reports a deadlock or serialization failure.
+const ATTEMPTS: usize = 4;
+
+/// An append waiting for a writer, with where its answer goes.
+type Pending = (AppendJob, oneshot::Sender<Outcome>);
+
+/// The way to the writers; cheap to clone.
+#[derive(Clone, Debug)]
+pub(super) struct Writers {
+    queues: Vec<mpsc::Sender<Pending>>,
+}
+
+impl Writers {
+    /// Starts the writer tasks on the current runtime; they end when every `Writers` is gone.
+    pub(super) fn start(pool: &Pool) -> Self {
+        let queues = (0..WRITERS)
+            .map(|_| {
+                let (sender, receiver) = mpsc::channel(QUEUE);
+                tokio::spawn(run(pool.clone(), receiver));
+                sender
+            })
+            .collect();
+        Self { queues }
+    }
+
+    /// Appends through the writer of `job`'s document; answers once its batch committed.
+    pub(super) async fn append(&self, job: AppendJob) -> Result<Appended, StorageError> {
+        let mut hasher = DefaultHasher::new();
+        job.doc_id.hash(&mut hasher);
+        let count = u64::try_from(self.queues.len()).unwrap_or(1).max(1);
+        let index = usize::try_from(hasher.finish() % count).unwrap_or(0);
+        let queue = self.queues.get(index).ok_or(StorageError::WriterGone)?;
+        let (reply, answer) = oneshot::channel();
+        queue
+            .send((job, reply))
+            .await
+            .map_err(|_| StorageError::WriterGone)?;
+        answer.await.map_err(|_| StorageError::WriterGone)?
+    }
+}
+
+/// One writer: takes what is waiting (up to [`MAX_BATCH`]), commits it, answers, again.
+async fn run(pool: Pool, mut receiver: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let (jobs, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let outcomes = commit(&pool, jobs).await;
+        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+            // The caller may have gone (its request cancelled): the append stands.
+            let _ = reply.send(outcome);
+        }
+    }
+}
+
+/// Commits the batch in one transaction, retried on deadlock; failing that, one by one.
+async fn commit(pool: &Pool, jobs: Vec<AppendJob>) -> Vec<Outcome> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match once(pool, &jobs).await {
+            Ok(outcomes) => return outcomes,
+            Err(error) if attempt < ATTEMPTS && retryable(&error) => {
+                tracing::info!(%error, attempt, "a batch of appends met another; running it again");
+            }
+            Err(error) => {
+                tracing::warn!(%error, size = jobs.len(), "a batch of appends failed; running them one by one");
+                break;
+            }
+        }
+    }
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let mut client = match pool.get().await {
+            Ok(client) => client,
+            Err(error) => {
+                outcomes.push(Err(StorageError::Pool(error.to_string())));
+                continue;
+            }
+        };
+        outcomes.push(append_alone(&mut client, job).await);
+    }
+    outcomes
+}
+
+/// One run of the batch in a transaction of its own.
+async fn once(pool: &Pool, jobs: &[AppendJob]) -> Result<Vec<Outcome>, StorageError> {
+    let mut client = pool
+        .get()
+        .await
+        .map_err(|e| StorageError::Pool(e.to_string()))?;
+    let tx = client.transaction().await?;
+    let outcomes = batch::run(&tx, jobs).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// A deadlock or serialization failure: PostgreSQL rolled the transaction back, nothing of it
+/// stands, and running it again may succeed.
+fn retryable(error: &StorageError) -> bool {
+    match error {
+        StorageError::Postgres(error) => matches!(
+            error.code(),
+            Some(code) if *code == SqlState::T_R_DEADLOCK_DETECTED
+                || *code == SqlState::T_R_SERIALIZATION_FAILURE
+        ),
+        _ => false,
+    }
+}

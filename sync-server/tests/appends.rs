@@ -1,0 +1,342 @@
+//! Appends under concurrency, against the storage layer itself (SQLite by default, PostgreSQL with
+//! `bash scripts/pg.sh`): many devices appending at once to one document and to many are all
+//! acknowledged with gapless increasing seqs; a refused append among good ones fails alone; and,
+//! on PostgreSQL, two instances appending crosswise to the same documents never fail an append
+//! (their group commits lock in one order, and a deadlock would be retried, not reported).
+
+#![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use together_server::secrets::SecretText;
+use together_server::storage::{
+    AppendJob, DocAccess, NewAccount, PostgresStorage, Storage, StorageError,
+};
+
+const NOW: &str = "2026-11-29T12:00:00.000Z";
+const LATER: &str = "2026-11-30T12:00:00.000Z";
+const QUOTA: u64 = 1 << 30;
+
+fn user(n: usize) -> String {
+    format!("0193a0f0-0000-7000-8000-{n:012}")
+}
+
+async fn account(db: &Arc<dyn Storage>, id: &str) {
+    db.create_account(NewAccount {
+        user_id: id.into(),
+        email: format!("{id}@example.com"),
+        name: None,
+        salt: [1; 16],
+        secret_hash: [2; 32],
+        device_id: format!("dev-{id}"),
+        device_name: "test".into(),
+        token_hash: rand::random(),
+        now: NOW.into(),
+    })
+    .await
+    .unwrap();
+}
+
+/// Two accounts in one relationship; its id.
+async fn couple(db: &Arc<dyn Storage>, a: &str, b: &str) -> String {
+    let r = "0193a0f0-0000-7000-9000-000000000001".to_owned();
+    db.create_relationship(r.clone(), a.into(), NOW.into())
+        .await
+        .unwrap();
+    let secret: [u8; 32] = rand::random();
+    db.create_invite(r.clone(), a.into(), secret, None, NOW.into(), LATER.into())
+        .await
+        .unwrap();
+    db.redeem_invite(secret, b.into(), NOW.into())
+        .await
+        .unwrap();
+    r
+}
+
+fn job(user: &str, doc: &str, entries: &[(&str, usize)], max: u64) -> AppendJob {
+    AppendJob {
+        doc_id: doc.into(),
+        access: DocAccess::of(doc).unwrap(),
+        user_id: user.into(),
+        device_id: format!("dev-{user}"),
+        entries: entries
+            .iter()
+            .map(|(id, len)| ((*id).to_owned(), vec![7; *len]))
+            .collect(),
+        now: NOW.into(),
+        max_account_bytes: max,
+    }
+}
+
+/// The log of `doc` as (seq, entry id), read by `user`.
+async fn log(db: &Arc<dyn Storage>, user: &str, doc: &str) -> Vec<(i64, String)> {
+    let (rows, more) = db
+        .pull_entries(
+            doc.into(),
+            DocAccess::of(doc).unwrap(),
+            user.into(),
+            0,
+            1000,
+            usize::MAX,
+        )
+        .await
+        .unwrap();
+    assert!(!more);
+    rows.into_iter().map(|r| (r.seq, r.entry_id)).collect()
+}
+
+/// Every acknowledged placement is in the log at its seq, and the log's seqs are 1..=n.
+async fn check_log(db: &Arc<dyn Storage>, reader: &str, doc: &str, placed: &BTreeMap<String, i64>) {
+    let log = log(db, reader, doc).await;
+    let seqs: Vec<i64> = log.iter().map(|(seq, _)| *seq).collect();
+    let expected: Vec<i64> = (1..=i64::try_from(placed.len()).unwrap()).collect();
+    assert_eq!(seqs, expected, "{doc}: gapless, increasing from 1");
+    for (seq, id) in &log {
+        assert_eq!(
+            placed.get(id),
+            Some(seq),
+            "{doc}: {id} acknowledged at its seq"
+        );
+    }
+}
+
+#[tokio::test]
+async fn many_devices_appending_at_once_all_get_gapless_seqs() {
+    let (_backend, db) = common::backend::storage().await;
+    let (alice, bob) = (user(1), user(2));
+    account(&db, &alice).await;
+    account(&db, &bob).await;
+    let shared = format!("rel-{}", couple(&db, &alice, &bob).await);
+    let mut tasks = Vec::new();
+    // 200 appends to the couple's document from both partners, 4 of them retries of an entry id
+    // already sent, and 100 to each partner's own document, all at once.
+    for i in 0..200 {
+        let (who, doc) = if i % 2 == 0 {
+            (alice.clone(), shared.clone())
+        } else {
+            (bob.clone(), shared.clone())
+        };
+        let id = if i % 50 == 49 {
+            format!("e{}", i - 1)
+        } else {
+            format!("e{i}")
+        };
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let placed = db
+                .append_entries(job(&who, &doc, &[(id.as_str(), 16)], QUOTA))
+                .await;
+            (doc, placed)
+        }));
+    }
+    for i in 0..200 {
+        let who = if i % 2 == 0 {
+            alice.clone()
+        } else {
+            bob.clone()
+        };
+        let doc = format!("user-{who}");
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = format!("own{i}");
+            let placed = db
+                .append_entries(job(&who, &doc, &[(id.as_str(), 8), ("twice", 8)], QUOTA))
+                .await;
+            (doc, placed)
+        }));
+    }
+    let mut placed: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for task in tasks {
+        let (doc, outcome) = task.await.unwrap();
+        for (id, seq) in outcome.unwrap().placed {
+            let previous = placed
+                .entry(doc.clone())
+                .or_default()
+                .insert(id.clone(), seq);
+            assert!(
+                previous.is_none_or(|p| p == seq),
+                "{id} placed at {previous:?} and {seq}"
+            );
+        }
+    }
+    assert_eq!(placed[&shared].len(), 196, "4 retries took no seq");
+    check_log(&db, &alice, &shared, &placed[&shared]).await;
+    for who in [&alice, &bob] {
+        let doc = format!("user-{who}");
+        assert_eq!(placed[&doc].len(), 101, "100 own entries and one `twice`");
+        check_log(&db, who, &doc, &placed[&doc]).await;
+    }
+    // Charged once per entry stored (a retry is charged to whichever came first): 16 bytes ×
+    // 196 shared, 8 × 101 own each.
+    let alice_bytes = db.stored_bytes(alice.clone()).await.unwrap();
+    let bob_bytes = db.stored_bytes(bob.clone()).await.unwrap();
+    assert_eq!(alice_bytes + bob_bytes, 16 * 196 + 2 * 8 * 101);
+}
+
+#[tokio::test]
+async fn a_refused_append_among_good_ones_fails_alone() {
+    let (_backend, db) = common::backend::storage().await;
+    let (alice, bob, carol) = (user(1), user(2), user(3));
+    for who in [&alice, &bob, &carol] {
+        account(&db, who).await;
+    }
+    let shared = format!("rel-{}", couple(&db, &alice, &bob).await);
+    let (a, b) = (format!("user-{alice}"), format!("user-{bob}"));
+    let jobs = vec![
+        (job(&alice, &a, &[("a1", 900)], 1000), Ok(())),
+        (job(&carol, &b, &[("c1", 10)], 1000), Err("not found")),
+        (job(&carol, &shared, &[("c2", 10)], 1000), Err("not found")),
+        (
+            job(&carol, &format!("user-{carol}"), &[("c3", 10)], 1000),
+            Ok(()),
+        ),
+        (job(&bob, &b, &[("b1", 500)], 1000), Ok(())),
+        (job(&bob, &shared, &[("b2", 400)], 1000), Ok(())),
+        (job(&bob, &shared, &[("b3", 1001)], 1000), Err("quota")),
+    ];
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|(job, expected)| {
+            let db = db.clone();
+            tokio::spawn(async move { (db.append_entries(job).await, expected) })
+        })
+        .collect();
+    for task in tasks {
+        let (outcome, expected) = task.await.unwrap();
+        match (expected, outcome) {
+            (Ok(()), Ok(_)) => {}
+            (Err("not found"), Err(StorageError::NotFound(_))) => {}
+            (Err("quota"), Err(StorageError::QuotaExceeded { max_bytes: 1000 })) => {}
+            (expected, outcome) => panic!("expected {expected:?}, got {outcome:?}"),
+        }
+    }
+    let ids = |log: Vec<(i64, String)>| log.into_iter().map(|(_, id)| id).collect::<Vec<_>>();
+    assert_eq!(ids(log(&db, &alice, &a).await), ["a1"]);
+    assert_eq!(ids(log(&db, &bob, &b).await), ["b1"]);
+    assert_eq!(
+        ids(log(&db, &alice, &shared).await),
+        ["b2"],
+        "b3 refused, c2 not Carol's"
+    );
+    assert_eq!(db.stored_bytes(alice.clone()).await.unwrap(), 900);
+    assert_eq!(db.stored_bytes(bob.clone()).await.unwrap(), 900);
+    assert_eq!(db.stored_bytes(carol.clone()).await.unwrap(), 10);
+    // Carol reaches her own document only: her refused appends gave her nothing.
+    let mut docs: Vec<String> = db
+        .accessible_documents(carol.clone())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(doc, _)| doc)
+        .collect();
+    docs.sort();
+    assert_eq!(docs, [format!("user-{carol}")]);
+}
+
+#[tokio::test]
+async fn a_refused_first_append_leaves_no_empty_document() {
+    let (_backend, db) = common::backend::storage().await;
+    let alice = user(1);
+    account(&db, &alice).await;
+    let doc = format!("user-{alice}");
+    let refused = db
+        .append_entries(job(&alice, &doc, &[("too-big", 2000)], 1000))
+        .await;
+    assert!(
+        matches!(refused, Err(StorageError::QuotaExceeded { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(db.accessible_documents(alice.clone()).await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn two_instances_appending_crosswise_never_fail_an_append() {
+    let Some(database) = common::backend::fresh_database().await else {
+        eprintln!(
+            "two_instances_appending_crosswise_never_fail_an_append: PostgreSQL only; skipped"
+        );
+        return;
+    };
+    let url = SecretText::new(database.url.clone());
+    let one: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    let two: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    const ROUNDS: usize = 16;
+    let people: Vec<String> = (1..=8).map(user).collect();
+    for who in &people {
+        account(&one, who).await;
+    }
+    // Each device appends to every document in turn, starting at a different one, through one
+    // instance or the other: batches on both instances hold many of the same documents.
+    let docs: Vec<String> = people.iter().map(|who| format!("user-{who}")).collect();
+    for doc in &docs {
+        let owner = doc.trim_start_matches("user-");
+        one.append_entries(job(owner, doc, &[("first", 32)], QUOTA))
+            .await
+            .unwrap();
+    }
+    // The documents are held for a moment by someone else, so the first batches of both
+    // instances all wait, then start together: the moment two lock orders would meet.
+    let (holder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    holder.batch_execute("BEGIN").await.unwrap();
+    holder
+        .execute(
+            "SELECT 1 FROM documents WHERE doc_id = ANY($1) FOR UPDATE",
+            &[&docs],
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for device in 0..64_usize {
+        let db = if (device / 2) % 2 == 0 {
+            one.clone()
+        } else {
+            two.clone()
+        };
+        let docs = docs.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut placed = Vec::new();
+            for round in 0..ROUNDS {
+                let index = (device + round * if device % 8 < 4 { 1 } else { 7 }) % docs.len();
+                let doc = &docs[index];
+                let owner = doc.trim_start_matches("user-");
+                let id = format!("d{device}-r{round}");
+                let outcome = db
+                    .append_entries(job(owner, doc, &[(id.as_str(), 32)], QUOTA))
+                    .await;
+                placed.push((doc.clone(), outcome));
+            }
+            placed
+        }));
+    }
+    // Not a timing assertion: gives the tasks time to queue behind the held rows.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    holder.batch_execute("COMMIT").await.unwrap();
+    drop(holder);
+    let _ = driver.await;
+    let mut placed: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for doc in &docs {
+        placed
+            .entry(doc.clone())
+            .or_default()
+            .insert("first".into(), 1);
+    }
+    for task in tasks {
+        for (doc, outcome) in task.await.unwrap() {
+            let outcome = outcome.unwrap_or_else(|e| panic!("an append failed: {e:?}"));
+            for (id, seq) in outcome.placed {
+                placed.entry(doc.clone()).or_default().insert(id, seq);
+            }
+        }
+    }
+    for doc in &docs {
+        let owner = doc.trim_start_matches("user-");
+        assert_eq!(placed[doc].len(), 1 + 64 * ROUNDS / docs.len());
+        check_log(&one, owner, doc, &placed[doc]).await;
+    }
+}
