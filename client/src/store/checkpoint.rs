@@ -15,6 +15,9 @@
 //! new header before syncing itself (SQLite does, so that a crash cannot mix two generations of
 //! the log): copying after every save would give every save two syncs where one does. A long log
 //! costs nothing to the saves that append to it; readers find its pages through the log's index.
+//! Once it copied a long log back and made it start over, the background thread itself makes the
+//! first commit on the new log (one small settings row), so that header sync is paid on its
+//! thread, not in the person's next save.
 
 use rusqlite::Connection;
 
@@ -87,7 +90,10 @@ impl Store {
             // What is left to copy is what was written during the passive copy: little, so the
             // writers this waits for (and holds back) wait briefly. Busy is not an error here:
             // the next round tries again.
-            run("RESTART")?;
+            let (log, copied) = run("RESTART")?;
+            if log >= 0 && copied == log {
+                self.start_log_over()?;
+            }
         }
         // Outside WAL mode SQLite answers -1 for both counts.
         Ok(Checkpoint {
@@ -95,7 +101,24 @@ impl Store {
             checkpointed_frames: checkpointed_frames.max(0),
         })
     }
+
+    /// The first commit on a fully copied log starts it over, and syncs the new log's header
+    /// before its own sync: this thread makes that commit (one small row: when the log last
+    /// started over), so the person's next save appends to the new log and syncs once.
+    fn start_log_over(&self) -> Result<()> {
+        let now = together_core::document::timestamp_text(jiff::Timestamp::now());
+        self.conn
+            .prepare_cached(
+                "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )?
+            .execute([LOG_STARTED_OVER_AT, now.as_str()])?;
+        Ok(())
+    }
 }
+
+/// The `app_settings` key the background checkpoint writes when it starts the log over.
+const LOG_STARTED_OVER_AT: &str = "log_started_over_at";
 
 #[cfg(test)]
 mod tests {
@@ -145,6 +168,35 @@ mod tests {
             .query_row("SELECT length(x) FROM scratch", [], |row| row.get(0))
             .unwrap();
         assert_eq!(copied, big);
+    }
+
+    #[test]
+    fn after_a_long_log_is_copied_back_the_next_save_appends_to_a_log_already_started_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let ui = Store::open(&path).unwrap();
+        let big = (RESTART_ABOVE_PAGES + 16) * 4096;
+        ui.conn()
+            .execute_batch(&format!(
+                "CREATE TABLE scratch (x BLOB);
+                 INSERT INTO scratch VALUES (zeroblob({big}));"
+            ))
+            .unwrap();
+        let background = Store::open(&path).unwrap();
+        let done = background.checkpoint().unwrap();
+        assert!(done.log_frames > RESTART_ABOVE_PAGES, "{done:?}");
+        // The background connection's own small commit started the log over.
+        let (started, _) = peek(ui.conn());
+        assert!(
+            (1..16).contains(&started),
+            "the log was not started over by the background thread: {started} frames"
+        );
+        // So the person's next save appends to it (one sync) instead of starting it (two).
+        ui.conn()
+            .execute_batch("INSERT INTO scratch VALUES (zeroblob(10));")
+            .unwrap();
+        let (after, _) = peek(ui.conn());
+        assert!(after > started, "{after} frames after {started}");
     }
 
     #[test]
