@@ -20,9 +20,11 @@
 //! thread, not in the person's next save.
 
 use rusqlite::Connection;
+use together_core::document::timestamp_text;
 
 use crate::error::Result;
 use crate::store::Store;
+use crate::store::settings::{SettingKey, put_setting};
 
 /// The log size (in pages, 4 KiB each by default) at which a commit checkpoints by itself when no
 /// background checkpoint kept the log smaller: 32 MiB, so the safety net never fires on a device
@@ -106,19 +108,15 @@ impl Store {
     /// before its own sync: this thread makes that commit (one small row: when the log last
     /// started over), so the person's next save appends to the new log and syncs once.
     fn start_log_over(&self) -> Result<()> {
-        let now = together_core::document::timestamp_text(jiff::Timestamp::now());
-        self.conn
-            .prepare_cached(
-                "INSERT INTO app_settings (key, value, updated_at) VALUES (?1, ?2, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )?
-            .execute([LOG_STARTED_OVER_AT, now.as_str()])?;
-        Ok(())
+        let now = jiff::Timestamp::now();
+        put_setting(
+            &self.conn,
+            SettingKey::LogStartedOverAt,
+            &timestamp_text(now),
+            now,
+        )
     }
 }
-
-/// The `app_settings` key the background checkpoint writes when it starts the log over.
-const LOG_STARTED_OVER_AT: &str = "log_started_over_at";
 
 #[cfg(test)]
 mod tests {

@@ -28,6 +28,8 @@ pub(crate) enum SettingKey {
     Entitlement,
     /// When the entitlement was last asked for (RFC 3339).
     EntitlementCheckedAt,
+    /// When the background checkpoint last made the write-ahead log start over (RFC 3339).
+    LogStartedOverAt,
 }
 
 impl SettingKey {
@@ -42,6 +44,7 @@ impl SettingKey {
             Self::EntitlementKey => "entitlement_public_key",
             Self::Entitlement => "entitlement",
             Self::EntitlementCheckedAt => "entitlement_checked_at",
+            Self::LogStartedOverAt => "log_started_over_at",
         }
     }
 }
