@@ -9,6 +9,7 @@ mod common;
 
 use common::couple::{Replica, now};
 use common::server::{checkin, paired_through, secrets, server, signed_up};
+use common::watcher::Watcher;
 use jiff::civil::date;
 use together_client::sync::{LiveSocket, Session, SyncReport, SyncScope, WatchEvent};
 use together_core::document::CheckinInput;
@@ -260,57 +261,28 @@ async fn a_change_the_upload_alone_cannot_send_goes_up_with_a_full_sync() {
 async fn a_watching_device_uploads_a_save_from_another_connection_alone() {
     let server = server().await;
     let (alice, _bob) = paired_through(&server).await;
-    let db = alice.db();
-    let secrets_path = alice.dir.path().join("secrets.json");
-    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel::<WatchEvent>();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     // The app's watcher: its own thread, runtime and connection.
-    let watcher = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let mut store = together_client::Store::open(&db).unwrap();
-            let secrets = together_client::secret_store::FileStore::new(secrets_path);
-            let mut session = Session::resume(&mut store, &secrets).unwrap();
-            session
-                .watch_with(
-                    async {
-                        let _ = stopped.await;
-                    },
-                    |event| drop(events_tx.send(event)),
-                )
-                .await
-                .unwrap();
-        });
-    });
-    let wait = std::time::Duration::from_secs(10);
+    let mut watcher = Watcher::start(&alice);
     // Live first, so the save below is not swept up by the watcher's opening sync.
-    while tokio::time::timeout(wait, events.recv())
-        .await
-        .unwrap()
-        .unwrap()
-        != WatchEvent::Live
-    {}
+    watcher
+        .until("live socket", |e| *e == WatchEvent::Live)
+        .await;
 
     // The screens' connection (the replica's own store) saves.
     let mut alice = alice;
     alice.store.checkin(&checkin(8, NOTE), now()).unwrap();
-    let report = loop {
-        if let WatchEvent::Synced(report) = tokio::time::timeout(wait, events.recv())
-            .await
-            .expect("the save was never uploaded")
-            .unwrap()
-            && report.pushed > 0
-        {
-            break report;
-        }
+    let uploaded = watcher
+        .until(
+            "upload of the save",
+            |e| matches!(e, WatchEvent::Synced(report) if report.pushed > 0),
+        )
+        .await;
+    let WatchEvent::Synced(report) = uploaded else {
+        unreachable!("until returns what it waited for")
     };
     assert_eq!(report.scope, SyncScope::Targeted, "{report:?}");
     assert_eq!(alice.count("SELECT count(*) FROM outbox"), 0);
-    stop.send(()).unwrap();
-    watcher.join().unwrap();
+    watcher.stop().await;
 }
 
 fn goal_reached_notices(replica: &Replica) -> Vec<String> {
