@@ -1,6 +1,7 @@
 //! Appends under concurrency, against the storage layer itself (SQLite by default, PostgreSQL with
 //! `bash scripts/pg.sh`): many devices appending at once to one document and to many are all
-//! acknowledged with gapless increasing seqs; a refused append among good ones fails alone; and,
+//! acknowledged with gapless increasing seqs; a refused append among good ones fails alone (and
+//! one only the database refuses leaves its group commit rolled back, not half-done); and,
 //! on PostgreSQL, two instances appending crosswise to the same documents never fail an append
 //! (their group commits lock in one order, and a deadlock would be retried, not reported).
 
@@ -234,6 +235,89 @@ async fn a_refused_append_among_good_ones_fails_alone() {
         .collect();
     docs.sort();
     assert_eq!(docs, [format!("user-{carol}")]);
+}
+
+/// An append only the database refuses (its CHECK on entry ids; the API refuses such an id
+/// before) fails its whole group commit: that transaction must be rolled back, nothing of it
+/// stored, its good appends stored once each (one by one), and no connection left inside it, so
+/// every append after it still succeeds.
+#[tokio::test]
+async fn an_append_the_database_refuses_fails_alone_and_later_appends_go_on() {
+    let (_backend, db) = common::backend::storage().await;
+    let (alice, bob) = (user(1), user(2));
+    account(&db, &alice).await;
+    account(&db, &bob).await;
+    let shared = format!("rel-{}", couple(&db, &alice, &bob).await);
+    // Refused late (the entry, among the writes) and early (a new document of an account that
+    // does not exist, among the reads: no account, no quota row).
+    let too_long = "x".repeat(65);
+    let ghost = user(9);
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let who = if i % 2 == 0 { &alice } else { &bob };
+        let (id, job) = match i {
+            10 => (
+                "ghost".to_owned(),
+                job(&ghost, &format!("user-{ghost}"), &[("g", 10)], QUOTA),
+            ),
+            20 => (
+                too_long.clone(),
+                job(who, &shared, &[(too_long.as_str(), 10)], QUOTA),
+            ),
+            _ => (
+                format!("e{i}"),
+                job(who, &shared, &[(format!("e{i}").as_str(), 10)], QUOTA),
+            ),
+        };
+        let db = db.clone();
+        tasks.push(tokio::spawn(
+            async move { (id, db.append_entries(job).await) },
+        ));
+    }
+    let mut placed = BTreeMap::new();
+    for task in tasks {
+        let (id, outcome) = task.await.unwrap();
+        match outcome {
+            Ok(appended) => placed.extend(appended.placed),
+            Err(_) if id == too_long || id == "ghost" => {}
+            Err(error) => panic!("{id}: {error}"),
+        }
+    }
+    assert!(
+        !placed.contains_key(&too_long),
+        "the refused one is not stored"
+    );
+    assert!(!placed.contains_key("g"), "the ghost's is not stored");
+    // Every connection is usable: many appends after it, at once and one after the other.
+    let mut later = Vec::new();
+    for i in 0..40 {
+        let (db, job) = (
+            db.clone(),
+            job(
+                &alice,
+                &shared,
+                &[(format!("later{i}").as_str(), 10)],
+                QUOTA,
+            ),
+        );
+        later.push(tokio::spawn(async move { db.append_entries(job).await }));
+    }
+    for task in later {
+        placed.extend(task.await.unwrap().unwrap().placed);
+    }
+    for i in 0..10 {
+        let job = job(&bob, &shared, &[(format!("last{i}").as_str(), 10)], QUOTA);
+        placed.extend(db.append_entries(job).await.unwrap().placed);
+    }
+    assert_eq!(placed.len(), 38 + 40 + 10);
+    check_log(&db, &alice, &shared, &placed).await;
+    let charged =
+        db.stored_bytes(alice.clone()).await.unwrap() + db.stored_bytes(bob.clone()).await.unwrap();
+    assert_eq!(
+        charged,
+        10 * 88,
+        "each stored entry charged once, the refused one not"
+    );
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@
 
 mod accounts;
 mod batch;
+mod batch_transaction;
 mod billing;
 mod console;
 mod documents;

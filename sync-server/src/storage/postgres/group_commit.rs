@@ -1,6 +1,6 @@
 //! Group commit for document appends on PostgreSQL: a few writer tasks, each taking every append
 //! waiting for it and committing them in one transaction on one pooled connection
-//! ([`super::batch`]), so many devices uploading at once share a handful of statements and one
+//! ([`super::batch`] decides, [`super::batch_transaction`] reads and writes), so many devices uploading at once share a handful of statements and one
 //! WAL flush instead of a transaction each. Nobody is answered before the commit returns
 //! (`synchronous_commit` stays as configured: on by default).
 //!
@@ -13,11 +13,12 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use deadpool_postgres::Pool;
+use deadpool_postgres::{Object, Pool};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::error::SqlState;
 
-use super::batch::{self, Outcome};
+use super::batch::Outcome;
+use super::batch_transaction;
 use super::documents::append_alone;
 use crate::storage::{AppendJob, Appended, StorageError};
 
@@ -114,16 +115,24 @@ async fn commit(pool: &Pool, jobs: Vec<AppendJob>) -> Vec<Outcome> {
     outcomes
 }
 
-/// One run of the batch in a transaction of its own.
+/// One run of the batch in a transaction of its own ([`batch_transaction`]). On failure the
+/// transaction is rolled back before the connection goes back to the pool; a connection that
+/// cannot even do that is dropped from the pool.
 async fn once(pool: &Pool, jobs: &[AppendJob]) -> Result<Vec<Outcome>, StorageError> {
-    let mut client = pool
+    let client = pool
         .get()
         .await
         .map_err(|e| StorageError::Pool(e.to_string()))?;
-    let tx = client.transaction().await?;
-    let outcomes = batch::run(&tx, jobs).await?;
-    tx.commit().await?;
-    Ok(outcomes)
+    match batch_transaction::run(&client, jobs).await {
+        Ok(outcomes) => Ok(outcomes),
+        Err(error) => {
+            // Outside a transaction (the pipelined COMMIT already ended it) this is a warning.
+            if client.batch_execute("ROLLBACK").await.is_err() {
+                drop(Object::take(client));
+            }
+            Err(error.into())
+        }
+    }
 }
 
 /// A deadlock or serialization failure: PostgreSQL rolled the transaction back, nothing of it
