@@ -9,12 +9,16 @@
 #
 # Knobs (env): COUPLES ["10 100 500 1000"]  BACKENDS ["sqlite postgres1 postgres2"]  ROUNDS [10]
 #   THINK_MS [1000]  REFERENCE [../shared/anchors/js-sync; skipped when absent]  OUT [/tmp/bench-partner-<time>]
+#   LOAD_TIMEOUT_S [900]: the reference's hard timeout per load run (its own default, 240 s, ends
+#   its N = 1,000 run before it finishes)
 #   BENCH_ARGS [""]: more arguments for each of our lines (`--full-sync`: the whole sync per save
 #   and per message, the path before issue #13 §5)
 # PostgreSQL lines run under scripts/pg.sh (a private throwaway cluster) unless
 # TOGETHER_TEST_DATABASE_URL names one (then its postmaster is not pinned nor measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 COUPLES=${COUPLES:-"10 100 500 1000"}
 BACKENDS=${BACKENDS:-"sqlite postgres1 postgres2"}
@@ -74,6 +78,7 @@ for N in $COUPLES; do
   theirs=""
   if [[ -n "$JS" ]]; then
     theirs=$(cd "$JS" && COUPLES="$N" IDLE_CLIENTS="" ROUNDS="$ROUNDS" THINK_MS="$THINK_MS" \
+      LOAD_TIMEOUT_S="${LOAD_TIMEOUT_S:-900}" \
       OUT="$OUT/js-N$N" ./run.sh quick 2>>"$OUT/js.err" | grep '^RESULT' | tail -1 || true)
     echo "${theirs:-RESULT theirs N=$N FAILED (see $OUT/js.err)}" | tee -a "$OUT/summary.txt"
   fi
@@ -87,7 +92,10 @@ for N in $COUPLES; do
       args+=(--database-url "$url" --instances "${backend#postgres}")
       [[ -n "$POSTMASTER" ]] && args+=(--postgres-pid "$POSTMASTER")
     fi
-    ours=$("${PIN_LOAD[@]}" cargo bench -q -p together-client --bench partner -- "${args[@]}" 2>>"$OUT/ours.err" | grep '^RESULT' || true)
+    # A fixed mmap threshold: each device's sign-up runs Argon2id (a block of tens of MiB); with
+    # glibc's sliding threshold those blocks come from the heap, which then never shrinks below
+    # what the devices allocated after them (≈ 12 MiB resident per device, 2.3 with this).
+    ours=$(GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072 "${PIN_LOAD[@]}" cargo bench -q -p together-client --bench partner -- "${args[@]}" 2>>"$OUT/ours.err" | grep '^RESULT' || true)
     [[ -n "$ours" ]] || ours="RESULT ours backend=$backend N=$N FAILED (see $OUT/ours.err)"
     if [[ -n "$theirs" ]]; then
       ours="$ours | ours/theirs p50=$(ratio "$(field "$ours" p50)" "$(field "$theirs" p50)") p99=$(ratio "$(field "$ours" p99)" "$(field "$theirs" p99)")"

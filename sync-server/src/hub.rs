@@ -17,76 +17,14 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use together_core::wire::StoredEntry;
 use tokio::sync::Notify;
 
-/// The most sealed bytes live news carries for one document; larger runs are told without them.
-pub const CARRY_BYTES_PER_DOCUMENT: usize = 8 * 1024;
+mod carried;
+
+pub use carried::{CARRY_BYTES_PER_DOCUMENT, Carried};
+
 /// The most sealed bytes a device's mailbox holds in carried entries, across its documents.
 pub const CARRY_BYTES_PER_MAILBOX: usize = 32 * 1024;
-
-/// Sealed entries an append carries in its live news: a run of one document's log without a hole,
-/// oldest first, with their sealed size. Empty when there is nothing small enough to carry.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Carried {
-    entries: Vec<Arc<StoredEntry>>,
-    sealed_bytes: usize,
-}
-
-impl Carried {
-    /// What an append of `sent` (entry id, sealed bytes, in order) placed at `placed` (entry id,
-    /// seq, in the same order) carries: the entries themselves as a pull returns them, when they
-    /// are small and their seqs run on without a hole; nothing otherwise.
-    pub fn of_append(
-        sent: &[(String, Vec<u8>)],
-        placed: &[(String, i64)],
-        device_id: &str,
-        created_at: &str,
-    ) -> Self {
-        let sealed_bytes: usize = sent.iter().map(|(_, bytes)| bytes.len()).sum();
-        let same_entries = sent.len() == placed.len()
-            && sent
-                .iter()
-                .zip(placed)
-                .all(|((sent, _), (placed, _))| sent == placed);
-        let without_hole = placed
-            .windows(2)
-            .all(|pair| pair[0].1.checked_add(1) == Some(pair[1].1));
-        if sealed_bytes > CARRY_BYTES_PER_DOCUMENT || !same_entries || !without_hole {
-            return Self::default();
-        }
-        let entries = sent
-            .iter()
-            .zip(placed)
-            .map(|((entry_id, bytes), (_, seq))| {
-                Arc::new(StoredEntry {
-                    seq: *seq,
-                    entry_id: entry_id.clone(),
-                    device_id: Some(device_id.to_owned()),
-                    ciphertext: crate::secrets::encode(bytes),
-                    created_at: created_at.to_owned(),
-                })
-            })
-            .collect();
-        Self {
-            entries,
-            sealed_bytes,
-        }
-    }
-
-    /// The entries, oldest first.
-    pub fn entries(&self) -> impl Iterator<Item = &StoredEntry> {
-        self.entries.iter().map(|entry| &**entry)
-    }
-
-    fn first_seq(&self) -> Option<i64> {
-        self.entries.first().map(|entry| entry.seq)
-    }
-
-    fn last_seq(&self) -> Option<i64> {
-        self.entries.last().map(|entry| entry.seq)
-    }
-}
 
 /// One thing a device is told.
 #[derive(Debug, Clone, PartialEq, Eq)]

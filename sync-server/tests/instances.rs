@@ -1,6 +1,6 @@
 //! Several `together-server` processes on one PostgreSQL database, over real HTTP and WebSockets
 //! on loopback: they start together (migrating once), a partner on instance 2 hears live what was
-//! appended through instance 1 (LISTEN/NOTIFY), a device signed out through one instance loses
+//! appended through instance 1 (LISTEN/NOTIFY; small entries inside the news), a device signed out through one instance loses
 //! its socket on the other, and `kill -9` of an instance during uploads loses no acknowledged entry
 //! while its devices carry on through the other. Runs only on PostgreSQL
 //! (`TOGETHER_TEST_DATABASE_URL`); otherwise each test says so and passes.
@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use common::backend::TestDatabase;
 use common::instances::{
-    Heard, Instance, append, connect, couple_across, hear, log_of, next, postgres_or_skip,
+    Heard, Instance, append, connect, connect_to, couple_across, hear, log_of, next,
+    postgres_or_skip,
 };
 
 #[tokio::test]
@@ -79,6 +80,57 @@ async fn live_news_and_sign_outs_cross_instances() {
         "the signed-out device's socket on instance 2 closes"
     );
     assert_eq!(bob.get("/v1/devices").await.status, 401);
+}
+
+/// A device that asked for entries hears a small append made through the other instance with
+/// its sealed entries inside the news (no pull), exactly as a pull answers; an append too large
+/// for a notification (PostgreSQL's 8,000 bytes) but small enough to carry locally is told
+/// without them, and still told.
+#[tokio::test]
+async fn small_entries_cross_instances_inside_the_news() {
+    let Some(server) = postgres_or_skip("small_entries_cross_instances_inside_the_news") else {
+        return;
+    };
+    let database = TestDatabase::create(&server).await;
+    let (one, two) = (
+        Instance::spawn(&database.url),
+        Instance::spawn(&database.url),
+    );
+    one.ready().await;
+    two.ready().await;
+    let (alice, bob, relationship) = couple_across(&one.base, &two.base, 1).await;
+    let mut bob_live = connect_to(&bob, "/v1/live?entries=true").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let doc = format!("rel-{relationship}-2026");
+    let path = format!("/v1/docs/{doc}/entries");
+
+    assert_eq!(append(&alice, &doc, "small").await, Ok(1));
+    let Heard::Message(heard) = next(&mut bob_live, Duration::from_secs(5)).await else {
+        panic!("Bob hears nothing");
+    };
+    assert_eq!(heard["latest_seq"], 1);
+    let pulled = bob.get(&format!("{path}?after=0")).await;
+    assert_eq!(pulled.status, 200);
+    assert_eq!(
+        heard["entries"], pulled.body["entries"],
+        "carried across instances: {heard}"
+    );
+
+    let large = common::b64(&vec![7_u8; 7000]);
+    let appended = alice
+        .post(
+            &path,
+            serde_json::json!({ "entries": [{ "entry_id": "large", "ciphertext": large }] }),
+        )
+        .await;
+    assert_eq!(appended.status, 200, "{}", appended.body);
+    assert_eq!(
+        next(&mut bob_live, Duration::from_secs(5)).await,
+        Heard::Message(
+            serde_json::json!({ "type": "new_entries", "doc_id": doc, "latest_seq": 2 })
+        ),
+        "too large for a notification: told without entries"
+    );
 }
 
 #[tokio::test]

@@ -21,9 +21,9 @@ pub enum Broadcast {
         doc_id: String,
         /// Its newest seq.
         seq: i64,
-        /// The sealed entries, for this instance's devices that asked for them. Never sent to
-        /// the other instances (a notification is small): their devices pull.
-        #[serde(skip)]
+        /// The sealed entries, for the devices that asked for them: sent to the other instances
+        /// too when the notification stays within PostgreSQL's bound (else their devices pull).
+        #[serde(default, skip_serializing_if = "crate::hub::Carried::is_empty")]
         carried: crate::hub::Carried,
     },
     /// A partner left: the relationship ended for its members.
@@ -54,6 +54,41 @@ pub struct Envelope {
     pub origin: String,
     /// The news.
     pub news: Broadcast,
+}
+
+impl Envelope {
+    /// The envelope as JSON of at most `max_bytes`, dropping carried entries if they make it
+    /// longer (the other instances' devices then pull); `None` when even that is too long.
+    pub fn to_json_within(&self, max_bytes: usize) -> Option<String> {
+        let json = serde_json::to_string(self).ok()?;
+        if json.len() <= max_bytes {
+            return Some(json);
+        }
+        let Broadcast::NewEntries {
+            audience,
+            doc_id,
+            seq,
+            carried,
+        } = &self.news
+        else {
+            return None;
+        };
+        if carried.is_empty() {
+            return None;
+        }
+        let lighter = Self {
+            origin: self.origin.clone(),
+            news: Broadcast::NewEntries {
+                audience: audience.clone(),
+                doc_id: doc_id.clone(),
+                seq: *seq,
+                carried: crate::hub::Carried::default(),
+            },
+        };
+        serde_json::to_string(&lighter)
+            .ok()
+            .filter(|json| json.len() <= max_bytes)
+    }
 }
 
 /// What an instance's listener hears.
@@ -96,4 +131,50 @@ pub trait Instance {
     /// Starts listening to other instances' broadcasts; `None` when this backend has only one
     /// instance (the embedded SQLite file).
     async fn listen(&self) -> Result<Option<UnboundedReceiver<Heard>>, StorageError>;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+    use super::*;
+    use crate::hub::Carried;
+
+    fn news(size: usize) -> Envelope {
+        let sent = vec![("e1".to_owned(), vec![5; size])];
+        let placed = vec![("e1".to_owned(), 1)];
+        Envelope {
+            origin: "one".into(),
+            news: Broadcast::NewEntries {
+                audience: vec!["alice".into(), "bob".into()],
+                doc_id: "rel-x".into(),
+                seq: 1,
+                carried: Carried::of_append(&sent, &placed, "d", "2026-11-30T00:00:00.000Z"),
+            },
+        }
+    }
+
+    #[test]
+    fn small_entries_cross_inside_the_notification_and_large_ones_are_left_out() {
+        let small = news(1000);
+        let json = small.to_json_within(7_999).unwrap();
+        let heard: Envelope = serde_json::from_str(&json).unwrap();
+        assert_eq!(heard, small, "carried entries and all");
+
+        // 7,000 sealed bytes are carried locally (within 8 KiB) but are 9,336 in base64.
+        let large = news(7000);
+        let Broadcast::NewEntries { carried, .. } = &large.news else {
+            unreachable!()
+        };
+        assert!(!carried.is_empty());
+        let json = large.to_json_within(7_999).unwrap();
+        assert!(json.len() <= 7_999);
+        let heard: Envelope = serde_json::from_str(&json).unwrap();
+        let Broadcast::NewEntries { carried, seq, .. } = heard.news else {
+            unreachable!()
+        };
+        assert!(carried.is_empty(), "told without entries");
+        assert_eq!(seq, 1);
+        assert_eq!(large.to_json_within(10), None);
+    }
 }

@@ -140,7 +140,12 @@ pub type Socket =
 
 /// Opens `device`'s live socket on the instance it talks to.
 pub async fn connect(device: &Device) -> Socket {
-    let url = format!("{}/v1/live", device.base.replace("http://", "ws://"));
+    connect_to(device, "/v1/live").await
+}
+
+/// `device`'s live socket at `path` (`/v1/live?entries=true`, say).
+pub async fn connect_to(device: &Device, path: &str) -> Socket {
+    let url = format!("{}{path}", device.base.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
         "authorization",

@@ -14,6 +14,9 @@ use crate::storage::instance::{Envelope, Heard, Instance};
 /// The channel every instance listens on.
 pub(super) const CHANNEL: &str = "together_news";
 
+/// The longest payload PostgreSQL notifies (it refuses 8,000 bytes or more, as built by default).
+const MAX_PAYLOAD: usize = 7_999;
+
 #[async_trait::async_trait]
 impl Instance for PostgresStorage {
     async fn instance_id(&self) -> Result<String, StorageError> {
@@ -81,8 +84,9 @@ impl Instance for PostgresStorage {
     }
 
     async fn broadcast(&self, envelope: Envelope) -> Result<(), StorageError> {
-        let payload =
-            serde_json::to_string(&envelope).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let payload = envelope
+            .to_json_within(MAX_PAYLOAD)
+            .ok_or_else(|| StorageError::Corrupt("live news too long for a notification".into()))?;
         self.notifier.notify(payload).await
     }
 
