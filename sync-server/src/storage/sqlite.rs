@@ -1,9 +1,10 @@
 //! The embedded SQLite backend: one file in the data directory (`server.sqlite3`, WAL,
 //! `synchronous=FULL`), one connection behind a mutex used from blocking tasks — SQLite serialises
-//! writers anyway — and document appends, the hot path, through a writer thread that commits
-//! whatever is waiting in one transaction ([`group_commit`]); each upload is charged to its
-//! account's storage quota inside that transaction ([`quota`]). Migrations are embedded from
-//! `migrations/`.
+//! writers anyway — beside a second, read-only one for the reads every request makes (the
+//! device's token) and pulls, so they never wait for a commit. Document appends, the hot path, go
+//! through a writer thread that commits whatever is waiting in one transaction
+//! ([`group_commit`]); each upload is charged to its account's storage quota inside that
+//! transaction ([`quota`]). Migrations are embedded from `migrations/`.
 
 mod accounts;
 pub(crate) mod billing;
@@ -93,6 +94,10 @@ pub(crate) mod embedded {
 pub struct SqliteStorage {
     /// The connection. A std mutex, not a Tokio one: it is only locked inside `spawn_blocking`.
     conn: Arc<Mutex<Connection>>,
+    /// A second connection, for the reads every request makes (the device's token) and pulls:
+    /// in WAL mode it reads while the writer commits, so a request does not wait for a batch of
+    /// appends and its `fsync` (`PRAGMA query_only`: it never writes).
+    reader: Arc<Mutex<Connection>>,
     /// The group-commit writer's queue.
     appends: std::sync::mpsc::Sender<group_commit::Pending>,
 }
@@ -153,13 +158,24 @@ impl SqliteStorage {
                 source: Box::new(source),
             })?;
         drop(migrating);
+        let reader = Connection::open(path).map_err(open_error)?;
+        reader
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(open_error)?;
+        reader
+            .pragma_update(None, "query_only", true)
+            .map_err(open_error)?;
         let conn = Arc::new(Mutex::new(conn));
         let appends =
             group_commit::start(Arc::clone(&conn)).map_err(|source| StorageError::DataDir {
                 path: path.to_path_buf(),
                 source,
             })?;
-        Ok(Self { conn, appends })
+        Ok(Self {
+            conn,
+            reader: Arc::new(Mutex::new(reader)),
+            appends,
+        })
     }
 
     /// Opens the database at `path` only if it exists: for commands that read or change an existing
@@ -187,6 +203,21 @@ impl SqliteStorage {
         .await?
     }
 
+    /// Runs `f` with the reading connection on a blocking thread: reads that must not wait for
+    /// the writer (each statement sees what was committed when it started).
+    pub(crate) async fn with_reader<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
+    {
+        let reader = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let guard = reader.lock().map_err(|_| StorageError::Poisoned)?;
+            f(&guard)
+        })
+        .await?
+    }
+
     /// Appends through the group-commit writer: committed with whatever other appends are
     /// waiting, before this returns.
     pub(crate) async fn append_through_writer(
@@ -203,7 +234,52 @@ impl SqliteStorage {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
     use super::*;
+    use crate::storage::accounts::{Accounts, NewAccount};
+
+    /// Every request checks its device's token: that read must not wait for the writer, which
+    /// holds its connection through a batch of appends and its `fsync`. The writer here holds it
+    /// until the token check has answered: were the check to need it, this would never end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_devices_token_is_checked_while_the_writer_holds_its_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("server.sqlite3")).unwrap();
+        let now = "2026-11-30T01:00:00.000Z".to_owned();
+        storage
+            .create_account(NewAccount {
+                user_id: "u1".into(),
+                email: "u1@example.com".into(),
+                name: None,
+                salt: [1; 16],
+                secret_hash: [2; 32],
+                device_id: "d1".into(),
+                device_name: "phone".into(),
+                token_hash: [3; 32],
+                now: now.clone(),
+            })
+            .await
+            .unwrap();
+        let (locked, is_locked) = tokio::sync::oneshot::channel();
+        let (checked, was_checked) = std::sync::mpsc::channel::<()>();
+        let writer = storage.clone();
+        let holding = tokio::spawn(async move {
+            writer
+                .with_conn(move |_conn| {
+                    let _ = locked.send(());
+                    was_checked
+                        .recv_timeout(Duration::from_secs(20))
+                        .map_err(|_| StorageError::Batch("the token check waited".into()))
+                })
+                .await
+        });
+        is_locked.await.unwrap();
+        let found = storage.authenticate([3; 32], now).await.unwrap();
+        checked.send(()).unwrap();
+        assert_eq!(found, Some(("u1".to_owned(), "d1".to_owned())));
+        holding.await.unwrap().unwrap();
+    }
 
     #[test]
     fn several_processes_opening_a_new_database_at_once_each_find_it_migrated() {

@@ -138,29 +138,35 @@ impl Accounts for SqliteStorage {
         token_hash: [u8; 32],
         now: String,
     ) -> Result<Option<(String, String)>, StorageError> {
-        self.with_conn(move |conn| {
-            let found: Option<(String, String, String)> = conn
-                .prepare_cached(
-                    "SELECT d.user_id, d.id, d.last_seen_at FROM devices d
-                     JOIN users u ON u.id = d.user_id
-                     WHERE d.token_hash = ?1 AND d.revoked_at IS NULL AND u.disabled = 0",
-                )?
-                .query_row([token_hash.as_slice()], |row| {
-                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                })
-                .optional()?;
-            let Some((user, device, last_seen)) = found else {
-                return Ok(None);
-            };
-            // "Last seen" is shown to the minute: writing it on every request would cost
-            // every read a durable write.
-            if !crate::storage::accounts::same_minute(&last_seen, &now) {
+        let found: Option<(String, String, String)> = self
+            .with_reader(move |conn| {
+                Ok(conn
+                    .prepare_cached(
+                        "SELECT d.user_id, d.id, d.last_seen_at FROM devices d
+                         JOIN users u ON u.id = d.user_id
+                         WHERE d.token_hash = ?1 AND d.revoked_at IS NULL AND u.disabled = 0",
+                    )?
+                    .query_row([token_hash.as_slice()], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .optional()?)
+            })
+            .await?;
+        let Some((user, device, last_seen)) = found else {
+            return Ok(None);
+        };
+        // "Last seen" is shown to the minute: writing it on every request would cost every read
+        // a durable write.
+        if !crate::storage::accounts::same_minute(&last_seen, &now) {
+            let id = device.clone();
+            self.with_conn(move |conn| {
                 conn.prepare_cached("UPDATE devices SET last_seen_at = ?2 WHERE id = ?1")?
-                    .execute(params![device, now])?;
-            }
-            Ok(Some((user, device)))
-        })
-        .await
+                    .execute(params![id, now])?;
+                Ok(())
+            })
+            .await?;
+        }
+        Ok(Some((user, device)))
     }
     async fn devices(&self, user_id: String) -> Result<Vec<DeviceRow>, StorageError> {
         self.with_conn(move |conn| {

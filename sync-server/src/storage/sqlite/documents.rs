@@ -95,7 +95,7 @@ impl Documents for SqliteStorage {
         limit: i64,
         max_bytes: usize,
     ) -> Result<(Vec<EntryRow>, bool), StorageError> {
-        self.with_conn(move |conn| {
+        self.with_reader(move |conn| {
             authorize(conn, &access, &user_id, Intent::Read)?;
             // First the sizes only: `length()` of a blob reads its header, not its pages, so
             // entries that will not be sent are never read.

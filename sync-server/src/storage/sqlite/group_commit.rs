@@ -69,18 +69,19 @@ pub(super) fn run_batch(
     conn: &Connection,
     jobs: Vec<AppendJob>,
 ) -> Result<Vec<Result<Appended, StorageError>>, rusqlite::Error> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
+    // Cached like every statement of the batch: compiling these on each append showed in profiles.
+    let run = |sql: &str| conn.prepare_cached(sql)?.execute([]).map(drop);
+    run("BEGIN IMMEDIATE")?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
-        conn.execute_batch("SAVEPOINT one_append")?;
+        run("SAVEPOINT one_append")?;
         let outcome = append_in(conn, job);
-        if outcome.is_ok() {
-            conn.execute_batch("RELEASE one_append")?;
-        } else {
-            conn.execute_batch("ROLLBACK TO one_append; RELEASE one_append")?;
+        if outcome.is_err() {
+            run("ROLLBACK TO one_append")?;
         }
+        run("RELEASE one_append")?;
         outcomes.push(outcome);
     }
-    conn.execute_batch("COMMIT")?;
+    run("COMMIT")?;
     Ok(outcomes)
 }
