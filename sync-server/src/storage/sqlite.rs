@@ -85,6 +85,18 @@ impl ServeLock {
     }
 }
 
+/// Keeps a cached statement's plan when new values are bound: the bundled SQLite has STAT4, which
+/// otherwise plans a statement again (compiling it anew) whenever a value bound to a range or a
+/// `LIMIT` (`seq > ?2`) changes, on every pull and every append. The server never runs `ANALYZE`,
+/// so the plans would not change anyway. (The client's store sets the same, for the same reason.)
+fn plan_once(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map(drop)
+}
+
 pub(crate) mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -158,7 +170,9 @@ impl SqliteStorage {
                 source: Box::new(source),
             })?;
         drop(migrating);
+        plan_once(&conn).map_err(open_error)?;
         let reader = Connection::open(path).map_err(open_error)?;
+        plan_once(&reader).map_err(open_error)?;
         reader
             .busy_timeout(Duration::from_secs(5))
             .map_err(open_error)?;
@@ -238,6 +252,32 @@ mod tests {
 
     use super::*;
     use crate::storage::accounts::{Accounts, NewAccount};
+
+    /// The hot statements (an append's latest seq, a pull's page) are compiled once: binding a
+    /// new seq or limit does not make SQLite plan them again.
+    #[tokio::test]
+    async fn cached_statements_are_not_compiled_again_when_their_parameters_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("server.sqlite3")).unwrap();
+        for connection in [&storage.conn, &storage.reader] {
+            let conn = connection.lock().unwrap();
+            let sql = "SELECT seq, length(ciphertext) FROM doc_entries
+                       WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+            for (after, limit) in [(0_i64, 10_i64), (5, 100), (17, 1)] {
+                let mut statement = conn.prepare_cached(sql).unwrap();
+                let _: Vec<i64> = statement
+                    .query_map(rusqlite::params!["d", after, limit], |row| row.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                assert_eq!(
+                    statement.get_status(rusqlite::StatementStatus::RePrepare),
+                    0,
+                    "binding ({after}, {limit}) made SQLite plan the statement again"
+                );
+            }
+        }
+    }
 
     /// Every request checks its device's token: that read must not wait for the writer, which
     /// holds its connection through a batch of appends and its `fsync`. The writer here holds it
