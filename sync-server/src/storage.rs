@@ -6,7 +6,8 @@
 //! `Arc<dyn Storage>` (a boxed state: one router for every backend, chosen at start). Each backend
 //! implements each trait once, in its own module, with its own SQL:
 //! - [`sqlite`]: the embedded default, one file in the data directory, one connection behind a
-//!   mutex on blocking threads, appends through a group-commit writer;
+//!   mutex on blocking threads (and a read-only one for token checks and pulls), appends through
+//!   a group-commit writer;
 //! - [`postgres`]: PostgreSQL (`database_url = "postgres://…"`), a pool of connections, row locks
 //!   and conditional updates where SQLite relies on its single writer; any number of server
 //!   instances share one database, and their live news crosses through `LISTEN`/`NOTIFY`.

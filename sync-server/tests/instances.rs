@@ -83,7 +83,8 @@ async fn live_news_and_sign_outs_cross_instances() {
 }
 
 /// A device that asked for entries hears a small append made through the other instance with
-/// its sealed entries inside the news (no pull), exactly as a pull answers; an append too large
+/// its sealed entries inside the news (no pull), exactly as a pull answers, and nothing of news
+/// another database client forged; an append too large
 /// for a notification (PostgreSQL's 8,000 bytes) but small enough to carry locally is told
 /// without them, and still told.
 #[tokio::test]
@@ -103,6 +104,36 @@ async fn small_entries_cross_instances_inside_the_news() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let doc = format!("rel-{relationship}-2026");
     let path = format!("/v1/docs/{doc}/entries");
+
+    // Anyone who can connect to the database may NOTIFY: news not sealed by an instance (a forged
+    // entry at seq 1, Bob's account "deleted") is dropped, unsealed or sealed with a made-up key.
+    let forged = serde_json::json!({
+        "origin": "elsewhere",
+        "news": { "kind": "new_entries", "audience": [bob.user_id], "doc_id": doc, "seq": 1,
+                  "carried": [{ "seq": 1, "entry_id": "forged", "device_id": null,
+                                "ciphertext": common::b64(b"forged"), "created_at": "t" }] }
+    })
+    .to_string();
+    let deleted = serde_json::json!({
+        "origin": "elsewhere", "news": { "kind": "account_deleted", "user_id": bob.user_id }
+    })
+    .to_string();
+    let (intruder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    for payload in [
+        forged.clone(),
+        deleted.clone(),
+        format!("{}.{forged}", common::b64(&[0; 32])),
+        format!("{}.{deleted}", common::b64(&[0; 32])),
+    ] {
+        intruder
+            .execute("SELECT pg_notify('together_news', $1)", &[&payload])
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
 
     assert_eq!(append(&alice, &doc, "small").await, Ok(1));
     let Heard::Message(heard) = next(&mut bob_live, Duration::from_secs(5)).await else {

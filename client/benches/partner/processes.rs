@@ -47,6 +47,8 @@ impl Server {
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             // Each test server's admin listener on a free port (the default, 8788, is one).
             .env("TOGETHER_ADMIN_LISTEN", "127.0.0.1:0")
+            // The bench's own malloc setting (scripts/bench-partner.sh) is not the server's.
+            .env_remove("GLIBC_TUNABLES")
             .arg("--config")
             .arg(&config)
             .arg("--data-dir")

@@ -29,6 +29,7 @@ mod documents;
 mod group_commit;
 mod instance;
 mod listener;
+mod news_key;
 mod notifier;
 mod quota;
 mod relationships;
@@ -71,6 +72,8 @@ pub struct PostgresStorage {
     writers: group_commit::Writers,
     /// Where live news for the other instances goes.
     notifier: notifier::Notifier,
+    /// The key live news is sealed with, read on first use ([`news_key`]).
+    news_key: std::sync::Arc<tokio::sync::OnceCell<news_key::NewsKey>>,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -139,7 +142,18 @@ impl PostgresStorage {
             config,
             writers,
             notifier,
+            news_key: std::sync::Arc::default(),
         })
+    }
+
+    /// The instances' key for live news, read (or created) on first use.
+    async fn news_key(&self) -> Result<&news_key::NewsKey, StorageError> {
+        self.news_key
+            .get_or_try_init(|| async {
+                let client = self.client().await?;
+                news_key::NewsKey::load_or_create(&client).await
+            })
+            .await
     }
 
     /// A connection from the pool.

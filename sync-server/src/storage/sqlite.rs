@@ -1,7 +1,8 @@
 //! The embedded SQLite backend: one file in the data directory (`server.sqlite3`, WAL,
 //! `synchronous=FULL`), one connection behind a mutex used from blocking tasks — SQLite serialises
-//! writers anyway — beside a second, read-only one for the reads every request makes (the
-//! device's token) and pulls, so they never wait for a commit. Document appends, the hot path, go
+//! writers anyway — beside a second, read-only one for the read every request makes (the device's
+//! token; its once-a-minute "last seen" write still goes through the first) and pulls, so they do
+//! not wait for a batch of appends and its `fsync`. Document appends, the hot path, go
 //! through a writer thread that commits whatever is waiting in one transaction
 //! ([`group_commit`]); each upload is charged to its account's storage quota inside that
 //! transaction ([`quota`]). Migrations are embedded from `migrations/`.

@@ -3,7 +3,8 @@
 //! polled together, `try_join!(biased; …)` polls them in the order written, and PostgreSQL runs
 //! them one after the other, in the order sent):
 //!
-//! 1. `BEGIN`, and the writers' memberships read and held (`FOR SHARE`);
+//! 1. `BEGIN` (read committed, whatever the server's default: the reads after the locks must see
+//!    what committed before them), and the writers' memberships read and held (`FOR SHARE`);
 //! 2. the documents created if new and locked (in doc_id order), then, in statements of their
 //!    own (so each sees every append committed before the locks were granted), the latest seqs,
 //!    the entry ids already stored and the uploaders' usage (their rows locked, in id order);
@@ -140,7 +141,7 @@ pub(super) async fn run<C: GenericClient>(
         }
         c.query(&s.memberships, &[&relationships, &users]).await
     };
-    let ((), memberships) = tokio::try_join!(biased; c.batch_execute("BEGIN"), memberships)?;
+    let ((), memberships) = tokio::try_join!(biased; c.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED"), memberships)?;
     let mut facts = Facts::default();
     for row in memberships {
         let standing = match row.get::<_, Option<bool>>(2) {

@@ -1,7 +1,8 @@
 //! Group commit for document appends on PostgreSQL: a few writer tasks, each taking every append
 //! waiting for it and committing them in one transaction on one pooled connection
-//! ([`super::batch`] decides, [`super::batch_transaction`] reads and writes), so many devices uploading at once share a handful of statements and one
-//! WAL flush instead of a transaction each. Nobody is answered before the commit returns
+//! ([`super::batch`] decides, [`super::batch_transaction`] reads and writes), so many devices
+//! uploading at once share a handful of statements and one WAL flush instead of a transaction
+//! each. Nobody is answered before the commit returns
 //! (`synchronous_commit` stays as configured: on by default).
 //!
 //! A document always goes to the same writer (its id hashed), so one document's appends stay in
@@ -123,14 +124,38 @@ async fn once(pool: &Pool, jobs: &[AppendJob]) -> Result<Vec<Outcome>, StorageEr
         .get()
         .await
         .map_err(|e| StorageError::Pool(e.to_string()))?;
-    match batch_transaction::run(&client, jobs).await {
-        Ok(outcomes) => Ok(outcomes),
-        Err(error) => {
-            // Outside a transaction (the pipelined COMMIT already ended it) this is a warning.
-            if client.batch_execute("ROLLBACK").await.is_err() {
-                drop(Object::take(client));
-            }
-            Err(error.into())
+    let guard = Unfinished(Some(client));
+    let Some(client) = guard.0.as_ref() else {
+        return Err(StorageError::WriterGone);
+    };
+    let outcome = batch_transaction::run(client, jobs).await;
+    let rolled_back = match &outcome {
+        Ok(_) => true,
+        // Outside a transaction (the pipelined COMMIT already ended it) this is a warning.
+        Err(_) => client.batch_execute("ROLLBACK").await.is_ok(),
+    };
+    if rolled_back {
+        guard.finish();
+    }
+    outcome.map_err(StorageError::from)
+}
+
+/// A connection inside a batch's transaction: unless [`Unfinished::finish`]ed (committed, or
+/// rolled back), it is dropped from the pool rather than handed to the next user mid-transaction
+/// (a panic or a cancelled future between `BEGIN` and `COMMIT`).
+struct Unfinished(Option<Object>);
+
+impl Unfinished {
+    /// The transaction ended: the connection goes back to the pool.
+    fn finish(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(Object::take(client));
         }
     }
 }

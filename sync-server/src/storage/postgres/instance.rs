@@ -1,12 +1,13 @@
 //! The instance facts in PostgreSQL: `server_info` holds the database's id and the signing key,
 //! `job_leases` the leases (conditional upserts, so instances agree), and live news crosses
-//! instances as `NOTIFY together_news` (sent by [`super::notifier`], heard by
-//! [`super::listener`]).
+//! instances as `NOTIFY together_news` (sealed with [`super::news_key`], sent by
+//! [`super::notifier`], heard by [`super::listener`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::news_key::SEAL_BYTES;
 use super::{PostgresStorage, exec, one};
 use crate::storage::StorageError;
 use crate::storage::instance::{Envelope, Heard, Instance};
@@ -84,13 +85,17 @@ impl Instance for PostgresStorage {
     }
 
     async fn broadcast(&self, envelope: Envelope) -> Result<(), StorageError> {
-        let payload = envelope
-            .to_json_within(MAX_PAYLOAD)
+        let json = envelope
+            .to_json_within(MAX_PAYLOAD - SEAL_BYTES)
             .ok_or_else(|| StorageError::Corrupt("live news too long for a notification".into()))?;
+        let payload = self.news_key().await?.seal(&json);
         self.notifier.notify(payload).await
     }
 
     async fn listen(&self) -> Result<Option<UnboundedReceiver<Heard>>, StorageError> {
-        Ok(Some(super::listener::start(self.config.clone()).await?))
+        let key = self.news_key().await?.clone();
+        Ok(Some(
+            super::listener::start(self.config.clone(), key).await?,
+        ))
     }
 }

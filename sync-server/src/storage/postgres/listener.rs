@@ -1,5 +1,6 @@
 //! The instance's ear: a connection of its own (outside the pool) that runs
-//! `LISTEN together_news` and passes every notification on as [`Heard::News`]. When the connection
+//! `LISTEN together_news` and passes every notification sealed by an instance
+//! ([`super::news_key`]) on as [`Heard::News`]. When the connection
 //! drops (PostgreSQL restarted, the network failed), it reconnects with backoff and, once it
 //! listens again, sends [`Heard::Gap`] once: news sent meanwhile was lost, so the local devices
 //! pull everything. The task ends when the receiver is dropped.
@@ -10,6 +11,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::instance::CHANNEL;
+use super::news_key::NewsKey;
 use crate::storage::StorageError;
 use crate::storage::instance::{Envelope, Heard};
 
@@ -20,9 +22,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// keeps listening in a task.
 pub(super) async fn start(
     config: tokio_postgres::Config,
+    key: NewsKey,
 ) -> Result<UnboundedReceiver<Heard>, StorageError> {
     let (sender, receiver) = unbounded_channel();
-    let first = listen_once(&config, &sender).await?;
+    let first = listen_once(&config, &key, &sender).await?;
     tokio::spawn(async move {
         let mut session = Some(first);
         let mut backoff = Duration::from_millis(100);
@@ -38,7 +41,7 @@ pub(super) async fn start(
                 () = tokio::time::sleep(backoff) => {}
                 () = sender.closed() => return,
             }
-            match listen_once(&config, &sender).await {
+            match listen_once(&config, &key, &sender).await {
                 Ok(next) => {
                     backoff = Duration::from_millis(100);
                     tracing::info!("listening to the database's notifications again");
@@ -61,16 +64,22 @@ pub(super) async fn start(
 /// connection ends.
 async fn listen_once(
     config: &tokio_postgres::Config,
+    key: &NewsKey,
     sender: &UnboundedSender<Heard>,
 ) -> Result<impl Future<Output = ()> + Send + use<>, StorageError> {
     let (client, mut connection) = config.connect(NoTls).await?;
+    let key = key.clone();
     let (notes, mut heard) = unbounded_channel::<Envelope>();
     // The connection must be polled for `LISTEN` to complete, and for notifications after it.
     let driver = tokio::spawn(async move {
         while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
             match message {
                 Ok(AsyncMessage::Notification(note)) if note.channel() == CHANNEL => {
-                    match serde_json::from_str::<Envelope>(note.payload()) {
+                    let Some(json) = key.open(note.payload()) else {
+                        tracing::warn!("a notification not sealed by an instance, dropped");
+                        continue;
+                    };
+                    match serde_json::from_str::<Envelope>(json) {
                         Ok(envelope) => {
                             if notes.send(envelope).is_err() {
                                 return;

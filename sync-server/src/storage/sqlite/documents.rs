@@ -96,6 +96,9 @@ impl Documents for SqliteStorage {
         max_bytes: usize,
     ) -> Result<(Vec<EntryRow>, bool), StorageError> {
         self.with_reader(move |conn| {
+            // One snapshot for the access check and both reads (ended, unchanged, on drop).
+            let snapshot = conn.unchecked_transaction()?;
+            let conn: &Connection = &snapshot;
             authorize(conn, &access, &user_id, Intent::Read)?;
             // First the sizes only: `length()` of a blob reads its header, not its pages, so
             // entries that will not be sent are never read.
