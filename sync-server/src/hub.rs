@@ -263,6 +263,17 @@ impl Hub {
         }
     }
 
+    /// The connected devices, by account: (account, its devices' ids).
+    pub fn connected_devices(&self) -> Vec<(String, Vec<String>)> {
+        lock(&self.by_user)
+            .iter()
+            .map(|(user, listeners)| {
+                let devices = listeners.iter().map(|l| l.device_id.clone()).collect();
+                (user.clone(), devices)
+            })
+            .collect()
+    }
+
     /// Tells every connected device to pull everything (news may have been missed).
     pub fn resync_all(&self) {
         let by_user = lock(&self.by_user);

@@ -20,6 +20,7 @@
 //! - [`admin`]: the admin listener's router (`/metrics` and the operator console), on its own
 //!   socket apart from the API, over TLS if configured.
 //! - [`registration`]: who may create an account (open, invite-only with sign-up codes, closed).
+//! - `relay`: the other instances' news applied to this one's sockets, and the checks after a gap.
 //! - [`usage`]: accounts' active weeks and the job folding opt-in usage reports and cohorts.
 //! - [`cli`]: the `together-server` command line (`serve`).
 //! - [`launch`]: runs the server on a listener the caller bound, until the caller's shutdown future
@@ -40,6 +41,7 @@ pub mod hub;
 pub mod limiter;
 pub mod metrics;
 pub mod registration;
+mod relay;
 pub mod secrets;
 pub mod storage;
 pub mod usage;
@@ -206,24 +208,6 @@ fn billing_summary(billing: &billing::BillingConfig) -> &'static str {
     }
 }
 
-/// Applies the other instances' broadcasts to this instance's live sockets; after a gap in the
-/// feed (the database connection dropped), tells every local device to pull everything.
-async fn relay_broadcasts(
-    mut heard: tokio::sync::mpsc::UnboundedReceiver<storage::Heard>,
-    hub: Arc<hub::Hub>,
-    origin: Arc<str>,
-) {
-    while let Some(heard) = heard.recv().await {
-        match heard {
-            storage::Heard::News(envelope) if *envelope.origin != *origin => {
-                hub.apply(&envelope.news);
-            }
-            storage::Heard::News(_) => {}
-            storage::Heard::Gap => hub.resync_all(),
-        }
-    }
-}
-
 /// Billing's housekeeping, hourly: keeps yesterday's and today's revenue analytics current (the
 /// webhook updates the days it touches; this catches subscriptions crossing midnight), retries
 /// the Stripe calls still owed, gives back discount uses of checkouts whose `expired` event never
@@ -324,10 +308,11 @@ pub async fn launch_with_storage(
     let hub = Arc::new(hub::Hub::default());
     let origin: Arc<str> = uuid::Uuid::now_v7().to_string().into();
     let listening = database.listen().await?.map(|heard| {
-        tokio::spawn(relay_broadcasts(
+        tokio::spawn(relay::relay_broadcasts(
             heard,
             Arc::clone(&hub),
             Arc::clone(&origin),
+            Arc::clone(&database),
         ))
     });
     let metrics = Arc::new(metrics::Metrics::new());
