@@ -18,6 +18,36 @@ pub(super) const CHANNEL: &str = "together_news";
 /// The longest payload PostgreSQL notifies (it refuses 8,000 bytes or more, as built by default).
 const MAX_PAYLOAD: usize = 7_999;
 
+/// The 32-byte key kept in `server_info` under `name`, or `candidate` stored now when there is
+/// none yet (one conditional insert: instances starting together agree on one key).
+pub(super) async fn stored_key(
+    client: &deadpool_postgres::Object,
+    name: &str,
+    candidate: [u8; 32],
+) -> Result<[u8; 32], StorageError> {
+    exec(
+        client,
+        "INSERT INTO server_info (key, value, updated_at)
+         VALUES ($1, $2,
+                 to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))
+         ON CONFLICT (key) DO NOTHING",
+        &[&name, &STANDARD.encode(candidate)],
+    )
+    .await?;
+    let stored: String = one(
+        client,
+        "SELECT value FROM server_info WHERE key = $1",
+        &[&name],
+    )
+    .await?
+    .get(0);
+    STANDARD
+        .decode(stored)
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| StorageError::Corrupt(format!("the stored {name} is not 32 bytes")))
+}
+
 #[async_trait::async_trait]
 impl Instance for PostgresStorage {
     async fn instance_id(&self) -> Result<String, StorageError> {
@@ -41,27 +71,7 @@ impl Instance for PostgresStorage {
 
     async fn signing_seed(&self, candidate: [u8; 32]) -> Result<[u8; 32], StorageError> {
         let client = self.client().await?;
-        exec(
-            &client,
-            "INSERT INTO server_info (key, value, updated_at)
-             VALUES ('entitlement_signing_key', $1,
-                     to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))
-             ON CONFLICT (key) DO NOTHING",
-            &[&STANDARD.encode(candidate)],
-        )
-        .await?;
-        let stored: String = one(
-            &client,
-            "SELECT value FROM server_info WHERE key = 'entitlement_signing_key'",
-            &[],
-        )
-        .await?
-        .get(0);
-        STANDARD
-            .decode(stored)
-            .ok()
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-            .ok_or_else(|| StorageError::Corrupt("the stored signing key is not 32 bytes".into()))
+        stored_key(&client, "entitlement_signing_key", candidate).await
     }
 
     async fn take_lease(

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{exec, one};
+use super::instance::stored_key;
 use crate::storage::StorageError;
 
 type NewsMac = Hmac<Sha256>;
@@ -36,29 +36,9 @@ impl NewsKey {
     pub(super) async fn load_or_create(
         client: &deadpool_postgres::Object,
     ) -> Result<Self, StorageError> {
-        let candidate: [u8; 32] = rand::random();
-        exec(
-            client,
-            "INSERT INTO server_info (key, value, updated_at)
-             VALUES ('news_key', $1,
-                     to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))
-             ON CONFLICT (key) DO NOTHING",
-            &[&STANDARD.encode(candidate)],
-        )
-        .await?;
-        let stored: String = one(
-            client,
-            "SELECT value FROM server_info WHERE key = 'news_key'",
-            &[],
-        )
-        .await?
-        .get(0);
-        STANDARD
-            .decode(stored)
-            .ok()
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        stored_key(client, "news_key", rand::random())
+            .await
             .map(Self)
-            .ok_or_else(|| StorageError::Corrupt("the stored news key is not 32 bytes".into()))
     }
 
     fn mac(&self, json: &str) -> NewsMac {
