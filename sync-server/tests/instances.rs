@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use common::backend::TestDatabase;
 use common::instances::{
-    Heard, Instance, append, connect, connect_to, couple_across, hear, log_of, next,
-    postgres_or_skip,
+    Heard, append, connect, connect_to, couple_across, hear, log_of, next, postgres_or_skip,
+    two_instances,
 };
 
 #[tokio::test]
@@ -27,12 +27,7 @@ async fn live_news_and_sign_outs_cross_instances() {
     };
     let database = TestDatabase::create(&server).await;
     // Both start at once on an empty database: one of them migrates, the other waits for it.
-    let (one, two) = (
-        Instance::spawn(&database.url),
-        Instance::spawn(&database.url),
-    );
-    one.ready().await;
-    two.ready().await;
+    let (one, two) = two_instances(&database.url).await;
 
     let (alice, bob, relationship) = couple_across(&one.base, &two.base, 1).await;
     let mut bob_live = connect(&bob).await;
@@ -93,12 +88,7 @@ async fn small_entries_cross_instances_inside_the_news() {
         return;
     };
     let database = TestDatabase::create(&server).await;
-    let (one, two) = (
-        Instance::spawn(&database.url),
-        Instance::spawn(&database.url),
-    );
-    one.ready().await;
-    two.ready().await;
+    let (one, two) = two_instances(&database.url).await;
     let (alice, bob, relationship) = couple_across(&one.base, &two.base, 1).await;
     let mut bob_live = connect_to(&bob, "/v1/live?entries=true").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -170,10 +160,7 @@ async fn kill_9_of_an_instance_during_uploads_loses_no_acknowledged_entry() {
         return;
     };
     let database = TestDatabase::create(&server).await;
-    let mut one = Instance::spawn(&database.url);
-    let two = Instance::spawn(&database.url);
-    one.ready().await;
-    two.ready().await;
+    let (mut one, two) = two_instances(&database.url).await;
 
     const DEVICES: usize = 6;
     const ENTRIES: usize = 80;

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::backend::TestDatabase;
-use common::instances::{Instance, append, connect, couple_across, hear, postgres_or_skip};
+use common::instances::{append, connect, couple_across, hear, postgres_or_skip, two_instances};
 
 /// Restarts the private cluster (as `postgres`, as it was started).
 fn restart_cluster(bin: &str, data: &str) {
@@ -59,10 +59,7 @@ async fn instances_reconnect_after_postgresql_restarts_under_load() {
         return;
     };
     let database = TestDatabase::create(&server).await;
-    let one = Instance::spawn(&database.url);
-    let two = Instance::spawn(&database.url);
-    one.ready().await;
-    two.ready().await;
+    let (one, two) = two_instances(&database.url).await;
     let (alice, bob, relationship) = couple_across(&one.base, &two.base, 1).await;
     let doc = format!("rel-{relationship}");
     let mut bob_live = connect(&bob).await;

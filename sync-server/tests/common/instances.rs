@@ -20,6 +20,15 @@ pub struct Instance {
     _dir: tempfile::TempDir,
 }
 
+/// Two instances started at once on `database_url` (one of them migrates, the other waits for
+/// it), both answering.
+pub async fn two_instances(database_url: &str) -> (Instance, Instance) {
+    let (one, two) = (Instance::spawn(database_url), Instance::spawn(database_url));
+    one.ready().await;
+    two.ready().await;
+    (one, two)
+}
+
 impl Instance {
     /// Starts an instance on `database_url`, on a free loopback port (not waiting for it).
     pub fn spawn(database_url: &str) -> Self {
