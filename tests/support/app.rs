@@ -252,16 +252,29 @@ impl AppSession {
         }
     }
 
-    /// Replaces the value of the input matching `css` with `text`, typed as keys.
+    /// Replaces the value of the input matching `css` with `text`, typed as keys. The input is
+    /// found again and the typing started over (at most three times) when WebKit's driver refuses
+    /// it: a form that just opened may still be rendering it anew (seen as an empty
+    /// "webdriver returned error" on an edit form right after its button was clicked).
     pub async fn fill(&self, css: &str, text: &str) -> Result<()> {
         self.wait_for(css).await?;
-        let element = self.client.find(Locator::Css(css)).await?;
-        element.clear().await?;
-        element
-            .send_keys(text)
-            .await
-            .with_context(|| format!("cannot type into {css}"))?;
-        Ok(())
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let element = self.client.find(Locator::Css(css)).await?;
+            let typed = async {
+                element.clear().await?;
+                element.send_keys(text).await
+            }
+            .await;
+            match typed {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt >= 3 => {
+                    return Err(error).with_context(|| format!("cannot type into {css}"));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
     }
 
     /// Sets a slider (or any input) the way a person dragging it would: value, then `input`.
