@@ -86,6 +86,20 @@ impl ServeLock {
     }
 }
 
+/// Runs `f` on a blocking thread with `conn` locked (a std mutex: only ever locked there).
+async fn locked<T, F>(conn: &Arc<Mutex<Connection>>, f: F) -> Result<T, StorageError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
+{
+    let conn = Arc::clone(conn);
+    tokio::task::spawn_blocking(move || {
+        let guard = conn.lock().map_err(|_| StorageError::Poisoned)?;
+        f(&guard)
+    })
+    .await?
+}
+
 /// Keeps a cached statement's plan when new values are bound: the bundled SQLite has STAT4, which
 /// otherwise plans a statement again (compiling it anew) whenever a value bound to a range or a
 /// `LIMIT` (`seq > ?2`) changes, on every pull and every append. The server never runs `ANALYZE`,
@@ -210,12 +224,7 @@ impl SqliteStorage {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || {
-            let guard = conn.lock().map_err(|_| StorageError::Poisoned)?;
-            f(&guard)
-        })
-        .await?
+        locked(&self.conn, f).await
     }
 
     /// Runs `f` with the reading connection on a blocking thread: reads that must not wait for
@@ -225,12 +234,7 @@ impl SqliteStorage {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StorageError> + Send + 'static,
     {
-        let reader = Arc::clone(&self.reader);
-        tokio::task::spawn_blocking(move || {
-            let guard = reader.lock().map_err(|_| StorageError::Poisoned)?;
-            f(&guard)
-        })
-        .await?
+        locked(&self.reader, f).await
     }
 
     /// Appends through the group-commit writer: committed with whatever other appends are
