@@ -12,9 +12,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::storage::StorageError;
 use crate::storage::documents::{AppendJob, Appended};
 use crate::storage::relationships::Standing;
+use crate::storage::{StorageError, quota};
 
 /// What an append's outcome is, before the commit.
 pub(super) type Outcome = Result<Appended, StorageError>;
@@ -120,8 +120,8 @@ pub(super) fn plan(
     plan
 }
 
-/// The quota rule of [`super::quota::charge`] on usage read under the user's row lock: adds
-/// `bytes` to `user_id`'s usage if that keeps it within `max_bytes`.
+/// [`quota::charged`] on usage read under the user's row lock, kept in `stored` for the appends
+/// after it in the batch.
 fn charge(
     stored: &mut HashMap<String, i64>,
     user_id: &str,
@@ -131,17 +131,12 @@ fn charge(
     if bytes == 0 {
         return Ok(());
     }
-    let exceeded = || StorageError::QuotaExceeded { max_bytes };
-    let bytes = i64::try_from(bytes).map_err(|_| exceeded())?;
-    let max = i64::try_from(max_bytes).unwrap_or(i64::MAX);
+    // Too large for any quota is refused before the account is looked for, as in SQL.
+    quota::sql_figures(bytes, max_bytes)?;
     let Some(usage) = stored.get_mut(user_id) else {
         return Err(StorageError::NotFound("no such account".into()));
     };
-    // `max - n` rather than `usage + n`: no overflow (both are >= 0).
-    if *usage > max - bytes {
-        return Err(exceeded());
-    }
-    *usage += bytes;
+    *usage = quota::charged(*usage, bytes, max_bytes)?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use deadpool_postgres::GenericClient;
 
 use super::{PostgresStorage, exec, one, opt};
 use crate::storage::StorageError;
-use crate::storage::quota::Quota;
+use crate::storage::quota::{self, Quota};
 
 /// Adds `bytes` to `user_id`'s usage if that keeps it within `max_bytes`; otherwise refuses with
 /// [`StorageError::QuotaExceeded`] and changes nothing (the caller rolls its transaction back).
@@ -20,10 +20,8 @@ pub(super) async fn charge<C: GenericClient>(
     if bytes == 0 {
         return Ok(());
     }
-    let exceeded = || StorageError::QuotaExceeded { max_bytes };
-    let bytes = i64::try_from(bytes).map_err(|_| exceeded())?;
-    let max = i64::try_from(max_bytes).unwrap_or(i64::MAX);
-    // `max - n` rather than `stored + n`: no overflow in the database either.
+    let (bytes, max) = quota::sql_figures(bytes, max_bytes)?;
+    // The rule of `quota::charged`, as one conditional update.
     let charged = exec(
         c,
         "UPDATE users SET stored_bytes = stored_bytes + $2
@@ -42,7 +40,7 @@ pub(super) async fn charge<C: GenericClient>(
     .await?
     .get(0);
     if exists {
-        Err(exceeded())
+        Err(StorageError::QuotaExceeded { max_bytes })
     } else {
         Err(StorageError::NotFound("no such account".into()))
     }

@@ -11,7 +11,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::storage::StorageError;
-use crate::storage::quota::Quota;
+use crate::storage::quota::{self, Quota};
 
 use super::SqliteStorage;
 
@@ -26,10 +26,8 @@ pub(super) fn charge(
     if bytes == 0 {
         return Ok(());
     }
-    let exceeded = || StorageError::QuotaExceeded { max_bytes };
-    // SQLite and PostgreSQL integers are signed 64-bit: a larger figure cannot fit anyway.
-    let bytes = i64::try_from(bytes).map_err(|_| exceeded())?;
-    let max = i64::try_from(max_bytes).unwrap_or(i64::MAX);
+    let (bytes, max) = quota::sql_figures(bytes, max_bytes)?;
+    // The rule of `quota::charged`, as one conditional update.
     let charged = conn
         .prepare_cached(
             "UPDATE users SET stored_bytes = stored_bytes + ?2
@@ -43,7 +41,7 @@ pub(super) fn charge(
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)")?
         .query_row([user_id], |row| row.get(0))?;
     if exists {
-        Err(exceeded())
+        Err(StorageError::QuotaExceeded { max_bytes })
     } else {
         Err(StorageError::NotFound("no such account".into()))
     }
