@@ -64,13 +64,22 @@ impl Writers {
         let count = u64::try_from(self.queues.len()).unwrap_or(1).max(1);
         let index = usize::try_from(hasher.finish() % count).unwrap_or(0);
         let queue = self.queues.get(index).ok_or(StorageError::WriterGone)?;
-        let (reply, answer) = oneshot::channel();
-        queue
-            .send((job, reply))
-            .await
-            .map_err(|_| StorageError::WriterGone)?;
-        answer.await.map_err(|_| StorageError::WriterGone)?
+        ask(queue, job).await
     }
+}
+
+/// Queues `item` for a background task (a writer, the notifier) and waits for its answer; a task
+/// that has ended is [`StorageError::WriterGone`].
+pub(super) async fn ask<T, R>(
+    queue: &mpsc::Sender<(T, oneshot::Sender<Result<R, StorageError>>)>,
+    item: T,
+) -> Result<R, StorageError> {
+    let (reply, answer) = oneshot::channel();
+    queue
+        .send((item, reply))
+        .await
+        .map_err(|_| StorageError::WriterGone)?;
+    answer.await.map_err(|_| StorageError::WriterGone)?
 }
 
 /// One writer: takes what is waiting (up to [`MAX_BATCH`]), commits it, answers, again.

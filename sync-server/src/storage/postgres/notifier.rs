@@ -10,6 +10,7 @@ use deadpool_postgres::Pool;
 use tokio::sync::{mpsc, oneshot};
 
 use super::exec;
+use super::group_commit::ask;
 use super::instance::CHANNEL;
 use crate::storage::StorageError;
 
@@ -38,12 +39,7 @@ impl Notifier {
 
     /// Sends `payload` on the news channel; answers once its transaction committed.
     pub(super) async fn notify(&self, payload: String) -> Result<(), StorageError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((payload, reply))
-            .await
-            .map_err(|_| StorageError::WriterGone)?;
-        answer.await.map_err(|_| StorageError::WriterGone)?
+        ask(&self.queue, payload).await
     }
 }
 
