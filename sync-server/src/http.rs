@@ -66,6 +66,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Who may create an account.
     pub registration: crate::registration::Registration,
+    /// The device tokens checked in the database a moment ago ([`crate::tokens`]).
+    pub tokens: Arc<crate::tokens::RecentTokens>,
 }
 
 /// Builds the full API router around `state`, and its OpenAPI description from the same routes.
@@ -109,7 +111,7 @@ impl AppState {
     /// sharing the database. A failed broadcast is logged: the request itself succeeded, and other
     /// instances' devices still learn it from their next poll.
     pub async fn announce(&self, news: crate::storage::Broadcast) {
-        self.hub.apply(&news);
+        crate::relay::apply(&self.hub, &self.tokens, &news);
         let envelope = crate::storage::Envelope {
             origin: self.origin.to_string(),
             news,

@@ -44,6 +44,7 @@ pub mod registration;
 mod relay;
 pub mod secrets;
 pub mod storage;
+pub mod tokens;
 pub mod usage;
 
 use crate::storage::Storage;
@@ -306,11 +307,13 @@ pub async fn launch_with_storage(
     } = listeners;
     let (stop_live, shutdown_seen) = tokio::sync::watch::channel(false);
     let hub = Arc::new(hub::Hub::default());
+    let tokens = Arc::new(tokens::RecentTokens::default());
     let origin: Arc<str> = uuid::Uuid::now_v7().to_string().into();
     let listening = database.listen().await?.map(|heard| {
         tokio::spawn(relay::relay_broadcasts(
             heard,
             Arc::clone(&hub),
+            Arc::clone(&tokens),
             Arc::clone(&origin),
             Arc::clone(&database),
         ))
@@ -329,6 +332,7 @@ pub async fn launch_with_storage(
         active_weeks: Arc::new(usage::ActiveWeeks::default()),
         origin,
         shutdown: shutdown_seen.clone(),
+        tokens,
     };
     let admin_server = match admin {
         Some(admin) => Some(serve_admin(&config, admin, state.clone(), shutdown_seen)?),

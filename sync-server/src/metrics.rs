@@ -98,6 +98,13 @@ pub struct Metrics {
     quota_refusals: Counter,
     database_bytes: Gauge,
     usage_reports: Family<OutcomeLabels, Counter>,
+    token_checks: Family<SourceLabels, Counter>,
+}
+
+/// Where a device token's check was answered.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabels {
+    source: &'static str,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -195,6 +202,18 @@ impl Metrics {
             "Opt-in usage reports (POST /v1/usage) by outcome (accepted, refused)",
             usage_reports.clone(),
         );
+        let token_checks = Family::<SourceLabels, Counter>::default();
+        for source in ["cache", "database"] {
+            token_checks
+                .get_or_create(&SourceLabels { source })
+                .inc_by(0);
+        }
+        registry.register(
+            "token_checks",
+            "Device tokens checked, by where the answer came from (cache: checked in the database \
+             less than ten seconds ago; database)",
+            token_checks.clone(),
+        );
         let database_bytes = Gauge::default();
         registry.register(
             "database_bytes",
@@ -214,7 +233,16 @@ impl Metrics {
             quota_refusals,
             database_bytes,
             usage_reports,
+            token_checks,
         }
+    }
+
+    /// A device token checked: from the recent checks (`cached`) or in the database.
+    pub fn token_checked(&self, cached: bool) {
+        let source = if cached { "cache" } else { "database" };
+        self.token_checks
+            .get_or_create(&SourceLabels { source })
+            .inc();
     }
 
     /// A usage report accepted (stored) or refused (malformed, out of range, too many).

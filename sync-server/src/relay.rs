@@ -2,25 +2,42 @@
 //! live sockets. After a gap in that feed (the listener's connection dropped), news may have been
 //! missed: every local device is told to pull everything, and every connected device is checked
 //! again, since a sign-out or an account deletion made through another instance meanwhile would
-//! otherwise leave its socket open here, hearing news (and small appends' ciphertext) it should not.
+//! otherwise leave its socket open here, hearing news (and small appends' ciphertext) it should not;
+//! for the same reason the tokens this instance checked a moment ago are all forgotten
+//! ([`crate::tokens`]).
 
 use std::sync::Arc;
 
 use crate::hub::Hub;
-use crate::storage::{Heard, Storage};
+use crate::storage::{Broadcast, Heard, Storage};
+use crate::tokens::RecentTokens;
+
+/// Applies news, this instance's own or another's: to the live sockets, and, when a token stopped
+/// being valid (a sign-out, an account deleted or disabled), to the tokens checked a moment ago.
+pub(crate) fn apply(hub: &Hub, tokens: &RecentTokens, news: &Broadcast) {
+    match news {
+        Broadcast::DeviceSignedOut { .. } | Broadcast::AccountDeleted { .. } => tokens.forget_all(),
+        Broadcast::NewEntries { .. } | Broadcast::RelationshipEnded { .. } => {}
+    }
+    hub.apply(news);
+}
 
 /// Applies the broadcasts heard (but this instance's own) until the feed ends.
 pub(crate) async fn relay_broadcasts(
     mut heard: tokio::sync::mpsc::UnboundedReceiver<Heard>,
     hub: Arc<Hub>,
+    tokens: Arc<RecentTokens>,
     origin: Arc<str>,
     database: Arc<dyn Storage>,
 ) {
     while let Some(heard) = heard.recv().await {
         match heard {
-            Heard::News(envelope) if *envelope.origin != *origin => hub.apply(&envelope.news),
+            Heard::News(envelope) if *envelope.origin != *origin => {
+                apply(&hub, &tokens, &envelope.news);
+            }
             Heard::News(_) => {}
             Heard::Gap => {
+                tokens.forget_all();
                 hub.resync_all();
                 // Apart, so news heard meanwhile is not held up by the checks.
                 tokio::spawn(recheck_devices(Arc::clone(&database), Arc::clone(&hub)));
@@ -94,18 +111,28 @@ mod tests {
         .unwrap();
 
         let (feed, heard) = tokio::sync::mpsc::unbounded_channel();
+        let tokens = Arc::new(RecentTokens::default());
         let relay = tokio::spawn(relay_broadcasts(
             heard,
             Arc::clone(&hub),
+            Arc::clone(&tokens),
             "this".into(),
             Arc::clone(&db),
         ));
+        // Alice's token was checked a moment ago, before the sign-out this instance did not hear.
+        let now = jiff::Timestamp::now();
+        let generation = tokens.get(&[1; 32], now).unwrap_err();
+        tokens.remember(generation, [1; 32], "alice", "a1", now);
         feed.send(Heard::Gap).unwrap();
         let closed = tokio::time::timeout(Duration::from_secs(10), async {
             while alice.mailbox.next().await.is_some() {}
         })
         .await;
         assert!(closed.is_ok(), "Alice's revoked device is disconnected");
+        assert!(
+            tokens.get(&[1; 32], now).is_err(),
+            "the token checked before the gap is asked again"
+        );
 
         assert_eq!(bob.mailbox.next().await, Some(vec![News::Resync]));
         // Every account was checked by now (the check runs apart: wait for it to end).

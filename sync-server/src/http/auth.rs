@@ -1,4 +1,6 @@
-//! Who is calling: the bearer-token extractor every protected route takes.
+//! Who is calling: the bearer-token extractor every protected route takes. A token the database
+//! vouched for a moment ago is believed without asking again ([`crate::tokens`]: a sign-out anywhere
+//! forgets them all).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -35,11 +37,25 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| unauthorized("sign in first: send Authorization: Bearer <token>"))?;
         let hash = secrets::token_hash(token)
             .ok_or_else(|| unauthorized("this is not a valid device token"))?;
-        let (user_id, device_id) = state
-            .database
-            .authenticate(hash, state.now_text())
-            .await?
-            .ok_or_else(|| unauthorized("this device is signed out; sign in again"))?;
+        let now = state.now();
+        let (user_id, device_id) = match state.tokens.get(&hash, now) {
+            Ok(known) => {
+                state.metrics.token_checked(true);
+                known
+            }
+            Err(generation) => {
+                state.metrics.token_checked(false);
+                let (user_id, device_id) = state
+                    .database
+                    .authenticate(hash, crate::clock::stamp(now))
+                    .await?
+                    .ok_or_else(|| unauthorized("this device is signed out; sign in again"))?;
+                state
+                    .tokens
+                    .remember(generation, hash, &user_id, &device_id, now);
+                (user_id, device_id)
+            }
+        };
         record_activity(state, &user_id).await;
         Ok(Self { user_id, device_id })
     }

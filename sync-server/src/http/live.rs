@@ -176,6 +176,7 @@ mod tests {
             shutdown,
             metrics: Arc::default(),
             registration: crate::registration::Registration::Open,
+            tokens: Arc::default(),
         }
     }
 
