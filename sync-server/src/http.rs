@@ -11,6 +11,8 @@ mod documents;
 mod live;
 pub(crate) mod openapi;
 mod relationships;
+#[cfg(test)]
+mod test_state;
 mod usage;
 
 use std::sync::Arc;
@@ -166,6 +168,22 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
         database: database.into(),
     };
     (code, Json(health))
+}
+
+/// Runs `work` on a task of its own and waits for it, so the request that asked for it being
+/// dropped (its client gone) cannot stop it half-way: a sign-out, a deletion or a disabling the
+/// database committed is always followed by its news, which closes sockets and forgets checked
+/// tokens on every instance (a retry would find nothing left to revoke, so would never send it).
+pub async fn to_completion<T, E>(
+    work: impl Future<Output = Result<T, E>> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StorageError> + Send + 'static,
+{
+    tokio::spawn(work)
+        .await
+        .unwrap_or_else(|error| Err(StorageError::Task(error).into()))
 }
 
 /// An error as the API reports it: a status code and `{"error": "..."}`.

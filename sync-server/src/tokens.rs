@@ -23,9 +23,10 @@ use jiff::{SignedDuration, Timestamp};
 /// stale the devices' "last seen" (written by the check, to the minute) can be.
 pub const RECHECK_AFTER: SignedDuration = SignedDuration::from_secs(10);
 
-/// The most tokens remembered at once (about 150 bytes each): past it, the expired ones are
-/// dropped, then all if that is not enough. A bound an attacker cannot push (only valid tokens
-/// enter), and far above the devices one instance serves in ten seconds.
+/// The most tokens remembered at once (about 200 bytes each): past it, the expired ones are
+/// dropped, then all if that leaves the map more than nine tenths full (so the scan runs at most
+/// once per tenth of the bound, not at every new token). A bound an attacker cannot push (only
+/// valid tokens enter), and far above the devices one instance serves in ten seconds.
 pub const MAX_REMEMBERED: usize = 100_000;
 
 /// The signed-in device a token belongs to, as the database said at `checked_at`.
@@ -88,7 +89,7 @@ impl RecentTokens {
             inner
                 .tokens
                 .retain(|_, checked| fresh(checked.checked_at, now));
-            if inner.tokens.len() >= MAX_REMEMBERED {
+            if inner.tokens.len() > MAX_REMEMBERED / 10 * 9 {
                 inner.tokens.clear();
             }
         }
@@ -213,5 +214,15 @@ mod tests {
         assert_eq!(tokens.len(), 2, "the expired ones made room");
         assert!(tokens.get(&[0xdd; 32], at(31)).is_ok(), "a fresh one stays");
         assert!(tokens.get(&[0xee; 32], at(31)).is_ok());
+        // Full, and still more than nine tenths fresh without the expired ones: all go, so the
+        // next new tokens do not scan the map again.
+        let tokens = RecentTokens::default();
+        for n in 0..MAX_REMEMBERED {
+            let mut hash = [2; 32];
+            hash[..8].copy_from_slice(&(n as u64).to_le_bytes());
+            remembered(&tokens, hash, at(if n % 20 == 0 { 0 } else { 15 }));
+        }
+        remembered(&tokens, [0xcc; 32], at(16));
+        assert_eq!(tokens.len(), 1);
     }
 }

@@ -155,26 +155,27 @@ async fn set_disabled(
     if !plausible_id(&id) {
         return layout::not_found("No such account.");
     }
-    match state
-        .app
-        .database
-        .set_account_disabled(id.clone(), disabled)
-        .await
-    {
+    // The change and its news together, even if the operator's request is dropped meanwhile.
+    let (app, user_id) = (state.app.clone(), id.clone());
+    let changed = crate::http::to_completion(async move {
+        app.database
+            .set_account_disabled(user_id.clone(), disabled)
+            .await?;
+        if disabled {
+            // Its live sockets close on every instance, and its tokens checked a moment ago are
+            // forgotten (the database refuses them from now on).
+            app.announce(crate::storage::Broadcast::AccountDeleted { user_id })
+                .await;
+        }
+        Ok::<(), crate::storage::StorageError>(())
+    })
+    .await;
+    match changed {
         Ok(()) => {}
         Err(crate::storage::StorageError::NotFound(_)) => {
             return layout::not_found("No such account.");
         }
         Err(error) => return failed("disable", error),
-    }
-    if disabled {
-        // Its live sockets close on every instance (the token is refused from now on anyway).
-        state
-            .app
-            .announce(crate::storage::Broadcast::AccountDeleted {
-                user_id: id.clone(),
-            })
-            .await;
     }
     tracing::info!(user_id = %id, disabled, operator = %operator.0.email, "console: account state changed");
     Redirect::to(&format!("/accounts/{id}")).into_response()

@@ -96,6 +96,12 @@ async fn delete_account(
 /// its devices and its partner's are told — for the person themselves and for the operator
 /// console (one deletion, whoever asks).
 pub(crate) async fn delete_everywhere(state: &AppState, user_id: &str) -> Result<(), ApiError> {
+    let (state, user_id) = (state.clone(), user_id.to_owned());
+    super::to_completion(async move { delete_now(&state, &user_id).await }).await
+}
+
+/// [`delete_everywhere`]'s work, which must not stop between the deletion and its news.
+async fn delete_now(state: &AppState, user_id: &str) -> Result<(), ApiError> {
     // What the person pays for must not keep charging a deleted account: it stops renewing at
     // the end of the paid period (recorded first, done right after, retried until done).
     if state.billing.is_some() {
@@ -328,21 +334,21 @@ fn wait_in_words(wait: std::time::Duration) -> String {
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts", security(("bearer" = [])),
     responses((status = 204, description = "Signed out"), SignedIn))]
 async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    super::to_completion(sign_out(state, caller.user_id, caller.device_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Signs `device_id` of `user_id` out, then tells every instance (its sockets close, tokens
+/// checked a moment ago are forgotten). Run with [`super::to_completion`].
+async fn sign_out(state: AppState, user_id: String, device_id: String) -> Result<(), ApiError> {
     state
         .database
-        .revoke_device(
-            caller.user_id.clone(),
-            caller.device_id.clone(),
-            state.now_text(),
-        )
+        .revoke_device(user_id.clone(), device_id.clone(), state.now_text())
         .await?;
     state
-        .announce(Broadcast::DeviceSignedOut {
-            user_id: caller.user_id,
-            device_id: caller.device_id,
-        })
+        .announce(Broadcast::DeviceSignedOut { user_id, device_id })
         .await;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// The account's signed-in devices.
@@ -375,15 +381,52 @@ async fn revoke(
     caller: Caller,
     ApiPath(device_id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .database
-        .revoke_device(caller.user_id.clone(), device_id.clone(), state.now_text())
-        .await?;
-    state
-        .announce(Broadcast::DeviceSignedOut {
-            user_id: caller.user_id.clone(),
-            device_id,
+    super::to_completion(sign_out(state, caller.user_id, device_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
+
+    use std::time::Duration;
+
+    use super::*;
+    use crate::http::test_state::state_with_account;
+
+    /// The client of a sign-out goes away while the server revokes: the revocation the database
+    /// commits is still told (the token checked a moment ago is forgotten), not left for a retry
+    /// that would find nothing to revoke.
+    #[tokio::test]
+    async fn a_sign_out_whose_request_is_dropped_is_still_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_account(dir.path()).await;
+        let now = state.now();
+        let generation = state.tokens.get(&[3; 32], now).unwrap_err();
+        state
+            .tokens
+            .remember(generation, [3; 32], "alice", "phone", now);
+        let caller = Caller {
+            user_id: "alice".into(),
+            device_id: "phone".into(),
+        };
+        // Polled once (the revocation under way), then dropped: its client went away.
+        let mut request = Box::pin(logout(State(state.clone()), caller));
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(request.as_mut().poll(&mut context).is_pending());
+        drop(request);
+
+        let told = tokio::time::timeout(Duration::from_secs(10), async {
+            while !state.tokens.is_empty() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
         })
         .await;
-    Ok(StatusCode::NO_CONTENT)
+        assert!(told.is_ok(), "the token checked a moment ago is forgotten");
+        assert_eq!(
+            state.database.devices("alice".into()).await.unwrap().len(),
+            0,
+            "and the device is signed out"
+        );
+    }
 }

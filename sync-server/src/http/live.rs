@@ -141,44 +141,8 @@ async fn serve(mut socket: WebSocket, state: AppState, caller: Caller, carries: 
 mod tests {
     #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
-    use std::sync::Arc;
-
     use super::*;
-    use crate::storage::{Accounts, NewAccount, SqliteStorage};
-
-    async fn state_with_account(dir: &std::path::Path) -> AppState {
-        let database = SqliteStorage::open(&dir.join("server.sqlite3")).unwrap();
-        database
-            .create_account(NewAccount {
-                user_id: "alice".into(),
-                email: "alice@example.com".into(),
-                name: None,
-                salt: [1; 16],
-                secret_hash: [2; 32],
-                device_id: "phone".into(),
-                device_name: "phone".into(),
-                token_hash: [3; 32],
-                now: "2026-01-01T00:00:00.000Z".into(),
-            })
-            .await
-            .unwrap();
-        let (_, shutdown) = tokio::sync::watch::channel(false);
-        AppState {
-            database: Arc::new(database),
-            limiter: Arc::default(),
-            billing: None,
-            trusted_proxies: Arc::new([]),
-            max_account_bytes: 1,
-            hub: Arc::default(),
-            clock: Arc::new(crate::clock::SystemClock),
-            active_weeks: Arc::default(),
-            origin: "test".into(),
-            shutdown,
-            metrics: Arc::default(),
-            registration: crate::registration::Registration::Open,
-            tokens: Arc::default(),
-        }
-    }
+    use crate::http::test_state::state_with_account;
 
     fn phone() -> Caller {
         Caller {
@@ -209,6 +173,24 @@ mod tests {
         let subscription = accept(&state, &caller, false).await;
         assert!(subscription.is_none(), "a revoked device was subscribed");
         assert_eq!(state.hub.connected(), 0, "nothing left registered");
+    }
+
+    /// Disabled in the console after its token was checked: the disabling's disconnect found no
+    /// socket, so the check made after subscribing must refuse it (as after a gap in the news).
+    #[tokio::test]
+    async fn a_device_of_an_account_disabled_after_its_token_was_checked_gets_no_live_socket() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_account(dir.path()).await;
+        let caller = phone();
+        state
+            .database
+            .set_account_disabled("alice".into(), true)
+            .await
+            .unwrap();
+        state.hub.disconnect_user("alice");
+
+        assert!(accept(&state, &caller, false).await.is_none());
+        assert_eq!(state.hub.connected(), 0);
     }
 
     #[tokio::test]

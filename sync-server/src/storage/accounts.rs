@@ -80,7 +80,8 @@ pub trait Accounts {
         now: String,
     ) -> Result<Option<(String, String)>, StorageError>;
 
-    /// The account's devices that are still signed in.
+    /// The account's devices that are still signed in (none when the account is disabled: its
+    /// tokens are refused, so its live sockets must close too).
     async fn devices(&self, user_id: String) -> Result<Vec<DeviceRow>, StorageError>;
 
     /// Revokes one of the account's devices; another account's device is [`StorageError::NotFound`].

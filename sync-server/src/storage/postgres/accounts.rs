@@ -206,8 +206,10 @@ impl Accounts for PostgresStorage {
         let client = self.client().await?;
         Ok(rows(
             &client,
-            "SELECT id, name, created_at, last_seen_at FROM devices
-             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id",
+            "SELECT d.id, d.name, d.created_at, d.last_seen_at FROM devices d
+             JOIN users u ON u.id = d.user_id
+             WHERE d.user_id = $1 AND d.revoked_at IS NULL AND NOT u.disabled
+             ORDER BY d.created_at, d.id",
             &[&user_id],
         )
         .await?

@@ -171,8 +171,10 @@ impl Accounts for SqliteStorage {
     async fn devices(&self, user_id: String) -> Result<Vec<DeviceRow>, StorageError> {
         self.with_conn(move |conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, name, created_at, last_seen_at FROM devices
-                 WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY created_at, id",
+                "SELECT d.id, d.name, d.created_at, d.last_seen_at FROM devices d
+                 JOIN users u ON u.id = d.user_id
+                 WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND u.disabled = 0
+                 ORDER BY d.created_at, d.id",
             )?;
             let rows = stmt
                 .query_map([&user_id], |row| {
