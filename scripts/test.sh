@@ -21,7 +21,11 @@ timed "UI (wasm)" bash scripts/build-ui.sh
 timed "build (app, CLI, server)" cargo build --workspace --exclude together-ui
 # A fresh session keyring: the OS-keyring test (and nothing else) uses it, and no user's keyring
 # is ever touched. Without a session keyring, kernel keyring writes can vanish (CI, ssh).
-timed "tests" keyctl session - cargo test --workspace --exclude together-ui
+timed "tests" keyctl session - cargo test --workspace --exclude together-ui --exclude together-e2e
+# The end-to-end tests one at a time: each drives real WebKit apps (a web process, its WebDriver
+# and a display each), and two of them at once on a 2-core machine starve WebKit into "page crash
+# or hang" and lost clicks.
+timed "end-to-end (real WebKit, one test at a time)" keyctl session - cargo test -p together-e2e -- --test-threads=1
 # The server's conformance suite (storage and HTTP/WebSocket API) again on PostgreSQL, in a private
 # throwaway cluster (or TOGETHER_TEST_DATABASE_URL's server), with the tests of several instances
 # on one database that only run there.
