@@ -5,31 +5,9 @@
 
 mod common;
 
-use common::{Device, b64, login, signup, start};
+use common::{Device, b64, login, sample, scrape, signup, start};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-async fn scrape(server: &common::Server) -> String {
-    let response = common::http()
-        .get(format!("{}/metrics", server.admin))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let kind = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
-    response.text().await.unwrap()
-}
-
-/// The value of the sample line `name` (with its labels, exactly), or 0 when absent.
-fn sample(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .map_or(0.0, |value| value.trim().parse().unwrap())
-}
 
 #[tokio::test]
 async fn metrics_are_named_and_move_with_real_requests() {

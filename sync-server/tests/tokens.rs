@@ -8,27 +8,9 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{login, signup, start, start_with};
+use common::{login, sample, scrape, signup, start, start_with};
 use jiff::{SignedDuration, Timestamp};
 use together_server::clock::ManualClock;
-
-async fn scrape(server: &common::Server) -> String {
-    common::http()
-        .get(format!("{}/metrics", server.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-/// The value of the sample line `name` (with its labels, exactly), or 0 when absent.
-fn sample(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-        .map_or(0.0, |value| value.trim().parse().unwrap())
-}
 
 const FROM_DATABASE: &str = "together_token_checks_total{source=\"database\"}";
 const FROM_CACHE: &str = "together_token_checks_total{source=\"cache\"}";

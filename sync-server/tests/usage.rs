@@ -456,14 +456,7 @@ async fn one_address_past_its_report_budget_gets_429_and_the_metrics_count_both_
     assert!(limited.body["error"].is_string());
     // Sign-ups from the same address are not touched by the report budget.
     signup(&server, "eve@example.com", "Eve", "pw").await;
-    let metrics = common::http()
-        .get(format!("{}/metrics", server.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::scrape(&server).await;
     for line in [
         "together_usage_reports_total{outcome=\"accepted\"} 2",
         "together_usage_reports_total{outcome=\"refused\"} 2",

@@ -270,6 +270,30 @@ pub fn uuid() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The admin listener's `/metrics`, scraped as Prometheus would (OpenMetrics text).
+pub async fn scrape(server: &Server) -> String {
+    let response = http()
+        .get(format!("{}/metrics", server.admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let kind = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
+    response.text().await.unwrap()
+}
+
+/// The value of the sample line `name` (with its labels, exactly) in scraped metrics, or 0 when
+/// absent.
+pub fn sample(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .map_or(0.0, |value| value.trim().parse().unwrap())
+}
+
 /// An HTTP client for the tests. The workspace enables reqwest's TLS without a built-in crypto
 /// provider (the device picks rustls' ring provider), so the tests install it too.
 pub fn http() -> reqwest::Client {
