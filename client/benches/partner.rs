@@ -25,8 +25,8 @@
 //! server CPU-ms per change (PostgreSQL's processes apart, when `--postgres-pid` names the
 //! postmaster), server RSS, and the client's own share: the save, A's upload (its round trip
 //! included), B's receive (its pull's round trip included, when it pulls), and the client
-//! process's CPU-ms per change, so it shows which side
-//! saturates first on one load core.
+//! process's CPU-ms per change (the rounds only: the stores close after the measurement), so it
+//! shows which side saturates first on one load core.
 //!
 //! In this crate, not in `tests/`: it needs only the client library (the server is a separate
 //! process, so nothing of the server is linked), and the crate's bench profile is already built.
@@ -259,7 +259,7 @@ struct CoupleLink {
 /// Partner B's sync worker: woken by its live socket, it receives what the message names (or
 /// syncs when nothing came for a while) and reports when its screens find A's check-in.
 async fn run_b(
-    mut b: Device,
+    b: &mut Device,
     link: Arc<CoupleLink>,
     seen_tx: tokio::sync::mpsc::UnboundedSender<Round>,
     full_sync: bool,
@@ -322,7 +322,7 @@ struct Tally {
 /// push of the outbox, then waiting for B to report the check-in (or a timeout).
 async fn run_a(
     n: usize,
-    mut a: Device,
+    a: &mut Device,
     link: Arc<CoupleLink>,
     mut seen_rx: tokio::sync::mpsc::UnboundedReceiver<Round>,
     plan: Arc<PlanShared>,
@@ -389,8 +389,9 @@ enum Side {
 }
 
 /// Runs every side given to one load thread, each a task of that thread's `LocalSet` (a session
-/// borrows its store and is not `Send`).
-fn run_sides(sides: Vec<Side>, plan: &Arc<PlanShared>, tally: &Arc<Tally>) {
+/// borrows its store and is not `Send`), and hands the devices back: their stores close (SQLite
+/// checkpoints its log when the last connection goes) after the measurement, not inside it.
+fn run_sides(sides: Vec<Side>, plan: &Arc<PlanShared>, tally: &Arc<Tally>) -> Vec<Device> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -402,28 +403,35 @@ fn run_sides(sides: Vec<Side>, plan: &Arc<PlanShared>, tally: &Arc<Tally>) {
             .map(|side| match side {
                 Side::A {
                     n,
-                    device,
+                    mut device,
                     link,
                     seen_rx,
-                } => tokio::task::spawn_local(run_a(
-                    n,
-                    device,
-                    link,
-                    seen_rx,
-                    Arc::clone(plan),
-                    Arc::clone(tally),
-                )),
+                } => {
+                    let (plan, tally) = (Arc::clone(plan), Arc::clone(tally));
+                    tokio::task::spawn_local(async move {
+                        run_a(n, &mut device, link, seen_rx, plan, tally).await;
+                        device
+                    })
+                }
                 Side::B {
-                    device,
+                    mut device,
                     link,
                     seen_tx,
-                } => tokio::task::spawn_local(run_b(device, link, seen_tx, plan.full_sync)),
+                } => {
+                    let full_sync = plan.full_sync;
+                    tokio::task::spawn_local(async move {
+                        run_b(&mut device, link, seen_tx, full_sync).await;
+                        device
+                    })
+                }
             })
             .collect();
+        let mut devices = Vec::with_capacity(tasks.len());
         for task in tasks {
-            task.await.unwrap();
+            devices.push(task.await.unwrap());
         }
-    });
+        devices
+    })
 }
 
 /// A small deterministic generator per couple (uniform in [0, 1)): the think times.
@@ -535,14 +543,23 @@ fn main() {
     }
     let (cpu0, pg0, me0) = (server_cpu(), pg_cpu(), cpu_ms(me));
     let started = Instant::now();
-    std::thread::scope(|scope| {
-        for sides in per_thread {
-            let (shared, tally) = (&shared, &tally);
-            scope.spawn(move || run_sides(sides, shared, tally));
-        }
+    let devices: Vec<Device> = std::thread::scope(|scope| {
+        let threads: Vec<_> = per_thread
+            .into_iter()
+            .map(|sides| {
+                let (shared, tally) = (&shared, &tally);
+                scope.spawn(move || run_sides(sides, shared, tally))
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|thread| thread.join().unwrap())
+            .collect()
     });
     let seconds = started.elapsed().as_secs_f64();
     let (cpu1, pg1, me1) = (server_cpu(), pg_cpu(), cpu_ms(me));
+    // Closing 2N stores is the bench's end, not a change's cost.
+    drop(devices);
     let rss: f64 = server_pids.iter().map(|p| rss_mib(*p)).sum();
     let rounds = tally.results.lock().unwrap().clone();
     let changes = rounds.len().max(1) as f64;
