@@ -74,19 +74,9 @@ mod tests {
     use crate::storage::{NewAccount, SqliteStorage};
 
     async fn account(db: &Arc<dyn Storage>, user: &str, device: &str, token: u8) {
-        db.create_account(NewAccount {
-            user_id: user.into(),
-            email: format!("{user}@example.com"),
-            name: None,
-            salt: [1; 16],
-            secret_hash: [2; 32],
-            device_id: device.into(),
-            device_name: "phone".into(),
-            token_hash: [token; 32],
-            now: "2026-11-30T01:00:00.000Z".into(),
-        })
-        .await
-        .unwrap();
+        db.create_account(NewAccount::for_test(user, device, [token; 32]))
+            .await
+            .unwrap();
     }
 
     /// A device signed out through another instance while this one's feed was cut (its news

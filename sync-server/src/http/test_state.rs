@@ -12,17 +12,7 @@ use crate::storage::{Accounts, NewAccount, SqliteStorage};
 pub(crate) async fn state_with_account(dir: &std::path::Path) -> AppState {
     let database = SqliteStorage::open(&dir.join("server.sqlite3")).unwrap();
     database
-        .create_account(NewAccount {
-            user_id: "alice".into(),
-            email: "alice@example.com".into(),
-            name: None,
-            salt: [1; 16],
-            secret_hash: [2; 32],
-            device_id: "phone".into(),
-            device_name: "phone".into(),
-            token_hash: [3; 32],
-            now: "2026-01-01T00:00:00.000Z".into(),
-        })
+        .create_account(NewAccount::for_test("alice", "phone", [3; 32]))
         .await
         .unwrap();
     let (_, shutdown) = tokio::sync::watch::channel(false);

@@ -49,6 +49,25 @@ pub struct NewAccount {
     pub now: String,
 }
 
+#[cfg(test)]
+impl NewAccount {
+    /// The server's unit tests' account: `<user_id>@example.com`, one device named "phone",
+    /// created at the start of 2026 (change a field with `..NewAccount::for_test(…)`).
+    pub(crate) fn for_test(user_id: &str, device_id: &str, token_hash: [u8; 32]) -> Self {
+        Self {
+            user_id: user_id.into(),
+            email: format!("{user_id}@example.com"),
+            name: None,
+            salt: [1; 16],
+            secret_hash: [2; 32],
+            device_id: device_id.into(),
+            device_name: "phone".into(),
+            token_hash,
+            now: "2026-01-01T00:00:00.000Z".into(),
+        }
+    }
+}
+
 /// Accounts, credentials, devices and key bundles.
 #[async_trait::async_trait]
 pub trait Accounts {

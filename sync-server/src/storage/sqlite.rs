@@ -294,15 +294,8 @@ mod tests {
         let now = "2026-11-30T01:00:00.000Z".to_owned();
         storage
             .create_account(NewAccount {
-                user_id: "u1".into(),
-                email: "u1@example.com".into(),
-                name: None,
-                salt: [1; 16],
-                secret_hash: [2; 32],
-                device_id: "d1".into(),
-                device_name: "phone".into(),
-                token_hash: [3; 32],
                 now: now.clone(),
+                ..NewAccount::for_test("u1", "d1", [3; 32])
             })
             .await
             .unwrap();

@@ -76,17 +76,11 @@ mod tests {
     const NOW: &str = "2026-01-01T00:00:00.000Z";
 
     async fn account(db: &SqliteStorage, user: &str) {
-        db.create_account(NewAccount {
-            user_id: user.into(),
-            email: format!("{user}@example.com"),
-            name: None,
-            salt: [1; 16],
-            secret_hash: [2; 32],
-            device_id: format!("{user}-phone"),
-            device_name: "phone".into(),
-            token_hash: token_of(user),
-            now: NOW.into(),
-        })
+        db.create_account(NewAccount::for_test(
+            user,
+            &format!("{user}-phone"),
+            token_of(user),
+        ))
         .await
         .unwrap();
     }
