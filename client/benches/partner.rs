@@ -256,6 +256,22 @@ struct CoupleLink {
     stop: tokio::sync::Notify,
 }
 
+/// Where every side waits, once its store, session and socket are open, for the measurement to
+/// start: an app opens them once at launch, not per check-in, and the reference harness, too,
+/// connects every client before its "go".
+#[derive(Clone)]
+struct Gate {
+    ready: std::sync::mpsc::Sender<()>,
+    go: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Gate {
+    async fn pass(mut self) {
+        let _ = self.ready.send(());
+        let _ = self.go.wait_for(|go| *go).await;
+    }
+}
+
 /// Partner B's sync worker: woken by its live socket, it receives what the message names (or
 /// syncs when nothing came for a while) and reports when its screens find A's check-in.
 async fn run_b(
@@ -263,6 +279,7 @@ async fn run_b(
     link: Arc<CoupleLink>,
     seen_tx: tokio::sync::mpsc::UnboundedSender<Round>,
     full_sync: bool,
+    gate: Gate,
 ) {
     let b_screens = b.screens();
     // B's sync worker: one session for the whole run, as the app's watcher holds one.
@@ -281,6 +298,7 @@ async fn run_b(
             Err(error) => panic!("B's live socket did not open: {error}"),
         }
     };
+    gate.pass().await;
     loop {
         let message = tokio::select! {
             () = link.stop.notified() => return,
@@ -327,10 +345,12 @@ async fn run_a(
     mut seen_rx: tokio::sync::mpsc::UnboundedReceiver<Round>,
     plan: Arc<PlanShared>,
     tally: Arc<Tally>,
+    gate: Gate,
 ) {
     let mut a_screens = a.screens();
     // A's sync worker.
     let mut a_worker = Session::resume(&mut a.store, &a.secrets).unwrap();
+    gate.pass().await;
     let mut rng = rand_think(n);
     for round in 0..=plan.rounds {
         let think = plan.think_ms * (0.5 + rng());
@@ -391,7 +411,12 @@ enum Side {
 /// Runs every side given to one load thread, each a task of that thread's `LocalSet` (a session
 /// borrows its store and is not `Send`), and hands the devices back: their stores close (SQLite
 /// checkpoints its log when the last connection goes) after the measurement, not inside it.
-fn run_sides(sides: Vec<Side>, plan: &Arc<PlanShared>, tally: &Arc<Tally>) -> Vec<Device> {
+fn run_sides(
+    sides: Vec<Side>,
+    plan: &Arc<PlanShared>,
+    tally: &Arc<Tally>,
+    gate: &Gate,
+) -> Vec<Device> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -407,9 +432,9 @@ fn run_sides(sides: Vec<Side>, plan: &Arc<PlanShared>, tally: &Arc<Tally>) -> Ve
                     link,
                     seen_rx,
                 } => {
-                    let (plan, tally) = (Arc::clone(plan), Arc::clone(tally));
+                    let (plan, tally, gate) = (Arc::clone(plan), Arc::clone(tally), gate.clone());
                     tokio::task::spawn_local(async move {
-                        run_a(n, &mut device, link, seen_rx, plan, tally).await;
+                        run_a(n, &mut device, link, seen_rx, plan, tally, gate).await;
                         device
                     })
                 }
@@ -418,9 +443,9 @@ fn run_sides(sides: Vec<Side>, plan: &Arc<PlanShared>, tally: &Arc<Tally>) -> Ve
                     link,
                     seen_tx,
                 } => {
-                    let full_sync = plan.full_sync;
+                    let (full_sync, gate) = (plan.full_sync, gate.clone());
                     tokio::task::spawn_local(async move {
-                        run_b(&mut device, link, seen_tx, full_sync).await;
+                        run_b(&mut device, link, seen_tx, full_sync, gate).await;
                         device
                     })
                 }
@@ -541,20 +566,41 @@ fn main() {
             seen_tx,
         });
     }
-    let (cpu0, pg0, me0) = (server_cpu(), pg_cpu(), cpu_ms(me));
-    let started = Instant::now();
-    let devices: Vec<Device> = std::thread::scope(|scope| {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = tokio::sync::watch::channel(false);
+    let gate = Gate {
+        ready: ready_tx,
+        go: go_rx,
+    };
+    let sides = 2 * plan.couples;
+    let ((cpu0, pg0, me0), started, devices) = std::thread::scope(|scope| {
         let threads: Vec<_> = per_thread
             .into_iter()
             .map(|sides| {
-                let (shared, tally) = (&shared, &tally);
-                scope.spawn(move || run_sides(sides, shared, tally))
+                let (shared, tally, gate) = (&shared, &tally, gate.clone());
+                scope.spawn(move || run_sides(sides, shared, tally, &gate))
             })
             .collect();
-        threads
+        drop(gate);
+        // Every store, session and live socket open: the measurement starts here.
+        let opening = Instant::now();
+        for _ in 0..sides {
+            ready_rx
+                .recv_timeout(Duration::from_secs(600))
+                .expect("every side opens its store, session and socket");
+        }
+        eprintln!(
+            "# {sides} devices opened their stores, sessions and sockets in {:.1} s",
+            opening.elapsed().as_secs_f64()
+        );
+        let before = (server_cpu(), pg_cpu(), cpu_ms(me));
+        let started = Instant::now();
+        go_tx.send_replace(true);
+        let devices: Vec<Device> = threads
             .into_iter()
             .flat_map(|thread| thread.join().unwrap())
-            .collect()
+            .collect();
+        (before, started, devices)
     });
     let seconds = started.elapsed().as_secs_f64();
     let (cpu1, pg1, me1) = (server_cpu(), pg_cpu(), cpu_ms(me));
