@@ -16,7 +16,10 @@ use crate::tokens::RecentTokens;
 /// being valid (a sign-out, an account deleted or disabled), to the tokens checked a moment ago.
 pub(crate) fn apply(hub: &Hub, tokens: &RecentTokens, news: &Broadcast) {
     match news {
-        Broadcast::DeviceSignedOut { .. } | Broadcast::AccountDeleted { .. } => tokens.forget_all(),
+        Broadcast::DeviceSignedOut { user_id, device_id } => {
+            tokens.forget_device(user_id, device_id);
+        }
+        Broadcast::AccountDeleted { user_id } => tokens.forget_account(user_id),
         Broadcast::NewEntries { .. } | Broadcast::RelationshipEnded { .. } => {}
     }
     hub.apply(news);

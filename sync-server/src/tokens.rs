@@ -5,10 +5,11 @@
 //! ## Architecture invariant
 //! A sign-out is never softened by the cache. Every news that a token stopped being valid (a
 //! device signed out, an account deleted or disabled: the same [`crate::storage::Broadcast`] that
-//! closes live sockets, heard from this instance or another) forgets **every** remembered token,
-//! and so does a gap in the news between instances ([`crate::storage::Heard::Gap`]). A check that
-//! began before such news cannot store its (possibly stale) answer after it: each forgetting
-//! starts a new generation, and an answer is kept only if its generation is still current
+//! closes live sockets, heard from this instance or another) forgets every remembered token of
+//! that device or account, and a gap in the news between instances
+//! ([`crate::storage::Heard::Gap`]) forgets **every** token. A check that began before any such
+//! forgetting cannot store its (possibly stale) answer after it: each forgetting starts a new
+//! generation, and an answer is kept only if its generation is still current
 //! ([`RecentTokens::remember`]). So a revoked token is refused as soon as the news reaches an
 //! instance; only if the news itself were lost without a gap would a token stay accepted, for at
 //! most [`RECHECK_AFTER`]. Refusals are not remembered: an unknown token always asks the
@@ -103,12 +104,32 @@ impl RecentTokens {
         );
     }
 
-    /// Forgets every token, and refuses answers of checks already under way: a token stopped
-    /// being valid somewhere (or news of it may have been missed).
+    /// Forgets every token, and refuses answers of checks already under way: news of a token
+    /// that stopped being valid may have been missed (a gap in the news between instances).
     pub fn forget_all(&self) {
         let mut inner = self.lock();
         inner.generation = inner.generation.wrapping_add(1);
         inner.tokens.clear();
+    }
+
+    /// Forgets the tokens of one device (it was signed out), and refuses answers of checks
+    /// already under way, whichever token they are about: such an answer may predate the news.
+    pub fn forget_device(&self, user_id: &str, device_id: &str) {
+        self.forget(|checked| checked.user_id == user_id && checked.device_id == device_id);
+    }
+
+    /// Forgets the tokens of every device of one account (it was deleted or disabled), as
+    /// [`RecentTokens::forget_device`] does for one.
+    pub fn forget_account(&self, user_id: &str) {
+        self.forget(|checked| checked.user_id == user_id);
+    }
+
+    /// The other devices' tokens stay believed: one person signing out does not send every
+    /// active device of the instance back to the database.
+    fn forget(&self, gone: impl Fn(&Checked) -> bool) {
+        let mut inner = self.lock();
+        inner.generation = inner.generation.wrapping_add(1);
+        inner.tokens.retain(|_, checked| !gone(checked));
     }
 
     /// How many tokens are remembered now.
@@ -164,13 +185,48 @@ mod tests {
     }
 
     #[test]
-    fn a_sign_out_forgets_every_token() {
+    fn a_gap_forgets_every_token() {
         let tokens = RecentTokens::default();
         remembered(&tokens, [1; 32], at(0));
         remembered(&tokens, [2; 32], at(0));
         tokens.forget_all();
         assert!(tokens.is_empty());
         assert!(tokens.get(&[1; 32], at(1)).is_err());
+    }
+
+    #[test]
+    fn a_sign_out_forgets_that_device_and_a_deletion_that_account() {
+        let tokens = RecentTokens::default();
+        let remember = |hash: u8, user: &str, device: &str| {
+            let generation = tokens.get(&[hash; 32], at(0)).unwrap_err();
+            tokens.remember(generation, [hash; 32], user, device, at(0));
+        };
+        remember(1, "alice", "a1");
+        remember(2, "alice", "a2");
+        remember(3, "bob", "b1");
+        remember(4, "carol", "c1");
+        tokens.forget_device("alice", "a1");
+        assert!(tokens.get(&[1; 32], at(1)).is_err(), "signed out");
+        assert!(tokens.get(&[2; 32], at(1)).is_ok(), "her other device");
+        // A device id is only ever looked at with its account.
+        tokens.forget_device("bob", "a2");
+        assert!(tokens.get(&[2; 32], at(1)).is_ok());
+        tokens.forget_account("bob");
+        assert!(tokens.get(&[3; 32], at(1)).is_err(), "deleted");
+        assert!(tokens.get(&[4; 32], at(1)).is_ok(), "someone else");
+        assert_eq!(tokens.len(), 2);
+    }
+
+    #[test]
+    fn an_answer_older_than_any_forgetting_is_not_kept() {
+        let tokens = RecentTokens::default();
+        let hash = [5; 32];
+        // Bob's check starts, Alice signs out, Bob's check ends: his answer may be older than
+        // news about him that the next forgetting would carry, so it is not kept either.
+        let before = tokens.get(&hash, at(0)).unwrap_err();
+        tokens.forget_device("alice", "a1");
+        tokens.remember(before, hash, "bob", "b1", at(0));
+        assert!(tokens.get(&hash, at(1)).is_err());
     }
 
     #[test]

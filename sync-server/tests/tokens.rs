@@ -1,6 +1,7 @@
 //! Device tokens over the real API: a device's burst of requests asks the database once, a
-//! sign-out is refused at once all the same, and a revocation no news told of holds within ten
-//! seconds of the server's clock. Runs on the backend the suite runs on.
+//! sign-out is refused at once all the same (and leaves other people's tokens believed), and a
+//! revocation no news told of holds within ten seconds of the server's clock. Runs on the
+//! backend the suite runs on.
 
 #![allow(clippy::unwrap_used)] // A failing test should panic right where it fails.
 
@@ -96,5 +97,24 @@ async fn a_revocation_no_news_told_of_is_refused_ten_seconds_later() {
     clock.advance(SignedDuration::from_secs(9));
     assert_eq!(alice.get("/v1/devices").await.status, 200);
     clock.advance(SignedDuration::from_secs(1));
+    assert_eq!(alice.get("/v1/devices").await.status, 401);
+}
+
+#[tokio::test]
+async fn one_persons_sign_out_leaves_everyone_elses_tokens_believed() {
+    let server = start().await;
+    let alice = signup(&server, "alice@example.com", "Alice", "pw").await;
+    let bob = signup(&server, "bob@example.com", "Bob", "pw").await;
+    assert_eq!(bob.get("/v1/devices").await.status, 200);
+    let out = alice.delete("/v1/sessions/current").await;
+    assert_eq!(out.status, 204, "{}", out.body);
+    let before = scrape(&server).await;
+    assert_eq!(bob.get("/v1/devices").await.status, 200);
+    let after = scrape(&server).await;
+    assert_eq!(
+        sample(&after, FROM_CACHE) - sample(&before, FROM_CACHE),
+        1.0,
+        "Bob's token is still believed: {after}"
+    );
     assert_eq!(alice.get("/v1/devices").await.status, 401);
 }
