@@ -198,13 +198,15 @@ impl AppSession {
         self.wait_until(css, UI_TIMEOUT, |_| true).await.map(|_| ())
     }
 
-    /// Clicks the element matching `css` (waiting for it to exist). A list that refreshed between
-    /// finding and clicking (the partner's change arrived) is looked up again.
+    /// Clicks the element matching `css` (waiting for it to exist, then for it to stop moving). A
+    /// list that refreshed between finding and clicking (the partner's change arrived) is looked
+    /// up again.
     pub async fn click(&self, css: &str) -> Result<()> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             self.wait_for(css).await?;
+            self.settle(css).await;
             let clicked = match self.client.find(Locator::Css(css)).await {
                 Ok(element) => element.click().await.map_err(anyhow::Error::from),
                 Err(error) => Err(error.into()),
@@ -217,6 +219,27 @@ impl AppSession {
                 Err(error) => return Err(error.context(format!("cannot click {css}"))),
             }
         }
+    }
+
+    /// Waits until the element matching `css` has stayed in place for two animation frames (at
+    /// most about half a second, frames or not). The driver clicks at the point where it found
+    /// the element: a dialog that scrolls itself into view on its next frame (`reveal`) moved the
+    /// button away from under a click sent at once, and the click was lost ("#unpair-confirm" in
+    /// `app_couple`).
+    async fn settle(&self, css: &str) {
+        const SCRIPT: &str = "const [css, done] = arguments; \
+            const end = performance.now() + 500; let last = null, still = 0; \
+            const tick = () => { \
+              const e = document.querySelector(css); \
+              const r = e ? e.getBoundingClientRect() : null; \
+              const at = r ? `${r.x},${r.y},${r.width},${r.height},${window.scrollY}` : ''; \
+              still = at === last ? still + 1 : 0; last = at; \
+              if (still >= 2 || performance.now() > end) done(still >= 2); \
+              else requestAnimationFrame(tick); }; \
+            requestAnimationFrame(tick); setTimeout(() => done(false), 600);";
+        // Best effort: a page that never settles is clicked anyway, and the test's own checks
+        // say what went wrong.
+        let _ = self.client.execute_async(SCRIPT, vec![json!(css)]).await;
     }
 
     /// Opens the screen `slug` as a person would: its section first when its tab is not shown
