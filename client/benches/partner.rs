@@ -261,14 +261,43 @@ struct CoupleLink {
 /// connects every client before its "go".
 #[derive(Clone)]
 struct Gate {
-    ready: std::sync::mpsc::Sender<()>,
+    /// `true` once a side is open; `false` from a side that failed before (see [`Armed`]).
+    ready: std::sync::mpsc::Sender<bool>,
     go: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Gate {
-    async fn pass(mut self) {
-        let _ = self.ready.send(());
-        let _ = self.go.wait_for(|go| *go).await;
+    /// The gate of one side, from its first step: should the side fail (panic) before it passes,
+    /// the bench hears of it at once instead of waiting for it.
+    fn arm(self) -> Armed {
+        Armed {
+            gate: self,
+            passed: false,
+        }
+    }
+}
+
+/// One side's gate, not yet passed.
+struct Armed {
+    gate: Gate,
+    passed: bool,
+}
+
+impl Armed {
+    /// Says this side is open and waits for the start; `false` when the bench gave up instead (a
+    /// side failed): the side then stops.
+    async fn pass(mut self) -> bool {
+        self.passed = true;
+        let _ = self.gate.ready.send(true);
+        self.gate.go.wait_for(|go| *go).await.is_ok()
+    }
+}
+
+impl Drop for Armed {
+    fn drop(&mut self) {
+        if !self.passed {
+            let _ = self.gate.ready.send(false);
+        }
     }
 }
 
@@ -281,6 +310,7 @@ async fn run_b(
     full_sync: bool,
     gate: Gate,
 ) {
+    let gate = gate.arm();
     let b_screens = b.screens();
     // B's sync worker: one session for the whole run, as the app's watcher holds one.
     let mut session = Session::resume(&mut b.store, &b.secrets).unwrap();
@@ -298,7 +328,9 @@ async fn run_b(
             Err(error) => panic!("B's live socket did not open: {error}"),
         }
     };
-    gate.pass().await;
+    if !gate.pass().await {
+        return;
+    }
     loop {
         let message = tokio::select! {
             () = link.stop.notified() => return,
@@ -347,10 +379,13 @@ async fn run_a(
     tally: Arc<Tally>,
     gate: Gate,
 ) {
+    let gate = gate.arm();
     let mut a_screens = a.screens();
     // A's sync worker.
     let mut a_worker = Session::resume(&mut a.store, &a.secrets).unwrap();
-    gate.pass().await;
+    if !gate.pass().await {
+        return;
+    }
     let mut rng = rand_think(n);
     for round in 0..=plan.rounds {
         let think = plan.think_ms * (0.5 + rng());
@@ -379,7 +414,7 @@ async fn run_a(
                 .push(pushing.elapsed().as_secs_f64() * 1000.0);
         }
         match tokio::time::timeout(Duration::from_secs(15), seen_rx.recv()).await {
-            // Round 0 warms up (first live socket, first pull of the day's document).
+            // Round 0 warms up (first pull of the day's document, first statements prepared).
             Ok(Some(measured)) if round > 0 => tally.results.lock().unwrap().push(measured),
             Ok(Some(_)) => {}
             _ => {
@@ -574,6 +609,9 @@ fn main() {
     };
     let sides = 2 * plan.couples;
     let ((cpu0, pg0, me0), started, devices) = std::thread::scope(|scope| {
+        // Owned here, so that should this fail, its drop wakes every side waiting at the gate (the
+        // scope waits for every thread before it passes a panic on).
+        let go_tx = go_tx;
         let threads: Vec<_> = per_thread
             .into_iter()
             .map(|sides| {
@@ -585,9 +623,11 @@ fn main() {
         // Every store, session and live socket open: the measurement starts here.
         let opening = Instant::now();
         for _ in 0..sides {
-            ready_rx
-                .recv_timeout(Duration::from_secs(600))
-                .expect("every side opens its store, session and socket");
+            let opened = ready_rx.recv_timeout(Duration::from_secs(600));
+            assert!(
+                matches!(opened, Ok(true)),
+                "a side did not open its store, session and socket (above)"
+            );
         }
         eprintln!(
             "# {sides} devices opened their stores, sessions and sockets in {:.1} s",

@@ -1,6 +1,6 @@
 //! Who is calling: the bearer-token extractor every protected route takes. A token the database
-//! vouched for a moment ago is believed without asking again ([`crate::tokens`]: a sign-out anywhere
-//! forgets them all).
+//! vouched for a moment ago is believed without asking again ([`crate::tokens`]: a sign-out heard
+//! from any instance forgets that device's tokens at once).
 
 use std::net::{IpAddr, SocketAddr};
 

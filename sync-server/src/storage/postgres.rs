@@ -134,7 +134,7 @@ impl PostgresStorage {
         let pool = new_pool(&config, POOL_SIZE)?;
         // The writers and the notifier hold one connection each at most, from a pool of their
         // own: requests waiting for the main pool never stall a batch that would answer them.
-        let writing = new_pool(&generic_plans(&config), group_commit::WRITERS + 1)?;
+        let writing = new_pool(&config, group_commit::WRITERS + 1)?;
         let writers = group_commit::Writers::start(&writing);
         let notifier = notifier::Notifier::start(&writing);
         Ok(Self {
@@ -163,22 +163,6 @@ impl PostgresStorage {
             .await
             .map_err(|e| StorageError::Pool(e.to_string()))
     }
-}
-
-/// `config` for the writers' connections: their statements planned once per connection
-/// (`plan_cache_mode = force_generic_plan`, PostgreSQL 12 or newer), the operator's own options
-/// kept. With an array parameter (`unnest($1)`), PostgreSQL judged a plan made for the batch at hand
-/// cheaper than the generic one and planned seven of a batch's statements anew at every batch:
-/// more time than running them. The statements look up one key at a time by index
-/// ([`batch_transaction`]), so the generic plan is the plan whatever the batch or the table size.
-fn generic_plans(config: &tokio_postgres::Config) -> tokio_postgres::Config {
-    let mut writing = config.clone();
-    let option = "-c plan_cache_mode=force_generic_plan";
-    writing.options(match config.get_options() {
-        Some(theirs) if !theirs.trim().is_empty() => format!("{theirs} {option}"),
-        _ => option.to_owned(),
-    });
-    writing
 }
 
 /// A pool of at most `size` connections to `config`'s database.
@@ -311,39 +295,30 @@ mod tests {
         assert!(!describe_url(&SecretText::new("postgres://x:%zz@")).contains("%zz"));
     }
 
-    #[test]
-    fn the_writers_plan_once_and_keep_the_operators_options() {
-        let plain = tokio_postgres::Config::from_str("postgres://u@h/d").unwrap();
-        assert_eq!(
-            generic_plans(&plain).get_options(),
-            Some("-c plan_cache_mode=force_generic_plan")
-        );
-        let theirs =
-            tokio_postgres::Config::from_str("postgres://u@h/d?options=-c%20work_mem%3D8MB")
-                .unwrap();
-        assert_eq!(
-            generic_plans(&theirs).get_options(),
-            Some("-c work_mem=8MB -c plan_cache_mode=force_generic_plan")
-        );
-        assert_eq!(theirs.get_options(), Some("-c work_mem=8MB"), "untouched");
-    }
-
-    /// PostgreSQL itself takes the option (the PostgreSQL suite sets the URL; the SQLite one has
-    /// no server to ask).
+    /// A batch's transaction plans generically, and PostgreSQL takes the setting (the
+    /// PostgreSQL suite sets the URL; the SQLite one has no server to ask).
     #[tokio::test]
-    async fn a_writers_connection_plans_generically() {
+    async fn a_batch_plans_generically() {
         let Ok(url) = std::env::var("TOGETHER_TEST_DATABASE_URL") else {
             eprintln!("no PostgreSQL here: the PostgreSQL suite runs this");
             return;
         };
         let config = tokio_postgres::Config::from_str(&url).unwrap();
-        let (client, connection) = generic_plans(&config).connect(NoTls).await.unwrap();
+        let (client, connection) = config.connect(NoTls).await.unwrap();
         tokio::spawn(connection);
-        let mode: String = client
-            .query_one("SHOW plan_cache_mode", &[])
+        let mode = || async {
+            client
+                .query_one("SHOW plan_cache_mode", &[])
+                .await
+                .unwrap()
+                .get::<_, String>(0)
+        };
+        client
+            .batch_execute(batch_transaction::BEGIN)
             .await
-            .unwrap()
-            .get(0);
-        assert_eq!(mode, "force_generic_plan");
+            .unwrap();
+        assert_eq!(mode().await, "force_generic_plan");
+        client.batch_execute("COMMIT").await.unwrap();
+        assert_eq!(mode().await, "auto", "for the batch's transaction alone");
     }
 }

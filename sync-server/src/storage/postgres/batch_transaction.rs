@@ -3,8 +3,8 @@
 //! polled together, `try_join!(biased; …)` polls them in the order written, and PostgreSQL runs
 //! them one after the other, in the order sent):
 //!
-//! 1. `BEGIN` (read committed, whatever the server's default: the reads after the locks must see
-//!    what committed before them), and the writers' memberships read and held (`FOR SHARE`);
+//! 1. `BEGIN` ([`BEGIN`]: read committed, generic plans), and the writers' memberships read and
+//!    held (`FOR SHARE`);
 //! 2. the documents created if new and locked (in doc_id order), then, in statements of their
 //!    own (so each sees every append committed before the locks were granted), the latest seqs,
 //!    the entry ids already stored and the uploaders' usage (their rows locked, in id order);
@@ -33,6 +33,17 @@ use crate::storage::StorageError;
 use crate::storage::documents::{AppendJob, Appended, DocAccess};
 use crate::storage::relationships::Standing;
 use crate::storage::rules::{self, Intent};
+
+/// How a batch begins: read committed, whatever the server's default (the reads after the locks
+/// must see what committed before them), and its statements run on their generic plans
+/// (`plan_cache_mode`, PostgreSQL 12 or newer). With array parameters (`unnest($1)`, `= ANY($1)`)
+/// PostgreSQL judged a plan made for the batch at hand cheaper than the generic one, and planned
+/// seven of the statements again at every batch: more time than running them. Every lookup is by
+/// key and index (above), so the generic plan is the plan whatever the batch. Set for the
+/// transaction alone (`SET LOCAL`), in the same message as `BEGIN`: no round trip of its own, and
+/// nothing a connection pooler in front of PostgreSQL must carry over.
+pub(super) const BEGIN: &str =
+    "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL plan_cache_mode = force_generic_plan";
 
 /// Every statement of a batch, prepared before the first is sent.
 struct Statements {
@@ -141,7 +152,7 @@ pub(super) async fn run<C: GenericClient>(
         }
         c.query(&s.memberships, &[&relationships, &users]).await
     };
-    let ((), memberships) = tokio::try_join!(biased; c.batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED"), memberships)?;
+    let ((), memberships) = tokio::try_join!(biased; c.batch_execute(BEGIN), memberships)?;
     let mut facts = Facts::default();
     for row in memberships {
         let standing = match row.get::<_, Option<bool>>(2) {
