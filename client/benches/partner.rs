@@ -380,6 +380,8 @@ async fn run_a(
     gate: Gate,
 ) {
     let gate = gate.arm();
+    // B stops when A does, however A ends (a panic included: B would otherwise run forever).
+    let _stop_b = StopOnDrop(Arc::clone(&link));
     let mut a_screens = a.screens();
     // A's sync worker.
     let mut a_worker = Session::resume(&mut a.store, &a.secrets).unwrap();
@@ -425,7 +427,15 @@ async fn run_a(
             }
         }
     }
-    link.stop.notify_one();
+}
+
+/// Tells partner B's side to stop when dropped.
+struct StopOnDrop(Arc<CoupleLink>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop.notify_one();
+    }
 }
 
 /// One side of one couple, ready to run on a load thread.

@@ -318,14 +318,22 @@ async fn an_account_disabled_in_the_console_is_refused_at_the_public_api_until_e
         200,
         "a refused form changes nothing"
     );
-    assert_eq!(console.post(&path, &[("csrf", &csrf)]).await.status, 303);
+    let before = console.get(&format!("/accounts/{}", device.user_id)).await;
     assert!(
-        console
-            .get(&format!("/accounts/{}", device.user_id))
-            .await
-            .text
-            .contains("disabled")
+        !before.text.contains("devices-while-disabled"),
+        "{}",
+        before.text
     );
+    assert_eq!(console.post(&path, &[("csrf", &csrf)]).await.status, 303);
+    let page = console.get(&format!("/accounts/{}", device.user_id)).await;
+    assert!(page.text.contains("disabled-notice"), "{}", page.text);
+    // Its devices are refused, not gone: the page says so rather than "no device".
+    assert!(
+        page.text.contains("devices-while-disabled"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("No device signed in."), "{}", page.text);
 
     // Its token is refused, and it cannot sign in (the same answer as a wrong password).
     assert_eq!(device.get("/v1/devices").await.status, 401);

@@ -126,7 +126,13 @@ pub async fn account(
                         td data-label="Last seen" { (device.last_seen_at) }
                     }
                 }
-                @if devices.is_empty() { tr { td colspan="3" { "No device signed in." } } }
+                @if account.disabled {
+                    tr { td colspan="3" #devices-while-disabled {
+                        "None while the account is disabled: its devices are refused until it is enabled again."
+                    } }
+                } @else if devices.is_empty() {
+                    tr { td colspan="3" { "No device signed in." } }
+                }
             }
         } }
         h2 { "Actions" }
