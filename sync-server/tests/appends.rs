@@ -11,10 +11,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use together_server::secrets::SecretText;
 use together_server::storage::{
-    AppendJob, DocAccess, NewAccount, PostgresStorage, Storage, StorageError,
+    AppendJob, Appended, DocAccess, NewAccount, PostgresStorage, Storage, StorageError,
 };
 
 const NOW: &str = "2026-11-29T12:00:00.000Z";
@@ -421,4 +422,107 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
         assert_eq!(placed[doc].len(), 1 + 64 * ROUNDS / docs.len());
         check_log(&one, owner, doc, &placed[doc]).await;
     }
+}
+
+/// The ways `storage`'s group commit has gone so far: (in one round trip, rolled back because an
+/// assumption did not hold, read first).
+fn ways(storage: &PostgresStorage) -> (u64, u64, u64) {
+    let ways = storage.batch_ways();
+    (
+        ways.predicted.load(Ordering::Relaxed),
+        ways.mispredicted.load(Ordering::Relaxed),
+        ways.read_first.load(Ordering::Relaxed),
+    )
+}
+
+/// PostgreSQL's writer commits a batch in one round trip when it knows its documents' latest
+/// seqs, decided on what it assumes (current members, entries not stored yet, room in the quota).
+/// Whatever it assumed that no longer holds (another instance appended, an entry is sent again, the
+/// quota is nearly full, the relationship ended) is caught inside the transaction, and the batch
+/// is decided again on what the database holds: never acknowledged wrong.
+#[tokio::test]
+async fn a_writer_that_assumed_wrong_never_acknowledges_wrong() {
+    let Some(database) = common::backend::fresh_database().await else {
+        eprintln!("a_writer_that_assumed_wrong_never_acknowledges_wrong: PostgreSQL only; skipped");
+        return;
+    };
+    let url = SecretText::new(database.url.clone());
+    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    let one: Arc<dyn Storage> = first.clone();
+    let two: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    let (alice, bob) = (user(1), user(2));
+    account(&one, &alice).await;
+    account(&one, &bob).await;
+    let relationship = couple(&one, &alice, &bob).await;
+    let shared = format!("rel-{relationship}");
+    let append = |db: &Arc<dyn Storage>, who: &str, id: &str, bytes: usize, max: u64| {
+        let (db, job) = (db.clone(), job(who, &shared, &[(id, bytes)], max));
+        async move { db.append_entries(job).await }
+    };
+    let seq = |appended: Appended| appended.placed[0].1;
+    let mut placed = BTreeMap::new();
+
+    // Nothing known of the document: read first; then known, in one round trip.
+    assert_eq!(seq(append(&one, &alice, "e1", 16, QUOTA).await.unwrap()), 1);
+    assert_eq!(ways(&first), (0, 0, 1));
+    assert_eq!(seq(append(&one, &alice, "e2", 16, QUOTA).await.unwrap()), 2);
+    assert_eq!(ways(&first), (1, 0, 1), "one round trip");
+
+    // Another instance appends: this one's latest seq is out of date.
+    assert_eq!(seq(append(&two, &bob, "e3", 16, QUOTA).await.unwrap()), 3);
+    assert_eq!(seq(append(&one, &alice, "e4", 16, QUOTA).await.unwrap()), 4);
+    assert_eq!(ways(&first), (1, 1, 2), "assumed seq 3: rolled back, read");
+
+    // An entry sent again is placed where it is, and charged once.
+    let before = one.stored_bytes(alice.clone()).await.unwrap();
+    assert_eq!(seq(append(&one, &alice, "e4", 16, QUOTA).await.unwrap()), 4);
+    assert_eq!(ways(&first), (1, 2, 3), "assumed new: rolled back, read");
+    assert_eq!(one.stored_bytes(alice.clone()).await.unwrap(), before);
+    assert_eq!(seq(append(&one, &alice, "e5", 16, QUOTA).await.unwrap()), 5);
+    assert_eq!(ways(&first), (2, 2, 3));
+
+    // Ten bytes of room left: eleven are refused, though the batch was decided as if Alice held
+    // nothing; ten fit.
+    let stored = one.stored_bytes(alice.clone()).await.unwrap();
+    let max = stored + 10;
+    let refused = append(&one, &alice, "e6", 11, max).await;
+    assert!(
+        matches!(refused, Err(StorageError::QuotaExceeded { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(ways(&first), (2, 3, 4), "assumed room: rolled back, read");
+    assert_eq!(seq(append(&one, &alice, "e7", 10, max).await.unwrap()), 6);
+    assert_eq!(
+        ways(&first),
+        (3, 3, 4),
+        "exactly the room left, in one round trip"
+    );
+    assert_eq!(one.stored_bytes(alice.clone()).await.unwrap(), max);
+
+    // Bob ends the relationship through the other instance: Alice can no longer write to it.
+    two.leave_relationship(relationship.clone(), bob.clone(), LATER.into())
+        .await
+        .unwrap();
+    let refused = append(&one, &alice, "e8", 16, QUOTA).await;
+    assert!(
+        matches!(refused, Err(StorageError::RelationshipEnded)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        ways(&first),
+        (3, 4, 5),
+        "assumed a member: rolled back, read"
+    );
+
+    for (id, seq) in [
+        ("e1", 1),
+        ("e2", 2),
+        ("e3", 3),
+        ("e4", 4),
+        ("e5", 5),
+        ("e7", 6),
+    ] {
+        placed.insert(id.to_owned(), seq);
+    }
+    check_log(&one, &alice, &shared, &placed).await;
 }

@@ -22,6 +22,7 @@
 
 mod accounts;
 mod batch;
+mod batch_predicted;
 mod batch_transaction;
 mod billing;
 mod console;
@@ -35,6 +36,8 @@ mod quota;
 mod relationships;
 mod signup_codes;
 mod usage;
+
+pub use group_commit::BatchWays;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -154,6 +157,12 @@ impl PostgresStorage {
                 news_key::NewsKey::load_or_create(&client).await
             })
             .await
+    }
+
+    /// How this instance's group commit has committed its batches since it started (in one round
+    /// trip, or reading first): for diagnostics and tests.
+    pub fn batch_ways(&self) -> &BatchWays {
+        &self.writers.ways
     }
 
     /// A connection from the pool.

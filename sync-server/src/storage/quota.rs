@@ -23,6 +23,16 @@ pub(crate) fn charged(usage: i64, bytes: u64, max_bytes: u64) -> Result<i64, Sto
     Ok(usage + bytes)
 }
 
+/// How many bytes more an account may come to hold than `usage` under `max_bytes`: [`charged`]'s
+/// condition seen from the usage. A batch decided as if its uploader held nothing keeps every
+/// decision for any real usage up to the least room its charges left (PostgreSQL's one-round-trip
+/// group commit checks exactly that in the database).
+pub(crate) fn room(usage: i64, max_bytes: u64) -> i64 {
+    i64::try_from(max_bytes)
+        .unwrap_or(i64::MAX)
+        .saturating_sub(usage)
+}
+
 /// What the quota counts.
 #[async_trait::async_trait]
 pub trait Quota {
@@ -50,5 +60,15 @@ mod tests {
             Some(i64::MAX),
             "no overflow"
         );
+    }
+
+    #[test]
+    fn what_fits_on_top_of_a_charge_is_its_room() {
+        // Decided on a usage of 0: 300 bytes under 1000 leave room for 700 more.
+        let after = charged(0, 300, 1000).ok().unwrap_or_default();
+        assert_eq!(room(after, 1000), 700);
+        assert!(charged(700, 300, 1000).is_ok(), "a usage up to the room");
+        assert!(charged(701, 300, 1000).is_err(), "and not a byte past it");
+        assert_eq!(room(0, u64::MAX), i64::MAX, "no limit");
     }
 }

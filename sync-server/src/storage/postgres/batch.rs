@@ -52,6 +52,24 @@ pub(super) struct Plan {
     pub rows: Vec<NewRow>,
     /// Account → bytes to add to its usage.
     pub charges: BTreeMap<String, i64>,
+    /// Account → the most its usage may have been above the usage assumed in [`Facts::stored`]
+    /// with every decision of the plan still the same ([`quota::room`]: the least room its
+    /// accepted charges left). Only accounts that were charged are here.
+    pub room: BTreeMap<String, i64>,
+}
+
+impl Plan {
+    /// Each document of the batch whose entries are written, with its latest seq after them.
+    pub(super) fn latest_after(&self, jobs: &[AppendJob]) -> HashMap<String, i64> {
+        let mut latest: HashMap<String, i64> = HashMap::new();
+        for row in &self.rows {
+            if let Some(job) = jobs.get(row.job) {
+                let seq = latest.entry(job.doc_id.clone()).or_insert(row.seq);
+                *seq = (*seq).max(row.seq);
+            }
+        }
+        latest
+    }
 }
 
 /// Decides every append of the batch in arrival order, as one after the other would: an append
@@ -100,9 +118,16 @@ pub(super) fn plan(
             });
             placed.push((entry_id.clone(), seq));
         }
-        if let Err(refused) = charge(&mut stored, &job.user_id, new_bytes, job.max_account_bytes) {
-            plan.outcomes.push(Err(refused));
-            continue;
+        match charge(&mut stored, &job.user_id, new_bytes, job.max_account_bytes) {
+            Err(refused) => {
+                plan.outcomes.push(Err(refused));
+                continue;
+            }
+            Ok(Some(room)) => {
+                let least = plan.room.entry(job.user_id.clone()).or_insert(room);
+                *least = (*least).min(room);
+            }
+            Ok(None) => {}
         }
         if new_bytes > 0 {
             // Within i64: `charge` refused anything larger.
@@ -121,15 +146,15 @@ pub(super) fn plan(
 }
 
 /// [`quota::charged`] on usage read under the user's row lock, kept in `stored` for the appends
-/// after it in the batch.
+/// after it in the batch; the room the charge left ([`quota::room`]), if anything was charged.
 fn charge(
     stored: &mut HashMap<String, i64>,
     user_id: &str,
     bytes: u64,
     max_bytes: u64,
-) -> Result<(), StorageError> {
+) -> Result<Option<i64>, StorageError> {
     if bytes == 0 {
-        return Ok(());
+        return Ok(None);
     }
     // Too large for any quota is refused before the account is looked for, as in SQL.
     quota::sql_figures(bytes, max_bytes)?;
@@ -137,7 +162,7 @@ fn charge(
         return Err(StorageError::NotFound("no such account".into()));
     };
     *usage = quota::charged(*usage, bytes, max_bytes)?;
-    Ok(())
+    Ok(Some(quota::room(*usage, max_bytes)))
 }
 
 #[cfg(test)]
@@ -209,6 +234,18 @@ mod tests {
         let rows: Vec<(usize, usize, i64)> =
             plan.rows.iter().map(|r| (r.job, r.entry, r.seq)).collect();
         assert_eq!(rows, [(0, 0, 2), (2, 0, 1), (3, 0, 3)]);
+        let room: Vec<_> = plan.room.iter().map(|(u, r)| (u.as_str(), *r)).collect();
+        assert_eq!(
+            room,
+            [(BOB, 500), (ALICE, 0)],
+            "Alice's batch filled her quota; Bob's left 500 bytes"
+        );
+        let mut latest: Vec<_> = plan.latest_after(&jobs).into_iter().collect();
+        latest.sort();
+        assert_eq!(
+            latest,
+            [(format!("user-{BOB}"), 1), (format!("user-{ALICE}"), 3)]
+        );
         let charges: Vec<_> = plan.charges.into_iter().collect();
         assert_eq!(charges, [(BOB.to_owned(), 500), (ALICE.to_owned(), 1000)]);
     }

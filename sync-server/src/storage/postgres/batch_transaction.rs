@@ -126,12 +126,14 @@ impl Statements {
     }
 }
 
-/// Runs the batch as one transaction, from `BEGIN` to `COMMIT`: an outcome per job, in order. An
-/// error is the transaction's: the caller rolls back, then retries or runs the appends one by one.
+/// Runs the batch as one transaction, from `BEGIN` to `COMMIT`: an outcome per job, in order, and
+/// the latest seq of each document it read or wrote (what the writer may assume next time,
+/// [`super::batch_predicted`]). An error is the transaction's: the caller rolls back, then
+/// retries or runs the appends one by one.
 pub(super) async fn run<C: GenericClient>(
     c: &C,
     jobs: &[AppendJob],
-) -> Result<Vec<Outcome>, tokio_postgres::Error> {
+) -> Result<(Vec<Outcome>, HashMap<String, i64>), tokio_postgres::Error> {
     let statements = Statements::prepare(c).await?;
     let s = &statements;
 
@@ -254,8 +256,21 @@ pub(super) async fn run<C: GenericClient>(
         audiences(c, s, jobs, &plan),
         c.batch_execute("COMMIT"),
     )?;
-    Ok(plan
-        .outcomes
+    let mut latest = facts.latest;
+    latest.extend(plan.latest_after(jobs));
+    // A document this batch created for appends it refused is gone again.
+    latest.retain(|_, seq| *seq > 0);
+    Ok((answers(plan.outcomes, jobs, &audiences), latest))
+}
+
+/// Each append's answer: where its entries were placed and who hears of them, or why it was
+/// refused.
+pub(super) fn answers(
+    outcomes: Vec<Result<Vec<(String, i64)>, StorageError>>,
+    jobs: &[AppendJob],
+    audiences: &HashMap<String, Vec<String>>,
+) -> Vec<Outcome> {
+    outcomes
         .into_iter()
         .zip(jobs)
         .map(|(outcome, job)| {
@@ -267,7 +282,40 @@ pub(super) async fn run<C: GenericClient>(
                 },
             })
         })
-        .collect())
+        .collect()
+}
+
+/// The plan's new entries as the columns of `doc_entries`, one array each (`unnest`ed by SQL).
+#[derive(Debug, Default)]
+pub(super) struct NewEntries<'a> {
+    pub docs: Vec<&'a str>,
+    pub seqs: Vec<i64>,
+    pub ids: Vec<&'a str>,
+    pub devices: Vec<&'a str>,
+    pub blobs: Vec<&'a [u8]>,
+    pub times: Vec<&'a str>,
+}
+
+impl<'a> NewEntries<'a> {
+    /// The rows `plan` accepted, from `jobs`.
+    pub(super) fn of(jobs: &'a [AppendJob], plan: &Plan) -> Self {
+        let mut new = Self::default();
+        for row in &plan.rows {
+            let Some(job) = jobs.get(row.job) else {
+                continue;
+            };
+            let Some((entry_id, ciphertext)) = job.entries.get(row.entry) else {
+                continue;
+            };
+            new.docs.push(job.doc_id.as_str());
+            new.seqs.push(row.seq);
+            new.ids.push(entry_id.as_str());
+            new.devices.push(job.device_id.as_str());
+            new.blobs.push(ciphertext.as_slice());
+            new.times.push(job.now.as_str());
+        }
+        new
+    }
 }
 
 /// Inserts the accepted entries, charges their uploaders, and removes the documents this batch
@@ -280,26 +328,7 @@ async fn write<C: GenericClient>(
     plan: &Plan,
     created: &HashSet<String>,
 ) -> Result<(), tokio_postgres::Error> {
-    let mut docs = Vec::with_capacity(plan.rows.len());
-    let mut seqs = Vec::with_capacity(plan.rows.len());
-    let mut ids = Vec::with_capacity(plan.rows.len());
-    let mut devices = Vec::with_capacity(plan.rows.len());
-    let mut blobs: Vec<&[u8]> = Vec::with_capacity(plan.rows.len());
-    let mut times = Vec::with_capacity(plan.rows.len());
-    for row in &plan.rows {
-        let Some(job) = jobs.get(row.job) else {
-            continue;
-        };
-        let Some((entry_id, ciphertext)) = job.entries.get(row.entry) else {
-            continue;
-        };
-        docs.push(job.doc_id.as_str());
-        seqs.push(row.seq);
-        ids.push(entry_id.as_str());
-        devices.push(job.device_id.as_str());
-        blobs.push(ciphertext.as_slice());
-        times.push(job.now.as_str());
-    }
+    let new = NewEntries::of(jobs, plan);
     let (users, bytes): (Vec<&str>, Vec<i64>) =
         plan.charges.iter().map(|(u, b)| (u.as_str(), *b)).unzip();
     let used: HashSet<&str> = jobs
@@ -314,12 +343,19 @@ async fn write<C: GenericClient>(
         .filter(|doc| !used.contains(doc))
         .collect();
     let insert = async {
-        if docs.is_empty() {
+        if new.docs.is_empty() {
             return Ok(0);
         }
         c.execute(
             &s.insert_entries,
-            &[&docs, &seqs, &ids, &devices, &blobs, &times],
+            &[
+                &new.docs,
+                &new.seqs,
+                &new.ids,
+                &new.devices,
+                &new.blobs,
+                &new.times,
+            ],
         )
         .await
     };
@@ -339,14 +375,9 @@ async fn write<C: GenericClient>(
     Ok(())
 }
 
-/// The members (current or former) of the relationships whose documents got entries: who live
-/// push tells, as of this transaction.
-async fn audiences<C: GenericClient>(
-    c: &C,
-    s: &Statements,
-    jobs: &[AppendJob],
-    plan: &Plan,
-) -> Result<HashMap<String, Vec<String>>, tokio_postgres::Error> {
+/// The relationships whose documents got entries (sorted, once each): whose members live push
+/// tells.
+pub(super) fn heard_relationships<'a>(jobs: &'a [AppendJob], plan: &Plan) -> Vec<&'a str> {
     let mut relationships: Vec<&str> = jobs
         .iter()
         .zip(&plan.outcomes)
@@ -358,6 +389,18 @@ async fn audiences<C: GenericClient>(
         .collect();
     relationships.sort_unstable();
     relationships.dedup();
+    relationships
+}
+
+/// The members (current or former) of the relationships whose documents got entries: who live
+/// push tells, as of this transaction.
+async fn audiences<C: GenericClient>(
+    c: &C,
+    s: &Statements,
+    jobs: &[AppendJob],
+    plan: &Plan,
+) -> Result<HashMap<String, Vec<String>>, tokio_postgres::Error> {
+    let relationships = heard_relationships(jobs, plan);
     let mut audiences: HashMap<String, Vec<String>> = HashMap::new();
     if relationships.is_empty() {
         return Ok(audiences);

@@ -12,15 +12,18 @@
 //! appends one by one, each in a transaction of its own, so one append the batch cannot take
 //! (its account deleted meanwhile, say) fails alone.
 
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use deadpool_postgres::{Object, Pool};
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::error::SqlState;
 
 use super::batch::Outcome;
-use super::batch_transaction;
 use super::documents::append_alone;
+use super::{batch_predicted, batch_transaction};
 use crate::storage::{AppendJob, Appended, StorageError};
 
 /// Most appends committed together; bounds how long the first of them waits.
@@ -38,23 +41,74 @@ const ATTEMPTS: usize = 4;
 /// An append waiting for a writer, with where its answer goes.
 type Pending = (AppendJob, oneshot::Sender<Outcome>);
 
+/// Most documents a writer remembers the latest seq of; past it, it starts again from none (each
+/// then costs one batch that reads first).
+const KNOWN_DOCUMENTS: usize = 65_536;
+
+/// How this instance's writers have committed their batches so far, since it started: what an
+/// operator (and a test) looks at to see the one-round-trip way taken.
+#[derive(Debug, Default)]
+pub struct BatchWays {
+    /// Batches committed in one round trip, on what the writer knew.
+    pub predicted: AtomicU64,
+    /// Batches whose one-round-trip run was rolled back (an assumption did not hold), then read
+    /// first.
+    pub mispredicted: AtomicU64,
+    /// Batches committed after reading the facts first.
+    pub read_first: AtomicU64,
+    /// Batches that failed as a whole and ran one append at a time.
+    pub one_by_one: AtomicU64,
+}
+
+/// The latest seq of the documents a writer committed or read, as of its last batch: right unless
+/// another instance appended since, or an entry was removed (which the batch checks).
+#[derive(Debug, Default)]
+struct KnownSeqs(HashMap<String, i64>);
+
+impl KnownSeqs {
+    /// Each of the batch's documents' latest seq, if the writer knows every one.
+    fn of(&self, jobs: &[AppendJob]) -> Option<HashMap<String, i64>> {
+        jobs.iter()
+            .map(|job| Some((job.doc_id.clone(), *self.0.get(&job.doc_id)?)))
+            .collect()
+    }
+
+    /// What a committed batch read or wrote.
+    fn learn(&mut self, latest: HashMap<String, i64>) {
+        if self.0.len() + latest.len() > KNOWN_DOCUMENTS {
+            self.0.clear();
+        }
+        self.0.extend(latest);
+    }
+
+    /// A batch failed: what it assumed of its documents is in doubt.
+    fn forget(&mut self, jobs: &[AppendJob]) {
+        for job in jobs {
+            self.0.remove(&job.doc_id);
+        }
+    }
+}
+
 /// The way to the writers; cheap to clone.
 #[derive(Clone, Debug)]
 pub(super) struct Writers {
     queues: Vec<mpsc::Sender<Pending>>,
+    /// How their batches went.
+    pub(super) ways: Arc<BatchWays>,
 }
 
 impl Writers {
     /// Starts the writer tasks on the current runtime; they end when every `Writers` is gone.
     pub(super) fn start(pool: &Pool) -> Self {
+        let ways = Arc::new(BatchWays::default());
         let queues = (0..WRITERS)
             .map(|_| {
                 let (sender, receiver) = mpsc::channel(QUEUE);
-                tokio::spawn(run(pool.clone(), receiver));
+                tokio::spawn(run(pool.clone(), receiver, ways.clone()));
                 sender
             })
             .collect();
-        Self { queues }
+        Self { queues, ways }
     }
 
     /// Appends through the writer of `job`'s document; answers once its batch committed.
@@ -83,11 +137,12 @@ pub(super) async fn ask<T, R>(
 }
 
 /// One writer: takes what is waiting (up to [`MAX_BATCH`]), commits it, answers, again.
-async fn run(pool: Pool, mut receiver: mpsc::Receiver<Pending>) {
+async fn run(pool: Pool, mut receiver: mpsc::Receiver<Pending>, ways: Arc<BatchWays>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut seqs = KnownSeqs::default();
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let (jobs, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let outcomes = commit(&pool, jobs).await;
+        let outcomes = commit(&pool, jobs, &mut seqs, &ways).await;
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             // The caller may have gone (its request cancelled): the append stands.
             let _ = reply.send(outcome);
@@ -95,13 +150,41 @@ async fn run(pool: Pool, mut receiver: mpsc::Receiver<Pending>) {
     }
 }
 
-/// Commits the batch in one transaction, retried on deadlock; failing that, one by one.
-async fn commit(pool: &Pool, jobs: Vec<AppendJob>) -> Vec<Outcome> {
+/// Commits the batch in one transaction: in one round trip when the writer knows every document's
+/// latest seq ([`batch_predicted`]), else (or when that guessed wrong) reading first, retried on
+/// deadlock; failing that, one by one.
+async fn commit(
+    pool: &Pool,
+    jobs: Vec<AppendJob>,
+    seqs: &mut KnownSeqs,
+    ways: &BatchWays,
+) -> Vec<Outcome> {
+    if let Some(latest) = seqs.of(&jobs) {
+        match once(pool, &jobs, Some(latest)).await {
+            Ok((outcomes, latest)) => {
+                ways.predicted.fetch_add(1, Ordering::Relaxed);
+                seqs.learn(latest);
+                return outcomes;
+            }
+            Err(StorageError::Postgres(error)) if batch_predicted::assumed_wrong(&error) => {
+                tracing::debug!(%error, "a batch's assumptions did not hold; reading first");
+            }
+            Err(error) => {
+                tracing::info!(%error, "a one-round-trip batch failed; reading first");
+            }
+        }
+        ways.mispredicted.fetch_add(1, Ordering::Relaxed);
+        seqs.forget(&jobs);
+    }
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match once(pool, &jobs).await {
-            Ok(outcomes) => return outcomes,
+        match once(pool, &jobs, None).await {
+            Ok((outcomes, latest)) => {
+                ways.read_first.fetch_add(1, Ordering::Relaxed);
+                seqs.learn(latest);
+                return outcomes;
+            }
             Err(error) if attempt < ATTEMPTS && retryable(&error) => {
                 tracing::info!(%error, attempt, "a batch of appends met another; running it again");
             }
@@ -111,6 +194,8 @@ async fn commit(pool: &Pool, jobs: Vec<AppendJob>) -> Vec<Outcome> {
             }
         }
     }
+    ways.one_by_one.fetch_add(1, Ordering::Relaxed);
+    seqs.forget(&jobs);
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
         let mut client = match pool.get().await {
@@ -125,10 +210,15 @@ async fn commit(pool: &Pool, jobs: Vec<AppendJob>) -> Vec<Outcome> {
     outcomes
 }
 
-/// One run of the batch in a transaction of its own ([`batch_transaction`]). On failure the
-/// transaction is rolled back before the connection goes back to the pool; a connection that
-/// cannot even do that is dropped from the pool.
-async fn once(pool: &Pool, jobs: &[AppendJob]) -> Result<Vec<Outcome>, StorageError> {
+/// One run of the batch in a transaction of its own: in one round trip on `latest`
+/// ([`batch_predicted`]), or reading first ([`batch_transaction`]). On failure the transaction is
+/// rolled back before the connection goes back to the pool; a connection that cannot even do
+/// that is dropped from the pool.
+async fn once(
+    pool: &Pool,
+    jobs: &[AppendJob],
+    latest: Option<HashMap<String, i64>>,
+) -> Result<(Vec<Outcome>, HashMap<String, i64>), StorageError> {
     let client = pool
         .get()
         .await
@@ -137,9 +227,15 @@ async fn once(pool: &Pool, jobs: &[AppendJob]) -> Result<Vec<Outcome>, StorageEr
     let Some(client) = guard.0.as_ref() else {
         return Err(StorageError::WriterGone);
     };
-    let outcome = batch_transaction::run(client, jobs).await;
+    let in_one_statement = latest.is_some();
+    let outcome = match latest {
+        Some(latest) => batch_predicted::run(client, jobs, latest).await,
+        None => batch_transaction::run(client, jobs).await,
+    };
     let rolled_back = match &outcome {
         Ok(_) => true,
+        // One statement is its own transaction: it ended with its error.
+        Err(_) if in_one_statement => true,
         // Outside a transaction (the pipelined COMMIT already ended it) this is a warning.
         Err(_) => client.batch_execute("ROLLBACK").await.is_ok(),
     };
