@@ -526,3 +526,106 @@ async fn a_writer_that_assumed_wrong_never_acknowledges_wrong() {
     }
     check_log(&one, &alice, &shared, &placed).await;
 }
+
+/// An entry sent again after its account went over a lowered quota is placed where it is, as it
+/// would be alone: a batch decided on what the writer assumes never refuses anything (a refusal is
+/// decided on what the database holds).
+#[tokio::test]
+async fn an_entry_sent_again_over_a_lowered_quota_is_placed_where_it_is() {
+    let Some(database) = common::backend::fresh_database().await else {
+        eprintln!(
+            "an_entry_sent_again_over_a_lowered_quota_is_placed_where_it_is: PostgreSQL only; skipped"
+        );
+        return;
+    };
+    let url = SecretText::new(database.url.clone());
+    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    let db: Arc<dyn Storage> = first.clone();
+    let alice = user(1);
+    account(&db, &alice).await;
+    let doc = format!("user-{alice}");
+    let placed = |appended: Appended| appended.placed;
+    db.append_entries(job(&alice, &doc, &[("small", 10)], QUOTA))
+        .await
+        .unwrap();
+    let big = db
+        .append_entries(job(&alice, &doc, &[("big", 100)], QUOTA))
+        .await
+        .unwrap();
+    assert_eq!(placed(big), [("big".to_owned(), 2)]);
+    // The quota lowered under what Alice holds; her device sends `big` again (it never heard the
+    // answer).
+    let again = db
+        .append_entries(job(&alice, &doc, &[("big", 100)], 50))
+        .await;
+    assert_eq!(
+        again.map(placed).map_err(|e| e.to_string()),
+        Ok(vec![("big".to_owned(), 2)])
+    );
+    assert_eq!(db.stored_bytes(alice.clone()).await.unwrap(), 110);
+}
+
+/// Appends that waited behind a held document go in one batch of several, in one statement: each
+/// placed in turn, the log gapless.
+#[tokio::test]
+async fn appends_that_waited_together_go_in_one_statement() {
+    let Some(database) = common::backend::fresh_database().await else {
+        eprintln!("appends_that_waited_together_go_in_one_statement: PostgreSQL only; skipped");
+        return;
+    };
+    let url = SecretText::new(database.url.clone());
+    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    let db: Arc<dyn Storage> = first.clone();
+    let (alice, bob) = (user(1), user(2));
+    account(&db, &alice).await;
+    account(&db, &bob).await;
+    let shared = format!("rel-{}", couple(&db, &alice, &bob).await);
+    let mut placed = BTreeMap::new();
+    placed.extend(
+        db.append_entries(job(&alice, &shared, &[("first", 16)], QUOTA))
+            .await
+            .unwrap()
+            .placed,
+    );
+    let before = ways(&first);
+    let (holder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    holder.batch_execute("BEGIN").await.unwrap();
+    holder
+        .execute(
+            "SELECT 1 FROM documents WHERE doc_id = $1 FOR UPDATE",
+            &[&shared],
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let who = if i % 2 == 0 { &alice } else { &bob };
+        let (db, job) = (
+            db.clone(),
+            job(who, &shared, &[(format!("e{i}").as_str(), 16)], QUOTA),
+        );
+        tasks.push(tokio::spawn(async move { db.append_entries(job).await }));
+        if i == 0 {
+            // Not a timing assertion: lets the first append's batch start and wait on the lock.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    holder.batch_execute("COMMIT").await.unwrap();
+    drop(holder);
+    let _ = driver.await;
+    for task in tasks {
+        placed.extend(task.await.unwrap().unwrap().placed);
+    }
+    let after = ways(&first);
+    assert_eq!(
+        (after.0 - before.0, after.1 - before.1, after.2 - before.2),
+        (2, 0, 0),
+        "the first append alone, then the 19 that waited, each batch in one statement"
+    );
+    assert_eq!(placed.len(), 21);
+    check_log(&db, &alice, &shared, &placed).await;
+}

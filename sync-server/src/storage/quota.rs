@@ -24,9 +24,9 @@ pub(crate) fn charged(usage: i64, bytes: u64, max_bytes: u64) -> Result<i64, Sto
 }
 
 /// How many bytes more an account may come to hold than `usage` under `max_bytes`: [`charged`]'s
-/// condition seen from the usage. A batch decided as if its uploader held nothing keeps every
-/// decision for any real usage up to the least room its charges left (PostgreSQL's one-round-trip
-/// group commit checks exactly that in the database).
+/// condition seen from the usage. What a batch accepted as if its uploader held nothing stays
+/// accepted for any real usage up to the least room its charges left (PostgreSQL's one-statement
+/// group commit checks exactly that in the database, and reads first when it would refuse).
 pub(crate) fn room(usage: i64, max_bytes: u64) -> i64 {
     i64::try_from(max_bytes)
         .unwrap_or(i64::MAX)

@@ -1,11 +1,12 @@
-//! A batch of appends decided at once: what one PostgreSQL transaction of a handful of set-based
-//! statements ([`super::batch_transaction`]) reads, and the plan of what it writes, whatever the
+//! A batch of appends decided at once: the facts one PostgreSQL transaction of a handful of
+//! set-based statements ([`super::batch_transaction`]) reads, or that the writer assumes and the
+//! database then checks ([`super::batch_predicted`]), and the plan of what it writes, whatever the
 //! batch's size (the group commit, [`super::group_commit`], runs it).
 //!
 //! Each append is decided on its own, in arrival order, exactly as if it ran alone: the facts
 //! (standings, latest seqs, entry ids already stored, the uploaders' usage) are read once for the
-//! whole batch under the same locks the single-append path takes, then [`plan`] decides every
-//! append in Rust. A refused append (another couple's document, over the quota) writes nothing
+//! whole batch under the same locks the single-append path takes (or assumed, then checked under
+//! those locks), then [`plan`] decides every append in Rust. A refused append (another couple's document, over the quota) writes nothing
 //! and gets its own error, so no savepoint is needed to roll it back; the others are written
 //! together. Locks are taken in one global order (memberships, then documents, then users, each
 //! sorted), so two batches (on one instance or two) wait for each other and never deadlock.
@@ -19,7 +20,8 @@ use crate::storage::{StorageError, quota};
 /// What an append's outcome is, before the commit.
 pub(super) type Outcome = Result<Appended, StorageError>;
 
-/// What the batch read before deciding (under its locks).
+/// What the batch read before deciding (under its locks), or what its writer assumes (checked
+/// under the same locks when it writes).
 #[derive(Debug, Default)]
 pub(super) struct Facts {
     /// (relationship, user) → standing; absent: never a member.
@@ -53,7 +55,7 @@ pub(super) struct Plan {
     /// Account → bytes to add to its usage.
     pub charges: BTreeMap<String, i64>,
     /// Account → the most its usage may have been above the usage assumed in [`Facts::stored`]
-    /// with every decision of the plan still the same ([`quota::room`]: the least room its
+    /// with every append the plan accepted still accepted ([`quota::room`]: the least room its
     /// accepted charges left). Only accounts that were charged are here.
     pub room: BTreeMap<String, i64>,
 }

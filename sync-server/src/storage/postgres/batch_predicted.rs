@@ -29,15 +29,15 @@
 //! statements in three round trips cost more in those than in running them (a batch of one append
 //! took p50 1.7 ms that way against 1.2 ms in one call, timed in the writer under the load bench;
 //! `docs/performance.md`). The call runs at the database's default isolation: read committed, as
-//! written for; under a stricter default a conflict is a serialization failure, which falls back
-//! the same way.
+//! written for; under a stricter default a conflict shows as a serialization failure or as a
+//! unique violation of a seq taken meanwhile, and falls back the same way.
 
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
 
-use super::batch::{Facts, Outcome, plan};
+use super::batch::{Facts, Outcome, Plan, plan};
 use super::batch_transaction::{self, NewEntries};
 use crate::storage::documents::{AppendJob, DocAccess};
 use crate::storage::relationships::Standing;
@@ -54,32 +54,27 @@ pub(super) fn assumed_wrong(error: &tokio_postgres::Error) -> bool {
     })
 }
 
-/// Runs the batch as one statement (its own transaction) in one round trip, decided on `latest`
-/// (each of its documents' latest seq, as the writer last saw it): an outcome per job, in order,
-/// and the latest seq of each document it wrote. An error rolled the whole statement back; the
-/// caller then runs the batch the way that reads first.
-pub(super) async fn run<C: GenericClient>(
-    c: &C,
-    jobs: &[AppendJob],
-    latest: HashMap<String, i64>,
-) -> Result<(Vec<Outcome>, HashMap<String, i64>), tokio_postgres::Error> {
-    let call = c
-        .prepare_cached(
-            "SELECT out_relationship, out_members FROM together_append_batch(
-                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .await?;
+/// A batch decided on what its writer assumes, every append accepted: what [`write`] sends.
+#[derive(Debug)]
+pub(super) struct Decided {
+    facts: Facts,
+    plan: Plan,
+}
 
-    // What the plan assumes: every writer a current member, nothing of the batch stored yet, every
-    // uploader holding nothing (the room its charges leave is checked instead).
+/// Decides the batch on `latest` (each of its documents' latest seq, as the writer last saw it)
+/// and on the assumptions above; `None` when that refuses any append. A refusal is only ever
+/// decided on what the database holds: an entry sent again is free, and assumed new it could be
+/// refused for a quota it does not need (and a refused append writes nothing that the database
+/// could check), so such a batch goes the way that reads first.
+pub(super) fn decide(jobs: &[AppendJob], latest: HashMap<String, i64>) -> Option<Decided> {
+    // Every writer a current member, nothing of the batch stored yet, every uploader holding
+    // nothing (the room its charges leave is checked instead).
     let mut facts = Facts {
         latest,
         ..Facts::default()
     };
-    let mut pairs: Vec<(&str, &str)> = Vec::new();
     for job in jobs {
         if let DocAccess::Relationship(r) = &job.access {
-            pairs.push((r.as_str(), job.user_id.as_str()));
             facts
                 .standings
                 .insert((r.clone(), job.user_id.clone()), Standing::Current);
@@ -96,8 +91,34 @@ pub(super) async fn run<C: GenericClient>(
             rules::may_reach(&job.access, &job.user_id, standing, Intent::Write)
         })
         .collect();
+    let plan = plan(jobs, authorized, &facts);
+    if plan.outcomes.iter().any(Result::is_err) {
+        return None;
+    }
+    Some(Decided { facts, plan })
+}
+
+/// Writes the batch `decided` as one statement (its own transaction) in one round trip: an
+/// outcome per job, in order, and the latest seq of each document it wrote. An error rolled the
+/// whole statement back; the caller then runs the batch the way that reads first.
+pub(super) async fn write<C: GenericClient>(
+    c: &C,
+    jobs: &[AppendJob],
+    decided: Decided,
+) -> Result<(Vec<Outcome>, HashMap<String, i64>), tokio_postgres::Error> {
+    let call = c
+        .prepare_cached(
+            "SELECT out_relationship, out_members FROM together_append_batch(
+                 $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .await?;
+    let Decided { facts, plan } = decided;
+    let mut pairs: Vec<(&str, &str)> = facts
+        .standings
+        .keys()
+        .map(|(r, u)| (r.as_str(), u.as_str()))
+        .collect();
     pairs.sort_unstable();
-    pairs.dedup();
     let (relationships, members): (Vec<&str>, Vec<&str>) = pairs.into_iter().unzip();
     let mut documents: Vec<(&str, i64)> = facts
         .latest
@@ -106,7 +127,6 @@ pub(super) async fn run<C: GenericClient>(
         .collect();
     documents.sort_unstable();
     let (docs, seqs): (Vec<&str>, Vec<i64>) = documents.into_iter().unzip();
-    let plan = plan(jobs, authorized, &facts);
     // Every account of the batch is expected to exist; one charged, to have the room it needs.
     let mut users: Vec<(&str, i64)> = facts
         .stored

@@ -5,6 +5,11 @@
 //! each. Nobody is answered before the commit returns
 //! (`synchronous_commit` stays as configured: on by default).
 //!
+//! A writer remembers its documents' latest seqs; when it knows every document of a batch and its
+//! assumptions accept every append, the batch is one statement ([`super::batch_predicted`]), and
+//! if that is rolled back (an assumption did not hold, or anything else failed) the batch runs
+//! the way that reads first, as below.
+//!
 //! A document always goes to the same writer (its id hashed), so one document's appends stay in
 //! arrival order. Writers of this instance and of other instances lock in one global order and
 //! wait for each other; should PostgreSQL still report a deadlock or a serialization failure,
@@ -51,10 +56,15 @@ const KNOWN_DOCUMENTS: usize = 65_536;
 pub struct BatchWays {
     /// Batches committed in one round trip, on what the writer knew.
     pub predicted: AtomicU64,
-    /// Batches whose one-round-trip run was rolled back (an assumption did not hold), then read
-    /// first.
+    /// Batches whose one-statement run was rolled back because an assumption did not hold (a
+    /// document another instance wrote to, a relationship ended, an account gone or at its quota,
+    /// an entry sent again), then read first.
     pub mispredicted: AtomicU64,
-    /// Batches committed after reading the facts first.
+    /// Batches whose one-statement run failed for another reason (the connection, say), then read
+    /// first.
+    pub failed: AtomicU64,
+    /// Batches committed after reading the facts first: the writer knew none of a document, or
+    /// its assumptions would refuse an append, or they did not hold.
     pub read_first: AtomicU64,
     /// Batches that failed as a whole and ran one append at a time.
     pub one_by_one: AtomicU64,
@@ -159,21 +169,25 @@ async fn commit(
     seqs: &mut KnownSeqs,
     ways: &BatchWays,
 ) -> Vec<Outcome> {
-    if let Some(latest) = seqs.of(&jobs) {
-        match once(pool, &jobs, Some(latest)).await {
+    let decided = seqs
+        .of(&jobs)
+        .and_then(|latest| batch_predicted::decide(&jobs, latest));
+    if let Some(decided) = decided {
+        match once(pool, &jobs, Some(decided)).await {
             Ok((outcomes, latest)) => {
                 ways.predicted.fetch_add(1, Ordering::Relaxed);
                 seqs.learn(latest);
                 return outcomes;
             }
             Err(StorageError::Postgres(error)) if batch_predicted::assumed_wrong(&error) => {
+                ways.mispredicted.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(%error, "a batch's assumptions did not hold; reading first");
             }
             Err(error) => {
-                tracing::info!(%error, "a one-round-trip batch failed; reading first");
+                ways.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(%error, "a one-statement batch failed; reading first");
             }
         }
-        ways.mispredicted.fetch_add(1, Ordering::Relaxed);
         seqs.forget(&jobs);
     }
     let mut attempt = 0;
@@ -217,7 +231,7 @@ async fn commit(
 async fn once(
     pool: &Pool,
     jobs: &[AppendJob],
-    latest: Option<HashMap<String, i64>>,
+    decided: Option<batch_predicted::Decided>,
 ) -> Result<(Vec<Outcome>, HashMap<String, i64>), StorageError> {
     let client = pool
         .get()
@@ -227,9 +241,9 @@ async fn once(
     let Some(client) = guard.0.as_ref() else {
         return Err(StorageError::WriterGone);
     };
-    let in_one_statement = latest.is_some();
-    let outcome = match latest {
-        Some(latest) => batch_predicted::run(client, jobs, latest).await,
+    let in_one_statement = decided.is_some();
+    let outcome = match decided {
+        Some(decided) => batch_predicted::write(client, jobs, decided).await,
         None => batch_transaction::run(client, jobs).await,
     };
     let rolled_back = match &outcome {
