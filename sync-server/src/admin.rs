@@ -122,10 +122,11 @@ async fn metrics(State(state): State<AdminState>) -> Response {
             None
         }
     };
-    let text = state
-        .app
-        .metrics
-        .render(state.app.hub.connected(), database_bytes);
+    let text = state.app.metrics.render(
+        state.app.hub.connected(),
+        database_bytes,
+        state.app.database.group_commit_ways(),
+    );
     (
         [(
             header::CONTENT_TYPE,

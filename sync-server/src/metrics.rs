@@ -24,6 +24,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+use crate::storage::GroupCommitWays;
+
 /// Latency buckets, in seconds: from a cached health check to a slow page of a large pull.
 const LATENCY_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -99,6 +101,16 @@ pub struct Metrics {
     database_bytes: Gauge,
     usage_reports: Family<OutcomeLabels, Counter>,
     token_checks: Family<SourceLabels, Counter>,
+    group_commit: Family<WayLabels, Counter>,
+    /// Held while the group commit's counters catch up with the backend's at a scrape, so two
+    /// scrapes at once never add the same batches twice.
+    group_commit_catching_up: std::sync::Mutex<()>,
+}
+
+/// How a batch of appends was written (PostgreSQL's group commit).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WayLabels {
+    way: &'static str,
 }
 
 /// Where a device token's check was answered.
@@ -214,6 +226,14 @@ impl Metrics {
              less than ten seconds ago; database)",
             token_checks.clone(),
         );
+        let group_commit = Family::<WayLabels, Counter>::default();
+        registry.register(
+            "group_commit_batches",
+            "Batches of appends PostgreSQL's group commit wrote, by way (one_statement: on what \
+             the writer knew; assumed_wrong and failed: tried so, then read first; read_first; \
+             one_by_one); read from the backend at each scrape, absent on SQLite",
+            group_commit.clone(),
+        );
         let database_bytes = Gauge::default();
         registry.register(
             "database_bytes",
@@ -234,6 +254,8 @@ impl Metrics {
             database_bytes,
             usage_reports,
             token_checks,
+            group_commit,
+            group_commit_catching_up: std::sync::Mutex::new(()),
         }
     }
 
@@ -281,13 +303,36 @@ impl Metrics {
         self.login_limited.inc();
     }
 
-    /// The registry in Prometheus' text format, with the gauges of the present set first.
-    pub fn render(&self, live_sockets: usize, database_bytes: Option<u64>) -> String {
+    /// The registry in Prometheus' text format, with the gauges of the present set first and the
+    /// group commit's counters brought up to the backend's counts.
+    pub fn render(
+        &self,
+        live_sockets: usize,
+        database_bytes: Option<u64>,
+        group_commit: Option<GroupCommitWays>,
+    ) -> String {
         self.live_sockets
             .set(i64::try_from(live_sockets).unwrap_or(i64::MAX));
         if let Some(bytes) = database_bytes {
             self.database_bytes
                 .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        }
+        if let Some(ways) = group_commit {
+            let _catching_up = self
+                .group_commit_catching_up
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (way, count) in [
+                ("one_statement", ways.one_statement),
+                ("assumed_wrong", ways.assumed_wrong),
+                ("failed", ways.failed),
+                ("read_first", ways.read_first),
+                ("one_by_one", ways.one_by_one),
+            ] {
+                let counter = self.group_commit.get_or_create(&WayLabels { way });
+                // The backend's counts only grow: add what is new since the last scrape.
+                counter.inc_by(count.saturating_sub(counter.get()));
+            }
         }
         let mut text = String::new();
         // Writing into a String cannot fail.
@@ -373,7 +418,7 @@ mod tests {
             StatusCode::INSUFFICIENT_STORAGE,
             0.002,
         );
-        let text = metrics.render(2, Some(4096));
+        let text = metrics.render(2, Some(4096), None);
         for line in [
             "together_appended_entries_total 3",
             "together_pull_bytes_total 1234",

@@ -35,7 +35,7 @@ use std::path::PathBuf;
 pub use accounts::{Accounts, Credentials, DeviceRow, NewAccount};
 pub use console::Console;
 pub use documents::{AppendJob, Appended, DocAccess, Documents, EntryRow, NewSnapshot};
-pub use instance::{Broadcast, Envelope, Heard, Instance};
+pub use instance::{Broadcast, Envelope, GroupCommitWays, Heard, Instance};
 pub use postgres::{BatchWays, PostgresStorage};
 pub use quota::Quota;
 pub use relationships::{RelationshipRow, Relationships, Standing};

@@ -144,3 +144,45 @@ async fn refused_sign_ins_and_full_quotas_are_counted() {
     );
     assert_eq!(sample(&text, "together_quota_refusals_total"), 1.0);
 }
+
+/// PostgreSQL's group commit tells how it wrote its batches: the first append to a document reads
+/// first, the next goes in one statement. SQLite's writer has no such ways: no samples there.
+#[tokio::test]
+async fn the_group_commits_ways_are_counted() {
+    let server = start().await;
+    let alice = signup(&server, "alice@example.com", "Alice", "pw-alice").await;
+    let path = format!("/v1/docs/user-{}/entries", alice.user_id);
+    for id in ["e1", "e2"] {
+        let appended = alice
+            .post(
+                &path,
+                json!({ "entries": [{ "entry_id": id, "ciphertext": b64(b"0123") }] }),
+            )
+            .await;
+        assert_eq!(appended.status, 200, "{}", appended.body);
+    }
+    let text = scrape(&server).await;
+    let way = |way: &str| {
+        sample(
+            &text,
+            &format!("together_group_commit_batches_total{{way=\"{way}\"}}"),
+        )
+    };
+    if common::backend::server_url().is_some() {
+        assert!(
+            text.contains("# TYPE together_group_commit_batches counter"),
+            "{text}"
+        );
+        assert!(way("read_first") >= 1.0, "the first append: {text}");
+        assert!(way("one_statement") >= 1.0, "the second: {text}");
+        assert_eq!(
+            way("assumed_wrong") + way("failed") + way("one_by_one"),
+            0.0
+        );
+    } else {
+        assert!(
+            !text.contains("together_group_commit_batches_total"),
+            "{text}"
+        );
+    }
+}

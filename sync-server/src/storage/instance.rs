@@ -101,6 +101,22 @@ pub enum Heard {
     Gap,
 }
 
+/// How a backend's group commit has written its batches of appends since this instance started
+/// (PostgreSQL's: [`crate::storage::BatchWays`]), for the operator's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupCommitWays {
+    /// In one statement, on what the writer knew.
+    pub one_statement: u64,
+    /// Tried in one statement, rolled back because an assumption did not hold, then read first.
+    pub assumed_wrong: u64,
+    /// Tried in one statement, failed for another reason, then read first.
+    pub failed: u64,
+    /// Written after reading the facts first.
+    pub read_first: u64,
+    /// Failed as a whole, then written one append at a time.
+    pub one_by_one: u64,
+}
+
 /// The instance-wide facts of the database.
 #[async_trait::async_trait]
 pub trait Instance {
@@ -110,6 +126,10 @@ pub trait Instance {
     /// How many bytes the database takes (SQLite: its pages; PostgreSQL: `pg_database_size`), for
     /// the operator's metrics: a disk filling up is seen before it is full.
     async fn database_bytes(&self) -> Result<u64, StorageError>;
+
+    /// How this instance's group commit wrote its batches so far; `None` when the backend has no
+    /// such ways to tell apart (SQLite's writer commits every batch alike).
+    fn group_commit_ways(&self) -> Option<GroupCommitWays>;
 
     /// The entitlement signing key's seed: the stored one, or `candidate` stored now when there is
     /// none yet (one conditional insert: instances starting together agree on one key).

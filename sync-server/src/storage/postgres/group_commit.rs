@@ -29,7 +29,7 @@ use tokio_postgres::error::SqlState;
 use super::batch::Outcome;
 use super::documents::append_alone;
 use super::{batch_predicted, batch_transaction};
-use crate::storage::{AppendJob, Appended, StorageError};
+use crate::storage::{AppendJob, Appended, GroupCommitWays, StorageError};
 
 /// Most appends committed together; bounds how long the first of them waits.
 const MAX_BATCH: usize = 512;
@@ -68,6 +68,19 @@ pub struct BatchWays {
     pub read_first: AtomicU64,
     /// Batches that failed as a whole and ran one append at a time.
     pub one_by_one: AtomicU64,
+}
+
+impl BatchWays {
+    /// The counts as they are now.
+    pub fn snapshot(&self) -> GroupCommitWays {
+        GroupCommitWays {
+            one_statement: self.predicted.load(Ordering::Relaxed),
+            assumed_wrong: self.mispredicted.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            read_first: self.read_first.load(Ordering::Relaxed),
+            one_by_one: self.one_by_one.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// The latest seq of the documents a writer committed or read, as of its last batch: right unless

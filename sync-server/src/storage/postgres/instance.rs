@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::news_key::SEAL_BYTES;
 use super::{PostgresStorage, exec, one};
 use crate::storage::StorageError;
-use crate::storage::instance::{Envelope, Heard, Instance};
+use crate::storage::instance::{Envelope, GroupCommitWays, Heard, Instance};
 
 /// The channel every instance listens on.
 pub(super) const CHANNEL: &str = "together_news";
@@ -59,6 +59,10 @@ impl Instance for PostgresStorage {
         )
         .await?
         .get(0))
+    }
+
+    fn group_commit_ways(&self) -> Option<GroupCommitWays> {
+        Some(self.batch_ways().snapshot())
     }
 
     async fn database_bytes(&self) -> Result<u64, StorageError> {

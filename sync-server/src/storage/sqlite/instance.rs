@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::SqliteStorage;
 use crate::storage::StorageError;
-use crate::storage::instance::{Envelope, Heard, Instance};
+use crate::storage::instance::{Envelope, GroupCommitWays, Heard, Instance};
 
 #[async_trait::async_trait]
 impl Instance for SqliteStorage {
@@ -22,6 +22,10 @@ impl Instance for SqliteStorage {
             )?)
         })
         .await
+    }
+
+    fn group_commit_ways(&self) -> Option<GroupCommitWays> {
+        None
     }
 
     async fn database_bytes(&self) -> Result<u64, StorageError> {
