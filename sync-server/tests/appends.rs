@@ -629,3 +629,48 @@ async fn appends_that_waited_together_go_in_one_statement() {
     assert_eq!(placed.len(), 21);
     check_log(&db, &alice, &shared, &placed).await;
 }
+
+/// The one-statement way failing for a reason of its own (here its function is gone) never fails
+/// an append: the batch is read first instead, and the writer stops trying that way for a while
+/// rather than paying a failed call at every batch.
+#[tokio::test]
+async fn when_the_one_statement_way_fails_appends_go_on_the_other_way() {
+    let Some(database) = common::backend::fresh_database().await else {
+        eprintln!(
+            "when_the_one_statement_way_fails_appends_go_on_the_other_way: PostgreSQL only; skipped"
+        );
+        return;
+    };
+    let url = SecretText::new(database.url.clone());
+    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    let db: Arc<dyn Storage> = first.clone();
+    let alice = user(1);
+    account(&db, &alice).await;
+    let doc = format!("user-{alice}");
+    let seq = |appended: Appended| appended.placed[0].1;
+    for (n, id) in ["e1", "e2"].into_iter().enumerate() {
+        let appended = db.append_entries(job(&alice, &doc, &[(id, 8)], QUOTA));
+        assert_eq!(seq(appended.await.unwrap()), i64::try_from(n).unwrap() + 1);
+    }
+    assert_eq!(ways(&first), (1, 0, 1));
+    let (admin, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    admin
+        .batch_execute("DROP FUNCTION together_append_batch")
+        .await
+        .unwrap();
+    for (n, id) in ["e3", "e4", "e5"].into_iter().enumerate() {
+        let appended = db.append_entries(job(&alice, &doc, &[(id, 8)], QUOTA));
+        assert_eq!(seq(appended.await.unwrap()), i64::try_from(n).unwrap() + 3);
+    }
+    assert_eq!(ways(&first), (1, 0, 4), "read first, every one");
+    assert_eq!(
+        first.batch_ways().failed.load(Ordering::Relaxed),
+        1,
+        "tried once, then not again for a while"
+    );
+    drop(admin);
+    let _ = driver.await;
+}

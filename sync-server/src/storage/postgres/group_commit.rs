@@ -8,7 +8,8 @@
 //! A writer remembers its documents' latest seqs; when it knows every document of a batch and its
 //! assumptions accept every append, the batch is one statement ([`super::batch_predicted`]), and
 //! if that is rolled back (an assumption did not hold, or anything else failed) the batch runs
-//! the way that reads first, as below.
+//! the way that reads first, as below; after a failure other than an assumption, that writer
+//! reads first only, for a while ([`PAUSE_AFTER_FAILURE`]).
 //!
 //! A document always goes to the same writer (its id hashed), so one document's appends stay in
 //! arrival order. Writers of this instance and of other instances lock in one global order and
@@ -21,9 +22,11 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use deadpool_postgres::{Object, Pool};
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use tokio_postgres::error::SqlState;
 
 use super::batch::Outcome;
@@ -83,31 +86,52 @@ impl BatchWays {
     }
 }
 
-/// The latest seq of the documents a writer committed or read, as of its last batch: right unless
-/// another instance appended since, or an entry was removed (which the batch checks).
+/// How long a writer goes the reading way after the one-statement way failed for a reason other
+/// than an assumption (a connection lost, the function missing or refused): such a failure tends
+/// to repeat, and each try would cost a failed call and a log line.
+const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(60);
+
+/// What a writer may assume: the latest seq of the documents it committed or read, as of its last
+/// batch (right unless another instance appended since, which the batch checks), unless the
+/// one-statement way is paused after a failure.
 #[derive(Debug, Default)]
-struct KnownSeqs(HashMap<String, i64>);
+struct KnownSeqs {
+    latest: HashMap<String, i64>,
+    paused_until: Option<Instant>,
+}
 
 impl KnownSeqs {
-    /// Each of the batch's documents' latest seq, if the writer knows every one.
+    /// Each of the batch's documents' latest seq, if the writer knows every one (and the
+    /// one-statement way is not paused).
     fn of(&self, jobs: &[AppendJob]) -> Option<HashMap<String, i64>> {
+        if self
+            .paused_until
+            .is_some_and(|until| Instant::now() < until)
+        {
+            return None;
+        }
         jobs.iter()
-            .map(|job| Some((job.doc_id.clone(), *self.0.get(&job.doc_id)?)))
+            .map(|job| Some((job.doc_id.clone(), *self.latest.get(&job.doc_id)?)))
             .collect()
     }
 
     /// What a committed batch read or wrote.
     fn learn(&mut self, latest: HashMap<String, i64>) {
-        if self.0.len() + latest.len() > KNOWN_DOCUMENTS {
-            self.0.clear();
+        if self.latest.len() + latest.len() > KNOWN_DOCUMENTS {
+            self.latest.clear();
         }
-        self.0.extend(latest);
+        self.latest.extend(latest);
+    }
+
+    /// The one-statement way failed on its own: the reading way only, for a while.
+    fn pause(&mut self) {
+        self.paused_until = Some(Instant::now() + PAUSE_AFTER_FAILURE);
     }
 
     /// A batch failed: what it assumed of its documents is in doubt.
     fn forget(&mut self, jobs: &[AppendJob]) {
         for job in jobs {
-            self.0.remove(&job.doc_id);
+            self.latest.remove(&job.doc_id);
         }
     }
 }
@@ -198,7 +222,12 @@ async fn commit(
             }
             Err(error) => {
                 ways.failed.fetch_add(1, Ordering::Relaxed);
-                tracing::info!(%error, "a one-statement batch failed; reading first");
+                tracing::warn!(
+                    %error,
+                    "a one-statement batch failed; reading first, and only so for {} s",
+                    PAUSE_AFTER_FAILURE.as_secs()
+                );
+                seqs.pause();
             }
         }
         seqs.forget(&jobs);
