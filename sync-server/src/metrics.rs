@@ -4,12 +4,13 @@
 //! by the API's state. Handlers count what only they know (appends, pull bytes, webhook outcomes,
 //! sign-ins refused by the limiter, quota refusals, usage reports accepted and refused); the [`track`] middleware counts every request
 //! by route and status with its latency; the gauges that describe the present (live sockets,
-//! database size) are read when Prometheus scrapes.
+//! database size) are read when Prometheus scrapes, and so are the counts PostgreSQL's group
+//! commit keeps of how it wrote its batches (the counters catch up with them).
 //!
 //! ## Architecture invariant
 //! A label never carries text from outside: routes are the router's templates (never a raw path,
 //! so no invite code or document id), methods outside the standard set are counted as `other`,
-//! and statuses are the server's own. The number of series is bounded by the code, not by callers.
+//! and statuses and the group commit's ways are the server's own. The number of series is bounded by the code, not by callers.
 
 use std::time::Instant;
 

@@ -435,6 +435,27 @@ fn ways(storage: &PostgresStorage) -> (u64, u64, u64) {
     )
 }
 
+/// Waits until a session of this database waits for a row lock (what the tests hold to line
+/// appends up), at most ten seconds.
+async fn until_someone_waits_for_a_lock(client: &tokio_postgres::Client) {
+    for _ in 0..1000 {
+        let waiting: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("nobody waited for the held row");
+}
+
 /// PostgreSQL's writer commits a batch in one round trip when it knows its documents' latest
 /// seqs, decided on what it assumes (current members, entries not stored yet, room in the quota).
 /// Whatever it assumed that no longer holds (another instance appended, an entry is sent again, the
@@ -609,11 +630,13 @@ async fn appends_that_waited_together_go_in_one_statement() {
         );
         tasks.push(tokio::spawn(async move { db.append_entries(job).await }));
         if i == 0 {
-            // Not a timing assertion: lets the first append's batch start and wait on the lock.
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            // The first append's batch is in PostgreSQL, waiting for the document.
+            until_someone_waits_for_a_lock(&holder).await;
         }
     }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The 19 others queue in the writer meanwhile (this test's runtime has one thread: they are
+    // all queued before the writer can answer the first).
+    tokio::task::yield_now().await;
     holder.batch_execute("COMMIT").await.unwrap();
     drop(holder);
     let _ = driver.await;
@@ -672,5 +695,62 @@ async fn when_the_one_statement_way_fails_appends_go_on_the_other_way() {
         "tried once, then not again for a while"
     );
     drop(admin);
+    let _ = driver.await;
+}
+
+/// Under a stricter default isolation, a write that commits while a one-statement batch waits for
+/// its lock is a serialization failure: an assumption that did not hold, like any other (read
+/// first, no pause of the one-statement way), not a failure of that way.
+#[tokio::test]
+async fn under_repeatable_read_a_conflict_is_an_assumption_that_did_not_hold() {
+    let Some(database) = common::backend::fresh_database().await else {
+        eprintln!(
+            "under_repeatable_read_a_conflict_is_an_assumption_that_did_not_hold: PostgreSQL only; skipped"
+        );
+        return;
+    };
+    let (holder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    holder
+        .batch_execute(
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation \
+             = %L', current_database(), 'repeatable read'); END $$",
+        )
+        .await
+        .unwrap();
+    let url = SecretText::new(database.url.clone());
+    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
+    let db: Arc<dyn Storage> = first.clone();
+    let alice = user(1);
+    account(&db, &alice).await;
+    let doc = format!("user-{alice}");
+    let append = |id: &str| {
+        let (db, job) = (db.clone(), job(&alice, &doc, &[(id, 8)], QUOTA));
+        async move { db.append_entries(job).await.unwrap().placed[0].1 }
+    };
+    assert_eq!(append("e1").await, 1);
+    assert_eq!(append("e2").await, 2);
+    // Someone else holds Alice's row (as a charge on another instance would), so e3's call takes
+    // its snapshot, then waits for the row; the row changes under it.
+    holder
+        .batch_execute(&format!(
+            "BEGIN; UPDATE users SET stored_bytes = stored_bytes WHERE id = '{alice}'"
+        ))
+        .await
+        .unwrap();
+    let e3 = tokio::spawn(append("e3"));
+    until_someone_waits_for_a_lock(&holder).await;
+    holder.batch_execute("COMMIT").await.unwrap();
+    assert_eq!(e3.await.unwrap(), 3);
+    assert_eq!(append("e4").await, 4);
+    assert_eq!(
+        ways(&first),
+        (2, 1, 2),
+        "e3 met a serialization failure and was read first; e4 in one statement again"
+    );
+    assert_eq!(first.batch_ways().failed.load(Ordering::Relaxed), 0);
+    drop(holder);
     let _ = driver.await;
 }

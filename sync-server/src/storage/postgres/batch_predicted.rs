@@ -46,11 +46,16 @@ use crate::storage::rules::{self, Intent};
 /// The SQLSTATE `together_expect` raises when an expectation does not hold.
 pub(super) const EXPECTATION_FAILED: &str = "BTX01";
 
-/// Whether `error` is this batch's assumptions failing (an expectation, or an entry id stored
-/// before), not the database failing: the writer then simply reads and decides again.
+/// Whether `error` is this batch's assumptions failing, not the way itself: an expectation, an
+/// entry id (or, under a stricter isolation, a seq) stored meanwhile, or a write conflict with
+/// another transaction (a serialization failure or a deadlock). The writer then simply reads and
+/// decides again.
 pub(super) fn assumed_wrong(error: &tokio_postgres::Error) -> bool {
     error.code().is_some_and(|code| {
-        code.code() == EXPECTATION_FAILED || *code == SqlState::UNIQUE_VIOLATION
+        code.code() == EXPECTATION_FAILED
+            || *code == SqlState::UNIQUE_VIOLATION
+            || *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
     })
 }
 

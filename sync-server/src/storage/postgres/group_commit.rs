@@ -220,6 +220,11 @@ async fn commit(
                 ways.mispredicted.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(%error, "a batch's assumptions did not hold; reading first");
             }
+            // No connection to be had: nothing ran, and the reading way needs one too.
+            Err(error @ StorageError::Pool(_)) => {
+                ways.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(%error, "no connection for a one-statement batch; reading first");
+            }
             Err(error) => {
                 ways.failed.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
@@ -331,5 +336,45 @@ fn retryable(error: &StorageError) -> bool {
                 || *code == SqlState::T_R_SERIALIZATION_FAILURE
         ),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::DocAccess;
+
+    fn job(doc: &str) -> AppendJob {
+        AppendJob {
+            doc_id: doc.into(),
+            access: DocAccess::Owner("u".into()),
+            user_id: "u".into(),
+            device_id: "d".into(),
+            entries: Vec::new(),
+            now: "2026-01-01T00:00:00.000Z".into(),
+            max_account_bytes: 1,
+        }
+    }
+
+    #[test]
+    fn a_paused_writer_assumes_again_once_the_pause_is_over() {
+        let mut seqs = KnownSeqs::default();
+        seqs.learn(HashMap::from([("a".to_owned(), 3)]));
+        let known = Some(HashMap::from([("a".to_owned(), 3)]));
+        assert_eq!(seqs.of(&[job("a")]), known);
+        assert_eq!(seqs.of(&[job("a"), job("b")]), None, "b unknown");
+        seqs.pause();
+        assert_eq!(seqs.of(&[job("a")]), None, "paused");
+        let until = seqs.paused_until.unwrap_or_else(Instant::now);
+        assert!(until >= Instant::now() + PAUSE_AFTER_FAILURE - Duration::from_secs(1));
+        // The pause over (its end moved to now, rather than waiting a minute).
+        seqs.paused_until = Some(Instant::now());
+        assert_eq!(
+            seqs.of(&[job("a")]),
+            known,
+            "what it knew, kept through the pause"
+        );
+        seqs.forget(&[job("a")]);
+        assert_eq!(seqs.of(&[job("a")]), None, "forgotten");
     }
 }
