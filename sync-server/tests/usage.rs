@@ -15,7 +15,7 @@ use jiff::civil::Date;
 use serde_json::{Value, json};
 use together_server::clock::{Clock, ManualClock};
 use together_server::secrets::SecretText;
-use together_server::storage::rules::usage::{FeatureUsageMetric, KThreshold};
+use together_server::storage::rules::usage::{CohortRow, FeatureUsageMetric, KThreshold};
 use together_server::storage::usage::feature_usage;
 use together_server::storage::{PostgresStorage, SqliteStorage, Storage};
 
@@ -361,6 +361,43 @@ async fn cohorts_count_accounts_by_creation_week_with_activity_and_subscriptions
 }
 
 /// Runs `together-server admin ARGS` against `server`'s database: (success, stdout, stderr).
+/// Two computations of the cohorts that overlap (the job on one instance and `admin fold-usage`,
+/// or a job started before the accounts it would count): the one computed earlier never
+/// replaces what a later one stored, whichever commits last.
+#[tokio::test]
+async fn an_older_computation_of_the_cohorts_never_replaces_a_newer_one() {
+    let (server, _clock) = at_now().await;
+    let db = storage_of(&server).await;
+    let row = CohortRow {
+        cohort_week: "2026-11-23".into(),
+        weeks_since_signup: 0,
+        cohort_size: 1,
+        active_users: 1,
+        paying_users: 0,
+        retention_rate: 1.0,
+    };
+    // Later than the server's own job (its clock says 12:00), so that job cannot interleave.
+    db.replace_cohorts(vec![row.clone()], "2026-11-29T13:00:00.000Z".into())
+        .await
+        .unwrap();
+    db.replace_cohorts(Vec::new(), "2026-11-29T12:30:00.000Z".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        db.user_cohorts().await.unwrap(),
+        [row],
+        "computed earlier, stored later: dropped"
+    );
+    db.replace_cohorts(Vec::new(), "2026-11-29T14:00:00.000Z".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        db.user_cohorts().await.unwrap(),
+        [],
+        "a newer one replaces it"
+    );
+}
+
 async fn admin(server: &Server, args: &[&str]) -> (bool, String, String) {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_together-server"));
     command.arg("admin").args(args);

@@ -59,7 +59,8 @@ pub trait Usage {
     /// What cohorts are counted from.
     async fn cohort_facts(&self) -> Result<CohortFacts, StorageError>;
 
-    /// Replaces every cohort row with `rows`, computed at `now` (one transaction).
+    /// Replaces every cohort row with `rows`, computed at `now` (one transaction), unless the rows
+    /// stored were computed later ([`rules::cohorts_replace`]).
     async fn replace_cohorts(&self, rows: Vec<CohortRow>, now: String) -> Result<(), StorageError>;
 
     /// Every cohort row, newest cohort first, then by week since sign-up.

@@ -4,9 +4,11 @@
 
 use together_core::wire::usage::FeatureUsage;
 
-use super::{PostgresStorage, exec, rows};
+use super::{PostgresStorage, exec, one, rows};
 use crate::storage::StorageError;
-use crate::storage::rules::usage::{CohortFacts, CohortRow, FeatureUsageMetric, UsageSums};
+use crate::storage::rules::usage::{
+    self as rules, CohortFacts, CohortRow, FeatureUsageMetric, UsageSums,
+};
 use crate::storage::usage::Usage;
 
 /// The Monday of an account's creation week.
@@ -230,6 +232,15 @@ impl Usage for PostgresStorage {
     ) -> Result<(), StorageError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
+        // Replacers wait for each other (readers do not), so the check below sees the last one.
+        tx.batch_execute("LOCK TABLE user_cohorts IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+        let stored: Option<String> = one(&tx, "SELECT max(computed_at) FROM user_cohorts", &[])
+            .await?
+            .get(0);
+        if !rules::cohorts_replace(stored.as_deref(), &now) {
+            return Ok(());
+        }
         exec(&tx, "DELETE FROM user_cohorts", &[]).await?;
         for row in &cohorts {
             exec(

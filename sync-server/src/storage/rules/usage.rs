@@ -172,6 +172,15 @@ pub struct CohortFacts {
     pub paying: Vec<(String, String, String, Option<String>)>,
 }
 
+/// Whether cohorts computed at `computed_at` may replace those stored, computed at
+/// `stored_latest` (none stored: yes). Two computations can overlap (the job on one instance and
+/// `admin fold-usage`, say); the one computed earlier counts fewer accounts and weeks, so it never
+/// replaces a later one, whichever commits last. Both are the server's own timestamps
+/// (`clock::stamp`: RFC 3339 UTC, milliseconds, one fixed width), so they compare as text.
+pub fn cohorts_replace(stored_latest: Option<&str>, computed_at: &str) -> bool {
+    stored_latest.is_none_or(|stored| stored <= computed_at)
+}
+
 /// A `user_cohorts` row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CohortRow {
@@ -269,6 +278,23 @@ mod tests {
 
     fn date(text: &str) -> Date {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn cohorts_computed_earlier_never_replace_those_computed_later() {
+        assert!(cohorts_replace(None, "2026-11-29T12:00:00.000Z"));
+        assert!(cohorts_replace(
+            Some("2026-11-29T12:00:00.000Z"),
+            "2026-11-29T12:00:00.001Z"
+        ));
+        assert!(cohorts_replace(
+            Some("2026-11-29T12:00:00.000Z"),
+            "2026-11-29T12:00:00.000Z"
+        ));
+        assert!(!cohorts_replace(
+            Some("2026-11-29T12:00:00.000Z"),
+            "2026-11-29T11:59:59.999Z"
+        ));
     }
 
     fn row(total: i64) -> FeatureUsageMetric {

@@ -5,7 +5,9 @@ use together_core::wire::usage::FeatureUsage;
 
 use super::SqliteStorage;
 use crate::storage::StorageError;
-use crate::storage::rules::usage::{CohortFacts, CohortRow, FeatureUsageMetric, UsageSums};
+use crate::storage::rules::usage::{
+    self as rules, CohortFacts, CohortRow, FeatureUsageMetric, UsageSums,
+};
 use crate::storage::usage::Usage;
 
 /// The Monday of an account's creation week, in SQLite's date functions.
@@ -202,6 +204,13 @@ impl Usage for SqliteStorage {
     async fn replace_cohorts(&self, rows: Vec<CohortRow>, now: String) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
             let tx = conn.unchecked_transaction()?;
+            let stored: Option<String> =
+                tx.query_row("SELECT max(computed_at) FROM user_cohorts", [], |row| {
+                    row.get(0)
+                })?;
+            if !rules::cohorts_replace(stored.as_deref(), &now) {
+                return Ok(());
+            }
             tx.execute("DELETE FROM user_cohorts", [])?;
             {
                 let mut insert = tx.prepare_cached(
