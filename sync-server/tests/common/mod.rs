@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod appends;
 pub mod backend;
 pub mod billing;
 pub mod fake_stripe;

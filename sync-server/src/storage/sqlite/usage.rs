@@ -203,7 +203,13 @@ impl Usage for SqliteStorage {
 
     async fn replace_cohorts(&self, rows: Vec<CohortRow>, now: String) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            // Writing from the start (`IMMEDIATE`): a transaction that reads first, then writes,
+            // fails at once with "database is locked" when another connection (the admin
+            // command's, the server's) wrote in between, instead of waiting its turn.
+            let tx = rusqlite::Transaction::new_unchecked(
+                conn,
+                rusqlite::TransactionBehavior::Immediate,
+            )?;
             let stored: Option<String> =
                 tx.query_row("SELECT max(computed_at) FROM user_cohorts", [], |row| {
                     row.get(0)
