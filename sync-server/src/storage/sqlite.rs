@@ -129,6 +129,15 @@ pub struct SqliteStorage {
     appends: std::sync::mpsc::Sender<group_commit::Pending>,
 }
 
+/// A write transaction that takes SQLite's write lock at its start (`BEGIN IMMEDIATE`). Inside
+/// one server every write shares one connection, but an admin command run against a live
+/// server's file writes through another: a deferred transaction that reads before it writes then
+/// fails at once with "database is locked" when the other wrote in between, where an immediate
+/// one waits its turn (the busy timeout).
+pub(crate) fn write_transaction(conn: &Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+}
+
 /// Waits for, then holds, the lock that makes migrations of the database at `path` one at a
 /// time across processes (`server.sqlite3.lock` beside it, 0600; released on drop or exit).
 fn migration_lock(path: &Path) -> std::io::Result<std::fs::File> {

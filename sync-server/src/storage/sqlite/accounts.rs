@@ -21,7 +21,7 @@ pub(super) fn create_account(
     a: &NewAccount,
     signup_code: Option<[u8; 32]>,
 ) -> Result<(), StorageError> {
-    let tx = conn.unchecked_transaction()?;
+    let tx = crate::storage::sqlite::write_transaction(conn)?;
     if let Some(code) = signup_code {
         let taken = tx.execute(
             "UPDATE signup_codes SET uses = uses + 1, last_used_at = ?2
@@ -242,7 +242,7 @@ impl Accounts for SqliteStorage {
         now: String,
     ) -> Result<Option<(String, Vec<String>)>, StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let mut ended = None;
             if let Some(current) = super::relationships::current_relationship(&tx, &user_id)? {
                 let mut partners = super::relationships::end_relationship(&tx, &current, &now)?;

@@ -166,7 +166,7 @@ impl Documents for SqliteStorage {
             max_account_bytes,
         } = snapshot;
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             authorize(&tx, &access, &user_id, Intent::Write)?;
             let latest: i64 = tx.query_row(
                 "SELECT coalesce(max(seq), 0) FROM doc_entries WHERE doc_id = ?1",

@@ -112,7 +112,7 @@ impl Relationships for SqliteStorage {
         now: String,
     ) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let exists: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM relationships WHERE id = ?1)",
                 [&relationship_id],
@@ -228,7 +228,7 @@ impl Relationships for SqliteStorage {
         now: String,
     ) -> Result<(String, Option<Vec<u8>>), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let invite = tx
                 .query_row(
                     "SELECT i.relationship_id, i.redeemed_by, i.expires_at, i.wrapped_key, r.ended_at
@@ -286,7 +286,7 @@ impl Relationships for SqliteStorage {
         now: String,
     ) -> Result<Vec<String>, StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             rules::may_leave(standing(&tx, &relationship_id, &user_id)?)?;
             let members = end_relationship(&tx, &relationship_id, &now)?;
             tx.commit()?;

@@ -22,7 +22,7 @@ impl Usage for SqliteStorage {
         features: Vec<FeatureUsage>,
     ) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             tx.execute(
                 "DELETE FROM usage_reports WHERE day = ?1 AND token = ?2",
                 params![day, token],
@@ -85,7 +85,7 @@ impl Usage for SqliteStorage {
         purge_before: String,
     ) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             tx.execute(
                 "DELETE FROM feature_usage_metrics WHERE metric_date BETWEEN ?1 AND ?2",
                 params![from, to],
@@ -203,13 +203,8 @@ impl Usage for SqliteStorage {
 
     async fn replace_cohorts(&self, rows: Vec<CohortRow>, now: String) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            // Writing from the start (`IMMEDIATE`): a transaction that reads first, then writes,
-            // fails at once with "database is locked" when another connection (the admin
-            // command's, the server's) wrote in between, instead of waiting its turn.
-            let tx = rusqlite::Transaction::new_unchecked(
-                conn,
-                rusqlite::TransactionBehavior::Immediate,
-            )?;
+            // Reads before it writes: it must hold the write lock from its start.
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let stored: Option<String> =
                 tx.query_row("SELECT max(computed_at) FROM user_cohorts", [], |row| {
                     row.get(0)

@@ -38,7 +38,7 @@ impl OwedActions for SqliteStorage {
         now: String,
     ) -> Result<usize, StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let renewing: Vec<String> = tx
                 .prepare(
                     "SELECT stripe_subscription_id FROM subscriptions

@@ -122,7 +122,7 @@ pub(super) fn close_session(
 impl Checkouts for SqliteStorage {
     async fn begin_checkout(&self, request: CheckoutRequest) -> Result<CheckoutLock, StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             if let Some(open) = pending(&tx, &request.relationship_id)? {
                 if open.expires_at > request.now {
                     if open.user_id != request.user_id {
@@ -207,7 +207,7 @@ impl Checkouts for SqliteStorage {
         url: String,
     ) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             tx.execute(
                 "UPDATE pending_checkouts SET session_id = ?2, checkout_url = ?3 WHERE lock_id = ?1",
                 params![lock_id, session_id, url],
@@ -229,7 +229,7 @@ impl Checkouts for SqliteStorage {
     }
     async fn abandon_checkout(&self, lock_id: String) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             drop_lock(&tx, &lock_id)?;
             tx.commit()?;
             Ok(())
@@ -238,7 +238,7 @@ impl Checkouts for SqliteStorage {
     }
     async fn sweep_checkouts(&self, before: String) -> Result<usize, StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let stale: Vec<String> = tx
                 .prepare("SELECT lock_id FROM pending_checkouts WHERE expires_at < ?1")?
                 .query_map([&before], |r| r.get(0))?

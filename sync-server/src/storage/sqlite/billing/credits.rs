@@ -140,7 +140,7 @@ impl Credits for SqliteStorage {
         now: String,
     ) -> Result<AiStart, StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             if let Some((owner, state, answer)) = ai_request(&tx, &key)? {
                 if owner != user_id {
                     return Err(StorageError::Conflict("this request id was used by someone else".into()));
@@ -215,7 +215,7 @@ impl Credits for SqliteStorage {
     }
     async fn fail_ai_request(&self, key: String, now: String) -> Result<(), StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let failed = tx.execute(
                 "UPDATE ai_requests SET state = 'failed', updated_at = ?2
                  WHERE request_key = ?1 AND state = 'pending'",

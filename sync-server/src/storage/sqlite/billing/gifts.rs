@@ -17,7 +17,7 @@ impl Gifts for SqliteStorage {
         hour_ago: String,
     ) -> Result<bool, StorageError> {
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             tx.execute(
                 "DELETE FROM gift_lookups WHERE user_id = ?1 AND looked_up_at < ?2",
                 params![user_id, hour_ago],

@@ -111,7 +111,7 @@ impl Revenue for SqliteStorage {
             return Err(StorageError::Conflict(format!("{to} is before {from}")));
         }
         self.with_conn(move |conn| {
-            let tx = conn.unchecked_transaction()?;
+            let tx = crate::storage::sqlite::write_transaction(conn)?;
             let mut day = from;
             let mut count = 0;
             while day <= to {

@@ -29,7 +29,7 @@ impl Webhooks for SqliteStorage {
     ) -> Result<Processed, StorageError> {
         self.with_conn(move |conn| {
             let outcome: Result<Processed, StorageError> = (|| {
-                let tx = conn.unchecked_transaction()?;
+                let tx = crate::storage::sqlite::write_transaction(conn)?;
                 let processed: Option<bool> = tx
                     .query_row(
                         "SELECT processed FROM stripe_webhooks WHERE event_id = ?1",
