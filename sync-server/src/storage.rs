@@ -36,7 +36,7 @@ pub use accounts::{Accounts, Credentials, DeviceRow, NewAccount};
 pub use console::Console;
 pub use documents::{AppendJob, Appended, DocAccess, Documents, EntryRow, NewSnapshot};
 pub use instance::{Broadcast, Envelope, GroupCommitWays, Heard, Instance};
-pub use postgres::{BatchWays, PostgresStorage};
+pub use postgres::PostgresStorage;
 pub use quota::Quota;
 pub use relationships::{RelationshipRow, Relationships, Standing};
 pub use signup_codes::{SignupCodeRow, SignupCodes};

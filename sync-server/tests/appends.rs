@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use common::appends::{QUOTA, account, check_log, couple, job, log, user};
+use common::appends::{QUOTA, account, check_log, connect, couple, job, log, postgres_only, user};
 use together_server::secrets::SecretText;
 use together_server::storage::{PostgresStorage, Storage, StorageError};
 
@@ -249,14 +249,13 @@ async fn a_refused_first_append_leaves_no_empty_document() {
 
 #[tokio::test]
 async fn two_instances_appending_crosswise_never_fail_an_append() {
-    let Some(database) = common::backend::fresh_database().await else {
-        eprintln!(
-            "two_instances_appending_crosswise_never_fail_an_append: PostgreSQL only; skipped"
-        );
+    let Some((database, first)) =
+        postgres_only("two_instances_appending_crosswise_never_fail_an_append").await
+    else {
         return;
     };
+    let one: Arc<dyn Storage> = first;
     let url = SecretText::new(database.url.clone());
-    let one: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
     let two: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
     const ROUNDS: usize = 16;
     let people: Vec<String> = (1..=8).map(user).collect();
@@ -274,10 +273,7 @@ async fn two_instances_appending_crosswise_never_fail_an_append() {
     }
     // The documents are held for a moment by someone else, so the first batches of both
     // instances all wait, then start together: the moment two lock orders would meet.
-    let (holder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    let driver = tokio::spawn(connection);
+    let (holder, driver) = connect(&database.url).await;
     holder.batch_execute("BEGIN").await.unwrap();
     holder
         .execute(

@@ -10,21 +10,18 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use common::appends::{LATER, QUOTA, account, check_log, couple, job, user};
+use common::appends::{
+    LATER, QUOTA, account, check_log, connect, couple, job, postgres_only, user,
+};
 use together_server::secrets::SecretText;
-use together_server::storage::{Appended, PostgresStorage, Storage, StorageError};
+use together_server::storage::{Appended, Instance, PostgresStorage, Storage, StorageError};
 
 /// The ways `storage`'s group commit has gone so far: (in one round trip, rolled back because an
 /// assumption did not hold, read first).
 fn ways(storage: &PostgresStorage) -> (u64, u64, u64) {
-    let ways = storage.batch_ways();
-    (
-        ways.predicted.load(Ordering::Relaxed),
-        ways.mispredicted.load(Ordering::Relaxed),
-        ways.read_first.load(Ordering::Relaxed),
-    )
+    let ways = storage.group_commit_ways().unwrap();
+    (ways.one_statement, ways.assumed_wrong, ways.read_first)
 }
 
 /// Waits until a session of this database waits for a row lock (what the tests hold to line
@@ -55,13 +52,13 @@ async fn until_someone_waits_for_a_lock(client: &tokio_postgres::Client) {
 /// is decided again on what the database holds: never acknowledged wrong.
 #[tokio::test]
 async fn a_writer_that_assumed_wrong_never_acknowledges_wrong() {
-    let Some(database) = common::backend::fresh_database().await else {
-        eprintln!("a_writer_that_assumed_wrong_never_acknowledges_wrong: PostgreSQL only; skipped");
+    let Some((database, first)) =
+        postgres_only("a_writer_that_assumed_wrong_never_acknowledges_wrong").await
+    else {
         return;
     };
-    let url = SecretText::new(database.url.clone());
-    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
     let one: Arc<dyn Storage> = first.clone();
+    let url = SecretText::new(database.url.clone());
     let two: Arc<dyn Storage> = Arc::new(PostgresStorage::open(&url).await.unwrap());
     let (alice, bob) = (user(1), user(2));
     account(&one, &alice).await;
@@ -145,14 +142,11 @@ async fn a_writer_that_assumed_wrong_never_acknowledges_wrong() {
 /// decided on what the database holds).
 #[tokio::test]
 async fn an_entry_sent_again_over_a_lowered_quota_is_placed_where_it_is() {
-    let Some(database) = common::backend::fresh_database().await else {
-        eprintln!(
-            "an_entry_sent_again_over_a_lowered_quota_is_placed_where_it_is: PostgreSQL only; skipped"
-        );
+    let Some((_database, first)) =
+        postgres_only("an_entry_sent_again_over_a_lowered_quota_is_placed_where_it_is").await
+    else {
         return;
     };
-    let url = SecretText::new(database.url.clone());
-    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
     let db: Arc<dyn Storage> = first.clone();
     let alice = user(1);
     account(&db, &alice).await;
@@ -182,12 +176,11 @@ async fn an_entry_sent_again_over_a_lowered_quota_is_placed_where_it_is() {
 /// placed in turn, the log gapless.
 #[tokio::test]
 async fn appends_that_waited_together_go_in_one_statement() {
-    let Some(database) = common::backend::fresh_database().await else {
-        eprintln!("appends_that_waited_together_go_in_one_statement: PostgreSQL only; skipped");
+    let Some((database, first)) =
+        postgres_only("appends_that_waited_together_go_in_one_statement").await
+    else {
         return;
     };
-    let url = SecretText::new(database.url.clone());
-    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
     let db: Arc<dyn Storage> = first.clone();
     let (alice, bob) = (user(1), user(2));
     account(&db, &alice).await;
@@ -201,10 +194,7 @@ async fn appends_that_waited_together_go_in_one_statement() {
             .placed,
     );
     let before = ways(&first);
-    let (holder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    let driver = tokio::spawn(connection);
+    let (holder, driver) = connect(&database.url).await;
     holder.batch_execute("BEGIN").await.unwrap();
     holder
         .execute(
@@ -250,14 +240,11 @@ async fn appends_that_waited_together_go_in_one_statement() {
 /// rather than paying a failed call at every batch.
 #[tokio::test]
 async fn when_the_one_statement_way_fails_appends_go_on_the_other_way() {
-    let Some(database) = common::backend::fresh_database().await else {
-        eprintln!(
-            "when_the_one_statement_way_fails_appends_go_on_the_other_way: PostgreSQL only; skipped"
-        );
+    let Some((database, first)) =
+        postgres_only("when_the_one_statement_way_fails_appends_go_on_the_other_way").await
+    else {
         return;
     };
-    let url = SecretText::new(database.url.clone());
-    let first = Arc::new(PostgresStorage::open(&url).await.unwrap());
     let db: Arc<dyn Storage> = first.clone();
     let alice = user(1);
     account(&db, &alice).await;
@@ -268,10 +255,7 @@ async fn when_the_one_statement_way_fails_appends_go_on_the_other_way() {
         assert_eq!(seq(appended.await.unwrap()), i64::try_from(n).unwrap() + 1);
     }
     assert_eq!(ways(&first), (1, 0, 1));
-    let (admin, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    let driver = tokio::spawn(connection);
+    let (admin, driver) = connect(&database.url).await;
     admin
         .batch_execute("DROP FUNCTION together_append_batch")
         .await
@@ -282,7 +266,7 @@ async fn when_the_one_statement_way_fails_appends_go_on_the_other_way() {
     }
     assert_eq!(ways(&first), (1, 0, 4), "read first, every one");
     assert_eq!(
-        first.batch_ways().failed.load(Ordering::Relaxed),
+        first.group_commit_ways().unwrap().failed,
         1,
         "tried once, then not again for a while"
     );
@@ -301,10 +285,7 @@ async fn under_repeatable_read_a_conflict_is_an_assumption_that_did_not_hold() {
         );
         return;
     };
-    let (holder, connection) = tokio_postgres::connect(&database.url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    let driver = tokio::spawn(connection);
+    let (holder, driver) = connect(&database.url).await;
     holder
         .batch_execute(
             "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation \
@@ -342,7 +323,7 @@ async fn under_repeatable_read_a_conflict_is_an_assumption_that_did_not_hold() {
         (2, 1, 2),
         "e3 met a serialization failure and was read first; e4 in one statement again"
     );
-    assert_eq!(first.batch_ways().failed.load(Ordering::Relaxed), 0);
+    assert_eq!(first.group_commit_ways().unwrap().failed, 0);
     drop(holder);
     let _ = driver.await;
 }

@@ -102,7 +102,7 @@ pub enum Heard {
 }
 
 /// How a backend's group commit has written its batches of appends since this instance started
-/// (PostgreSQL's: [`crate::storage::BatchWays`]), for the operator's metrics.
+/// (PostgreSQL's one-statement way and its fallbacks), for the operator's metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GroupCommitWays {
     /// In one statement, on what the writer knew.

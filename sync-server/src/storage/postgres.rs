@@ -37,8 +37,6 @@ mod relationships;
 mod signup_codes;
 mod usage;
 
-pub use group_commit::BatchWays;
-
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -157,12 +155,6 @@ impl PostgresStorage {
                 news_key::NewsKey::load_or_create(&client).await
             })
             .await
-    }
-
-    /// How this instance's group commit has committed its batches since it started (in one round
-    /// trip, or reading first): for diagnostics and tests.
-    pub fn batch_ways(&self) -> &BatchWays {
-        &self.writers.ways
     }
 
     /// A connection from the pool.

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use together_server::storage::{AppendJob, DocAccess, NewAccount, Storage};
+use together_server::secrets::SecretText;
+use together_server::storage::{AppendJob, DocAccess, NewAccount, PostgresStorage, Storage};
+
+use super::backend::{TestDatabase, fresh_database};
 
 /// When the tests' accounts and appends happen.
 pub const NOW: &str = "2026-11-29T12:00:00.000Z";
@@ -102,4 +105,31 @@ pub async fn check_log(
             "{doc}: {id} acknowledged at its seq"
         );
     }
+}
+
+/// A fresh PostgreSQL database with one storage instance open on it, for a test that only means
+/// something there; `None` on SQLite (the test says it is skipped and returns).
+pub async fn postgres_only(test: &str) -> Option<(TestDatabase, Arc<PostgresStorage>)> {
+    let Some(database) = fresh_database().await else {
+        eprintln!("{test}: PostgreSQL only; skipped");
+        return None;
+    };
+    let storage = PostgresStorage::open(&SecretText::new(database.url.clone()))
+        .await
+        .unwrap();
+    Some((database, Arc::new(storage)))
+}
+
+/// A plain connection to the database at `url`, its driver running: what a test does beside the
+/// server (holding rows, changing the database's settings).
+pub async fn connect(
+    url: &str,
+) -> (
+    tokio_postgres::Client,
+    tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>,
+) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    (client, tokio::spawn(connection))
 }

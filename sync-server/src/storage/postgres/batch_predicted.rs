@@ -36,6 +36,7 @@ use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 
 use super::batch::{Facts, Outcome, Plan, plan};
 use super::batch_transaction::{self, NewEntries};
@@ -150,28 +151,12 @@ pub(super) async fn write<C: GenericClient>(
         plan.charges.iter().map(|(u, b)| (u.as_str(), *b)).unzip();
     let heard = batch_transaction::heard_relationships(jobs, &plan);
 
-    let rows = c
-        .query(
-            &call,
-            &[
-                &relationships,
-                &members,
-                &docs,
-                &seqs,
-                &users,
-                &rooms,
-                &new.docs,
-                &new.seqs,
-                &new.ids,
-                &new.devices,
-                &new.blobs,
-                &new.times,
-                &charged,
-                &charges,
-                &heard,
-            ],
-        )
-        .await?;
+    // In the function's order: the checks' arrays, the new entries, the charges, the audiences.
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        vec![&relationships, &members, &docs, &seqs, &users, &rooms];
+    params.extend(new.params());
+    params.extend::<[&(dyn ToSql + Sync); 3]>([&charged, &charges, &heard]);
+    let rows = c.query(&call, &params).await?;
     let audiences: HashMap<String, Vec<String>> = rows
         .into_iter()
         .map(|row| (row.get(0), row.get(1)))

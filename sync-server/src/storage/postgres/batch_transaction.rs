@@ -316,6 +316,19 @@ impl<'a> NewEntries<'a> {
         }
         new
     }
+
+    /// The six columns as a statement's parameters, in `doc_entries`' order (what
+    /// `unnest($1, …, $6)` reads).
+    pub(super) fn params(&self) -> [&(dyn ToSql + Sync); 6] {
+        [
+            &self.docs,
+            &self.seqs,
+            &self.ids,
+            &self.devices,
+            &self.blobs,
+            &self.times,
+        ]
+    }
 }
 
 /// Inserts the accepted entries, charges their uploaders, and removes the documents this batch
@@ -346,18 +359,7 @@ async fn write<C: GenericClient>(
         if new.docs.is_empty() {
             return Ok(0);
         }
-        c.execute(
-            &s.insert_entries,
-            &[
-                &new.docs,
-                &new.seqs,
-                &new.ids,
-                &new.devices,
-                &new.blobs,
-                &new.times,
-            ],
-        )
-        .await
+        c.execute(&s.insert_entries, &new.params()).await
     };
     let charge = async {
         if users.is_empty() {

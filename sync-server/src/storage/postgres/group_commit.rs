@@ -53,32 +53,33 @@ type Pending = (AppendJob, oneshot::Sender<Outcome>);
 /// then costs one batch that reads first).
 const KNOWN_DOCUMENTS: usize = 65_536;
 
-/// How this instance's writers have committed their batches so far, since it started: what an
-/// operator (and a test) looks at to see the one-round-trip way taken.
+/// How this instance's writers have committed their batches so far, since it started (read as a
+/// [`GroupCommitWays`], the same names): what an operator (and a test) looks at to see the
+/// one-statement way taken.
 #[derive(Debug, Default)]
-pub struct BatchWays {
-    /// Batches committed in one round trip, on what the writer knew.
-    pub predicted: AtomicU64,
+pub(super) struct BatchWays {
+    /// Batches committed in one statement, on what the writer knew.
+    one_statement: AtomicU64,
     /// Batches whose one-statement run was rolled back because an assumption did not hold (a
     /// document another instance wrote to, a relationship ended, an account gone or at its quota,
     /// an entry sent again), then read first.
-    pub mispredicted: AtomicU64,
+    assumed_wrong: AtomicU64,
     /// Batches whose one-statement run failed for another reason (the connection, say), then read
     /// first.
-    pub failed: AtomicU64,
+    failed: AtomicU64,
     /// Batches committed after reading the facts first: the writer knew none of a document, or
     /// its assumptions would refuse an append, or they did not hold.
-    pub read_first: AtomicU64,
+    read_first: AtomicU64,
     /// Batches that failed as a whole and ran one append at a time.
-    pub one_by_one: AtomicU64,
+    one_by_one: AtomicU64,
 }
 
 impl BatchWays {
     /// The counts as they are now.
-    pub fn snapshot(&self) -> GroupCommitWays {
+    pub(super) fn snapshot(&self) -> GroupCommitWays {
         GroupCommitWays {
-            one_statement: self.predicted.load(Ordering::Relaxed),
-            assumed_wrong: self.mispredicted.load(Ordering::Relaxed),
+            one_statement: self.one_statement.load(Ordering::Relaxed),
+            assumed_wrong: self.assumed_wrong.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
             read_first: self.read_first.load(Ordering::Relaxed),
             one_by_one: self.one_by_one.load(Ordering::Relaxed),
@@ -212,12 +213,12 @@ async fn commit(
     if let Some(decided) = decided {
         match once(pool, &jobs, Some(decided)).await {
             Ok((outcomes, latest)) => {
-                ways.predicted.fetch_add(1, Ordering::Relaxed);
+                ways.one_statement.fetch_add(1, Ordering::Relaxed);
                 seqs.learn(latest);
                 return outcomes;
             }
             Err(StorageError::Postgres(error)) if batch_predicted::assumed_wrong(&error) => {
-                ways.mispredicted.fetch_add(1, Ordering::Relaxed);
+                ways.assumed_wrong.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(%error, "a batch's assumptions did not hold; reading first");
             }
             // No connection to be had: nothing ran, and the reading way needs one too.

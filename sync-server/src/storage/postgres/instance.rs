@@ -62,7 +62,7 @@ impl Instance for PostgresStorage {
     }
 
     fn group_commit_ways(&self) -> Option<GroupCommitWays> {
-        Some(self.batch_ways().snapshot())
+        Some(self.writers.ways.snapshot())
     }
 
     async fn database_bytes(&self) -> Result<u64, StorageError> {
